@@ -1,0 +1,24 @@
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import nextTs from 'eslint-config-next/typescript';
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: ['.next/**', 'node_modules/**', 'data/**', 'backups/**', 'next-env.d.ts', '.cache/**'],
+  },
+  {
+    files: ['src/**', 'otel/**', 'instrumentation.ts', 'alert-processor/src/**'],
+    rules: {
+      'no-console': 'error',
+    },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import/no-anonymous-default-export': 'off',
+    },
+  },
+];
+
+export default config;

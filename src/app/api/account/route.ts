@@ -1,0 +1,11 @@
+import { getBalance } from '@/server/domain/money';
+import { findUserById, toPublicUser } from '@/server/domain/users';
+import { unauthenticated } from '@/server/http/errors';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+
+export const GET = route({ access: 'user' }, async ({ db, actor }) => {
+  const user = await findUserById(db.db, actor.userId);
+  if (!user) throw unauthenticated();
+  return json({ user: toPublicUser(user), balanceCents: await getBalance(db.db, actor.userId) });
+});

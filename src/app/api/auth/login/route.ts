@@ -1,0 +1,15 @@
+import { login } from '@/server/domain/auth';
+import { toPublicUser } from '@/server/domain/users';
+import { readJson } from '@/server/http/request';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+import { loginBody } from '@/server/http/schemas';
+import { setSessionCookie } from '@/server/http/session-cookie';
+
+export const POST = route({ access: 'public' }, async ({ req, db, ctx }) => {
+  const input = await readJson(req, loginBody);
+  const { user, session } = await login(db, input, ctx);
+  const res = json({ user: toPublicUser(user) });
+  await setSessionCookie(res, session);
+  return res;
+});

@@ -1,0 +1,12 @@
+import { inTransaction } from '@/server/db/transaction';
+import { revokeSession } from '@/server/domain/sessions';
+import { noContent } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+import { clearSessionCookie } from '@/server/http/session-cookie';
+
+export const POST = route({ access: 'user' }, async ({ db, actor }) => {
+  await inTransaction(db.db, (tx) => revokeSession(tx, actor.userId, actor.sessionId));
+  const res = noContent();
+  clearSessionCookie(res);
+  return res;
+});

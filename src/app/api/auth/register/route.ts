@@ -1,0 +1,15 @@
+import { register } from '@/server/domain/auth';
+import { toPublicUser } from '@/server/domain/users';
+import { readJson } from '@/server/http/request';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+import { registerBody } from '@/server/http/schemas';
+import { setSessionCookie } from '@/server/http/session-cookie';
+
+export const POST = route({ access: 'public' }, async ({ req, db, ctx }) => {
+  const input = await readJson(req, registerBody);
+  const { user, session } = await register(db, input, ctx);
+  const res = json({ user: toPublicUser(user) }, 201);
+  await setSessionCookie(res, session);
+  return res;
+});

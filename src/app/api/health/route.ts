@@ -1,0 +1,35 @@
+import { getDatabase } from '@/server/db';
+import { pingDatabase } from '@/server/db/connect';
+import { appVersion } from '@/server/version';
+import { json } from '@/server/http/respond';
+
+export const dynamic = 'force-dynamic';
+
+const PING_TIMEOUT_MS = 2_000;
+
+async function checkDatabase(): Promise<{ ok: boolean; latencyMs: number }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database ping timed out')), PING_TIMEOUT_MS);
+    });
+    await Promise.race([getDatabase().then((h) => pingDatabase(h.db)), timeout]);
+    return { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch {
+    return { ok: false, latencyMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function GET() {
+  const db = await checkDatabase();
+  const body = {
+    status: db.ok ? 'ok' : 'degraded',
+    db,
+    uptimeSeconds: Math.round(process.uptime()),
+    version: appVersion,
+  };
+  return json(body, db.ok ? 200 : 503, { 'Cache-Control': 'no-store' });
+}

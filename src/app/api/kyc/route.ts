@@ -1,0 +1,12 @@
+import { inTransaction } from '@/server/db/transaction';
+import { submitKyc } from '@/server/domain/kyc';
+import { readJson } from '@/server/http/request';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+import { kycBody } from '@/server/http/schemas';
+
+export const POST = route({ access: 'user' }, async ({ req, db, actor }) => {
+  const input = await readJson(req, kycBody);
+  const { status } = await inTransaction(db.db, (tx) => submitKyc(tx, actor, input));
+  return json({ status }, 202);
+});

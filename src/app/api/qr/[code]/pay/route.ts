@@ -1,0 +1,9 @@
+import { inTransaction } from '@/server/db/transaction';
+import { payPaymentRequest } from '@/server/domain/qr';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+
+export const POST = route({ access: 'user', params: ['code'] }, async ({ db, actor, params }) => {
+  const payment = await inTransaction(db.db, (tx) => payPaymentRequest(tx, actor, params.code));
+  return json({ payment });
+});

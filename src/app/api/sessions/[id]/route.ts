@@ -1,0 +1,12 @@
+import { inTransaction } from '@/server/db/transaction';
+import { revokeSession } from '@/server/domain/sessions';
+import { noContent } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+import { clearSessionCookie } from '@/server/http/session-cookie';
+
+export const DELETE = route({ access: 'user', params: ['id'] }, async ({ db, actor, params }) => {
+  await inTransaction(db.db, (tx) => revokeSession(tx, actor.userId, params.id));
+  const res = noContent();
+  if (params.id === actor.sessionId) clearSessionCookie(res);
+  return res;
+});

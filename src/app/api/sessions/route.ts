@@ -1,0 +1,7 @@
+import { listSessions } from '@/server/domain/sessions';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+
+export const GET = route({ access: 'user' }, async ({ db, actor }) => {
+  return json({ sessions: await listSessions(db.db, actor.userId, actor.sessionId) });
+});

@@ -1,0 +1,17 @@
+import { inTransaction } from '@/server/db/transaction';
+import { createTransfer, listTransfers } from '@/server/domain/transfers';
+import { parseWith, readJson } from '@/server/http/request';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+import { idempotencyKey, transferBody } from '@/server/http/schemas';
+
+export const POST = route({ access: 'user' }, async ({ req, db, actor }) => {
+  const key = parseWith(idempotencyKey, req.headers.get('idempotency-key') ?? undefined);
+  const input = await readJson(req, transferBody);
+  const { transfer, replayed } = await inTransaction(db.db, (tx) => createTransfer(tx, actor, input, key));
+  return json({ transfer }, 201, replayed ? { 'Idempotent-Replayed': 'true' } : undefined);
+});
+
+export const GET = route({ access: 'user' }, async ({ db, actor }) => {
+  return json({ transfers: await listTransfers(db.db, actor.userId) });
+});

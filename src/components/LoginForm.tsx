@@ -1,0 +1,62 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import { api, ApiCallError } from '@/lib/api-client';
+
+export function LoginForm() {
+  const router = useRouter();
+  const [mode, setMode] = useState<'login' | 'register'>('login');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const body =
+      mode === 'login'
+        ? { email: form.get('email'), password: form.get('password') }
+        : { email: form.get('email'), password: form.get('password'), name: form.get('name') };
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`/api/auth/${mode}`, { method: 'POST', body });
+      router.replace('/');
+      router.refresh();
+    } catch (e) {
+      setError(e instanceof ApiCallError ? (e.body.error.issues?.[0]?.message ?? e.message) : 'Network error, try again');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} aria-label={mode === 'login' ? 'Sign in' : 'Create account'}>
+      {mode === 'register' && (
+        <label>
+          Name
+          <input name="name" required maxLength={100} autoComplete="name" />
+        </label>
+      )}
+      <label>
+        Email
+        <input name="email" type="email" required autoComplete="email" />
+      </label>
+      <label>
+        Password
+        <input name="password" type="password" required autoComplete={mode === 'login' ? 'current-password' : 'new-password'} />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        {mode === 'login' ? 'Sign in' : 'Create account'}
+      </button>
+      <button type="button" className="secondary" onClick={() => setMode(mode === 'login' ? 'register' : 'login')}>
+        {mode === 'login' ? 'New here? Create an account' : 'Have an account? Sign in'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,47 @@
+'use client';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+}
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.error.message);
+  }
+}
+
+let csrfToken: Promise<string> | undefined;
+
+function fetchCsrfToken(): Promise<string> {
+  csrfToken ??= fetch('/api/auth/csrf', { credentials: 'same-origin' })
+    .then((r) => r.json() as Promise<{ csrfToken: string }>)
+    .then((b) => b.csrfToken)
+    .catch((error: unknown) => {
+      csrfToken = undefined;
+      throw error;
+    });
+  return csrfToken;
+}
+
+/** Same-origin JSON call with the CSRF double-submit token on every state-changing request. */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+  const method = init.method ?? 'GET';
+  const headers: Record<string, string> = { ...init.headers };
+  if (method !== 'GET') headers['x-csrf-token'] = await fetchCsrfToken();
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  if (res.status === 204) return undefined as T;
+  const body = (await res.json().catch(() => ({ error: { code: 'bad_response', message: `HTTP ${res.status}` } }))) as unknown;
+  if (!res.ok) throw new ApiCallError(res.status, body as ApiErrorBody);
+  return body as T;
+}
+
+export { formatCents } from './format';

@@ -1,0 +1,49 @@
+import crypto from 'node:crypto';
+import type { Tx } from '../db/transaction';
+import type { KycSubmissionsTable } from '../db/schema';
+import { deriveKey } from '../auth/secret';
+import type { Actor } from './context';
+import { conflict } from './errors';
+
+export interface KycInput {
+  fullName: string;
+  dateOfBirth: string;
+  documentType: KycSubmissionsTable['document_type'];
+  documentNumber: string;
+}
+
+/**
+ * The document number is kept only as a keyed hash (so duplicates can be matched without storing it)
+ * and its last four characters (for support conversations).
+ */
+export function hashDocumentNumber(documentNumber: string): string {
+  const normalized = documentNumber.replace(/[\s-]/g, '').toUpperCase();
+  return crypto.createHmac('sha256', deriveKey('kyc-document')).update(normalized).digest('hex');
+}
+
+export async function submitKyc(tx: Tx, actor: Actor, input: KycInput): Promise<{ id: string; status: 'submitted' }> {
+  const pending = await tx
+    .selectFrom('kyc_submissions')
+    .select('id')
+    .where('user_id', '=', actor.userId)
+    .where('status', '=', 'submitted')
+    .executeTakeFirst();
+  if (pending) throw conflict('kyc_already_submitted', 'A KYC submission is already under review');
+  const normalized = input.documentNumber.replace(/[\s-]/g, '');
+  const id = crypto.randomUUID();
+  await tx
+    .insertInto('kyc_submissions')
+    .values({
+      id,
+      user_id: actor.userId,
+      full_name: input.fullName.trim(),
+      date_of_birth: input.dateOfBirth,
+      document_type: input.documentType,
+      document_number_hash: hashDocumentNumber(input.documentNumber),
+      document_last4: normalized.slice(-4),
+      status: 'submitted',
+      created_at: Date.now(),
+    })
+    .execute();
+  return { id, status: 'submitted' };
+}

@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import type { Tx } from '../db/transaction';
+import type { PaymentRequest, Transfer } from '../db/schema';
+import { QR_TTL_MS } from '../config';
+import type { Actor } from './context';
+import { conflict, invalid, notFound } from './errors';
+import { moveMoney } from './money';
+import { getTransferView, type TransferView } from './transfers';
+
+export interface PaymentRequestView {
+  code: string;
+  amountCents: number;
+  description: string | null;
+  status: PaymentRequest['status'];
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** The URI a payee shows as a QR code; a payer's app reads it and calls POST /api/qr/{code}/pay. */
+export function paymentUri(request: Pick<PaymentRequest, 'code' | 'amount_cents' | 'description'>): string {
+  const params = new URLSearchParams({ code: request.code, amount: String(request.amount_cents), currency: 'EUR' });
+  if (request.description) params.set('description', request.description);
+  return `drop://pay?${params.toString()}`;
+}
+
+const toView = (r: PaymentRequest): PaymentRequestView => ({
+  code: r.code,
+  amountCents: r.amount_cents,
+  description: r.description,
+  status: r.status,
+  createdAt: new Date(r.created_at).toISOString(),
+  expiresAt: new Date(r.expires_at).toISOString(),
+});
+
+export async function createPaymentRequest(
+  tx: Tx,
+  actor: Actor,
+  input: { amountCents: number; description?: string },
+): Promise<{ request: PaymentRequestView; payload: string }> {
+  const now = Date.now();
+  const request: PaymentRequest = {
+    code: crypto.randomBytes(16).toString('base64url'),
+    payee_user_id: actor.userId,
+    amount_cents: input.amountCents,
+    description: input.description ?? null,
+    status: 'open',
+    created_at: now,
+    expires_at: now + QR_TTL_MS,
+    paid_at: null,
+    paid_by_user_id: null,
+    transfer_id: null,
+  };
+  await tx.insertInto('payment_requests').values(request).execute();
+  return { request: toView(request), payload: paymentUri(request) };
+}
+
+export interface QrPaymentView {
+  code: string;
+  amountCents: number;
+  description: string | null;
+  paidAt: string;
+  transfer: TransferView;
+}
+
+export async function payPaymentRequest(tx: Tx, actor: Actor, code: string): Promise<QrPaymentView> {
+  const request = await tx.selectFrom('payment_requests').selectAll().where('code', '=', code).executeTakeFirst();
+  if (!request) throw notFound('qr_not_found', 'No such payment request');
+  if (request.payee_user_id === actor.userId) throw invalid('own_payment_request', 'You cannot pay your own request');
+  const now = Date.now();
+  if (request.status !== 'open') throw conflict('qr_already_paid', 'This payment request has already been paid');
+  if (request.expires_at <= now) throw conflict('qr_expired', 'This payment request has expired');
+
+  const transfer: Transfer = {
+    id: crypto.randomUUID(),
+    kind: 'qr_payment',
+    from_user_id: actor.userId,
+    to_user_id: request.payee_user_id,
+    amount_cents: request.amount_cents,
+    note: request.description,
+    status: 'completed',
+    idempotency_key: null,
+    request_hash: null,
+    created_at: now,
+    completed_at: now,
+  };
+  // Claim the request first: of two concurrent payers exactly one flips it.
+  const claimed = await tx
+    .updateTable('payment_requests')
+    .set({ status: 'paid', paid_at: now, paid_by_user_id: actor.userId })
+    .where('code', '=', code)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  if (claimed.numUpdatedRows === 0n) throw conflict('qr_already_paid', 'This payment request has already been paid');
+  await tx.insertInto('transfers').values(transfer).execute();
+  await tx.updateTable('payment_requests').set({ transfer_id: transfer.id }).where('code', '=', code).execute();
+  await moveMoney(tx, actor.userId, request.payee_user_id, request.amount_cents);
+  return {
+    code,
+    amountCents: request.amount_cents,
+    description: request.description,
+    paidAt: new Date(now).toISOString(),
+    transfer: await getTransferView(tx, actor.userId, transfer.id),
+  };
+}

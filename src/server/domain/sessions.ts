@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import type { Executor, Tx } from '../db/transaction';
+import type { Session, User } from '../db/schema';
+import { sessionTtlMs } from '../config';
+import type { RequestContext } from './context';
+import { notFound } from './errors';
+
+/** last_seen_at is refreshed at most this often, so reads do not turn into writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export async function createSession(tx: Tx, userId: string, ctx: RequestContext): Promise<Session> {
+  const now = Date.now();
+  const session: Session = {
+    id: crypto.randomUUID(),
+    user_id: userId,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: now + sessionTtlMs(),
+    revoked_at: null,
+    ip: ctx.ip,
+    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+  };
+  await tx.insertInto('sessions').values(session).execute();
+  return session;
+}
+
+/** The live session and its user, or undefined when the session is unknown, revoked, expired or not the user's. */
+export async function findActiveSession(
+  db: Executor,
+  sessionId: string,
+  userId: string,
+): Promise<{ session: Session; user: User } | undefined> {
+  const now = Date.now();
+  const session = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (!session) return undefined;
+  const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!user) return undefined;
+  if (now - session.last_seen_at > TOUCH_INTERVAL_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.id).execute();
+    session.last_seen_at = now;
+  }
+  return { session, user };
+}
+
+export async function listSessions(db: Executor, userId: string, currentSessionId: string): Promise<SessionView[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', Date.now())
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+  return rows.map((s) => ({
+    id: s.id,
+    createdAt: new Date(s.created_at).toISOString(),
+    lastSeenAt: new Date(s.last_seen_at).toISOString(),
+    ip: s.ip,
+    userAgent: s.user_agent,
+    current: s.id === currentSessionId,
+  }));
+}
+
+/** Revokes one of the user's own live sessions; anyone else's (or an unknown id) is not found. */
+export async function revokeSession(tx: Tx, userId: string, sessionId: string): Promise<void> {
+  const result = await tx
+    .updateTable('sessions')
+    .set({ revoked_at: Date.now() })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound('session_not_found', 'No such session');
+}
+
+export async function revokeOtherSessions(tx: Tx, userId: string, keepSessionId: string): Promise<number> {
+  const result = await tx
+    .updateTable('sessions')
+    .set({ revoked_at: Date.now() })
+    .where('user_id', '=', userId)
+    .where('id', '<>', keepSessionId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

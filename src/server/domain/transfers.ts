@@ -1,0 +1,154 @@
+import crypto from 'node:crypto';
+import type { Executor, Tx } from '../db/transaction';
+import type { Transfer } from '../db/schema';
+import { isUniqueViolation } from '../db/errors';
+import type { Actor } from './context';
+import { conflict, invalid, notFound } from './errors';
+import { moveMoney } from './money';
+import { findUserByEmail, normalizeEmail } from './users';
+
+export interface TransferView {
+  id: string;
+  kind: Transfer['kind'];
+  direction: 'sent' | 'received';
+  from: { id: string; email: string; name: string };
+  to: { id: string; email: string; name: string };
+  amountCents: number;
+  note: string | null;
+  status: Transfer['status'];
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface NewTransferInput {
+  toEmail: string;
+  amountCents: number;
+  note?: string;
+}
+
+function requestHash(input: NewTransferInput): string {
+  const canonical = JSON.stringify([normalizeEmail(input.toEmail), input.amountCents, input.note ?? null]);
+  return crypto.createHash('sha256').update(canonical).digest('hex');
+}
+
+export async function createTransfer(
+  tx: Tx,
+  actor: Actor,
+  input: NewTransferInput,
+  idempotencyKey: string,
+): Promise<{ transfer: TransferView; replayed: boolean }> {
+  const hash = requestHash(input);
+  const existing = await tx
+    .selectFrom('transfers')
+    .selectAll()
+    .where('from_user_id', '=', actor.userId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+  if (existing) return { transfer: await replay(tx, actor, existing, hash), replayed: true };
+
+  const recipient = await findUserByEmail(tx, input.toEmail);
+  if (!recipient) throw notFound('recipient_not_found', 'No Drop user has this email');
+  if (recipient.id === actor.userId) throw invalid('self_transfer', 'You cannot send money to yourself');
+
+  const transfer: Transfer = {
+    id: crypto.randomUUID(),
+    kind: 'transfer',
+    from_user_id: actor.userId,
+    to_user_id: recipient.id,
+    amount_cents: input.amountCents,
+    note: input.note ?? null,
+    status: 'pending',
+    idempotency_key: idempotencyKey,
+    request_hash: hash,
+    created_at: Date.now(),
+    completed_at: null,
+  };
+  try {
+    await tx.insertInto('transfers').values(transfer).execute();
+  } catch (error) {
+    // A concurrent request with the same key won; the caller retries and takes the replay path.
+    if (isUniqueViolation(error)) throw conflict('idempotency_in_progress', 'A request with this Idempotency-Key is in progress; retry');
+    throw error;
+  }
+  return { transfer: await getTransferView(tx, actor.userId, transfer.id), replayed: false };
+}
+
+async function replay(tx: Tx, actor: Actor, existing: Transfer, hash: string): Promise<TransferView> {
+  if (existing.request_hash !== hash) {
+    throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
+  }
+  return getTransferView(tx, actor.userId, existing.id);
+}
+
+export async function confirmTransfer(tx: Tx, actor: Actor, transferId: string): Promise<TransferView> {
+  const transfer = await tx
+    .selectFrom('transfers')
+    .selectAll()
+    .where('id', '=', transferId)
+    .where('from_user_id', '=', actor.userId)
+    .executeTakeFirst();
+  if (!transfer) throw notFound('transfer_not_found', 'No such transfer');
+  // The status flip is the lock: of two concurrent confirms exactly one updates the row.
+  const flipped = await tx
+    .updateTable('transfers')
+    .set({ status: 'completed', completed_at: Date.now() })
+    .where('id', '=', transferId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (flipped.numUpdatedRows === 0n) throw conflict('transfer_not_pending', 'This transfer is not pending');
+  await moveMoney(tx, transfer.from_user_id, transfer.to_user_id, transfer.amount_cents);
+  return getTransferView(tx, actor.userId, transferId);
+}
+
+function transferViews(db: Executor) {
+  return db
+    .selectFrom('transfers as t')
+    .innerJoin('users as f', 'f.id', 't.from_user_id')
+    .innerJoin('users as r', 'r.id', 't.to_user_id')
+    .select([
+      't.id',
+      't.kind',
+      't.from_user_id',
+      't.to_user_id',
+      't.amount_cents',
+      't.note',
+      't.status',
+      't.created_at',
+      't.completed_at',
+      'f.email as from_email',
+      'f.name as from_name',
+      'r.email as to_email',
+      'r.name as to_name',
+    ]);
+}
+
+type TransferRow = Awaited<ReturnType<ReturnType<typeof transferViews>['executeTakeFirstOrThrow']>>;
+
+function toView(row: TransferRow, viewerId: string): TransferView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    direction: row.from_user_id === viewerId ? 'sent' : 'received',
+    from: { id: row.from_user_id, email: row.from_email, name: row.from_name },
+    to: { id: row.to_user_id, email: row.to_email, name: row.to_name },
+    amountCents: row.amount_cents,
+    note: row.note,
+    status: row.status,
+    createdAt: new Date(row.created_at).toISOString(),
+    completedAt: row.completed_at === null ? null : new Date(row.completed_at).toISOString(),
+  };
+}
+
+export async function getTransferView(db: Executor, viewerId: string, transferId: string): Promise<TransferView> {
+  return toView(await transferViews(db).where('t.id', '=', transferId).executeTakeFirstOrThrow(), viewerId);
+}
+
+export async function listTransfers(db: Executor, userId: string, limit = 50): Promise<TransferView[]> {
+  const rows = await transferViews(db)
+    .where((eb) => eb.or([eb('t.from_user_id', '=', userId), eb('t.to_user_id', '=', userId)]))
+    .orderBy('t.created_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => toView(row, userId));
+}

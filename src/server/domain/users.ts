@@ -1,0 +1,58 @@
+import crypto from 'node:crypto';
+import type { Executor, Tx } from '../db/transaction';
+import type { User } from '../db/schema';
+import { isUniqueViolation } from '../db/errors';
+import { conflict } from './errors';
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'user' | 'admin';
+  createdAt: string;
+}
+
+export const toPublicUser = (user: User): PublicUser => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  role: user.role,
+  createdAt: new Date(user.created_at).toISOString(),
+});
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+}
+
+export function findUserById(db: Executor, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface NewUserInput {
+  email: string;
+  name: string;
+  passwordHash: string;
+  role?: 'user' | 'admin';
+  balanceCents?: number;
+}
+
+export async function createUser(tx: Tx, input: NewUserInput): Promise<User> {
+  const user: User = {
+    id: crypto.randomUUID(),
+    email: normalizeEmail(input.email),
+    name: input.name.trim(),
+    password_hash: input.passwordHash,
+    role: input.role ?? 'user',
+    balance_cents: input.balanceCents ?? 0,
+    created_at: Date.now(),
+  };
+  try {
+    await tx.insertInto('users').values(user).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict('email_taken', 'An account with this email already exists');
+    throw error;
+  }
+  return user;
+}

@@ -1,0 +1,63 @@
+import type { NextRequest } from 'next/server';
+import { z } from 'zod';
+import { trustedProxyCount } from '../config';
+import type { RequestContext } from '../domain/context';
+import { HttpError } from './errors';
+
+export const MAX_JSON_BYTES = 16 * 1024;
+
+export class ValidationError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super('The request is invalid');
+    this.name = 'ValidationError';
+  }
+}
+
+export function toValidationError(error: z.ZodError): ValidationError {
+  return new ValidationError(error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw toValidationError(result.error);
+  return result.data;
+}
+
+/** Reads a JSON body of bounded size and validates it; every failure is a 4xx with a clear code. */
+export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.output<S>> {
+  const type = req.headers.get('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
+  }
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > MAX_JSON_BYTES) throw tooLarge();
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw tooLarge();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ValidationError([{ path: '', message: 'Body is not valid JSON' }]);
+  }
+  return parseWith(schema, body);
+}
+
+const tooLarge = () => new HttpError(413, 'payload_too_large', `The body must be at most ${MAX_JSON_BYTES} bytes`);
+
+/**
+ * The caller's address. Next fills X-Forwarded-For with the socket address only when the header is absent,
+ * so behind N trusted proxies the client is the N-th entry from the right; with none, the rightmost.
+ */
+export function clientIp(headers: Headers): string | null {
+  const chain = (headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const fromRight = Math.max(trustedProxyCount(), 1);
+  const ip = chain[chain.length - fromRight] ?? chain[0] ?? null;
+  return ip ? ip.replace(/^::ffff:/, '') : null;
+}
+
+export function requestContext(req: NextRequest): RequestContext {
+  return { ip: clientIp(req.headers), userAgent: req.headers.get('user-agent') };
+}

@@ -1,0 +1,69 @@
+import type { NextRequest, NextResponse } from 'next/server';
+import { getDatabase } from '../db';
+import type { DatabaseHandle } from '../db/connect';
+import type { Actor, RequestContext } from '../domain/context';
+import { DomainError } from '../domain/errors';
+import { CSRF_COOKIE, CSRF_HEADER, isSameOrigin, isValidCsrfPair } from '../auth/csrf';
+import { HttpError, csrfFailed, forbidden, fromDomainError, unauthenticated } from './errors';
+import { ValidationError, requestContext } from './request';
+import { errorResponse } from './respond';
+import { authenticate } from './session-cookie';
+
+type Access = 'public' | 'user' | 'admin';
+
+interface RouteOptions<A extends Access, K extends string> {
+  access: A;
+  /** Names of the dynamic segments of the route's path, e.g. ['id'] for /api/transfers/[id]/confirm. */
+  params?: readonly K[];
+  /** CSRF applies to every state-changing method unless a route opts out (none does today). */
+  csrf?: boolean;
+}
+
+interface HandlerArgs<P, A extends Access> {
+  req: NextRequest;
+  params: P;
+  db: DatabaseHandle;
+  ctx: RequestContext;
+  actor: A extends 'public' ? Actor | undefined : Actor;
+}
+
+type Handler<P, A extends Access> = (args: HandlerArgs<P, A>) => Promise<NextResponse | Response>;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Every API route goes through here: CSRF, authentication and role checks, then the handler; any error
+ * leaves as `{ error: { code, message } }` with its 4xx status, or a 500 that reveals nothing.
+ */
+export function route<A extends Access, K extends string = never>(
+  options: RouteOptions<A, K>,
+  handler: Handler<Record<K, string>, A>,
+) {
+  type P = Record<K, string>;
+  return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      if (!SAFE_METHODS.has(req.method) && options.csrf !== false) {
+        if (!isSameOrigin(req.headers) || !isValidCsrfPair(req.cookies.get(CSRF_COOKIE)?.value, req.headers.get(CSRF_HEADER))) {
+          throw csrfFailed();
+        }
+      }
+      const db = await getDatabase();
+      const actor = await authenticate(db.db, req);
+      if (options.access !== 'public' && !actor) throw unauthenticated();
+      if (options.access === 'admin' && actor?.role !== 'admin') throw forbidden();
+      const params = (await context.params) ?? ({} as P);
+      return await handler({ req, params, db, ctx: requestContext(req), actor: actor as HandlerArgs<P, A>['actor'] });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}
+
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof ValidationError) {
+    return errorResponse(400, 'invalid_request', error.message, { issues: error.issues });
+  }
+  const httpError = error instanceof DomainError ? fromDomainError(error) : error instanceof HttpError ? error : undefined;
+  if (httpError) return errorResponse(httpError.status, httpError.code, httpError.message, {}, httpError.headers);
+  return errorResponse(500, 'internal', 'Something went wrong on our side');
+}

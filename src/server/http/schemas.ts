@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { MAX_AMOUNT_CENTS } from '../config';
+
+const email = z.email().max(254);
+const password = z.string().min(10, 'Use at least 10 characters').max(256);
+const amountCents = z
+  .int()
+  .positive('Amount must be positive')
+  .max(MAX_AMOUNT_CENTS, `Amount must be at most ${MAX_AMOUNT_CENTS} cents`);
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const registerBody = z.strictObject({ email, password, name: text(100) });
+export const loginBody = z.strictObject({ email, password: z.string().min(1).max(256) });
+export const changePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password });
+export const transferBody = z.strictObject({ toEmail: email, amountCents, note: text(140).optional() });
+export const qrBody = z.strictObject({ amountCents, description: text(140).optional() });
+
+const isoDate = z.iso.date();
+export const kycBody = z.strictObject({
+  fullName: text(200),
+  dateOfBirth: isoDate.refine((d) => {
+    const born = new Date(`${d}T00:00:00Z`).getTime();
+    const age = (Date.now() - born) / (365.25 * 24 * 3_600_000);
+    return age >= 18 && age <= 130;
+  }, 'You must be at least 18'),
+  documentType: z.enum(['passport', 'id_card', 'driving_licence']),
+  documentNumber: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{3,38}[A-Za-z0-9]$/, 'Use 5 to 40 letters, digits, spaces or dashes'),
+});
+
+/** Idempotency-Key: an opaque client-chosen string (UUIDs recommended). */
+export const idempotencyKey = z
+  .string({ error: 'The Idempotency-Key header is required' })
+  .regex(/^[\x21-\x7e]{8,255}$/, 'Idempotency-Key must be 8 to 255 visible ASCII characters');
