@@ -4,6 +4,7 @@ import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { getNumberFromEnv } from '@opentelemetry/core';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -33,5 +34,8 @@ export function logRecordProcessors(config: TelemetryConfig): LogRecordProcessor
 export function metricReaders(config: TelemetryConfig): IMetricReader[] {
   if (config.metricsExporter === 'none') return [];
   const exporter = config.protocol === 'http/json' ? new JsonMetricExporter() : new ProtoMetricExporter();
-  return [new PeriodicExportingMetricReader({ exporter })];
+  // The reader does not read these itself (NodeSDK only does for readers it builds); timeout <= interval.
+  const exportIntervalMillis = getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
+  const exportTimeoutMillis = Math.min(getNumberFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, exportIntervalMillis);
+  return [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis })];
 }

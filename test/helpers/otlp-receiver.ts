@@ -8,6 +8,8 @@ export interface OtlpReceiver {
   url: string;
   spans: OtlpSpan[];
   logs: OtlpLogRecord[];
+  /** Metric export requests, kept as parsed JSON (send them with OTEL_EXPORTER_OTLP_PROTOCOL=http/json). */
+  metrics: unknown[];
   /** Raw request bodies (decompressed), to search for secrets byte for byte. */
   rawBodies: Buffer[];
   requests: { path: string; contentType: string; headers: http.IncomingHttpHeaders }[];
@@ -18,6 +20,7 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: OtlpSpan[] = [];
   const logs: OtlpLogRecord[] = [];
+  const metrics: unknown[] = [];
   const rawBodies: Buffer[] = [];
   const requests: OtlpReceiver['requests'] = [];
   const server = http.createServer((req, res) => {
@@ -33,6 +36,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       try {
         if (req.url === '/v1/traces') spans.push(...decodeTraces(body, encoding));
         else if (req.url === '/v1/logs') logs.push(...decodeLogs(body, encoding));
+        else if (req.url === '/v1/metrics' && encoding === 'json') metrics.push(JSON.parse(body.toString('utf8')));
         res.writeHead(200, { 'content-type': contentType || 'application/x-protobuf' });
         res.end(encoding === 'json' ? '{}' : undefined);
       } catch (error) {
@@ -47,6 +51,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     spans,
     logs,
+    metrics,
     rawBodies,
     requests,
     async waitFor(probe, timeoutMs = 15_000, what = 'telemetry') {
