@@ -43,6 +43,10 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     max: Number(process.env.PG_POOL_MAX ?? 10),
     connectionTimeoutMillis: 5_000,
   });
+  // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) makes the pool emit 'error';
+  // unheard, that is an uncaught exception. The pool has already discarded that client and the next query
+  // opens a fresh one (or fails with its own error), so there is nothing more to do here.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
 }
