@@ -16,7 +16,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 /** Where the signed-in dashboard is captured, for a person to look at. */
-export const SCREENSHOT_DIR = process.env.DROP_SCREENSHOT_DIR ?? '/tmp';
+const SCREENSHOT_DIR = process.env.DROP_SCREENSHOT_DIR ?? '/tmp';
+
+/** How long the page may take to show what a step expects (a refresh re-renders the dashboard on the server). */
+const settled = { timeout: 15_000, interval: 100 };
 
 let browser: Browser;
 
@@ -63,8 +66,8 @@ describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
 
     await page.waitForURL(`${app.url}/`);
     const balance = page.getByTestId('balance');
-    await expect.poll(() => balance.textContent()).toBe('€1,000.00');
-    await expect.poll(() => page.getByText('No transfers yet.').isVisible()).toBe(true);
+    await expect.poll(() => balance.textContent(), settled).toBe('€1,000.00');
+    await expect.poll(() => page.getByText('No transfers yet.').isVisible(), settled).toBe(true);
 
     const form = page.getByRole('form', { name: 'Send money' });
     await form.getByLabel('To (email)').fill('bob@drop.test');
@@ -72,10 +75,10 @@ describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
     await form.getByLabel('Note (optional)').fill('Pizza night');
     await form.getByRole('button', { name: 'Send' }).click();
 
-    await expect.poll(() => form.getByRole('status').textContent()).toBe('Sent €12.34 to bob@drop.test');
-    await expect.poll(() => balance.textContent()).toBe('€987.66');
+    await expect.poll(() => form.getByRole('status').textContent(), settled).toBe('Sent €12.34 to bob@drop.test');
+    await expect.poll(() => balance.textContent(), settled).toBe('€987.66');
     const firstRow = page.locator('table tbody tr').first();
-    await expect.poll(() => firstRow.locator('td').allTextContents()).toEqual([
+    await expect.poll(() => firstRow.locator('td').allTextContents(), settled).toEqual([
       expect.any(String),
       'to bob@drop.test',
       'completed',
@@ -101,7 +104,7 @@ describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const form = page.getByRole('form', { name: 'Sign in' });
-    await expect.poll(() => form.getByRole('alert').textContent()).toBe('Email or password is incorrect');
+    await expect.poll(() => form.getByRole('alert').textContent(), settled).toBe('Email or password is incorrect');
     expect(page.url()).toBe(`${app.url}/login`);
     // The failed login is a 401 the browser reports as a failed resource load; nothing else may appear.
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
