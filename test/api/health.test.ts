@@ -124,6 +124,11 @@ describe('GET /api/health when PostgreSQL goes away under a running server', () 
     const again = await client.get('/api/health');
     // …and did not surface as an uncaught exception either (pg's pool emits 'error' for each of them).
     expect(server.logs.filter((l) => /terminating connection/.test(l.line))).toEqual([]);
+    // The captured output is complete from the first line, and stop() returns once the process is gone.
+    await expect(server.waitForLog(/Ready in/)).resolves.toMatchObject({ stream: 'stdout' });
+    const exit = await server.stop();
+    expect([0, 143]).toContain(exit.code); // next start exits 128 + SIGTERM today; a graceful shutdown may make it 0
+    await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
     expect(again.status).toBe(503);
   });
 });
