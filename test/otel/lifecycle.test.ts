@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
-import { DEMO_PASSWORD, freePort, seedTestDatabase, startApp } from '../helpers/app-server';
+import { DEMO_PASSWORD, freePort, startApp } from '../helpers/app-server';
 import { startOtlpReceiver } from '../helpers/otlp-receiver';
-import { TestClient } from '../helpers/http-client';
+import { HttpClient } from '../helpers/http-client';
 
 const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
@@ -11,7 +11,6 @@ describe('lifecycle and degraded modes', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
-    await seedTestDatabase(db);
   });
 
   afterAll(async () => {
@@ -25,7 +24,7 @@ describe('lifecycle and degraded modes', () => {
       databaseUrl: db.url,
       env: { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
     });
-    const client = new TestClient(app.baseUrl);
+    const client = new HttpClient(app.url);
     expect((await client.login('bob@drop.test', DEMO_PASSWORD)).status).toBe(200);
 
     const completed: string[] = [];
@@ -33,7 +32,7 @@ describe('lifecycle and degraded modes', () => {
     const worker = async () => {
       while (!stop) {
         try {
-          const res = await fetch(`${app.baseUrl}/api/account`, { headers: { cookie: client.cookieHeader() } });
+          const res = await fetch(`${app.url}/api/account`, { headers: { cookie: client.cookieHeader() } });
           await res.text();
           const id = res.headers.get('x-request-id');
           if (res.status === 200 && id) completed.push(id);
@@ -45,7 +44,7 @@ describe('lifecycle and degraded modes', () => {
     };
     const workers = Array.from({ length: 4 }, worker);
     await new Promise((r) => setTimeout(r, 1_500));
-    const exitCode = await app.stop('SIGTERM');
+    const { code: exitCode } = await app.stop('SIGTERM');
     stop = true;
     await Promise.all(workers);
 
@@ -57,7 +56,7 @@ describe('lifecycle and degraded modes', () => {
     const events = receiver.logs.map((l) => l.eventName || l.attributes['event.name']);
     expect(events).toContain('app.started');
     expect(events).toContain('app.stopping');
-    const stdoutEvents = app.logLines().map((l) => l['event.name']);
+    const stdoutEvents = app.logRecords().map((l) => l['event.name']);
     expect(stdoutEvents.indexOf('app.started')).toBeLessThan(stdoutEvents.indexOf('app.stopping'));
     await receiver.close();
   });
@@ -75,20 +74,20 @@ describe('lifecycle and degraded modes', () => {
       },
     });
     try {
-      const client = new TestClient(app.baseUrl);
+      const client = new HttpClient(app.url);
       expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
       for (let i = 0; i < 30; i++) expect((await client.get('/api/account')).status).toBe(200);
       // Several export rounds (200 ms each) fail in this time.
       await new Promise((r) => setTimeout(r, 2_000));
       for (let i = 0; i < 10; i++) expect((await client.get('/api/account')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1_000));
-      const diagnostics = app.logLines().filter((l) => l['event.name'] === 'otel.diagnostic');
+      const diagnostics = app.logRecords().filter((l) => l['event.name'] === 'otel.diagnostic');
       expect(diagnostics.length).toBeGreaterThan(0);
       const perMessage = new Map<string, number>();
       for (const d of diagnostics) perMessage.set(String(d.msg), (perMessage.get(String(d.msg)) ?? 0) + 1);
       for (const count of perMessage.values()) expect(count).toBe(1);
     } finally {
-      expect(await app.stop()).toBe(0);
+      expect((await app.stop()).code).toBe(0);
     }
   });
 
@@ -99,12 +98,12 @@ describe('lifecycle and degraded modes', () => {
       env: { ...FAST_EXPORT, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
     });
     try {
-      const client = new TestClient(app.baseUrl);
+      const client = new HttpClient(app.url);
       expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
       const res = await client.get('/api/account');
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBeNull();
-      const access = app.logLines().filter((l) => l['event.name'] === 'http.access');
+      const access = app.logRecords().filter((l) => l['event.name'] === 'http.access');
       expect(access.length).toBeGreaterThanOrEqual(2);
       expect(access.every((l) => l.trace_id === undefined)).toBe(true);
       await new Promise((r) => setTimeout(r, 800));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
-import { DEMO_PASSWORD, seedTestDatabase, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { TestClient, newTraceparent } from '../helpers/http-client';
+import { HttpClient, newTraceparent } from '../helpers/http-client';
 
 describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', () => {
   let db: TestDatabase;
@@ -11,7 +11,6 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
 
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
-    await seedTestDatabase(db);
     receiver = await startOtlpReceiver();
     app = await startApp({
       databaseUrl: db.url,
@@ -36,7 +35,7 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
   });
 
   it('records http.server.request.duration and db.client.operation.duration histograms', async () => {
-    const client = new TestClient(app.baseUrl);
+    const client = new HttpClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     expect((await client.get('/api/account')).status).toBe(200);
     const names = await receiver.waitFor(() => {
@@ -53,17 +52,17 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
   });
 
   it('logs statements slower than DB_SLOW_QUERY_MS at warn with their shape and the trace id, never values', async () => {
-    const client = new TestClient(app.baseUrl);
+    const client = new HttpClient(app.url);
     await client.login('bob@drop.test', DEMO_PASSWORD);
     const { traceparent, traceId } = newTraceparent();
     const res = await client.post(
       '/api/transfers',
       { toEmail: 'alice@drop.test', amountCents: 777 },
-      { traceparent, 'idempotency-key': `slow-${traceId}` },
+      { headers: { traceparent, 'idempotency-key': `slow-${traceId}` } },
     );
     expect(res.status).toBe(201);
     const slow = await receiver.waitFor(() => {
-      const lines = app.logLines().filter((l) => l['event.name'] === 'db.slow_query' && l.trace_id === traceId);
+      const lines = app.logRecords().filter((l) => l['event.name'] === 'db.slow_query' && l.trace_id === traceId);
       return lines.some((l) => l['db.operation.name'] === 'INSERT') ? lines : undefined;
     }, 10_000, 'slow query lines');
     for (const line of slow) {
