@@ -86,8 +86,10 @@ interface Server {
 
 async function startServer(variant: Variant, databaseUrl: string, otlpUrl: string): Promise<Server> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  // NODE_ENV is left for `next start` to set (production).
+  const { NODE_ENV: _nodeEnv, ...parentEnv } = process.env;
+  const env: Record<string, string | undefined> = {
+    ...parentEnv,
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: SECRET,
     COOKIE_SECURE: 'false',
@@ -97,12 +99,11 @@ async function startServer(variant: Variant, databaseUrl: string, otlpUrl: strin
       ? { OTEL_SDK_DISABLED: 'true' }
       : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' }),
   };
-  delete env.NODE_ENV;
   const started = performance.now();
   const child = spawn(
     'taskset',
     ['-c', SERVER_CORE, process.execPath, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Both variants write their logs to a pipe that is drained and dropped: the sink.
   child.stdout?.resume();
