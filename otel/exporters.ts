@@ -15,14 +15,17 @@ import { RedactingSpanProcessor } from './redacting-span-processor';
 const MAX_QUEUE_SIZE = 2048;
 const MAX_EXPORT_BATCH_SIZE = 512;
 
-/** Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters. */
+/**
+ * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters.
+ * Never empty: with traces not exported (OTEL_TRACES_EXPORTER=none) NodeSDK would register no tracer provider,
+ * and requests would lose their trace id — the request id of logs, responses and audit rows.
+ */
 export function spanProcessors(config: TelemetryConfig): SpanProcessor[] {
-  if (config.tracesExporter === 'none') return [];
+  const processors: SpanProcessor[] = [new RedactingSpanProcessor()];
+  if (config.tracesExporter === 'none') return processors;
   const exporter = config.protocol === 'http/json' ? new JsonTraceExporter() : new ProtoTraceExporter();
-  return [
-    new RedactingSpanProcessor(),
-    new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }),
-  ];
+  processors.push(new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }));
+  return processors;
 }
 
 export function logRecordProcessors(config: TelemetryConfig): LogRecordProcessor[] {
