@@ -64,13 +64,21 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: stri
   if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status})`);
 }
 
+/** The Go toolchain: $GO, `go` on the PATH, or the official tarball's location. */
+function findGo(): string {
+  for (const candidate of [process.env.GO, 'go', '/usr/local/go/bin/go']) {
+    if (candidate && spawnSync(candidate, ['version'], { stdio: 'ignore' }).status === 0) return candidate;
+  }
+  throw new Error('Go is needed to build the collector (https://go.dev/dl/); set GO=/path/to/go if it is not on the PATH');
+}
+
 /** The ocb builder at the pinned release, installed into the cache (not into GOPATH/bin). */
-function ensureBuilder(version: string): string {
+function ensureBuilder(version: string, go: string): string {
   const bin = path.join(cacheRoot, `builder-v${version}`);
   const builder = path.join(bin, 'builder');
   if (!fs.existsSync(builder)) {
     process.stderr.write(`[collector] installing the OpenTelemetry Collector Builder v${version}…\n`);
-    run('go', ['install', `go.opentelemetry.io/collector/cmd/builder@v${version}`], { ...process.env, GOBIN: bin }, 'go install builder');
+    run(go, ['install', `go.opentelemetry.io/collector/cmd/builder@v${version}`], { ...process.env, GOBIN: bin }, 'go install builder');
   }
   return builder;
 }
@@ -85,14 +93,15 @@ export function ensureCollector(): CollectorBuild {
   const elapsed = () => Math.round((performance.now() - started) / 100) / 10;
   if (fs.existsSync(binary)) return { version, binary, built: false, seconds: elapsed() };
 
-  const builder = ensureBuilder(version);
+  const go = findGo();
+  const builder = ensureBuilder(version, go);
   const finalDir = path.dirname(binary);
   // Build next to the final folder and rename at the end: a half-finished build is never taken for a cached one.
   fs.mkdirSync(cacheRoot, { recursive: true });
   const workDir = fs.mkdtempSync(`${finalDir}.partial-`);
   try {
     const buildManifest = path.join(workDir, 'builder-config.yaml');
-    fs.writeFileSync(buildManifest, stringify({ ...manifest, dist: { ...manifest.dist, output_path: workDir } }));
+    fs.writeFileSync(buildManifest, stringify({ ...manifest, dist: { ...manifest.dist, output_path: workDir, go } }));
     process.stderr.write(`[collector] building ${manifest.dist.name} ${version} (first build takes several minutes)…\n`);
     run(builder, [`--config=${buildManifest}`], process.env, 'ocb build');
     fs.chmodSync(workDir, 0o755);
