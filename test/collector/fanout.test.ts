@@ -4,7 +4,7 @@
 // headers, and that the shared redaction rules were applied before anything left the collector.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../helpers/collector-process';
-import { startFakeOtlpReceiver, type FakeOtlpReceiver } from '../helpers/fake-otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
 const SENTRY_PUBLIC_KEY = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const SENTRY_PROJECT_PATH = '/api/4242/integration/otlp';
@@ -128,17 +128,17 @@ async function waitFor(what: string, condition: () => boolean, collector: Runnin
   }
 }
 
-const logBodies = (receiver: FakeOtlpReceiver) => receiver.logs().map((record) => record.body).sort();
-const spanNames = (receiver: FakeOtlpReceiver) => receiver.spans().map((span) => span.name).sort();
+const logBodies = (receiver: OtlpReceiver) => receiver.logs.map((record) => record.body).sort();
+const spanNames = (receiver: OtlpReceiver) => receiver.spans.map((span) => span.name).sort();
 
 describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml merged)', () => {
-  let sentry: FakeOtlpReceiver;
-  let alerts: FakeOtlpReceiver;
-  let vendor: FakeOtlpReceiver;
+  let sentry: OtlpReceiver;
+  let alerts: OtlpReceiver;
+  let vendor: OtlpReceiver;
   let collector: RunningCollector;
 
   beforeAll(async () => {
-    [sentry, alerts, vendor] = [await startFakeOtlpReceiver(), await startFakeOtlpReceiver(), await startFakeOtlpReceiver()];
+    [sentry, alerts, vendor] = [await startOtlpReceiver(), await startOtlpReceiver(), await startOtlpReceiver()];
     collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.otlp-vendor.yaml'], {
       SENTRY_OTLP_TRACES_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/traces`,
       SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/logs`,
@@ -152,13 +152,13 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
     await post(`${collector.otlpHttpUrl}/v1/metrics`, metricsRequest());
     // Sentry and the vendor batch for up to 1 s, the alert exporter for 200 ms; all three got the same input
     // at the same moment, so once the slow ones have everything, the alert processor has all it will get.
-    await waitFor('Sentry to receive 5 logs and 3 spans', () => sentry.logs().length >= 5 && sentry.spans().length >= 3, collector);
+    await waitFor('Sentry to receive 5 logs and 3 spans', () => sentry.logs.length >= 5 && sentry.spans.length >= 3, collector);
     await waitFor(
       'the vendor to receive 5 logs, 3 spans and the metric',
-      () => vendor.logs().length >= 5 && vendor.spans().length >= 3 && vendor.metrics().length >= 1,
+      () => vendor.logs.length >= 5 && vendor.spans.length >= 3 && vendor.metrics.length >= 1,
       collector,
     );
-    await waitFor('the alert processor to receive 3 logs and 1 span', () => alerts.logs().length >= 3 && alerts.spans().length >= 1, collector);
+    await waitFor('the alert processor to receive 3 logs and 1 span', () => alerts.logs.length >= 3 && alerts.spans.length >= 1, collector);
     // Anything that should not reach a destination would have arrived by now: give it one more flush window.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   }, 20 * 60_000); // a cold collector build (no cache) takes minutes; `.ci/run` builds it before the tests
@@ -184,15 +184,15 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
     }
     // Sentry takes no OTLP metrics: none are sent there.
     expect(sentry.requests.map((r) => r.signal).sort()).not.toContain('metrics');
-    expect(sentry.logs()[0]?.resource['service.name']).toBe('drop');
+    expect(sentry.logs[0]?.resource['service.name']).toBe('drop');
   });
 
   it('sends the alert processor only error logs, error spans and lifecycle events', () => {
     expect(alerts.rejected).toEqual([]);
     expect(logBodies(alerts)).toEqual(['app started', 'app stopping', 'transfer failed']);
     expect(spanNames(alerts)).toEqual(['POST /api/transfers']);
-    expect(alerts.spans()[0]?.statusCode).toBe(STATUS.ERROR);
-    expect(alerts.metrics()).toEqual([]);
+    expect(alerts.spans[0]?.status.code).toBe(STATUS.ERROR);
+    expect(alerts.metrics).toEqual([]);
     for (const request of alerts.requests) {
       expect(request.path).toBe(`/v1/${request.signal}`);
       expect(request.headers['x-sentry-auth']).toBeUndefined();
@@ -203,7 +203,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
     expect(vendor.rejected).toEqual([]);
     expect(logBodies(vendor)).toEqual(logBodies(sentry));
     expect(spanNames(vendor)).toEqual(spanNames(sentry));
-    expect(vendor.metrics().map((m) => m.name)).toEqual(['drop.test.queue_depth']);
+    expect(vendor.metrics.map((m) => m.name)).toEqual(['drop.test.queue_depth']);
     for (const request of vendor.requests) {
       expect(request.headers.authorization).toBe(VENDOR_AUTHORIZATION);
       expect(request.headers['x-sentry-auth']).toBeUndefined();
@@ -212,7 +212,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
 
   it('masks sensitive keys and values before anything leaves the collector', () => {
     for (const receiver of [sentry, vendor]) {
-      const info = receiver.logs().find((record) => record.severityNumber === SEVERITY.INFO && !record.attributes['event.name'] && !record.eventName);
+      const info = receiver.logs.find((record) => record.severityNumber === SEVERITY.INFO && !record.attributes['event.name'] && !record.eventName);
       expect(info?.attributes).toMatchObject({
         password: '****',
         currentPassword: '****',
@@ -224,18 +224,18 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
       });
       expect(info?.body).toBe('transfer sent: card ****, see /api/x****&page=2');
 
-      const health = receiver.spans().find((span) => span.name === 'GET /api/health');
+      const health = receiver.spans.find((span) => span.name === 'GET /api/health');
       expect(health?.attributes['http.request.header.authorization']).toBe('****');
       expect(health?.attributes['http.route']).toBe('/api/health');
-      const account = receiver.spans().find((span) => span.name === 'GET /api/account');
+      const account = receiver.spans.find((span) => span.name === 'GET /api/account');
       expect(account?.attributes['x-csrf-token']).toBe('****');
     }
     for (const receiver of [sentry, alerts, vendor]) {
-      const failed = receiver.logs().find((record) => record.body === 'transfer failed');
+      const failed = receiver.logs.find((record) => record.body === 'transfer failed');
       expect(failed?.attributes).toEqual({ session: '****', 'error.type': 'DatabaseError' });
-      const transfer = receiver.spans().find((span) => span.name === 'POST /api/transfers');
+      const transfer = receiver.spans.find((span) => span.name === 'POST /api/transfers');
       expect(transfer?.attributes.cardNumber).toBe('****');
     }
-    expect(vendor.metrics()[0]?.dataPointAttributes).toEqual([{ api_key: '****' }]);
+    expect(vendor.metrics[0]?.dataPointAttributes).toEqual([{ api_key: '****' }]);
   });
 });

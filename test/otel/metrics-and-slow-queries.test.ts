@@ -39,16 +39,18 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     expect((await client.get('/api/account')).status).toBe(200);
     const names = await receiver.waitFor(() => {
-      const body = JSON.stringify(receiver.metrics);
-      const found = new Set(body.match(/"name":"[a-z.]+"/g) ?? []);
-      return found.has('"name":"http.server.request.duration"') &&
-        found.has('"name":"db.client.operation.duration"') &&
-        body.includes('/api/account')
+      const found = new Set(receiver.metrics.map((m) => m.name));
+      const routes = receiver.metrics
+        .filter((m) => m.name === 'http.server.request.duration')
+        .flatMap((m) => m.dataPointAttributes.map((a) => a['http.route']));
+      return found.has('http.server.request.duration') && found.has('db.client.operation.duration') && routes.includes('/api/account')
         ? found
         : undefined;
     }, 15_000, 'both histograms');
     expect(names.size).toBeGreaterThanOrEqual(2);
-    expect(JSON.stringify(receiver.metrics)).toContain('"http.route"');
+    const db = receiver.metrics.find((m) => m.name === 'db.client.operation.duration');
+    expect(db?.unit).toBe('s');
+    expect(db?.dataPointAttributes.some((a) => a['db.system.name'] === 'sqlite' && a['db.operation.name'] === 'SELECT')).toBe(true);
   });
 
   it('logs statements slower than DB_SLOW_QUERY_MS at warn with their shape and the trace id, never values', async () => {
