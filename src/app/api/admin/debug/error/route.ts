@@ -1,7 +1,7 @@
 import { route } from '@/server/http/route';
 
 /** Thrown on purpose, so an operator can watch one error travel through logs, traces, Sentry and alerts. */
-export class DeliberateError extends Error {
+class DeliberateError extends Error {
   override name = 'DeliberateError';
 }
 
