@@ -4,8 +4,14 @@ const nextConfig: NextConfig = {
   // The Docker image runs the standalone server; `next start` (demo, tests) uses the regular build.
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
   poweredByHeader: false,
+  // Readable server stack traces for Sentry (uploaded by the Docker build); .next/server is never served.
+  experimental: { serverSourceMaps: true },
+  // Browser maps only for an upload (DROP_BROWSER_SOURCE_MAPS=1, set by the Docker build with a Sentry token),
+  // which deletes them from .next/static afterwards: maps are never served publicly.
+  productionBrowserSourceMaps: process.env.DROP_BROWSER_SOURCE_MAPS === '1',
   // Native modules and drivers stay outside the server bundle.
-  serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino', 'pino-pretty'],
+  // @sentry/node too: one copy of the SDK (and its global state) for instrumentation.ts and every route.
+  serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino', 'pino-pretty', '@sentry/node'],
   async headers() {
     return [
       {

@@ -3,6 +3,8 @@
  * into one value with a safe default, and says (once, through the returned warnings) when a value is invalid.
  */
 
+import { parseSentryServerConfig, parseTracesSampleRate, type SentryServerConfig } from './sentry/config';
+
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -19,6 +21,13 @@ export interface TelemetryConfig {
   prettyLogs: boolean;
   slowQueryMs: number;
   shutdownTimeoutMs: number;
+  /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
+  sentry: SentryServerConfig | undefined;
+  /**
+   * SENTRY_TRACES_SAMPLE_RATE as the ratio of a parent-based trace-id-ratio sampler; undefined leaves the sampler to
+   * NodeSDK (OTEL_TRACES_SAMPLER, default parentbased_always_on). An explicit OTEL_TRACES_SAMPLER always wins.
+   */
+  traceSampleRatio: number | undefined;
   warnings: string[];
 }
 
@@ -59,6 +68,16 @@ function parsePositiveInt(name: string, env: Env, fallback: number, warnings: st
   return fallback;
 }
 
+function parseTraceSampleRatio(env: Env, warnings: string[]): number | undefined {
+  const ratio = parseTracesSampleRate(env, warnings);
+  if (ratio === undefined) return undefined;
+  if (env.OTEL_TRACES_SAMPLER?.trim()) {
+    warnings.push('SENTRY_TRACES_SAMPLE_RATE is ignored: OTEL_TRACES_SAMPLER is set and wins');
+    return undefined;
+  }
+  return ratio;
+}
+
 const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 
 export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
@@ -79,6 +98,8 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     prettyLogs: environment !== 'production' && env.LOG_FORMAT?.trim().toLowerCase() === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
+    sentry: parseSentryServerConfig(env, serviceVersion, warnings),
+    traceSampleRatio: parseTraceSampleRatio(env, warnings),
     warnings,
   };
 }

@@ -10,27 +10,30 @@ import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetr
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from './config';
 import { RedactingSpanProcessor } from './redacting-span-processor';
+import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
 // Bounded queues: with the backend down, memory stays flat and the oldest work is dropped, not the app.
 const MAX_QUEUE_SIZE = 2048;
 const MAX_EXPORT_BATCH_SIZE = 512;
 
 /**
- * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters.
- * Never empty: with traces not exported (OTEL_TRACES_EXPORTER=none) NodeSDK would register no tracer provider,
+ * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters,
+ * unless `endpoints` names a signal's URL and headers (Sentry's OTLP ingest when there is no collector). Never empty: with traces not exported (OTEL_TRACES_EXPORTER=none) NodeSDK would register no tracer provider,
  * and requests would lose their trace id — the request id of logs, responses and audit rows.
  */
-export function spanProcessors(config: TelemetryConfig): SpanProcessor[] {
+export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): SpanProcessor[] {
   const processors: SpanProcessor[] = [new RedactingSpanProcessor()];
   if (config.tracesExporter === 'none') return processors;
-  const exporter = config.protocol === 'http/json' ? new JsonTraceExporter() : new ProtoTraceExporter();
+  const target = endpoints.traces;
+  const exporter = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
   processors.push(new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }));
   return processors;
 }
 
-export function logRecordProcessors(config: TelemetryConfig): LogRecordProcessor[] {
+export function logRecordProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): LogRecordProcessor[] {
   if (config.logsExporter === 'none') return [];
-  const exporter = config.protocol === 'http/json' ? new JsonLogExporter() : new ProtoLogExporter();
+  const target = endpoints.logs;
+  const exporter = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
   return [new BatchLogRecordProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE })];
 }
 

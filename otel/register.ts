@@ -1,15 +1,33 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ThrottledDiagLogger } from './diag-logger';
 import { telemetryConfig } from './service-info';
-import { startTelemetry } from './sdk';
+import { startTelemetry, type Telemetry } from './sdk';
+import { errorReporter } from './sentry/error-reporter';
+import { sentryOtlpOverrides, type OtlpEndpointOverrides } from './sentry/otlp-endpoints';
+
+/** The providers' shutdown and Sentry's flush, both bounded by the same timeout. */
+function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | undefined {
+  const reporter = errorReporter();
+  if (!reporter) return telemetry;
+  return {
+    async shutdown(timeoutMs) {
+      await Promise.all([telemetry?.shutdown(timeoutMs), reporter.flush(timeoutMs)]);
+    },
+  };
+}
 
 /**
- * Boots the layer in the Node.js runtime: the SDK first, then the logger (so pino is instrumented), then
- * the lifecycle hooks. Called once from instrumentation.ts `register()`.
+ * Boots the layer in the Node.js runtime: the SDK first, then the logger (so pino is instrumented), then Sentry
+ * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from instrumentation.ts `register()`.
  */
 export async function registerNodeTelemetry(): Promise<void> {
   const config = telemetryConfig();
-  const telemetry = startTelemetry(config);
+  // @sentry/node is loaded only with a DSN, and before the SDK starts: without a collector the trace and log
+  // exporters point at Sentry's OTLP ingest, whose URL and auth header the Sentry SDK derives from the DSN.
+  const sentry = config.sentry ? await import('./sentry/node') : undefined;
+  let endpoints: OtlpEndpointOverrides = {};
+  if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), process.env);
+  const telemetry = startTelemetry(config, endpoints);
   // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
   // would leave log lines without trace_id and keep them off OTLP.
   const { getLogger } = await import('./logger');
@@ -18,9 +36,17 @@ export async function registerNodeTelemetry(): Promise<void> {
   // The SDK's own errors (a backend that is down, above all) reach the log at most once a minute each.
   diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
+  if (sentry && config.sentry) {
+    sentry.startSentry(config.sentry);
+    const route = endpoints.traces ? "straight to Sentry's OTLP ingest" : 'to the OTLP endpoint (collector)';
+    logger.info(
+      { 'event.name': 'sentry.started', 'sentry.environment': config.sentry.environment, 'sentry.release': config.sentry.release },
+      `sentry: errors to Sentry (${config.sentry.environment}, ${config.sentry.release}); traces and logs ${route}`,
+    );
+  }
   installLifecycle({
     logger,
-    telemetry,
+    telemetry: withErrorReportsFlushed(telemetry),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     version: config.serviceVersion,
     environment: config.environment,

@@ -4,9 +4,11 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TelemetryConfig } from './config';
 import { logRecordProcessors, metricReaders, spanProcessors } from './exporters';
+import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
 export interface Telemetry {
   /** Exports what is buffered and stops the providers; resolves within `timeoutMs` whatever the backend does. */
@@ -29,7 +31,13 @@ function instrumentations() {
   ];
 }
 
-export function startTelemetry(config: TelemetryConfig): Telemetry | undefined {
+/** SENTRY_TRACES_SAMPLE_RATE, when set (and OTEL_TRACES_SAMPLER is not): otherwise NodeSDK reads OTEL_TRACES_SAMPLER. */
+function sampler(config: TelemetryConfig): Sampler | undefined {
+  if (config.traceSampleRatio === undefined) return undefined;
+  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.traceSampleRatio) });
+}
+
+export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): Telemetry | undefined {
   if (config.disabled) return undefined;
   // Defaults first; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) win over them.
   const resource = defaultResource().merge(
@@ -43,9 +51,10 @@ export function startTelemetry(config: TelemetryConfig): Telemetry | undefined {
   const sdk = new NodeSDK({
     resource,
     resourceDetectors: [processDetector, hostDetector, envDetector],
-    spanProcessors: spanProcessors(config),
+    sampler: sampler(config),
+    spanProcessors: spanProcessors(config, endpoints),
     // Set deliberately: NodeSDK would otherwise default both to OTLP.
-    logRecordProcessors: logRecordProcessors(config),
+    logRecordProcessors: logRecordProcessors(config, endpoints),
     metricReaders: metricReaders(config),
     instrumentations: instrumentations(),
   });

@@ -9,6 +9,7 @@ import {
 import { ATTR_ENDUSER_ID } from '@opentelemetry/semantic-conventions/incubating';
 import { getLogger } from '../logger';
 import { httpServerDuration } from '../metrics';
+import { reportError } from '../sentry/error-reporter';
 import { currentTraceIds } from '../trace-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -53,8 +54,10 @@ export interface RequestTelemetry {
 }
 
 /**
- * One API request's telemetry: attributes on the active (Next) span, exactly one access log line, and the
- * `http.server.request.duration` histogram.
+ * One API request's telemetry: attributes on the active (Next) span, exactly one access log line, the
+ * `http.server.request.duration` histogram, and — for an unexpected error behind a 5xx — exactly one Sentry event.
+ * The wrapper turns such errors into 500 responses, so Next's onRequestError never sees them: this is their
+ * only way to Sentry. Expected errors (4xx) are never reported.
  */
 export function beginRequest(method: string, path: string): RequestTelemetry {
   const started = performance.now();
@@ -90,6 +93,9 @@ export function beginRequest(method: string, path: string): RequestTelemetry {
       };
       if (userId) fields[ATTR_ENDUSER_ID] = userId;
       const logger = getLogger();
+      if (status >= 500 && error !== undefined) {
+        reportError(error, { requestId, route, method, userId, mechanism: 'drop.route' });
+      }
       if (status >= 500) logger.error({ ...fields, err: error }, `${method} ${route} ${status}`);
       else logger.info(fields, `${method} ${route} ${status}`);
       const metricAttributes: Attributes = {

@@ -1,7 +1,7 @@
 'use client';
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+  error: { code: string; message: string; issues?: { path: string; message: string }[]; traceId?: string | null };
 }
 
 export class ApiCallError extends Error {
