@@ -1,12 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { decodeTraces, encodingOf, type OtlpSpan } from '../../otel/otlp/decode';
+import { decodeLogs, decodeTraces, encodingOf, type OtlpLogRecord, type OtlpSpan } from '../../otel/otlp/decode';
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for Sentry's ingest: it takes the envelopes the Node and browser
  * SDKs POST to `/api/<project>/envelope/` (gzip, deflate or brotli encoded, or not), splits them into items as
- * Sentry does, and also takes OTLP traces on Sentry's OTLP path (`/api/<project>/integration/otlp/v1/traces/`).
+ * Sentry does, and also takes OTLP traces and logs on Sentry's OTLP paths (`/api/<project>/integration/otlp/v1/traces/`, `…/logs/`).
  * Browsers reach it cross-origin, so it answers CORS like Sentry does.
  */
 
@@ -50,6 +50,8 @@ export interface SentryIngest {
   itemsOfType(type: string): EnvelopeItem[];
   /** Spans received over OTLP on Sentry's OTLP traces path, with the headers of each request. */
   otlpSpans: OtlpSpan[];
+  /** Log records received over OTLP on Sentry's OTLP logs path. */
+  otlpLogs: OtlpLogRecord[];
   otlpRequests: { path: string; headers: http.IncomingHttpHeaders }[];
   /** Every request body, decompressed, to search for secrets byte for byte. */
   rawBodies: Buffer[];
@@ -111,6 +113,7 @@ export async function startSentryIngest(projectId = '1'): Promise<SentryIngest> 
   const publicKey = 'e2e0123456789abcdef0123456789abc';
   const envelopes: Envelope[] = [];
   const otlpSpans: OtlpSpan[] = [];
+  const otlpLogs: OtlpLogRecord[] = [];
   const otlpRequests: { path: string; headers: http.IncomingHttpHeaders }[] = [];
   const rawBodies: Buffer[] = [];
   const rejected: string[] = [];
@@ -141,7 +144,8 @@ export async function startSentryIngest(projectId = '1'): Promise<SentryIngest> 
           res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end();
           return;
         }
-        if (req.method === 'POST' && bare === `/api/${projectId}/integration/otlp/v1/logs/`) {
+        if (req.method === 'POST' && bare === `/api/${projectId}/integration/otlp/v1/logs/` && encoding) {
+          otlpLogs.push(...decodeLogs(body, encoding));
           otlpRequests.push({ path, headers: req.headers });
           rawBodies.push(body);
           res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end();
@@ -166,6 +170,7 @@ export async function startSentryIngest(projectId = '1'): Promise<SentryIngest> 
     events: () => itemsOfType('event').map((i) => i.payload as SentryEvent),
     itemsOfType,
     otlpSpans,
+    otlpLogs,
     otlpRequests,
     rawBodies,
     rejected,

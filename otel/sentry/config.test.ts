@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseTelemetryConfig } from '../config';
+import { effectiveTraceRatio, isValidDsn, parseSentryBrowserConfig, parseSentryServerConfig, sentryRelease } from './config';
+
+const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
+
+describe('Sentry configuration', () => {
+  it('creates nothing without SENTRY_DSN, and says so (without the value) for an invalid one', () => {
+    const warnings: string[] = [];
+    expect(parseSentryServerConfig({}, '1.2.3', warnings)).toBeUndefined();
+    expect(parseSentryServerConfig({ SENTRY_DSN: '  ' }, '1.2.3', warnings)).toBeUndefined();
+    expect(warnings).toEqual([]);
+    expect(parseSentryServerConfig({ SENTRY_DSN: 'not-a-dsn-secretish' }, '1.2.3', warnings)).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('SENTRY_DSN');
+    expect(warnings[0]).not.toContain('secretish');
+  });
+
+  it('accepts DSNs with a key and a numeric project id', () => {
+    expect(isValidDsn(DSN)).toBe(true);
+    expect(isValidDsn('http://key@127.0.0.1:4567/1')).toBe(true);
+    expect(isValidDsn('https://o1.ingest.sentry.io/7')).toBe(false);
+    expect(isValidDsn('https://key@o1.ingest.sentry.io/')).toBe(false);
+    expect(isValidDsn('ftp://key@host/1')).toBe(false);
+  });
+
+  it('takes the environment from SENTRY_ENVIRONMENT, else NODE_ENV', () => {
+    expect(parseSentryServerConfig({ SENTRY_DSN: DSN, NODE_ENV: 'production' }, '1.2.3', [])?.environment).toBe('production');
+    expect(parseSentryServerConfig({ SENTRY_DSN: DSN, NODE_ENV: 'production', SENTRY_ENVIRONMENT: 'staging' }, '1.2.3', [])?.environment).toBe(
+      'staging',
+    );
+  });
+
+  it('names the release after the version and the git sha when known, unless SENTRY_RELEASE says otherwise', () => {
+    expect(sentryRelease({}, '1.2.3')).toBe('drop@1.2.3');
+    expect(sentryRelease({ GIT_SHA: 'ABCDEF0123456789abcdef0123456789abcdef01' }, '1.2.3')).toBe('drop@1.2.3+abcdef012345');
+    expect(sentryRelease({ SOURCE_COMMIT: '1a2b3c4' }, '1.2.3')).toBe('drop@1.2.3+1a2b3c4');
+    expect(sentryRelease({ GIT_SHA: 'not a sha' }, '1.2.3')).toBe('drop@1.2.3');
+    expect(sentryRelease({ SENTRY_RELEASE: 'drop-2026.11', GIT_SHA: '1a2b3c4' }, '1.2.3')).toBe('drop-2026.11');
+  });
+
+  it('turns SENTRY_TRACES_SAMPLE_RATE into the OTel sampler ratio, unless OTEL_TRACES_SAMPLER is set', () => {
+    expect(parseTelemetryConfig({}, '1.2.3').traceSampleRatio).toBeUndefined();
+    expect(parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '0.25' }, '1.2.3').traceSampleRatio).toBe(0.25);
+    const explicit = parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '0.25', OTEL_TRACES_SAMPLER: 'always_on' }, '1.2.3');
+    expect(explicit.traceSampleRatio).toBeUndefined();
+    expect(explicit.warnings.join('\n')).toContain('OTEL_TRACES_SAMPLER');
+    const invalid = parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '1.5' }, '1.2.3');
+    expect(invalid.traceSampleRatio).toBeUndefined();
+    expect(invalid.warnings.join('\n')).toContain('SENTRY_TRACES_SAMPLE_RATE="1.5"');
+  });
+
+  it('gives the browser the ratio the server samples new traces at', () => {
+    expect(effectiveTraceRatio({}, undefined)).toBe(1);
+    expect(effectiveTraceRatio({}, 0.1)).toBe(0.1);
+    expect(effectiveTraceRatio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.3' }, 0.1)).toBe(0.3);
+    expect(effectiveTraceRatio({ OTEL_TRACES_SAMPLER: 'always_off' }, 0.1)).toBe(0);
+    expect(effectiveTraceRatio({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, 0.1)).toBe(1);
+  });
+
+  it('serves the browser its own DSN only when NEXT_PUBLIC_SENTRY_DSN is set', () => {
+    expect(parseSentryBrowserConfig({ SENTRY_DSN: DSN }, '1.2.3')).toBeUndefined();
+    expect(parseSentryBrowserConfig({ NEXT_PUBLIC_SENTRY_DSN: DSN, SENTRY_TRACES_SAMPLE_RATE: '0.5', NODE_ENV: 'production' }, '1.2.3')).toEqual({
+      dsn: DSN,
+      environment: 'production',
+      release: 'drop@1.2.3',
+      tracesSampleRate: 0.5,
+    });
+  });
+});
