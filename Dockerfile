@@ -2,7 +2,7 @@
 # Drop's image: the Next.js standalone server on node:20-bookworm-slim, non-root, health-checked.
 # The same image runs the app, the alert processor and the backup scheduler (docker-compose.yml).
 #   deps    npm ci; better-sqlite3 compiled here from source (build tools live in this stage only)
-#   build   next build with NEXT_OUTPUT=standalone; optional Sentry source-map upload
+#   build   next build with NEXT_OUTPUT=standalone; Sentry source-map upload when given a token (secret)
 #   runner  .next/standalone + static assets + scripts/, bash and the PostgreSQL 17 client for backups
 
 FROM node:20-bookworm-slim AS deps
@@ -23,24 +23,20 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     NEXT_OUTPUT=standalone
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+# Source maps to Sentry, only when a token is given, as a BuildKit secret so that it is in no layer, no build
+# cache and no image history (a build arg would be):
+#   docker build --secret id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
+#     --build-arg SENTRY_ORG=my-org --build-arg SENTRY_PROJECT=drop .
+# With a token, next build also emits browser maps; scripts/sentry-sourcemaps.sh uploads them with the server's
+# and deletes every map from .next/static (never served). Without one it says it skips the upload.
 # public/ is optional in this repository: make sure the runner stage always has one to copy.
-RUN npx next build \
- && mkdir -p public
-
-# Source maps to Sentry, only when a token is given (docker build --build-arg SENTRY_AUTH_TOKEN=… with
-# SENTRY_ORG and SENTRY_PROJECT). The token exists in this build stage only: the runner image, its layers and
-# its history never contain it. (A BuildKit secret mount would also keep it out of the builder's cache.)
-# hadolint ignore=DL3064
-ARG SENTRY_AUTH_TOKEN=""
 ARG SENTRY_ORG=""
 ARG SENTRY_PROJECT=""
-ARG SENTRY_CLI_VERSION=3.8.0
-RUN if [ -n "$SENTRY_AUTH_TOKEN" ]; then \
-      npx --yes "@sentry/cli@${SENTRY_CLI_VERSION}" sourcemaps inject .next/static .next/server \
-      && npx --yes "@sentry/cli@${SENTRY_CLI_VERSION}" sourcemaps upload .next/static .next/server; \
-    else \
-      echo "Sentry source maps: SENTRY_AUTH_TOKEN is not set, skipping the upload."; \
-    fi
+RUN --mount=type=secret,id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
+    if [ -n "${SENTRY_AUTH_TOKEN:-}" ]; then export DROP_BROWSER_SOURCE_MAPS=1; fi \
+ && npx next build \
+ && bash scripts/sentry-sourcemaps.sh \
+ && mkdir -p public
 
 
 FROM node:20-bookworm-slim AS runner
@@ -65,6 +61,12 @@ COPY --from=build /app/public ./public
 COPY scripts ./scripts
 RUN mkdir -p /app/data /app/.next/cache /backups \
  && chown node:node /app/data /app/.next/cache /backups
+
+# The release Sentry reports is drop@<version>+<sha> when the build is given the commit:
+#   docker build --build-arg GIT_SHA="$(git rev-parse HEAD)" .   (platforms that set SOURCE_COMMIT work too)
+ARG GIT_SHA=""
+ARG SOURCE_COMMIT=""
+ENV GIT_SHA=${GIT_SHA:-$SOURCE_COMMIT}
 
 # The node image's unprivileged `node` user, numeric so runtimes can verify it is not root.
 USER 1000:1000

@@ -1,5 +1,5 @@
 /**
- * npm run bench:overhead [-- --rounds N --warmup S --duration S --json]
+ * npm run bench:overhead [-- --rounds N --warmup S --duration S --json] [-- --sentry]
  *
  * What the operations layer costs: the same build served (1) uninstrumented — OTEL_SDK_DISABLED=true, logs to
  * a sink — and (2) with the full layer exporting traces and logs over OTLP to a local sink. Per round a fresh
@@ -8,6 +8,9 @@
  * POST /api/transfers are loaded with autocannon. The figures that matter are within-round ratios
  * (instrumented / uninstrumented), reported as their median and min–max: this machine's servers tend to be
  * fast or slow for their whole life, so absolute numbers across rounds are not comparable.
+ *
+ * --sentry compares the full layer without (baseline) and with SENTRY_DSN (pointing at the same local sink), to
+ * show what error tracking costs on requests that raise no error, and at start-up.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,9 +37,14 @@ const WARMUP_S = arg('warmup', 15);
 const DURATION_S = arg('duration', 10);
 const CONNECTIONS = arg('connections', 8);
 const JSON_OUTPUT = process.argv.includes('--json');
+const SENTRY = process.argv.includes('--sentry');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Variant = 'uninstrumented' | 'instrumented';
+/** What each variant is in this run: the layer off and on, or (--sentry) the layer without and with Sentry. */
+const LABEL: Record<Variant, string> = SENTRY
+  ? { uninstrumented: 'otel', instrumented: 'otel+sentry' }
+  : { uninstrumented: 'uninstrumented', instrumented: 'instrumented' };
 interface EndpointResult {
   rps: number;
   p50: number;
@@ -95,10 +103,12 @@ async function startServer(variant: Variant, databaseUrl: string, otlpUrl: strin
     COOKIE_SECURE: 'false',
     NEXT_TELEMETRY_DISABLED: '1',
     LOG_LEVEL: 'info',
-    ...(variant === 'uninstrumented'
+    ...(variant === 'uninstrumented' && !SENTRY
       ? { OTEL_SDK_DISABLED: 'true' }
       : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' }),
   };
+  // The sink answers Sentry's envelope endpoint too: any path, 200.
+  if (SENTRY && variant === 'instrumented') env.SENTRY_DSN = `${otlpUrl.replace('http://', 'http://benchkey@')}/1`;
   const started = performance.now();
   const child = spawn(
     'taskset',
@@ -213,7 +223,7 @@ async function main() {
       }
       const r = results[variant]!;
       log(
-        `round ${round + 1} ${variant.padEnd(14)} health ${fmt(r.health.rps, 0)} req/s p50 ${r.health.p50} ms p99 ${r.health.p99} ms | ` +
+        `round ${round + 1} ${LABEL[variant].padEnd(14)} health ${fmt(r.health.rps, 0)} req/s p50 ${r.health.p50} ms p99 ${r.health.p99} ms | ` +
           `transfer ${fmt(r.transfer.rps, 0)} req/s p50 ${r.transfer.p50} ms p99 ${r.transfer.p99} ms | RSS ${r.rssMb} MB | cold start ${fmt(r.coldStartMs, 0)} ms`,
       );
     }
@@ -231,7 +241,7 @@ async function main() {
   };
   const line = (name: string, s: { median: number; min: number; max: number }, target: string) =>
     log(`${name.padEnd(22)} median ${fmt(s.median)}  (min ${fmt(s.min)} – max ${fmt(s.max)})  target ${target}`);
-  log('\nwithin-round ratios, instrumented / uninstrumented:');
+  log(`\nwithin-round ratios, ${LABEL.instrumented} / ${LABEL.uninstrumented}:`);
   line('health req/s', report.health.rpsRatio, '>= 0.90');
   line('health p99', report.health.p99Ratio, '<= 1.15');
   line('transfer req/s', report.transfer.rpsRatio, '>= 0.90');

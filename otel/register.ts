@@ -38,7 +38,12 @@ export async function registerNodeTelemetry(): Promise<void> {
   for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
   if (sentry && config.sentry) {
     sentry.startSentry(config.sentry);
-    const route = endpoints.traces ? "straight to Sentry's OTLP ingest" : 'to the OTLP endpoint (collector)';
+    const exported = config.tracesExporter === 'otlp' || config.logsExporter === 'otlp';
+    const route = !exported
+      ? 'not exported (OTEL_*_EXPORTER=none)'
+      : endpoints.traces || endpoints.logs
+        ? "straight to Sentry's OTLP ingest"
+        : 'to OTEL_EXPORTER_OTLP_ENDPOINT (the collector forwards them)';
     logger.info(
       { 'event.name': 'sentry.started', 'sentry.environment': config.sentry.environment, 'sentry.release': config.sentry.release },
       `sentry: errors to Sentry (${config.sentry.environment}, ${config.sentry.release}); traces and logs ${route}`,

@@ -6,8 +6,8 @@ import { HttpClient, newTraceparent } from '../helpers/http-client';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { startSentryIngest, type SentryEvent, type SentryIngest } from '../helpers/sentry-ingest';
 
-/** Prints a stderr line whenever the server process loads an @sentry/* package. */
-const MODULE_PROBE = `--import ${path.resolve(import.meta.dirname, '../helpers/module-probe.mjs')}`;
+/** Prints on exit whether the server process ever set up Sentry's global carrier, and how many clients it had. */
+const SENTRY_PROBE = `--import ${path.resolve(import.meta.dirname, '../helpers/sentry-probe.mjs')}`;
 const GIT_SHA = '0123456789abcdef0123456789abcdef01234567';
 
 const eventsFor = (ingest: SentryIngest, traceId: string) => ingest.events().filter((e) => e.tags?.request_id === traceId);
@@ -41,7 +41,7 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_BSP_SCHEDULE_DELAY: '200',
-        NODE_OPTIONS: MODULE_PROBE,
+        NODE_OPTIONS: SENTRY_PROBE,
       },
     });
   });
@@ -183,9 +183,10 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
     expect(ingest.rejected).toEqual([]);
   });
 
-  it('loads the Sentry SDK in the server process (the probe the no-DSN test relies on)', () => {
-    expect(app.logs.some((l) => l.line === '[module-probe] loaded @sentry/node')).toBe(true);
+  it('has one Sentry client in the server process (the probe the no-DSN test relies on)', async () => {
     expect(app.logRecords().filter((l) => l['event.name'] === 'sentry.started')).toHaveLength(1);
+    await app.stop();
+    expect(app.logs.filter((l) => l.line.startsWith('[sentry-probe]')).map((l) => l.line)).toEqual(['[sentry-probe] carrier=yes clients=1']);
   });
 });
 
@@ -200,7 +201,7 @@ describe.each(DIALECTS)('without SENTRY_DSN, on %s', (dialect) => {
     // Everything Sentry-related is set except the DSN itself: nothing may be sent, nothing loaded.
     app = await startApp({
       databaseUrl: db.url,
-      env: { SENTRY_DSN: undefined, NEXT_PUBLIC_SENTRY_DSN: undefined, SENTRY_ENVIRONMENT: 'e2e', NODE_OPTIONS: MODULE_PROBE },
+      env: { SENTRY_DSN: undefined, NEXT_PUBLIC_SENTRY_DSN: undefined, SENTRY_ENVIRONMENT: 'e2e', NODE_OPTIONS: SENTRY_PROBE },
     });
   });
 
@@ -210,7 +211,7 @@ describe.each(DIALECTS)('without SENTRY_DSN, on %s', (dialect) => {
     await db?.drop();
   });
 
-  it('serves, answers a 500 with its trace id, and never loads the Sentry SDK', async () => {
+  it('serves, answers a 500 with its trace id, and never sets up Sentry', async () => {
     const { client } = await signedIn(app, 'admin@drop.test');
     const { traceparent, traceId } = newTraceparent();
     const res = await client.post('/api/admin/debug/error', undefined, { headers: { traceparent } });
@@ -222,8 +223,9 @@ describe.each(DIALECTS)('without SENTRY_DSN, on %s', (dialect) => {
     expect(config.body).toEqual({ sentry: null });
     await app.waitForLog(/unhandledRejection/);
     await settle();
+    await app.stop();
 
-    expect(app.logs.filter((l) => l.line.startsWith('[module-probe]'))).toEqual([]);
+    expect(app.logs.filter((l) => l.line.startsWith('[sentry-probe]')).map((l) => l.line)).toEqual(['[sentry-probe] carrier=no clients=0']);
     expect(app.logRecords().filter((l) => l['event.name'] === 'sentry.started')).toEqual([]);
     expect(ingest.envelopes).toEqual([]);
   });
