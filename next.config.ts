@@ -10,8 +10,8 @@ const nextConfig: NextConfig = {
   // which deletes them from .next/static afterwards: maps are never served publicly.
   productionBrowserSourceMaps: process.env.DROP_BROWSER_SOURCE_MAPS === '1',
   // Native modules and drivers stay outside the server bundle.
-  // Not @sentry/node: bundled into instrumentation's chunks like the OpenTelemetry SDK, so the standalone output
-  // (which traces no external package of instrumentation.ts) has it. Routes never import it (otel/sentry/error-reporter.ts).
+  // Not @sentry/node: it is bundled into instrumentation's chunks like the OpenTelemetry SDK, and loaded only with
+  // SENTRY_DSN. Routes never import it (they reach it through otel/sentry/error-reporter.ts).
   serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino', 'pino-pretty'],
   async headers() {
     return [

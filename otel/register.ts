@@ -22,9 +22,11 @@ function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | 
  */
 export async function registerNodeTelemetry(): Promise<void> {
   const config = telemetryConfig();
+  const sentryLoadStarted = performance.now();
   // @sentry/node is loaded only with a DSN, and before the SDK starts: without a collector the trace and log
   // exporters point at Sentry's OTLP ingest, whose URL and auth header the Sentry SDK derives from the DSN.
   const sentry = config.sentry ? await import('./sentry/node') : undefined;
+  const sentryLoadMs = performance.now() - sentryLoadStarted;
   let endpoints: OtlpEndpointOverrides = {};
   if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), process.env);
   const telemetry = startTelemetry(config, endpoints);
@@ -37,7 +39,10 @@ export async function registerNodeTelemetry(): Promise<void> {
   diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
   if (sentry && config.sentry) {
+    const initStarted = performance.now();
     sentry.startSentry(config.sentry);
+    // Loading the SDK (before the OTel SDK started) plus its init: what Sentry adds to start-up.
+    const startupMs = Math.round(sentryLoadMs + performance.now() - initStarted);
     const exported = config.tracesExporter === 'otlp' || config.logsExporter === 'otlp';
     const route = !exported
       ? 'not exported (OTEL_*_EXPORTER=none)'
@@ -45,7 +50,12 @@ export async function registerNodeTelemetry(): Promise<void> {
         ? "straight to Sentry's OTLP ingest"
         : 'to OTEL_EXPORTER_OTLP_ENDPOINT (the collector forwards them)';
     logger.info(
-      { 'event.name': 'sentry.started', 'sentry.environment': config.sentry.environment, 'sentry.release': config.sentry.release },
+      {
+        'event.name': 'sentry.started',
+        'sentry.environment': config.sentry.environment,
+        'sentry.release': config.sentry.release,
+        duration_ms: startupMs,
+      },
       `sentry: errors to Sentry (${config.sentry.environment}, ${config.sentry.release}); traces and logs ${route}`,
     );
   }

@@ -29,7 +29,7 @@ function buildIsStale() {
   const buildId = path.join(root, '.next', 'BUILD_ID');
   if (!fs.existsSync(buildId)) return true;
   const built = fs.statSync(buildId).mtimeMs;
-  const sources = ['src', 'otel', 'instrumentation.ts', 'next.config.ts', 'package.json']
+  const sources = ['src', 'otel', 'next.config.ts', 'package.json']
     .map((p) => path.join(root, p))
     .filter((p) => fs.existsSync(p))
     .map((p) => (fs.statSync(p).isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs));

@@ -131,26 +131,29 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
 
   it('does not send expected errors: 400, 401, 403, 404', async () => {
     const { client: alice } = await signedIn(app, 'alice@drop.test');
+    const { client: admin } = await signedIn(app, 'admin@drop.test');
     const anonymous = new HttpClient(app.url);
-    const traces: Record<number, string> = {};
+    const traces: string[] = [];
     const send = async (expected: number, call: (headers: Record<string, string>) => Promise<{ status: number }>) => {
       const { traceparent, traceId } = newTraceparent();
       const res = await call({ traceparent });
       expect(res.status).toBe(expected);
-      traces[expected] = traceId;
+      traces.push(traceId);
     };
     await send(400, (headers) => alice.post('/api/transfers', { toEmail: 'not-an-email', amountCents: -1 }, { headers }));
+    await send(400, (headers) => admin.post('/api/admin/debug/error', { kind: 'no-such-kind' }, { headers }));
     await send(401, (headers) => anonymous.get('/api/account', { headers }));
     await send(403, (headers) => alice.post('/api/admin/debug/error', undefined, { headers }));
     await send(404, (headers) => alice.post(`/api/transfers/${crypto.randomUUID()}/confirm`, undefined, { headers }));
+    await send(404, (headers) => alice.get('/admin/debug', { headers }));
 
     // A 500 afterwards is the barrier: once its event is in, any event of the requests before it would be too.
-    const { client: admin } = await signedIn(app, 'admin@drop.test');
     const barrier = newTraceparent();
     expect((await admin.post('/api/admin/debug/error', undefined, { headers: { traceparent: barrier.traceparent } })).status).toBe(500);
     await ingest.waitFor(() => eventsFor(ingest, barrier.traceId)[0], 15_000, 'the barrier event');
     await settle();
-    for (const traceId of Object.values(traces)) {
+    expect(traces).toHaveLength(6);
+    for (const traceId of traces) {
       expect(ingest.events().filter((e) => e.tags?.request_id === traceId || e.contexts?.trace?.trace_id === traceId)).toEqual([]);
     }
   });

@@ -3,7 +3,7 @@ import type { Instrumentation } from 'next';
 export async function register() {
   // Node.js only: the edge runtime has no NodeSDK, and Drop runs nothing there.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { registerNodeTelemetry } = await import('./otel/register');
+    const { registerNodeTelemetry } = await import('../otel/register');
     await registerNodeTelemetry();
   }
 }
@@ -11,6 +11,6 @@ export async function register() {
 /** Errors of pages and server components, to Sentry when SENTRY_DSN is set (otel/sentry/request-error.ts). */
 export const onRequestError: Instrumentation.onRequestError = async (error, request, context) => {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { reportRequestError } = await import('./otel/sentry/request-error');
+  const { reportRequestError } = await import('../otel/sentry/request-error');
   await reportRequestError(error, request, context);
 };
