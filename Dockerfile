@@ -2,8 +2,10 @@
 # Drop's image: the Next.js standalone server on node:20-bookworm-slim, non-root, health-checked.
 # The same image runs the app, the alert processor and the backup scheduler (docker-compose.yml).
 #   deps    npm ci; better-sqlite3 compiled here from source (build tools live in this stage only)
-#   build   next build with NEXT_OUTPUT=standalone; optional Sentry source-map upload
-#   runner  .next/standalone + static assets + scripts/, bash and the PostgreSQL 17 client for backups
+#   build   next build with NEXT_OUTPUT=standalone; the alert processor bundled into one file (esbuild);
+#           optional Sentry source-map upload
+#   runner  .next/standalone + static assets + scripts/ + the alert processor's bundle, bash and the
+#           PostgreSQL 17 client for backups
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -26,6 +28,9 @@ COPY . .
 # public/ is optional in this repository: make sure the runner stage always has one to copy.
 RUN npx next build \
  && mkdir -p public
+# The alert processor (alert-processor/): one ES module plus the OTLP schema in alert-processor/dist. Its only
+# external dependency, better-sqlite3, is already in the standalone output's node_modules for the app.
+RUN npm run alerts:build
 
 # Source maps to Sentry, only when a token is given (docker build --build-arg SENTRY_AUTH_TOKEN=… with
 # SENTRY_ORG and SENTRY_PROJECT). The token exists in this build stage only: the runner image, its layers and
@@ -63,6 +68,7 @@ COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
 COPY scripts ./scripts
+COPY --from=build /app/alert-processor/dist ./alert-processor/dist
 RUN mkdir -p /app/data /app/.next/cache /backups \
  && chown node:node /app/data /app/.next/cache /backups
 

@@ -26,7 +26,6 @@ export async function buildAlertProcessor(): Promise<string> {
     external: ['better-sqlite3', 'pino-pretty'],
     // Bundled CommonJS packages (pino, protobufjs) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __dropCreateRequire } from 'node:module'; const require = __dropCreateRequire(import.meta.url);" },
-    sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
   });
