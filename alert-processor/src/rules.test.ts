@@ -138,6 +138,18 @@ describe('error spike rules', () => {
     ]);
   });
 
+  it('tracks a bounded number of services at once', () => {
+    const r = new AlertRules({ store, threshold: THRESHOLD, windowMs: WINDOW, cooldownMs: COOLDOWN, maxServices: 2, onNote: (n) => notes.push(n) });
+    expect(types(r.observe([...failingRequests(6, 'a'), ...failingRequests(6, 'b'), ...failingRequests(6, 'c')], 0))).toEqual([
+      'error_spike:a',
+      'error_spike:b',
+    ]);
+    expect(notes).toEqual(['too many services with errors at once: errors of further services are not counted']);
+    // Once a service's errors have left the window, its place is free again.
+    r.tick(WINDOW + 1);
+    expect(types(r.observe(failingRequests(6, 'c'), WINDOW + 2))).toEqual(['error_spike:c']);
+  });
+
   it('fires once per spike, resolves after a full window under the threshold, on the timer', () => {
     const r = rules();
     const [critical] = r.observe(failingRequests(6), 0);

@@ -58,6 +58,8 @@ export interface RulesOptions {
   redeliveryMs?: number;
   /** Told about decisions that send nothing (suppressed by the cooldown, a spike over before delivery). */
   onNote?: (note: string, fields: Record<string, unknown>) => void;
+  /** Services whose errors are tracked at once (default 1000): memory stays bounded whatever names arrive. */
+  maxServices?: number;
 }
 
 const key = (type: AlertType, service: string) => `${type}\u0000${service}`;
@@ -73,6 +75,8 @@ export class AlertRules {
   private readonly cooldownMs: number;
   private readonly redeliveryMs: number;
   private readonly note: NonNullable<RulesOptions['onNote']>;
+  private readonly maxServices: number;
+  private warnedAboutServices = false;
 
   constructor(options: RulesOptions) {
     this.store = options.store;
@@ -81,6 +85,7 @@ export class AlertRules {
     this.cooldownMs = options.cooldownMs;
     this.redeliveryMs = options.redeliveryMs ?? 30_000;
     this.note = options.onNote ?? (() => undefined);
+    this.maxServices = options.maxServices ?? 1000;
     for (const spike of this.store.spikes()) this.spikes.set(spike.service, spike);
   }
 
@@ -155,6 +160,11 @@ export class AlertRules {
   private recordError(signal: ErrorSignal, now: number): void {
     let window = this.windows.get(signal.service);
     if (!window) {
+      if (this.windows.size >= this.maxServices) {
+        if (!this.warnedAboutServices) this.note('too many services with errors at once: errors of further services are not counted', { max_services: this.maxServices });
+        this.warnedAboutServices = true;
+        return;
+      }
       window = new ErrorWindow(this.windowMs);
       this.windows.set(signal.service, window);
     }
