@@ -32,12 +32,14 @@ interval=$(interval_seconds "$interval_text")
   die 1 "BACKUP_INTERVAL must be a positive number of seconds or a duration like 30m, 6h or 1d, got \"$interval_text\""
 
 output=$(mktemp "${TMPDIR:-/tmp}/drop-backup-scheduler.XXXXXX")
-child=
 stop() {
-  # backup.sh runs in its own process group (setsid): signal all of it, so node/pg_dump stop too and
-  # backup.sh's own trap removes its partial file before the container goes away.
-  [[ -z $child ]] || kill -TERM -- "-$child" 2>/dev/null || true
-  [[ -z $child ]] || wait "$child" 2>/dev/null || true
+  # Every running child of this shell: the backup (its own process group through setsid, so node/pg_dump stop
+  # too and backup.sh's trap removes its partial file) or the sleep between runs (no group of its own).
+  local pid
+  for pid in $(jobs -p); do
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  wait || true
   rm -f -- "$output"
   log 'stopping'
   exit 0
@@ -47,11 +49,9 @@ trap stop TERM INT
 log "backing up every $interval_text (${interval}s)"
 while true; do
   started_ms=$(now_ms)
-  setsid "$backup_script" >"$output" &
-  child=$!
+  setsid --wait "$backup_script" >"$output" &
   code=0
-  wait "$child" || code=$?
-  child=
+  wait "$!" || code=$?
   duration_ms=$(($(now_ms) - started_ms))
   wait_s=$((interval - duration_ms / 1000))
   ((wait_s > 0)) || wait_s=0
@@ -60,8 +60,6 @@ while true; do
   printf '{"time":"%s","event":"backup","status":"%s","exitCode":%s,"durationMs":%s,"nextRunInSeconds":%s,"backup":%s}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([[ $code == 0 ]] && echo ok || echo failed)" "$code" "$duration_ms" "$wait_s" "$summary"
   # Sleep in the background so SIGTERM (docker stop) ends the wait at once.
-  sleep "$wait_s" &
-  child=$!
-  wait "$child" || true
-  child=
+  sleep "$wait_s" >/dev/null 2>&1 &
+  wait "$!" || true
 done

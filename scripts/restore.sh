@@ -157,8 +157,10 @@ restore_postgres() {
   else
     if ((force == 1)); then
       admin 'ALTER DATABASE :"target" WITH ALLOW_CONNECTIONS false;' || die 2 "cannot block new connections to $target"
+      # pg_terminate_backend in the select list, never in WHERE: there the planner may call it before the filter.
       local tries=0
-      while others=$(admin "SELECT count(*) FROM pg_stat_activity WHERE datname = :'target' AND pid <> pg_backend_pid() AND pg_terminate_backend(pid) IS NOT NULL;") && ((others > 0 && tries < 50)); do
+      while others=$(other_connections) && ((others > 0 && tries < 50)); do
+        admin "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'target' AND pid <> pg_backend_pid();" >/dev/null || true
         sleep 0.2
         tries=$((tries + 1))
       done
