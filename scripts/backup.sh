@@ -2,13 +2,15 @@
 # Backs up Drop's database into BACKUP_DIR, verifies the copy, then applies retention. See docs/DEPLOYMENT.md.
 #
 #   SQLite (DATABASE_URL unset or file:<path>): SQLite's online backup API from one read snapshot, safe while the
-#     app writes → drop-YYYYMMDDTHHMMSSZ.db (.db.gz with BACKUP_COMPRESS=1), checked with PRAGMA integrity_check.
+#     app writes → drop-YYYYMMDDTHHMMSSZ.db (.db.gz with BACKUP_COMPRESS=1), checked with PRAGMA integrity_check
+#     (or quick_check with BACKUP_VERIFY=quick).
 #   PostgreSQL (DATABASE_URL=postgres://…): pg_dump -Fc → drop-YYYYMMDDTHHMMSSZ.dump, checked with pg_restore --list.
 #   Each backup gets a sha256sum-compatible .sha256 beside it. Files appear under their final name only when
 #   complete and verified (temp name, then rename); a failed run leaves nothing behind.
 #
 # Environment: DATABASE_URL, BACKUP_DIR (./backups), BACKUP_RETENTION_DAYS (30; 0 keeps everything),
-#   BACKUP_COMPRESS (0|1, SQLite only), BACKUP_PG_BINDIR, BACKUP_SQLITE_STEP_PAGES.
+#   BACKUP_COMPRESS (0|1, SQLite only), BACKUP_VERIFY (integrity|quick, SQLite only), BACKUP_PG_BINDIR,
+#   BACKUP_SQLITE_STEP_PAGES.
 # Output: one JSON line on stdout on success; progress and errors on stderr.
 # Exit codes: 0 ok; 1 missing database or bad configuration; 2 backup failed; 3 verification failed.
 set -euo pipefail
@@ -24,6 +26,8 @@ RETENTION_DAYS=${BACKUP_RETENTION_DAYS:-30}
 COMPRESS=${BACKUP_COMPRESS:-0}
 [[ $RETENTION_DAYS =~ ^[0-9]+$ ]] || die 1 "BACKUP_RETENTION_DAYS must be a whole number of days (0 keeps everything), got \"$RETENTION_DAYS\""
 [[ $COMPRESS == 0 || $COMPRESS == 1 ]] || die 1 "BACKUP_COMPRESS must be 0 or 1, got \"$COMPRESS\""
+export BACKUP_VERIFY=${BACKUP_VERIFY:-integrity}
+[[ $BACKUP_VERIFY == integrity || $BACKUP_VERIFY == quick ]] || die 1 "BACKUP_VERIFY must be integrity or quick, got \"$BACKUP_VERIFY\""
 
 if [[ $DIALECT == sqlite ]]; then
   [[ -f $SQLITE_FILE ]] || die 1 "database not found: $SQLITE_FILE (from DATABASE_URL=${DATABASE_URL:-<unset>}); nothing to back up"
@@ -57,7 +61,7 @@ integrity=
 if [[ $DIALECT == sqlite ]]; then
   log "backing up $SQLITE_FILE"
   node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "$SQLITE_FILE" "$work.db" >/dev/null || die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed"
-  integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$work.db") || die 3 "the copy failed PRAGMA integrity_check: $integrity"
+  integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$work.db") || die 3 "the copy failed PRAGMA ${BACKUP_VERIFY}_check: $integrity"
   if [[ $COMPRESS == 1 ]]; then
     log 'compressing'
     gzip -c -- "$work.db" >"$work.gz" || die 2 "gzip into $BACKUP_DIR failed"
@@ -102,6 +106,7 @@ if ((RETENTION_DAYS > 0)); then
     -regex ".*/$BACKUP_NAME_REGEX\.sha256" -mmin "+$((RETENTION_DAYS * 1440))" -print0)
 fi
 
-printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s}\n' \
-  "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$DIALECT" "$sha" \
+if [[ $DIALECT == sqlite ]]; then check="${BACKUP_VERIFY}_check"; else check='pg_restore --list'; fi
+printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s}\n' \
+  "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$check" "$DIALECT" "$sha" \
   "$([[ $COMPRESS == 1 && $DIALECT == sqlite ]] && echo true || echo false)" "$deleted"

@@ -82,7 +82,7 @@ restore_sqlite() {
     verify_checksum "$temp"
   fi
   local integrity
-  integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
+  integrity=$(BACKUP_VERIFY=integrity node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
   log "verified $file: checksum matches, integrity_check $integrity"
 
   local reason code=0

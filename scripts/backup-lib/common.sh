@@ -76,7 +76,7 @@ find_pg_tool() {
   die 1 "$name not found (PATH, /usr/lib/postgresql/*/bin): install the PostgreSQL client matching the server (Debian: postgresql-client), or set BACKUP_PG_BINDIR"
 }
 
-sha256_of() { sha256sum -- "$1" | cut -d' ' -f1; }
+sha256_of() { node "$BACKUP_LIB_DIR/sha256.mjs" "$1"; }
 
 # pg-url.mjs wrappers: the database name in a URL, and the same URL pointing at another database.
 pg_url_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" database "$1"; }

@@ -55,6 +55,7 @@ export interface BackupSummary {
   bytes: number;
   durationMs: number;
   integrity: string;
+  check: 'integrity_check' | 'quick_check' | 'pg_restore --list';
   dialect: 'sqlite' | 'postgres';
   sha256: string;
   compressed: boolean;

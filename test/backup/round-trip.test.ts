@@ -53,7 +53,7 @@ describe.each(DIALECTS)('backup → restore round trip (%s)', (dialect) => {
     expect(original.transfers).toHaveLength(500);
 
     const summary = backupSummary(await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: backupDir() }));
-    expect(summary).toMatchObject({ dialect, integrity: 'ok' });
+    expect(summary).toMatchObject({ dialect, integrity: 'ok', check: dialect === 'sqlite' ? 'integrity_check' : 'pg_restore --list' });
     expect(path.basename(summary.file)).toMatch(dialect === 'sqlite' ? /^drop-\d{8}T\d{6}Z\.db$/ : /^drop-\d{8}T\d{6}Z\.dump$/);
     expect(fs.readFileSync(`${summary.file}.sha256`, 'utf8')).toBe(`${summary.sha256}  ${path.basename(summary.file)}\n`);
     expect(fs.statSync(summary.file).size).toBe(summary.bytes);
