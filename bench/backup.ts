@@ -85,12 +85,12 @@ function startWriter(file: string): Promise<() => Promise<number>> {
   });
 }
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; stdout: string } {
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-  return seconds;
+  return { seconds, stdout: result.stdout };
 }
 
 const median = (xs: number[]) => {
@@ -114,17 +114,21 @@ async function main() {
   const stopWriter = await startWriter(file);
   const backups: number[] = [];
   const copies: number[] = [];
+  const phases: Record<string, number[]> = {};
   try {
     // Warm-up: both read the database into the page cache once.
     timed('cp', [file, path.join(out, 'warmup.db')]);
     fs.rmSync(path.join(out, 'warmup.db'));
     for (let round = 1; round <= rounds; round++) {
       const runBackup = () => {
-        backups.push(timed(path.join(ROOT, 'scripts/backup.sh'), [], env));
+        const run = timed(path.join(ROOT, 'scripts/backup.sh'), [], env);
+        backups.push(run.seconds);
+        const summary = JSON.parse(run.stdout) as { phasesMs: Record<string, number> };
+        for (const [phase, ms] of Object.entries(summary.phasesMs)) (phases[phase] ??= []).push(ms / 1000);
         for (const name of fs.readdirSync(out)) fs.rmSync(path.join(out, name));
       };
       const runCopy = () => {
-        copies.push(timed('cp', [file, path.join(out, 'copy.db')]));
+        copies.push(timed('cp', [file, path.join(out, 'copy.db')]).seconds);
         fs.rmSync(path.join(out, 'copy.db'));
       };
       if (round % 2) { runBackup(); runCopy(); } else { runCopy(); runBackup(); }
@@ -141,6 +145,9 @@ async function main() {
     `SQLite backup of ${Math.round(bytes / 1048576)} MB, ${rounds} rounds with a concurrent writer:\n` +
       `  backup.sh  median ${fmt(result.backupSeconds)} s (min ${fmt(Math.min(...backups))}, max ${fmt(Math.max(...backups))})\n` +
       `  cp         median ${fmt(result.copySeconds)} s (min ${fmt(Math.min(...copies))}, max ${fmt(Math.max(...copies))})\n` +
+      `  backup.sh phases (median s): ${Object.entries(phases)
+        .map(([phase, xs]) => `${phase} ${fmt(median(xs))}`)
+        .join(', ')} (BACKUP_VERIFY=${process.env.BACKUP_VERIFY || 'integrity'})\n` +
       `  ratio      median ${fmt(result.ratioToCopy)}x (min ${fmt(Math.min(...ratios))}x, max ${fmt(Math.max(...ratios))}x); target <= 2x: ${result.ratioToCopy <= 2 ? 'met' : 'MISSED'}\n`,
   );
   if (asJson) process.stdout.write(`${JSON.stringify(result)}\n`);

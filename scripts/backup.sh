@@ -57,15 +57,29 @@ cleanup() { rm -f -- "${temp_files[@]}"; }
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP
 
+# Milliseconds spent in each phase, reported in the summary.
+phases=()
+phase_started=$(now_ms)
+phase_done() {
+  local now
+  now=$(now_ms)
+  phases+=("\"$1\":$((now - phase_started))")
+  phase_started=$now
+}
+
 integrity=
 if [[ $DIALECT == sqlite ]]; then
   log "backing up $SQLITE_FILE"
   node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "$SQLITE_FILE" "$work.db" >/dev/null || die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed"
+  phase_done copy
+  log "checking the copy (PRAGMA ${BACKUP_VERIFY}_check)"
   integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$work.db") || die 3 "the copy failed PRAGMA ${BACKUP_VERIFY}_check: $integrity"
+  phase_done verify
   if [[ $COMPRESS == 1 ]]; then
     log 'compressing'
     gzip -c -- "$work.db" >"$work.gz" || die 2 "gzip into $BACKUP_DIR failed"
     gzip -t -- "$work.gz" || die 3 'the compressed copy does not pass gzip -t'
+    phase_done compress
     mv -- "$work.gz" "$work"
     rm -f -- "$work.db"
   else
@@ -74,13 +88,16 @@ if [[ $DIALECT == sqlite ]]; then
 else
   log "dumping $(pg_url_database "$PG_URL") with $PG_DUMP"
   "$PG_DUMP" --format=custom --file="$work" --dbname="$PG_URL" || die 2 "pg_dump failed"
+  phase_done copy
   "$PG_RESTORE" --list -- "$work" >/dev/null || die 3 "the dump does not pass pg_restore --list"
+  phase_done verify
   integrity=ok
 fi
 
 sha=$(sha256_of "$work") || die 2 "cannot checksum $work"
 printf '%s  %s\n' "$sha" "$name" >"$work.sha256" || die 2 "cannot write $final.sha256"
 sync -- "$work" "$work.sha256" || die 2 "cannot flush $work to disk"
+phase_done checksum
 # The checksum first: a backup visible under its final name always has its .sha256.
 mv -- "$work.sha256" "$final.sha256" || die 2 "cannot write $final.sha256"
 if ! mv -T --no-clobber -- "$work" "$final" || [[ -e $work ]]; then
@@ -107,6 +124,7 @@ if ((RETENTION_DAYS > 0)); then
 fi
 
 if [[ $DIALECT == sqlite ]]; then check="${BACKUP_VERIFY}_check"; else check='pg_restore --list'; fi
-printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s}\n' \
+phase_done retention
+printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s,"phasesMs":{%s}}\n' \
   "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$check" "$DIALECT" "$sha" \
-  "$([[ $COMPRESS == 1 && $DIALECT == sqlite ]] && echo true || echo false)" "$deleted"
+  "$([[ $COMPRESS == 1 && $DIALECT == sqlite ]] && echo true || echo false)" "$deleted" "$(IFS=,; echo "${phases[*]}")"
