@@ -52,7 +52,7 @@ final="$BACKUP_DIR/$name"
 
 # Temp files start with a dot and never match the backup pattern; whatever remains of them is removed on exit.
 work="$BACKUP_DIR/.$name.partial-$$"
-temp_files=("$work" "$work.db" "$work.gz" "$work.sha256")
+temp_files=("$work" "$work.db" "$work.db-journal" "$work.gz" "$work.sha256")
 cleanup() { rm -f -- "${temp_files[@]}"; }
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP

@@ -55,7 +55,7 @@ try {
   db.close();
   process.stdout.write(`${JSON.stringify({ pages: result.totalPages })}\n`);
 } catch (error) {
-  fs.rmSync(dest, { force: true });
+  for (const file of [dest, `${dest}-journal`]) fs.rmSync(file, { force: true });
   say(`backup of ${source} failed: ${error.message}`);
   process.exit(2);
 }

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, ROOT, runScript, scriptEnv, seedAppData, sqliteFile, tempDir } from './helpers';
 
@@ -108,5 +109,36 @@ describe('backup-scheduler.sh', () => {
     expect(result.stderr).toContain('BACKUP_INTERVAL must be');
     expect(result.stdout).toBe('');
     expect(fs.existsSync(path.join(dir, 'b'))).toBe(false);
+  });
+});
+
+describe('backup-scheduler.sh stopped in the middle of a backup', () => {
+  it('stops the backup too, and leaves no partial file', async () => {
+    const db = await createTestDatabase('sqlite');
+    cleanups.push(() => db.drop());
+    const sqlite = new SQLite(sqliteFile(db.url));
+    sqlite.exec(`CREATE TABLE filler (data BLOB);
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16000)
+      INSERT INTO filler SELECT randomblob(4000) FROM n;`); // ~64 MB
+    sqlite.close();
+    const dir = tempDir('drop-scheduler-');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    // One page per step: the copy takes seconds, long enough to be caught half-way.
+    const child = spawn(path.join(ROOT, 'scripts/backup-scheduler.sh'), [], {
+      env: scriptEnv({ DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_INTERVAL: '1h', BACKUP_SQLITE_STEP_PAGES: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let partial: string | undefined;
+    for (let i = 0; i < 1000 && !partial; i++) {
+      partial = fs.readdirSync(dir).find((name) => name.startsWith('.drop-'));
+      if (!partial) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(partial).toBeDefined();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
