@@ -5,7 +5,7 @@ const nextConfig: NextConfig = {
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
   poweredByHeader: false,
   // Native modules and drivers stay outside the server bundle.
-  serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino'],
+  serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino', 'pino-pretty'],
   async headers() {
     return [
       {

@@ -3,6 +3,10 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { instrumentDialect } from '../../../otel/db/instrument-dialect';
+import { logSlowQuery } from '../../../otel/db/slow-query-log';
+import { getLogger } from '../../../otel/logger';
+import { telemetryConfig } from '../../../otel/service-info';
 import type { DatabaseConfig } from './database-url';
 import type { Database } from './schema';
 
@@ -34,7 +38,13 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const dialect = instrumentDialect(new SqliteDialect({ database: sqlite }), {
+      system: 'sqlite',
+      namespace: path.basename(config.file),
+      slowQueryMs: telemetryConfig().slowQueryMs,
+      onSlowQuery: logSlowQuery,
+    });
+    const db = new Kysely<Database>({ dialect });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -43,7 +53,20 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     max: Number(process.env.PG_POOL_MAX ?? 10),
     connectionTimeoutMillis: 5_000,
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) makes the pool emit 'error';
+  // unheard, that is an uncaught exception. The pool has already discarded that client and the next query
+  // opens a fresh one (or fails with its own error), so logging it is all there is to do.
+  pool.on('error', (error) => getLogger().warn({ err: error, 'db.system.name': 'postgresql' }, 'idle database connection lost'));
+  const url = new URL(config.connectionString);
+  const dialect = instrumentDialect(new PostgresDialect({ pool }), {
+    system: 'postgresql',
+    namespace: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    serverAddress: url.hostname,
+    serverPort: Number(url.port || 5432),
+    slowQueryMs: telemetryConfig().slowQueryMs,
+    onSlowQuery: logSlowQuery,
+  });
+  const db = new Kysely<Database>({ dialect });
   return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
 }
 

@@ -1,0 +1,80 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { redact, redactString } from './redact';
+import { telemetryConfig } from './service-info';
+
+export type { Logger };
+
+const loggerKey = Symbol.for('drop.logger');
+type GlobalWithLogger = typeof globalThis & { [loggerKey]?: Logger };
+
+function prettyStream(): DestinationStream | undefined {
+  try {
+    // Optional, development only: pino-pretty is a devDependency.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (opts: object) => DestinationStream;
+    return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' });
+  } catch {
+    return undefined;
+  }
+}
+
+interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: unknown;
+  cause?: SerializedError;
+}
+
+/**
+ * Errors keep what helps a reader (type, message, stack, code, cause) and nothing else: driver errors carry
+ * their whole client object (connection parameters, buffers), which has no place in a log line.
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError | unknown {
+  if (!(error instanceof Error)) return error;
+  const out: SerializedError = { type: error.name, message: error.message, stack: error.stack };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (error.cause !== undefined && depth < 3) out.cause = serializeError(error.cause, depth + 1) as SerializedError;
+  return out;
+}
+
+function createLogger(): Logger {
+  const config = telemetryConfig();
+  return pino(
+    {
+      level: config.logLevel,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: serializeError, error: serializeError },
+      base: {
+        [ATTR_SERVICE_NAME]: config.serviceName,
+        [ATTR_SERVICE_VERSION]: config.serviceVersion,
+        [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: config.environment,
+      },
+      formatters: {
+        level: (label) => ({ level: label }),
+        // The shared redaction policy runs on every record before it is written to any stream.
+        log: (object) => redact(object),
+      },
+      hooks: {
+        logMethod(args, method) {
+          const cleaned = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)) as typeof args;
+          return method.apply(this, cleaned);
+        },
+      },
+    },
+    config.prettyLogs ? prettyStream() : undefined,
+  );
+}
+
+/**
+ * The process's one logger. It must first be created after the OpenTelemetry SDK has started, so that
+ * @opentelemetry/instrumentation-pino adds trace_id/span_id and forwards each record over OTLP.
+ */
+export function getLogger(): Logger {
+  const g = globalThis as GlobalWithLogger;
+  g[loggerKey] ??= createLogger();
+  return g[loggerKey];
+}
