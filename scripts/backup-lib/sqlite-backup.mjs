@@ -26,8 +26,10 @@ if (!Number.isInteger(stepPages) || stepPages < 1) {
 
 let db;
 try {
-  // Read-only: the backup never changes the live database; fileMustExist: never create an empty one by mistake.
-  db = new Database(source, { readonly: true, fileMustExist: true });
+  // Opened read-write although it only reads: when the app is not running, the last connection to close must
+  // checkpoint and remove the -wal/-shm files that opening a WAL database creates (a read-only connection
+  // cannot, and leftovers would make restore.sh see the database as in use). fileMustExist: never create one.
+  db = new Database(source, { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
 } catch (error) {
   say(`cannot open ${source}: ${error.message}`);
