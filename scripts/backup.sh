@@ -25,6 +25,7 @@ BACKUP_DIR=${BACKUP_DIR:-./backups}
 RETENTION_DAYS=${BACKUP_RETENTION_DAYS:-30}
 COMPRESS=${BACKUP_COMPRESS:-0}
 [[ $RETENTION_DAYS =~ ^[0-9]+$ ]] || die 1 "BACKUP_RETENTION_DAYS must be a whole number of days (0 keeps everything), got \"$RETENTION_DAYS\""
+RETENTION_DAYS=$((10#$RETENTION_DAYS))
 [[ $COMPRESS == 0 || $COMPRESS == 1 ]] || die 1 "BACKUP_COMPRESS must be 0 or 1, got \"$COMPRESS\""
 export BACKUP_VERIFY=${BACKUP_VERIFY:-integrity}
 [[ $BACKUP_VERIFY == integrity || $BACKUP_VERIFY == quick ]] || die 1 "BACKUP_VERIFY must be integrity or quick, got \"$BACKUP_VERIFY\""
