@@ -34,8 +34,8 @@ export interface ChainStatus {
 export interface VerifyOptions {
   /** Rows per keyset query; memory stays bounded by one batch. */
   batchSize?: number;
-  /** Called after each batch with the entries checked so far and the chain length when the run started. */
-  onProgress?: (checked: number, expected: number) => void;
+  /** Called (and awaited) after each batch with the entries checked so far and the chain length at the start. */
+  onProgress?: (checked: number, expected: number) => void | Promise<void>;
 }
 
 const readHead = (db: Kysely<AuditTables>) =>
@@ -89,7 +89,7 @@ export async function verifyAuditChain<DB extends AuditTables>(
       lastId = id;
       lastHash = row.hash;
     }
-    options.onProgress?.(lastId, Math.max(expected, lastId));
+    await options.onProgress?.(lastId, Math.max(expected, lastId));
     if (rows.length === batchSize) continue;
 
     const head = await readHead(db);
