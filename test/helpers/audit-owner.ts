@@ -26,3 +26,27 @@ export async function asDatabaseOwner(handle: DatabaseHandle, tamper: (db: Kysel
     for (const trigger of triggers) await sql.raw(trigger.sql).execute(db);
   }
 }
+
+/** Makes every INSERT into audit_log fail inside the database (a real fault, not a mock) until `restore()`. */
+export async function failAuditInserts(handle: DatabaseHandle): Promise<{ restore(): Promise<void> }> {
+  const { db } = handle;
+  if (handle.dialect === 'postgres') {
+    await sql`CREATE FUNCTION audit_log_injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'injected audit failure'; END $$`.execute(db);
+    await sql`CREATE TRIGGER audit_log_injected_fault BEFORE INSERT ON audit_log
+      FOR EACH ROW EXECUTE FUNCTION audit_log_injected_fault()`.execute(db);
+    return {
+      async restore() {
+        await sql`DROP TRIGGER audit_log_injected_fault ON audit_log`.execute(db);
+        await sql`DROP FUNCTION audit_log_injected_fault()`.execute(db);
+      },
+    };
+  }
+  await sql`CREATE TRIGGER audit_log_injected_fault BEFORE INSERT ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END`.execute(db);
+  return {
+    async restore() {
+      await sql`DROP TRIGGER audit_log_injected_fault`.execute(db);
+    },
+  };
+}
