@@ -10,6 +10,7 @@ import {
   listAuditEntries,
   streamAuditEntries,
   type AuditFilters,
+  type AuditPage,
 } from './audit-query';
 import type { AuditRow } from './audit-schema';
 
@@ -64,7 +65,7 @@ describe.each(DIALECTS)('audit queries on %s', (dialect) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = await listAuditEntries(handle.db, filters, { limit, cursor: cursor ? decodeAuditCursor(cursor) : undefined });
+      const page: AuditPage = await listAuditEntries(handle.db, filters, { limit, cursor: cursor ? decodeAuditCursor(cursor) : undefined });
       expect(page.entries.length).toBeLessThanOrEqual(limit);
       ids.push(...page.entries.map((e) => e.id));
       cursor = page.nextCursor;

@@ -56,3 +56,11 @@ export async function createUser(tx: Tx, input: NewUserInput): Promise<User> {
   }
   return user;
 }
+
+/** Email by user id, for the ids that exist (audit views show who acted). */
+export async function findUserEmails(db: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', unique).execute();
+  return new Map(rows.map((r) => [r.id, r.email]));
+}
