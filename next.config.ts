@@ -7,7 +7,7 @@ const nextConfig: NextConfig = {
   // forbidden() in server components renders app/forbidden.tsx with status 403 (the admin pages use it).
   experimental: { authInterrupts: true },
   // Native modules and drivers stay outside the server bundle.
-  serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino'],
+  serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino', 'pino-pretty'],
   async headers() {
     return [
       {

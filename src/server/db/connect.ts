@@ -3,6 +3,9 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { instrumentDialect } from '../../../otel/db/instrument-dialect';
+import { logSlowQuery } from '../../../otel/db/slow-query-log';
+import { telemetryConfig } from '../../../otel/service-info';
 import type { DatabaseConfig } from './database-url';
 import type { Database } from './schema';
 
@@ -34,7 +37,13 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const dialect = instrumentDialect(new SqliteDialect({ database: sqlite }), {
+      system: 'sqlite',
+      namespace: path.basename(config.file),
+      slowQueryMs: telemetryConfig().slowQueryMs,
+      onSlowQuery: logSlowQuery,
+    });
+    const db = new Kysely<Database>({ dialect });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -43,7 +52,16 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     max: Number(process.env.PG_POOL_MAX ?? 10),
     connectionTimeoutMillis: 5_000,
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(config.connectionString);
+  const dialect = instrumentDialect(new PostgresDialect({ pool }), {
+    system: 'postgresql',
+    namespace: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    serverAddress: url.hostname,
+    serverPort: Number(url.port || 5432),
+    slowQueryMs: telemetryConfig().slowQueryMs,
+    onSlowQuery: logSlowQuery,
+  });
+  const db = new Kysely<Database>({ dialect });
   return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
 }
 

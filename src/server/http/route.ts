@@ -1,4 +1,5 @@
 import type { NextRequest, NextResponse } from 'next/server';
+import { REQUEST_ID_HEADER, beginRequest, routePattern } from '../../../otel/http/request-telemetry';
 import { getDatabase } from '../db';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';
@@ -25,6 +26,8 @@ interface HandlerArgs<P, A extends Access> {
   db: DatabaseHandle;
   ctx: RequestContext;
   actor: A extends 'public' ? Actor | undefined : Actor;
+  /** Names the user of a request that signs someone in (login, register), for the access log and span. */
+  identify(userId: string): void;
 }
 
 type Handler<P, A extends Access> = (args: HandlerArgs<P, A>) => Promise<NextResponse | Response>;
@@ -41,7 +44,14 @@ export function route<A extends Access, K extends string = never>(
 ) {
   type P = Record<K, string>;
   return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
+    const path = req.nextUrl.pathname;
+    const telemetry = beginRequest(req.method, path);
+    let userId: string | undefined;
+    let unexpected: unknown;
+    let response: Response;
     try {
+      const params = (await context.params) ?? ({} as P);
+      telemetry.setRoute(routePattern(path, params));
       if (!SAFE_METHODS.has(req.method) && options.csrf !== false) {
         if (!isSameOrigin(req.headers) || !isValidCsrfPair(req.cookies.get(CSRF_COOKIE)?.value, req.headers.get(CSRF_HEADER))) {
           throw csrfFailed();
@@ -49,21 +59,34 @@ export function route<A extends Access, K extends string = never>(
       }
       const db = await getDatabase();
       const actor = await authenticate(db.db, req);
+      userId = actor?.userId;
       if (options.access !== 'public' && !actor) throw unauthenticated();
       if (options.access === 'admin' && actor?.role !== 'admin') throw forbidden();
-      const params = (await context.params) ?? ({} as P);
-      return await handler({ req, params, db, ctx: requestContext(req), actor: actor as HandlerArgs<P, A>['actor'] });
+      response = await handler({
+        req,
+        params,
+        db,
+        ctx: requestContext(req),
+        actor: actor as HandlerArgs<P, A>['actor'],
+        identify: (id) => {
+          userId = id;
+        },
+      });
     } catch (error) {
-      return toErrorResponse(error);
+      response = toErrorResponse(error, telemetry.requestId);
+      if (response.status >= 500) unexpected = error;
     }
+    if (telemetry.requestId) response.headers.set(REQUEST_ID_HEADER, telemetry.requestId);
+    telemetry.end({ status: response.status, userId, error: unexpected });
+    return response;
   };
 }
 
-export function toErrorResponse(error: unknown): Response {
+export function toErrorResponse(error: unknown, requestId?: string): Response {
   if (error instanceof ValidationError) {
     return errorResponse(400, 'invalid_request', error.message, { issues: error.issues });
   }
   const httpError = error instanceof DomainError ? fromDomainError(error) : error instanceof HttpError ? error : undefined;
   if (httpError) return errorResponse(httpError.status, httpError.code, httpError.message, {}, httpError.headers);
-  return errorResponse(500, 'internal', 'Something went wrong on our side');
+  return errorResponse(500, 'internal', 'Something went wrong on our side', { traceId: requestId ?? null });
 }

@@ -6,9 +6,10 @@ import { route } from '@/server/http/route';
 import { loginBody } from '@/server/http/schemas';
 import { setSessionCookie } from '@/server/http/session-cookie';
 
-export const POST = route({ access: 'public' }, async ({ req, db, ctx }) => {
+export const POST = route({ access: 'public' }, async ({ req, db, ctx, identify }) => {
   const input = await readJson(req, loginBody);
   const { user, session } = await login(db, input, ctx);
+  identify(user.id);
   const res = json({ user: toPublicUser(user) });
   await setSessionCookie(res, session);
   return res;

@@ -6,9 +6,10 @@ import { route } from '@/server/http/route';
 import { registerBody } from '@/server/http/schemas';
 import { setSessionCookie } from '@/server/http/session-cookie';
 
-export const POST = route({ access: 'public' }, async ({ req, db, ctx }) => {
+export const POST = route({ access: 'public' }, async ({ req, db, ctx, identify }) => {
   const input = await readJson(req, registerBody);
   const { user, session } = await register(db, input, ctx);
+  identify(user.id);
   const res = json({ user: toPublicUser(user) }, 201);
   await setSessionCookie(res, session);
   return res;

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 export default defineConfig({
   resolve: {
-    alias: { '@': path.resolve(__dirname, 'src') },
+    alias: { '@': path.resolve(import.meta.dirname, 'src') },
   },
   test: {
     include: ['src/**/*.test.ts', 'otel/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],

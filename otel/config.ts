@@ -1,0 +1,84 @@
+/**
+ * Environment parsing for the layer, in the style of vercel/otel: each function turns the standard variable
+ * into one value with a safe default, and says (once, through the returned warnings) when a value is invalid.
+ */
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface TelemetryConfig {
+  disabled: boolean;
+  serviceName: string;
+  serviceVersion: string;
+  environment: string;
+  tracesExporter: 'otlp' | 'none';
+  logsExporter: 'otlp' | 'none';
+  metricsExporter: 'otlp' | 'none';
+  protocol: OtlpProtocol;
+  logLevel: LogLevel;
+  prettyLogs: boolean;
+  slowQueryMs: number;
+  shutdownTimeoutMs: number;
+  warnings: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+function parseExporter(name: string, env: Env, fallback: 'otlp' | 'none', warnings: string[]): 'otlp' | 'none' {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  const values = raw.split(',').map((v) => v.trim());
+  if (values.includes('none')) return 'none';
+  if (values.includes('otlp')) return 'otlp';
+  warnings.push(`${name}="${raw}" is not supported (use otlp or none); using ${fallback}`);
+  return fallback;
+}
+
+function parseProtocol(env: Env, warnings: string[]): OtlpProtocol {
+  const raw = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();
+  if (!raw || raw === 'http/protobuf') return 'http/protobuf';
+  if (raw === 'http/json') return 'http/json';
+  warnings.push(`OTEL_EXPORTER_OTLP_PROTOCOL="${raw}" is not supported (use http/protobuf or http/json); using http/protobuf`);
+  return 'http/protobuf';
+}
+
+function parseLogLevel(env: Env, warnings: string[]): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'info';
+  if (raw === 'debug' || raw === 'info' || raw === 'warn' || raw === 'error') return raw;
+  warnings.push(`LOG_LEVEL="${env.LOG_LEVEL}" is not one of debug, info, warn, error; using info`);
+  return 'info';
+}
+
+function parsePositiveInt(name: string, env: Env, fallback: number, warnings: string[]): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= 0) return value;
+  warnings.push(`${name}="${raw}" is not a non-negative integer; using ${fallback}`);
+  return fallback;
+}
+
+const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
+
+export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
+  const warnings: string[] = [];
+  const environment = env.NODE_ENV ?? 'development';
+  const metricsConfigured = Boolean(env.OTEL_METRICS_EXPORTER?.trim());
+  return {
+    disabled: truthy(env.OTEL_SDK_DISABLED),
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'drop',
+    serviceVersion,
+    environment,
+    tracesExporter: parseExporter('OTEL_TRACES_EXPORTER', env, 'otlp', warnings),
+    logsExporter: parseExporter('OTEL_LOGS_EXPORTER', env, 'otlp', warnings),
+    // Metrics only when asked for: Next's server emits none of its own and an unused reader costs CPU.
+    metricsExporter: metricsConfigured ? parseExporter('OTEL_METRICS_EXPORTER', env, 'none', warnings) : 'none',
+    protocol: parseProtocol(env, warnings),
+    logLevel: parseLogLevel(env, warnings),
+    prettyLogs: environment !== 'production' && env.LOG_FORMAT?.trim().toLowerCase() === 'pretty',
+    slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
+    shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
+    warnings,
+  };
+}

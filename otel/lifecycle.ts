@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { Telemetry } from './sdk';
+
+export interface LifecycleOptions {
+  logger: Logger;
+  telemetry: Telemetry | undefined;
+  shutdownTimeoutMs: number;
+  version: string;
+  environment: string;
+}
+
+const installedKey = Symbol.for('drop.lifecycle');
+
+/**
+ * Logs `app.started`, and makes SIGTERM/SIGINT a graceful stop: `app.stopping` is logged at once; Next's own
+ * signal handler then stops accepting connections and waits for in-flight requests, and finally calls
+ * process.exit — which is where this layer flushes the tracer and logger providers (bounded in time) and
+ * exits 0. Intercepting exit, rather than racing Next with a handler of our own, is what guarantees the
+ * flush happens after the last request has finished and nothing exported is lost.
+ */
+export function installLifecycle(options: LifecycleOptions): void {
+  const g = globalThis as typeof globalThis & { [installedKey]?: boolean };
+  if (g[installedKey]) return;
+  g[installedKey] = true;
+
+  const { logger } = options;
+  logger.info({ 'event.name': 'app.started' }, `app.started: version ${options.version} (${options.environment})`);
+
+  let stopping = false;
+  const realExit = process.exit.bind(process);
+
+  const flushAndExit = async (code: number) => {
+    await options.telemetry?.shutdown(options.shutdownTimeoutMs);
+    realExit(code);
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ 'event.name': 'app.stopping', signal }, 'app.stopping');
+    process.exit = ((code?: number) => {
+      // Next exits with 128+signal after a clean drain; a graceful stop is a success for the supervisor.
+      const exitCode = code !== undefined && code >= 128 ? 0 : (code ?? 0);
+      void flushAndExit(exitCode);
+      return undefined as never;
+    }) as typeof process.exit;
+    // Without Next's handler (NEXT_MANUAL_SIG_HANDLE, or a custom server), nobody else drains: do it here.
+    if (process.listenerCount(signal) <= 1) void flushAndExit(0);
+    // Never hang: if draining takes too long, flush and go.
+    setTimeout(() => {
+      logger.warn({ 'event.name': 'app.stop_timeout' }, 'in-flight requests did not finish in time; exiting');
+      void flushAndExit(1);
+    }, options.shutdownTimeoutMs * 2).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

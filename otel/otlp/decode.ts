@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+
+/** OTLP data in the shape of its JSON encoding (ids as lower-case hex, times as decimal strings). */
+export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+export type Attributes = Record<string, AttributeValue>;
+
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Attributes;
+  events: { name: string; timeUnixNano: string; attributes: Attributes }[];
+  status: { code: number; message: string };
+  resource: Attributes;
+  scope: string;
+}
+
+export interface OtlpLogRecord {
+  timeUnixNano: string;
+  severityNumber: number;
+  severityText: string;
+  body: AttributeValue;
+  attributes: Attributes;
+  eventName: string;
+  traceId: string;
+  spanId: string;
+  resource: Attributes;
+  scope: string;
+}
+
+export class OtlpDecodeError extends Error {}
+
+let root: protobuf.Root | undefined;
+function types() {
+  root ??= protobuf.parse(fs.readFileSync(path.join(import.meta.dirname, 'otlp.proto'), 'utf8'), { keepCase: true }).root;
+  return {
+    traces: root.lookupType('opentelemetry.proto.ExportTraceServiceRequest'),
+    logs: root.lookupType('opentelemetry.proto.ExportLogsServiceRequest'),
+  };
+}
+
+/* Generic walkers over the decoded (protobuf) or parsed (JSON) forms, which differ only in field casing. */
+type Raw = Record<string, unknown>;
+const pick = (o: Raw | undefined, snake: string, camel: string): unknown => (o ? (o[snake] ?? o[camel]) : undefined);
+const list = (o: Raw | undefined, snake: string, camel: string): Raw[] => (pick(o, snake, camel) as Raw[] | undefined) ?? [];
+
+function hexId(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') {
+    // JSON encoding uses hex; tolerate base64 from producers that follow proto3 JSON strictly.
+    if (/^[0-9a-fA-F]*$/.test(value)) return value.toLowerCase();
+    return Buffer.from(value, 'base64').toString('hex');
+  }
+  return Buffer.from(value as Uint8Array).toString('hex');
+}
+
+function timeString(value: unknown): string {
+  if (value === undefined || value === null) return '0';
+  if (typeof value === 'object' && 'low' in (value as object)) {
+    const long = value as { low: number; high: number; unsigned?: boolean };
+    return ((BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)).toString();
+  }
+  return String(value);
+}
+
+function anyValue(v: Raw | undefined): AttributeValue {
+  if (!v) return null;
+  const s = pick(v, 'string_value', 'stringValue');
+  if (s !== undefined && s !== null) return s as string;
+  const b = pick(v, 'bool_value', 'boolValue');
+  if (b !== undefined && b !== null) return b as boolean;
+  const i = pick(v, 'int_value', 'intValue');
+  if (i !== undefined && i !== null) return Number(timeString(i));
+  const d = pick(v, 'double_value', 'doubleValue');
+  if (d !== undefined && d !== null) return d as number;
+  const arr = pick(v, 'array_value', 'arrayValue') as Raw | undefined;
+  if (arr) return list(arr, 'values', 'values').map(anyValue);
+  const kv = pick(v, 'kvlist_value', 'kvlistValue') as Raw | undefined;
+  if (kv) return attributes(list(kv, 'values', 'values'));
+  const bytes = pick(v, 'bytes_value', 'bytesValue');
+  if (bytes !== undefined && bytes !== null) return hexId(bytes);
+  return null;
+}
+
+function attributes(kvs: Raw[]): Attributes {
+  const out: Attributes = {};
+  for (const kv of kvs) out[String(kv.key)] = anyValue(kv.value as Raw | undefined);
+  return out;
+}
+
+function flattenSpans(request: Raw): OtlpSpan[] {
+  const spans: OtlpSpan[] = [];
+  for (const rs of list(request, 'resource_spans', 'resourceSpans')) {
+    const resource = attributes(list(rs.resource as Raw | undefined, 'attributes', 'attributes'));
+    for (const ss of list(rs, 'scope_spans', 'scopeSpans')) {
+      const scope = String((ss.scope as Raw | undefined)?.name ?? '');
+      for (const span of list(ss, 'spans', 'spans')) {
+        const status = (span.status as Raw | undefined) ?? {};
+        spans.push({
+          traceId: hexId(pick(span, 'trace_id', 'traceId')),
+          spanId: hexId(pick(span, 'span_id', 'spanId')),
+          parentSpanId: hexId(pick(span, 'parent_span_id', 'parentSpanId')),
+          name: String(span.name ?? ''),
+          kind: Number(span.kind ?? 0),
+          startTimeUnixNano: timeString(pick(span, 'start_time_unix_nano', 'startTimeUnixNano')),
+          endTimeUnixNano: timeString(pick(span, 'end_time_unix_nano', 'endTimeUnixNano')),
+          attributes: attributes(list(span, 'attributes', 'attributes')),
+          events: list(span, 'events', 'events').map((e) => ({
+            name: String(e.name ?? ''),
+            timeUnixNano: timeString(pick(e, 'time_unix_nano', 'timeUnixNano')),
+            attributes: attributes(list(e, 'attributes', 'attributes')),
+          })),
+          status: { code: Number(status.code ?? 0), message: String(status.message ?? '') },
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+function flattenLogs(request: Raw): OtlpLogRecord[] {
+  const records: OtlpLogRecord[] = [];
+  for (const rl of list(request, 'resource_logs', 'resourceLogs')) {
+    const resource = attributes(list(rl.resource as Raw | undefined, 'attributes', 'attributes'));
+    for (const sl of list(rl, 'scope_logs', 'scopeLogs')) {
+      const scope = String((sl.scope as Raw | undefined)?.name ?? '');
+      for (const r of list(sl, 'log_records', 'logRecords')) {
+        records.push({
+          timeUnixNano: timeString(pick(r, 'time_unix_nano', 'timeUnixNano')),
+          severityNumber: Number(pick(r, 'severity_number', 'severityNumber') ?? 0),
+          severityText: String(pick(r, 'severity_text', 'severityText') ?? ''),
+          body: anyValue(r.body as Raw | undefined),
+          attributes: attributes(list(r, 'attributes', 'attributes')),
+          eventName: String(pick(r, 'event_name', 'eventName') ?? ''),
+          traceId: hexId(pick(r, 'trace_id', 'traceId')),
+          spanId: hexId(pick(r, 'span_id', 'spanId')),
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return records;
+}
+
+export type OtlpEncoding = 'protobuf' | 'json';
+
+function parse(kind: 'traces' | 'logs', body: Uint8Array, encoding: OtlpEncoding): Raw {
+  try {
+    if (encoding === 'json') return JSON.parse(Buffer.from(body).toString('utf8')) as Raw;
+    const type = types()[kind];
+    return type.toObject(type.decode(body), { longs: String, bytes: Array, defaults: false }) as Raw;
+  } catch (error) {
+    throw new OtlpDecodeError(`malformed OTLP ${kind} ${encoding} body: ${(error as Error).message}`);
+  }
+}
+
+/** Decodes an OTLP/HTTP ExportTraceServiceRequest body (protobuf or JSON) into flat spans. */
+export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): OtlpSpan[] {
+  return flattenSpans(parse('traces', body, encoding));
+}
+
+/** Decodes an OTLP/HTTP ExportLogsServiceRequest body (protobuf or JSON) into flat log records. */
+export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): OtlpLogRecord[] {
+  return flattenLogs(parse('logs', body, encoding));
+}
+
+export function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}

@@ -1,0 +1,67 @@
+import { diag } from '@opentelemetry/api';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { defaultResource, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { TelemetryConfig } from './config';
+import { logRecordProcessors, metricReaders, spanProcessors } from './exporters';
+
+export interface Telemetry {
+  /** Exports what is buffered and stops the providers; resolves within `timeoutMs` whatever the backend does. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * The instrumentations Drop needs, chosen one by one (no auto-instrumentations bundle):
+ * - pino: trace_id/span_id on every log line, and the same records over OTLP;
+ * - undici: spans and traceparent for outgoing fetch() calls;
+ * - http: outgoing http.request() calls only — Next already makes the server span, a second one would double it.
+ * No pg instrumentation: the Kysely layer (otel/db) makes one span per query for both SQLite and PostgreSQL,
+ * and a second span per query from the driver would double them. No fs: noise.
+ */
+function instrumentations() {
+  return [
+    new PinoInstrumentation({ disableLogSending: false }),
+    new UndiciInstrumentation(),
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+  ];
+}
+
+export function startTelemetry(config: TelemetryConfig): Telemetry | undefined {
+  if (config.disabled) return undefined;
+  // Defaults first; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) win over them.
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      [ATTR_SERVICE_VERSION]: config.serviceVersion,
+      [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: config.environment,
+    }),
+  );
+
+  const sdk = new NodeSDK({
+    resource,
+    resourceDetectors: [processDetector, hostDetector, envDetector],
+    spanProcessors: spanProcessors(config),
+    // Set deliberately: NodeSDK would otherwise default both to OTLP.
+    logRecordProcessors: logRecordProcessors(config),
+    metricReaders: metricReaders(config),
+    instrumentations: instrumentations(),
+  });
+  sdk.start();
+
+  return {
+    async shutdown(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      try {
+        await Promise.race([sdk.shutdown().catch((error: unknown) => diag.error('shutdown failed', error)), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

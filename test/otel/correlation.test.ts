@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases';
+import { DEMO_PASSWORD, seedTestDatabase, startApp, type AppServer } from '../helpers/app-server';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { TestClient, newTraceparent } from '../helpers/http-client';
+
+const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
+
+describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
+  let db: TestDatabase;
+  let receiver: OtlpReceiver;
+  let app: AppServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect);
+    await seedTestDatabase(db);
+    receiver = await startOtlpReceiver();
+    app = await startApp({
+      databaseUrl: db.url,
+      env: { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await receiver?.close();
+    await db?.drop();
+  });
+
+  it('uses the incoming trace id everywhere: x-request-id, every log line, route and DB spans, OTLP logs', async () => {
+    const client = new TestClient(app.baseUrl);
+    expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
+    const { traceparent, traceId } = newTraceparent();
+    const res = await client.post(
+      '/api/transfers',
+      { toEmail: 'bob@drop.test', amountCents: 250 },
+      { traceparent, 'idempotency-key': `corr-${traceId}` },
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toBe(traceId);
+
+    // stdout: the request's lines all carry the trace id, and there is exactly one access line.
+    const lines = await receiver.waitFor(() => {
+      const mine = app.logLines().filter((l) => l.trace_id === traceId);
+      return mine.length > 0 ? mine : undefined;
+    }, 10_000, 'stdout lines of the request');
+    const access = app.logLines().filter((l) => l['event.name'] === 'http.access' && l['url.path'] === '/api/transfers');
+    const accessForTrace = access.filter((l) => l.trace_id === traceId);
+    expect(accessForTrace).toHaveLength(1);
+    expect(accessForTrace[0]).toMatchObject({
+      level: 'info',
+      'http.request.method': 'POST',
+      'http.route': '/api/transfers',
+      'http.response.status_code': 201,
+      'service.name': 'drop',
+    });
+    expect(typeof accessForTrace[0]?.['enduser.id']).toBe('string');
+    expect(lines.every((l) => typeof l.span_id === 'string' && (l.span_id as string).length === 16)).toBe(true);
+
+    // OTLP: spans of this trace, including one span per DB statement with the semantic conventions.
+    const spans = await receiver.waitFor(() => {
+      const s = receiver.spans.filter((x) => x.traceId === traceId);
+      return s.some((x) => x.attributes['db.system.name']) && s.some((x) => x.attributes['http.route']) ? s : undefined;
+    }, 15_000, 'spans of the request');
+    const dbSpans = spans.filter((s) => s.attributes['db.system.name']);
+    expect(dbSpans.every((s) => s.attributes['db.system.name'] === (dialect === 'sqlite' ? 'sqlite' : 'postgresql'))).toBe(true);
+    const insert = dbSpans.find((s) => s.attributes['db.operation.name'] === 'INSERT');
+    expect(insert?.attributes['db.collection.name']).toBe('transfers');
+    expect(insert?.name).toBe('INSERT transfers');
+    for (const s of dbSpans) {
+      const text = String(s.attributes['db.query.text']);
+      expect(text).not.toContain('bob@drop.test');
+      expect(text).not.toMatch(/\b250\b/);
+    }
+    expect(spans.find((s) => s.attributes['http.route'] === '/api/transfers')?.attributes['enduser.id']).toBeTruthy();
+    // No double DB spans: every statement span is ours, none from a driver instrumentation.
+    expect(spans.filter((s) => s.scope === '@opentelemetry/instrumentation-pg')).toHaveLength(0);
+
+    const otlpLogs = await receiver.waitFor(() => {
+      const l = receiver.logs.filter((x) => x.traceId === traceId);
+      return l.length > 0 ? l : undefined;
+    }, 15_000, 'OTLP log records of the request');
+    expect(otlpLogs.some((l) => l.attributes['http.route'] === '/api/transfers')).toBe(true);
+  });
+
+  it('names dynamic routes by their pattern', async () => {
+    const client = new TestClient(app.baseUrl);
+    await client.login('alice@drop.test', DEMO_PASSWORD);
+    const created = await client.post<{ transfer: { id: string } }>(
+      '/api/transfers',
+      { toEmail: 'bob@drop.test', amountCents: 100 },
+      { 'idempotency-key': `route-${Date.now()}` },
+    );
+    const { traceparent, traceId } = newTraceparent();
+    const res = await client.post(`/api/transfers/${created.body.transfer.id}/confirm`, undefined, { traceparent });
+    expect(res.status).toBe(200);
+    const line = await receiver.waitFor(
+      () => app.logLines().find((l) => l.trace_id === traceId && l['event.name'] === 'http.access'),
+      10_000,
+      'access line',
+    );
+    expect(line['http.route']).toBe('/api/transfers/[id]/confirm');
+    expect(line['url.path']).toBe(`/api/transfers/${created.body.transfer.id}/confirm`);
+  });
+
+  it('keeps secrets out of stdout and out of every OTLP payload', async () => {
+    const password = 'Canary-Password-7e1d';
+    const documentNumber = 'CANARYDOC9931';
+    const card = '4111 1111 1111 1111';
+    const client = new TestClient(app.baseUrl);
+    // A failed login with the canary password, then a real session.
+    await client.login('alice@drop.test', password, { authorization: 'Bearer canary-bearer-token' });
+    await client.login('alice@drop.test', DEMO_PASSWORD);
+    const jwt = client.cookie('drop_session');
+    expect(jwt).toBeTruthy();
+    await client.post('/api/kyc', {
+      fullName: 'Alice Example',
+      dateOfBirth: '1990-01-01',
+      documentType: 'passport',
+      documentNumber,
+    });
+    await client.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 5, note: `card ${card}` }, { 'idempotency-key': `secret-${Date.now()}` });
+    await client.post('/api/qr', { amountCents: 5, description: `pay 4111111111111111 ${jwt}` });
+    // Let the batch processors export everything.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const haystacks = [app.stdout.join('\n'), app.stderr.join('\n'), ...receiver.rawBodies.map((b) => b.toString('latin1'))];
+    for (const secret of [password, documentNumber, card, '4111111111111111', jwt!, 'canary-bearer-token', client.cookie('drop_csrf')!]) {
+      for (const haystack of haystacks) expect(haystack).not.toContain(secret);
+    }
+  });
+});
