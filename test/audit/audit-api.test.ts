@@ -3,10 +3,48 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../otel/audit/audit-schema';
 import type { DatabaseHandle } from '../../src/server/db/connect';
+import { DEMO_PASSWORD, TEST_AUTH_SECRET, seedTestDatabase, startApp, type AppServer } from '../helpers/app-server';
 import { asDatabaseOwner, failAuditInserts } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
-import { DEMO_PASSWORD, TEST_AUTH_SECRET, startAppServer, type AppServer } from './support/app-server';
-import { HttpClient, newTraceparent, type ApiResponse } from './support/http-client';
+import { TestClient, newTraceparent, type ApiResponse as BaseResponse } from '../helpers/http-client';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+
+/** Bodies are checked with expect() at run time. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ApiResponse = BaseResponse<any>;
+const textOf = (res: ApiResponse): string => (typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? ''));
+
+const USER_AGENT = 'drop-audit-test/1.0';
+
+/** The shared test client, with a user agent of its own (recorded in every entry) and DELETE. */
+class HttpClient extends TestClient {
+  constructor(
+    baseUrl: string,
+    private readonly userAgent = USER_AGENT,
+  ) {
+    super(baseUrl);
+  }
+
+  override request<T = ApiResponse['body']>(
+    method: string,
+    path: string,
+    options: { json?: unknown; headers?: Record<string, string>; csrf?: boolean } = {},
+  ) {
+    return super.request<T>(method, path, { ...options, headers: { 'user-agent': this.userAgent, ...options.headers } });
+  }
+
+  override get<T = ApiResponse['body']>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, { headers });
+  }
+
+  override post<T = ApiResponse['body']>(path: string, json?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, { json, headers });
+  }
+
+  delete(path: string, headers?: Record<string, string>) {
+    return this.request('DELETE', path, { headers });
+  }
+}
 
 const NEW_PASSWORD = 'a-brand-new-password-42';
 const KYC = { fullName: 'Alice Example', dateOfBirth: '1990-04-01', documentType: 'passport', documentNumber: 'X98765432' };
@@ -14,20 +52,28 @@ const KYC = { fullName: 'Alice Example', dateOfBirth: '1990-04-01', documentType
 describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
   let database: TestDatabase;
   let handle: DatabaseHandle;
-  let server: AppServer;
+  let server: AppServer & { url: string };
+  let receiver: OtlpReceiver;
   let admin: HttpClient;
   /** Every secret the tests send or receive; none may appear in any audit row. */
   const secrets = new Set<string>([DEMO_PASSWORD, NEW_PASSWORD, KYC.documentNumber, KYC.fullName, KYC.dateOfBirth]);
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    server = await startAppServer(database);
+    await seedTestDatabase(database);
+    receiver = await startOtlpReceiver();
+    const app = await startApp({
+      databaseUrl: database.url,
+      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+    server = Object.assign(app, { url: app.baseUrl });
     handle = await openTestDatabase(database);
     admin = new HttpClient(server.url);
     expect((await admin.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);
   });
   afterAll(async () => {
     await server?.stop();
+    await receiver?.close();
     await handle?.close();
     await database?.drop();
   });
@@ -36,28 +82,66 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
   const rowsAfter = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute();
   const userId = async (email: string) =>
     (await handle.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
-  const remember = (client: HttpClient, res?: ApiResponse) => {
-    for (const value of client.cookies.values()) secrets.add(value);
-    if (res?.body?.csrfToken) secrets.add(res.body.csrfToken);
+  const remember = (client: HttpClient) => {
+    for (const name of ['drop_session', 'drop_csrf']) {
+      const value = client.cookie(name);
+      if (value) secrets.add(value);
+    }
   };
 
+  /** The audit.* span events of each trace, once the request's own span (the one with http.route) is exported. */
+  async function auditEventsOf(traceIds: string[]) {
+    const routeSpanOf = (traceId: string) => receiver.spans.some((s) => s.traceId === traceId && s.attributes['http.route']);
+    await receiver.waitFor(() => traceIds.every(routeSpanOf), 20_000, `the spans of ${traceIds.length} requests`);
+    return traceIds.map((traceId) =>
+      receiver.spans
+        .filter((s) => s.traceId === traceId)
+        .flatMap((s) => s.events.filter((e) => e.name.startsWith('audit.')))
+        .sort((a, b) => Number(a.attributes['audit.id']) - Number(b.attributes['audit.id']))
+        .map((e) => ({ name: e.name, attributes: e.attributes })),
+    );
+  }
+
+  const expectedEvents = (rows: AuditRow[]) =>
+    rows.map((row) => ({
+      name: `audit.${row.action}`,
+      attributes: {
+        'audit.id': row.id,
+        'audit.action': row.action,
+        'audit.resource': row.resource,
+        'audit.outcome': row.outcome,
+        ...(row.user_id ? { 'enduser.id': row.user_id } : {}),
+      },
+    }));
+
+  /** Requests whose span events are checked together (spans are exported in batches, seconds apart). */
+  let tracedCalls: { traceId: string; rows: AuditRow[] }[] = [];
+
+  /** Every traced request of the test has exactly the audit.<action> events of its rows, and no others. */
+  async function expectSpanEventsOfTracedCalls() {
+    const events = await auditEventsOf(tracedCalls.map((c) => c.traceId));
+    expect(events).toEqual(tracedCalls.map((c) => expectedEvents(c.rows)));
+    tracedCalls = [];
+  }
+
   /**
-   * Runs one API call with a fresh traceparent and returns the audit rows it wrote. request_id is the request's
-   * trace id; until the OpenTelemetry SDK is on, the server has no trace and records what x-request-id says (none).
+   * Runs one API call under a fresh traceparent and returns the audit rows it wrote, after checking that each
+   * row's request_id is the call's trace id (its span events are checked by expectSpanEventsOfTracedCalls).
    */
   async function traced(call: (headers: Record<string, string>) => Promise<ApiResponse>, expectStatus: number) {
     const from = await newestId();
     const { traceparent, traceId } = newTraceparent();
     const res = await call({ traceparent });
-    expect(res.status, res.text).toBe(expectStatus);
+    expect(res.status, textOf(res)).toBe(expectStatus);
+    expect(res.headers.get('x-request-id')).toBe(traceId);
     const rows = await rowsAfter(from);
-    const requestId = res.headers.get('x-request-id');
-    for (const row of rows) expect(row.request_id).toBe(requestId === traceId ? traceId : requestId);
+    for (const row of rows) expect(row).toMatchObject({ request_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    tracedCalls.push({ traceId, rows });
     return { res, rows };
   }
 
   const summary = (rows: AuditRow[]) => rows.map((r) => [r.action, r.outcome, r.user_id, r.resource]);
-  const common = { ip_address: '127.0.0.1', user_agent: 'drop-audit-test/1.0' };
+  const common = { ip_address: '127.0.0.1', user_agent: USER_AGENT };
 
   it('records each of the 11 actions, driven through the API, as exactly one entry with the request’s context', async () => {
     const alice = new HttpClient(server.url);
@@ -69,7 +153,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     // register → register + session_created
     const registered = await traced((h) => dave.post('/api/auth/register', { email: 'dave@drop.test', password: DEMO_PASSWORD, name: 'Dave' }, h), 201);
     const daveId = registered.res.body.user.id as string;
-    remember(dave, registered.res);
+    remember(dave);
     expect(summary(registered.rows)).toEqual([
       ['register', 'success', daveId, `user:${daveId}`],
       ['session_created', 'success', daveId, expect.stringMatching(/^session:/)],
@@ -145,7 +229,8 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect([...actions].sort()).toEqual(
       ['kyc_submitted', 'login_failure', 'login_success', 'logout', 'password_change', 'qr_payment', 'register', 'session_created', 'session_revoked', 'transfer_completed', 'transfer_initiated'],
     );
-  });
+    await expectSpanEventsOfTracedCalls();
+  }, 60_000);
 
   it('records rate-limited logins as login_failure', async () => {
     const client = new HttpClient(server.url);
@@ -153,6 +238,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     for (let i = 0; i < 5; i++) expect((await client.login('bob@drop.test', 'wrong-password', headers)).status).toBe(401);
     const limited = await traced((h) => client.login('bob@drop.test', DEMO_PASSWORD, { ...h, ...headers }), 429);
     expect(limited.rows.map((r) => [r.action, r.outcome, JSON.parse(r.details).reason])).toEqual([['login_failure', 'failure', 'rate_limited']]);
+    await expectSpanEventsOfTracedCalls();
   });
 
   it('fault: when the audit insert fails, the action fails as a 500 and nothing of it persists', async () => {
@@ -161,15 +247,18 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     remember(bob);
     const before = await handle.db.selectFrom('transfers').select('id').execute();
     const fault = await failAuditInserts(handle);
+    const { traceparent, traceId } = newTraceparent();
     try {
-      const res = await bob.post('/api/transfers', { toEmail: 'alice@drop.test', amountCents: 100 }, { 'idempotency-key': crypto.randomUUID() });
+      const res = await bob.post('/api/transfers', { toEmail: 'alice@drop.test', amountCents: 100 }, { traceparent, 'idempotency-key': crypto.randomUUID() });
       expect(res.status).toBe(500);
+      expect(res.headers.get('x-request-id')).toBe(traceId);
       expect(res.body.error.code).toBe('internal');
-      expect(res.text).not.toMatch(/injected|audit_log|at /);
+      expect(textOf(res)).not.toMatch(/injected|audit_log|at /);
     } finally {
       await fault.restore();
     }
     expect(await handle.db.selectFrom('transfers').select('id').execute()).toEqual(before);
+    expect(await auditEventsOf([traceId])).toEqual([[]]);
   });
 
   it('lets only admins read the trail: no session, non-admin, forged, expired and revoked tokens are refused', async () => {
@@ -190,20 +279,20 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
         .setExpirationTime(Math.floor(expiresAt / 1000))
         .sign(new TextEncoder().encode(secret));
     const forged = new HttpClient(server.url);
-    forged.cookies.set('drop_session', await sign('another-secret-of-at-least-thirty-two-chars', Date.now() + 3_600_000));
+    forged.setCookie('drop_session', await sign('another-secret-of-at-least-thirty-two-chars', Date.now() + 3_600_000));
     const expired = new HttpClient(server.url);
-    expired.cookies.set('drop_session', await sign(TEST_AUTH_SECRET, Date.now() - 60_000));
+    expired.setCookie('drop_session', await sign(TEST_AUTH_SECRET, Date.now() - 60_000));
     const unsigned = new HttpClient(server.url);
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const claims = Buffer.from(JSON.stringify({ sub: adminId, sid: adminSessionId, iss: 'drop', aud: 'drop-session', exp: 9_999_999_999 })).toString('base64url');
-    unsigned.cookies.set('drop_session', `${header}.${claims}.`);
+    unsigned.setCookie('drop_session', `${header}.${claims}.`);
     const revoked = new HttpClient(server.url);
     expect((await revoked.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);
-    const revokedToken = revoked.cookies.get('drop_session')!;
+    const revokedToken = revoked.cookie('drop_session')!;
     expect((await revoked.post('/api/auth/logout')).status).toBe(204);
-    revoked.cookies.set('drop_session', revokedToken);
+    revoked.setCookie('drop_session', revokedToken);
     const aliceAsAdmin = new HttpClient(server.url);
-    aliceAsAdmin.cookies.set('drop_session', await sign(TEST_AUTH_SECRET, Date.now() + 3_600_000, aliceId, adminSessionId));
+    aliceAsAdmin.setCookie('drop_session', await sign(TEST_AUTH_SECRET, Date.now() + 3_600_000, aliceId, adminSessionId));
 
     for (const path of paths) {
       expect((await anonymous.get(path)).status, path).toBe(401);
@@ -218,8 +307,8 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect(page.headers.get('location')).toMatch(/\/login$/);
     const forbiddenPage = await alice.get('/admin/audit');
     expect(forbiddenPage.status).toBe(403);
-    expect(forbiddenPage.text).toContain('Not allowed');
-    expect(forbiddenPage.text).not.toContain('audit-table');
+    expect(textOf(forbiddenPage)).toContain('Not allowed');
+    expect(textOf(forbiddenPage)).not.toContain('audit-table');
     expect((await admin.get('/admin/audit')).status).toBe(200);
   });
 
@@ -316,9 +405,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
   });
 
   it('exports the filtered entries as ndjson, newest first', async () => {
-    const res = await fetch(`${server.url}/api/admin/audit?format=ndjson&outcome=failure`, {
-      headers: { cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
+    const res = await fetch(`${server.url}/api/admin/audit?format=ndjson&outcome=failure`, { headers: { cookie: admin.cookieHeader() } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="drop-audit-.*\.ndjson"$/);

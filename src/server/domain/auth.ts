@@ -7,7 +7,7 @@ import { recordAudit, recordAuditAlone } from './audit';
 import type { Actor, RequestContext } from './context';
 import { DomainError, invalid } from './errors';
 import { createSession, revokeOtherSessions } from './sessions';
-import { createUser, findUserByEmail, findUserById, normalizeEmail } from './users';
+import { createUser, findUserByEmail, findUserById, maskEmail, normalizeEmail } from './users';
 
 export interface SignedIn {
   user: User;
@@ -46,8 +46,8 @@ async function recordLoginFailureEntry(
     outcome: 'failure',
     resource: known ? `user:${known.id}` : 'user:unknown',
     userId: known?.id ?? null,
-    // The address goes through the redaction policy, which keeps its first character and domain.
-    details: known ? { reason } : { reason, email },
+    // Not a user of ours: keep only enough of the address to spot a pattern (first character and domain).
+    details: known ? { reason } : { reason, email: maskEmail(email) },
   });
 }
 
