@@ -132,7 +132,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
         <form method="get" action="/admin/audit" className={styles.filters} aria-label="Filter the audit log">
           <label>
             User (email or id)
-            <input name="user_id" defaultValue={query.get('user_id') ?? ''} placeholder="alice@drop.test" />
+            <input name="user_id" defaultValue={query.get('user_id') ?? ''} placeholder="email or user id" />
           </label>
           <label>
             Action
@@ -178,7 +178,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
 
       <section className="card">
         {problems.length > 0 ? (
-          <div role="alert" className="error">
+          <div role="alert" className="error" data-testid="audit-problems">
             {problems.map((p) => (
               <p key={p}>{p}</p>
             ))}
@@ -187,59 +187,61 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
           <p className={styles.empty}>No entries match these filters.</p>
         ) : page ? (
           <>
-            <table className={styles.table} data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th>Time</th>
-                  <th>Actor</th>
-                  <th>Action</th>
-                  <th>Resource</th>
-                  <th>Outcome</th>
-                  <th>IP</th>
-                  <th>Request</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.entries.map((entry) => {
-                  const trace = entry.request_id ? traceUrl(entry.request_id) : undefined;
-                  return (
-                    <tr key={entry.id} data-entry-id={entry.id}>
-                      <td title={new Date(entry.timestamp).toISOString()}>{formatTime(entry.timestamp)}</td>
-                      <td className={styles.truncate}>
-                        {entry.user_id ? (
-                          <Link className={styles.link} href={withParams('/admin/audit', filterQuery, { user_id: entry.user_id, cursor: null })}>
-                            {emails.get(entry.user_id) ?? entry.user_id}
+            <div className={styles.tableScroll}>
+              <table className={styles.table} data-testid="audit-table">
+                <thead>
+                  <tr>
+                    <th>Time</th>
+                    <th>Actor</th>
+                    <th>Action</th>
+                    <th>Resource</th>
+                    <th>Outcome</th>
+                    <th>IP</th>
+                    <th>Request</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.entries.map((entry) => {
+                    const trace = entry.request_id ? traceUrl(entry.request_id) : undefined;
+                    return (
+                      <tr key={entry.id} data-entry-id={entry.id}>
+                        <td title={new Date(entry.timestamp).toISOString()}>{formatTime(entry.timestamp)}</td>
+                        <td className={styles.truncate}>
+                          {entry.user_id ? (
+                            <Link className={styles.link} href={withParams('/admin/audit', filterQuery, { user_id: entry.user_id, cursor: null })}>
+                              {emails.get(entry.user_id) ?? entry.user_id}
+                            </Link>
+                          ) : (
+                            <span className={styles.muted}>unknown</span>
+                          )}
+                        </td>
+                        <td>
+                          <Link className={actionClass(entry.action)} href={withParams('/admin/audit', filterQuery, { action: entry.action, cursor: null })}>
+                            {entry.action}
                           </Link>
-                        ) : (
-                          <span className={styles.muted}>unknown</span>
-                        )}
-                      </td>
-                      <td>
-                        <Link className={actionClass(entry.action)} href={withParams('/admin/audit', filterQuery, { action: entry.action, cursor: null })}>
-                          {entry.action}
-                        </Link>
-                      </td>
-                      <td className={`${styles.mono} ${styles.truncate}`} title={`${entry.resource}\n${entry.details}`}>
-                        {entry.resource}
-                      </td>
-                      <td className={entry.outcome === 'success' ? styles.outcomeSuccess : styles.outcomeFailure}>{entry.outcome}</td>
-                      <td className={styles.mono}>{entry.ip_address ?? '—'}</td>
-                      <td className={styles.mono}>
-                        {!entry.request_id ? (
-                          <span className={styles.muted}>—</span>
-                        ) : trace ? (
-                          <a className={styles.link} href={trace} target="_blank" rel="noreferrer" title={entry.request_id} data-testid="trace-link">
-                            {entry.request_id.slice(0, 12)}…
-                          </a>
-                        ) : (
-                          <span title={entry.request_id}>{entry.request_id.slice(0, 12)}…</span>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+                        </td>
+                        <td className={`${styles.mono} ${styles.truncate}`} title={`${entry.resource}\n${entry.details}`}>
+                          {entry.resource}
+                        </td>
+                        <td className={entry.outcome === 'success' ? styles.outcomeSuccess : styles.outcomeFailure}>{entry.outcome}</td>
+                        <td className={styles.mono}>{entry.ip_address ?? '—'}</td>
+                        <td className={styles.mono}>
+                          {!entry.request_id ? (
+                            <span className={styles.muted}>—</span>
+                          ) : trace ? (
+                            <a className={styles.link} href={trace} target="_blank" rel="noreferrer" title={entry.request_id} data-testid="trace-link">
+                              {entry.request_id.slice(0, 12)}…
+                            </a>
+                          ) : (
+                            <span title={entry.request_id}>{entry.request_id.slice(0, 12)}…</span>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
             <nav className={styles.pager} aria-label="Pages">
               <span className={styles.muted}>
                 Entries #{Math.min(...page.entries.map((e) => e.id))}–#{Math.max(...page.entries.map((e) => e.id))}
