@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/server/db/connect';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../test/helpers/databases';
 import { exportedAuditEvents, inSpan, installInMemoryTracing } from '../../test/helpers/in-memory-spans';
-import { GENESIS_HASH, hashAuditEntry } from './audit-chain';
+import { GENESIS_HASH, canonicalAuditSql, canonicalAuditText, hashAuditEntry } from './audit-chain';
 import { appendAuditEntry, type AuditInput } from './audit-log';
 import { verifyAuditChain } from './audit-verify';
 
@@ -161,6 +161,23 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
     }
     await expect(sql`DELETE FROM audit_chain_head`.execute(handle.db)).rejects.toThrow(/cannot be deleted|rejected/);
     expect(await count()).toBe(rowsBefore);
+    expect((await verifyAuditChain(handle.db)).ok).toBe(true);
+  });
+
+  it('hashes exactly what the database stores and rebuilds: unicode, separators, empty and odd strings', async () => {
+    const odd = ['ü 日本語 🔐', 'pipe|colon:dash-', '', 'line\nbreak\ttab "quote" \\back', 'nul\u0000byte', 'lone\ud800surrogate', "it's"];
+    const rows = await append(
+      odd.map((text, i) => input({ resource: `thing:${text}`, userAgent: text, ip: i % 2 ? null : text, details: { text } })),
+    );
+    const rebuilt = await handle.db
+      .selectFrom('audit_log')
+      .select(['id', canonicalAuditSql().as('canonical')])
+      .where('id', 'in', rows.map((r) => r.id))
+      .orderBy('id')
+      .execute();
+    const stored = await handle.db.selectFrom('audit_log').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
+    expect(stored).toEqual(rows);
+    expect(rebuilt.map((r) => r.canonical)).toEqual(stored.map((r) => canonicalAuditText(r)));
     expect((await verifyAuditChain(handle.db)).ok).toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { Transaction } from 'kysely';
 import { currentTraceIds } from '../trace-context';
 import type { AuditAction, AuditOutcome } from './audit-actions';
-import { hashAuditEntry } from './audit-chain';
+import { hashAuditEntry, storableText } from './audit-chain';
 import { redactDetails, type AuditDetails } from './audit-details';
 import { auditDb, type AuditRow, type AuditTables } from './audit-schema';
 import { addAuditSpanEvent } from './audit-span-event';
@@ -24,6 +24,8 @@ export interface AuditInput {
 export type AfterCommit = (callback: () => void) => void;
 
 const MAX_USER_AGENT = 512;
+
+const nullableText = (value: string | null) => (value === null ? null : storableText(value));
 
 /**
  * Appends one entry inside the caller's transaction, so it commits or rolls back with the domain write.
@@ -50,13 +52,13 @@ export async function appendAuditEntry<DB extends AuditTables>(
   const fields = {
     id: Number(head.last_id),
     timestamp: Date.now(),
-    user_id: input.userId,
+    user_id: nullableText(input.userId),
     action: input.action,
-    resource: input.resource,
+    resource: storableText(input.resource),
     outcome: input.outcome ?? 'success',
     details: redactDetails(input.details),
-    ip_address: input.ip,
-    user_agent: input.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    ip_address: nullableText(input.ip),
+    user_agent: nullableText(input.userAgent?.slice(0, MAX_USER_AGENT) ?? null),
     request_id: ids?.traceId ?? null,
     span_id: ids?.spanId ?? null,
     prev_hash: head.last_hash,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { GENESIS_HASH, hashAuditEntry } from './audit-chain';
+import { GENESIS_HASH, canonicalAuditSql, hashCanonicalText } from './audit-chain';
 import { auditDb, type AuditTables } from './audit-schema';
 
 export type ChainBreakReason =
@@ -65,25 +65,36 @@ export async function verifyAuditChain<DB extends AuditTables>(
     durationMs: Math.round(performance.now() - started),
   });
 
-  let headWasAhead = false;
-  for (;;) {
-    const rows = await db
+  const readBatch = (afterId: number) => {
+    const batch = db
       .selectFrom('audit_log')
-      .selectAll()
-      .where('id', '>', lastId)
+      .select(['id', 'prev_hash', 'hash', canonicalAuditSql().as('canonical')])
+      .where('id', '>', afterId)
       .orderBy('id', 'asc')
       .limit(batchSize)
       .execute();
-    for (const raw of rows) {
-      const row = { ...raw, id: Number(raw.id), timestamp: Number(raw.timestamp) };
+    // A batch read ahead is dropped when the walk stops early; its failure then concerns no one.
+    batch.catch(() => undefined);
+    return batch;
+  };
+
+  let headWasAhead = false;
+  let pending = readBatch(0);
+  for (;;) {
+    const rows = await pending;
+    const newest = rows.at(-1);
+    // Read the next batch while this one is hashed (PostgreSQL works meanwhile); one batch ahead at most.
+    if (rows.length === batchSize && newest) pending = readBatch(Number(newest.id));
+    for (const row of rows) {
       const id = lastId + 1;
-      if (row.id !== id) {
+      if (Number(row.id) !== id) {
         return result({ id, reason: 'missing_entry', message: `entry ${id} is missing (the next entry is ${row.id})` });
       }
       if (row.prev_hash !== lastHash) {
         return result({ id, reason: 'prev_hash_mismatch', message: `entry ${id} does not follow entry ${lastId}` });
       }
-      if (hashAuditEntry(row) !== row.hash) {
+      // The database builds the canonical text from the stored columns: one string per entry to read and hash.
+      if (hashCanonicalText(row.canonical) !== row.hash) {
         return result({ id, reason: 'hash_mismatch', message: `entry ${id} was changed after it was written` });
       }
       lastId = id;
@@ -110,5 +121,6 @@ export async function verifyAuditChain<DB extends AuditTables>(
       return result({ id, reason: 'missing_entry', message: `entry ${id} is missing (the chain head names entry ${headId})` });
     }
     headWasAhead = true;
+    pending = readBatch(lastId);
   }
 }
