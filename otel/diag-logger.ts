@@ -8,6 +8,17 @@ function messageKey(message: string): string {
   return message.slice(0, 60);
 }
 
+/** The SDK reports exceptions as their JSON (`{"stack":…,"message":…}`): keep the message. */
+function readableMessage(raw: string): string {
+  if (!raw.startsWith('{')) return raw;
+  try {
+    const parsed = JSON.parse(raw) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : raw;
+  } catch {
+    return raw;
+  }
+}
+
 /**
  * Routes the SDK's own diagnostics (export failures above all) into the app's logger, at most once a
  * minute per kind of message, with a count of what was suppressed in between. With no collector listening
@@ -21,7 +32,8 @@ export class ThrottledDiagLogger implements DiagLogger {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private write(level: 'error' | 'warn' | 'info' | 'debug', message: string, args: unknown[]): void {
+  private write(level: 'error' | 'warn' | 'info' | 'debug', raw: string, args: unknown[]): void {
+    const message = readableMessage(raw);
     const key = `${level}:${messageKey(message)}`;
     const seen = this.lastLogged.get(key);
     const now = this.now();

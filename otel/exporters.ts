@@ -4,6 +4,7 @@ import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { getNumberFromEnv } from '@opentelemetry/core';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -14,14 +15,17 @@ import { RedactingSpanProcessor } from './redacting-span-processor';
 const MAX_QUEUE_SIZE = 2048;
 const MAX_EXPORT_BATCH_SIZE = 512;
 
-/** Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters. */
+/**
+ * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters.
+ * Never empty: with traces not exported (OTEL_TRACES_EXPORTER=none) NodeSDK would register no tracer provider,
+ * and requests would lose their trace id — the request id of logs, responses and audit rows.
+ */
 export function spanProcessors(config: TelemetryConfig): SpanProcessor[] {
-  if (config.tracesExporter === 'none') return [];
+  const processors: SpanProcessor[] = [new RedactingSpanProcessor()];
+  if (config.tracesExporter === 'none') return processors;
   const exporter = config.protocol === 'http/json' ? new JsonTraceExporter() : new ProtoTraceExporter();
-  return [
-    new RedactingSpanProcessor(),
-    new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }),
-  ];
+  processors.push(new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }));
+  return processors;
 }
 
 export function logRecordProcessors(config: TelemetryConfig): LogRecordProcessor[] {
@@ -33,5 +37,8 @@ export function logRecordProcessors(config: TelemetryConfig): LogRecordProcessor
 export function metricReaders(config: TelemetryConfig): IMetricReader[] {
   if (config.metricsExporter === 'none') return [];
   const exporter = config.protocol === 'http/json' ? new JsonMetricExporter() : new ProtoMetricExporter();
-  return [new PeriodicExportingMetricReader({ exporter })];
+  // The reader does not read these itself (NodeSDK only does for readers it builds); timeout <= interval.
+  const exportIntervalMillis = getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
+  const exportTimeoutMillis = Math.min(getNumberFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, exportIntervalMillis);
+  return [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis })];
 }

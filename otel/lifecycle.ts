@@ -10,6 +10,16 @@ export interface LifecycleOptions {
 }
 
 const installedKey = Symbol.for('drop.lifecycle');
+const stoppingKey = Symbol.for('drop.lifecycle.stopping');
+type LifecycleGlobal = typeof globalThis & { [installedKey]?: boolean; [stoppingKey]?: boolean };
+
+/**
+ * True once a stop signal arrived. Responses then carry `Connection: close`, so keep-alive clients let go
+ * and Next's server.close() can finish draining instead of waiting on sockets that never go idle.
+ */
+export function isShuttingDown(): boolean {
+  return (globalThis as LifecycleGlobal)[stoppingKey] === true;
+}
 
 /**
  * Logs `app.started`, and makes SIGTERM/SIGINT a graceful stop: `app.stopping` is logged at once; Next's own
@@ -19,7 +29,7 @@ const installedKey = Symbol.for('drop.lifecycle');
  * flush happens after the last request has finished and nothing exported is lost.
  */
 export function installLifecycle(options: LifecycleOptions): void {
-  const g = globalThis as typeof globalThis & { [installedKey]?: boolean };
+  const g = globalThis as LifecycleGlobal;
   if (g[installedKey]) return;
   g[installedKey] = true;
 
@@ -37,6 +47,7 @@ export function installLifecycle(options: LifecycleOptions): void {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    g[stoppingKey] = true;
     logger.info({ 'event.name': 'app.stopping', signal }, 'app.stopping');
     process.exit = ((code?: number) => {
       // Next exits with 128+signal after a clean drain; a graceful stop is a success for the supervisor.

@@ -19,6 +19,27 @@ function prettyStream(): DestinationStream | undefined {
   }
 }
 
+interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: unknown;
+  cause?: SerializedError;
+}
+
+/**
+ * Errors keep what helps a reader (type, message, stack, code, cause) and nothing else: driver errors carry
+ * their whole client object (connection parameters, buffers), which has no place in a log line.
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError | unknown {
+  if (!(error instanceof Error)) return error;
+  const out: SerializedError = { type: error.name, message: error.message, stack: error.stack };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (error.cause !== undefined && depth < 3) out.cause = serializeError(error.cause, depth + 1) as SerializedError;
+  return out;
+}
+
 function createLogger(): Logger {
   const config = telemetryConfig();
   return pino(
@@ -26,6 +47,7 @@ function createLogger(): Logger {
       level: config.logLevel,
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: serializeError, error: serializeError },
       base: {
         [ATTR_SERVICE_NAME]: config.serviceName,
         [ATTR_SERVICE_VERSION]: config.serviceVersion,

@@ -34,6 +34,15 @@ export interface OtlpLogRecord {
   scope: string;
 }
 
+export interface OtlpMetric {
+  name: string;
+  unit: string;
+  /** The attributes of each data point. */
+  dataPointAttributes: Attributes[];
+  resource: Attributes;
+  scope: string;
+}
+
 export class OtlpDecodeError extends Error {}
 
 let root: protobuf.Root | undefined;
@@ -42,6 +51,7 @@ function types() {
   return {
     traces: root.lookupType('opentelemetry.proto.ExportTraceServiceRequest'),
     logs: root.lookupType('opentelemetry.proto.ExportLogsServiceRequest'),
+    metrics: root.lookupType('opentelemetry.proto.ExportMetricsServiceRequest'),
   };
 }
 
@@ -75,8 +85,9 @@ function anyValue(v: Raw | undefined): AttributeValue {
   if (s !== undefined && s !== null) return s as string;
   const b = pick(v, 'bool_value', 'boolValue');
   if (b !== undefined && b !== null) return b as boolean;
+  // int64 stays a decimal string, exact beyond 2^53 (as in OTLP's JSON encoding).
   const i = pick(v, 'int_value', 'intValue');
-  if (i !== undefined && i !== null) return Number(timeString(i));
+  if (i !== undefined && i !== null) return timeString(i);
   const d = pick(v, 'double_value', 'doubleValue');
   if (d !== undefined && d !== null) return d as number;
   const arr = pick(v, 'array_value', 'arrayValue') as Raw | undefined;
@@ -151,9 +162,43 @@ function flattenLogs(request: Raw): OtlpLogRecord[] {
   return records;
 }
 
+const METRIC_KINDS = [
+  ['gauge', 'gauge'],
+  ['sum', 'sum'],
+  ['histogram', 'histogram'],
+  ['exponential_histogram', 'exponentialHistogram'],
+  ['summary', 'summary'],
+] as const;
+
+function flattenMetrics(request: Raw): OtlpMetric[] {
+  const metrics: OtlpMetric[] = [];
+  for (const rm of list(request, 'resource_metrics', 'resourceMetrics')) {
+    const resource = attributes(list(rm.resource as Raw | undefined, 'attributes', 'attributes'));
+    for (const sm of list(rm, 'scope_metrics', 'scopeMetrics')) {
+      const scope = String((sm.scope as Raw | undefined)?.name ?? '');
+      for (const m of list(sm, 'metrics', 'metrics')) {
+        const points = METRIC_KINDS.flatMap(([snake, camel]) => list(pick(m, snake, camel) as Raw | undefined, 'data_points', 'dataPoints'));
+        metrics.push({
+          name: String(m.name ?? ''),
+          unit: String(m.unit ?? ''),
+          dataPointAttributes: points.map((p) =>
+            attributes([
+              ...list(p, 'number_attributes', 'attributes'),
+              ...list(p, 'histogram_attributes', 'histogram_attributes'),
+            ]),
+          ),
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return metrics;
+}
+
 export type OtlpEncoding = 'protobuf' | 'json';
 
-function parse(kind: 'traces' | 'logs', body: Uint8Array, encoding: OtlpEncoding): Raw {
+function parse(kind: 'traces' | 'logs' | 'metrics', body: Uint8Array, encoding: OtlpEncoding): Raw {
   try {
     if (encoding === 'json') return JSON.parse(Buffer.from(body).toString('utf8')) as Raw;
     const type = types()[kind];
@@ -166,6 +211,11 @@ function parse(kind: 'traces' | 'logs', body: Uint8Array, encoding: OtlpEncoding
 /** Decodes an OTLP/HTTP ExportTraceServiceRequest body (protobuf or JSON) into flat spans. */
 export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): OtlpSpan[] {
   return flattenSpans(parse('traces', body, encoding));
+}
+
+/** Decodes an OTLP/HTTP ExportMetricsServiceRequest body (protobuf or JSON): names and data point attributes. */
+export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): OtlpMetric[] {
+  return flattenMetrics(parse('metrics', body, encoding));
 }
 
 /** Decodes an OTLP/HTTP ExportLogsServiceRequest body (protobuf or JSON) into flat log records. */

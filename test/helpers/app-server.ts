@@ -1,38 +1,58 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { openTestDatabase, type TestDatabase } from './databases';
+import readline from 'node:readline';
 import { seedDemoUsers } from '../../src/server/db/seed';
+import { openTestDatabase } from './databases';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const TEST_AUTH_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** Signs session JWTs and CSRF tokens of every test server; tests use it to mint tokens of their own. */
+export const TEST_AUTH_SECRET = 'drop-test-auth-secret-0123456789-abcdefghijklmnop';
 export const DEMO_PASSWORD = 'drop-demo-password';
 
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
 export interface AppServer {
-  baseUrl: string;
-  process: ChildProcess;
-  /** Every stdout line so far. */
-  stdout: string[];
-  stderr: string[];
-  /** Parsed JSON log lines from stdout. */
-  logLines(): Record<string, unknown>[];
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  /** Every line the server printed so far, in order. */
+  logs: LogLine[];
+  /** The JSON log records the server wrote to stdout so far, parsed. */
+  logRecords(): Record<string, unknown>[];
+  /** Resolves with the first line (already printed or still to come) that matches. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<LogLine>;
+  /** Sends the signal and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartAppOptions {
+  databaseUrl: string;
+  env?: Record<string, string | undefined>;
+  /** Create the demo users before starting (default true). */
+  seed?: boolean;
+  /** 'healthy' waits for /api/health 200; 'listening' for any HTTP answer from it (for broken databases). */
+  waitFor?: 'healthy' | 'listening';
+  timeoutMs?: number;
 }
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
     server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
   });
 }
 
-/** Migrates and seeds the demo users into a test database, so a server can sign them in. */
-export async function seedTestDatabase(db: TestDatabase): Promise<void> {
-  const handle = await openTestDatabase(db);
+async function seed(databaseUrl: string): Promise<void> {
+  const handle = await openTestDatabase({ url: databaseUrl });
   try {
     await seedDemoUsers(handle.db, DEMO_PASSWORD);
   } finally {
@@ -40,74 +60,126 @@ export async function seedTestDatabase(db: TestDatabase): Promise<void> {
   }
 }
 
-/** Starts the built app (`next start`) on a free port and waits until /api/health answers 200. */
-export async function startApp(options: { databaseUrl: string; env?: Record<string, string | undefined> }): Promise<AppServer> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: options.databaseUrl,
+/** The parent's environment without what belongs to the test runner (NODE_ENV=test, VITEST_*). */
+function serverEnv(databaseUrl: string, extra: Record<string, string | undefined>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === 'NODE_ENV' || key.startsWith('VITEST') || key === 'DATABASE_URL_TEST') continue;
+    env[key] = value;
+  }
+  Object.assign(env, {
+    DATABASE_URL: databaseUrl,
     AUTH_SECRET: TEST_AUTH_SECRET,
     COOKIE_SECURE: 'false',
     NEXT_TELEMETRY_DISABLED: '1',
+    // No exports unless a test points OTLP somewhere: an unreachable default endpoint would only add noise.
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
-    ...options.env,
-  };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  });
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * Starts the built app (`next start`, from the `.next` build `npm test` makes) on a free port of 127.0.0.1,
+ * against the given database, and resolves once /api/health answers.
+ */
+export async function startApp(options: StartAppOptions): Promise<AppServer> {
+  const { databaseUrl, env = {}, waitFor = 'healthy', timeoutMs = 60_000 } = options;
+  if (options.seed !== false) await seed(databaseUrl);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: ROOT,
-    env,
+    cwd: root,
+    // Next types NODE_ENV as always present; the server sets it itself (production), so it is left out here.
+    env: serverEnv(databaseUrl, env) as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const collect = (sink: string[]) => {
-    let partial = '';
-    return (chunk: Buffer) => {
-      const text = partial + chunk.toString('utf8');
-      const lines = text.split('\n');
-      partial = lines.pop() ?? '';
-      sink.push(...lines.filter((l) => l.length > 0));
-    };
-  };
-  child.stdout.on('data', collect(stdout));
-  child.stderr.on('data', collect(stderr));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`app exited with ${child.exitCode}\n${stdout.join('\n')}\n${stderr.join('\n')}`);
-    }
-    const ok = await fetch(`${baseUrl}/api/health`).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`app did not become healthy in 60 s\n${stdout.join('\n')}\n${stderr.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 150));
+
+  const logs: LogLine[] = [];
+  const watchers = new Set<(line: LogLine) => void>();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    readline.createInterface({ input: child[stream]! }).on('line', (line) => {
+      const entry = { stream, line };
+      logs.push(entry);
+      for (const watcher of watchers) watcher(entry);
+    });
   }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const output = () => logs.map((l) => `[${l.stream}] ${l.line}`).join('\n') || '(no output)';
+  try {
+    await waitUntilUp(url, child, () => hasExited, waitFor, timeoutMs);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`next start on port ${port} did not come up: ${(error as Error).message}\n--- server output ---\n${output()}`);
+  }
+
   return {
-    baseUrl,
-    process: child,
-    stdout,
-    stderr,
-    logLines: () =>
-      stdout.flatMap((line) => {
+    url,
+    port,
+    logs,
+    logRecords: () =>
+      logs.flatMap(({ stream, line }) => {
+        if (stream !== 'stdout' || !line.startsWith('{')) return [];
         try {
-          const parsed = JSON.parse(line) as unknown;
-          return parsed && typeof parsed === 'object' ? [parsed as Record<string, unknown>] : [];
+          return [JSON.parse(line) as Record<string, unknown>];
         } catch {
           return [];
         }
       }),
+    waitForLog(pattern, waitMs = 10_000) {
+      const seen = logs.find((l) => pattern.test(l.line));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watcher);
+          reject(new Error(`no log line matched ${pattern} within ${waitMs} ms\n--- server output ---\n${output()}`));
+        }, waitMs);
+        const watcher = (line: LogLine) => {
+          if (!pattern.test(line.line)) return;
+          clearTimeout(timer);
+          watchers.delete(watcher);
+          resolve(line);
+        };
+        watchers.add(watcher);
+      });
+    },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      if (!hasExited) child.kill(signal);
+      return exited;
     },
   };
+}
+
+async function waitUntilUp(
+  url: string,
+  child: ChildProcess,
+  hasExited: () => boolean,
+  waitFor: 'healthy' | 'listening',
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error(`the server exited (code ${child.exitCode}, signal ${child.signalCode})`);
+    try {
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) });
+      const body = await res.text();
+      if (waitFor === 'listening' || res.status === 200) return;
+      last = `health answered ${res.status}: ${body}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms (last: ${last})`);
 }

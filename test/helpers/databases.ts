@@ -59,7 +59,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
 }
 
 /** Opens and migrates a test database in this process, for domain-level tests. */
-export async function openTestDatabase(test: TestDatabase): Promise<DatabaseHandle> {
+export async function openTestDatabase(test: Pick<TestDatabase, 'url'>): Promise<DatabaseHandle> {
   const { parseDatabaseUrl } = await import('../../src/server/db/database-url');
   const handle = openDatabase(parseDatabaseUrl(test.url));
   await migrateToLatest(handle.db, handle.dialect);

@@ -1,20 +1,39 @@
-/** A test HTTP client: a cookie jar, the CSRF token fetched on first need, JSON in and out. */
-export interface ApiResponse<T = Record<string, unknown>> {
+/**
+ * A small HTTP client for the API tests: a cookie jar, the CSRF token fetched on first need and sent on every
+ * state-changing request, and JSON in and out.
+ */
+
+/** Response bodies are checked with expect() at run time, so tests may read them without declaring types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface ApiResponse<T = Json> {
   status: number;
   headers: Headers;
+  /** The parsed JSON body, or undefined when there is none (204) or it is not JSON. */
   body: T;
+  text: string;
 }
 
-export class TestClient {
-  private readonly cookies = new Map<string, string>();
+export interface RequestOptions {
+  /** Sent as JSON with content-type application/json. */
+  json?: unknown;
+  /** Sent as is (use `headers` for its content type). */
+  body?: BodyInit;
+  headers?: Record<string, string>;
+  /** 'auto' (default): the jar's token on non-GET requests; false: none; a string: that token. */
+  csrf?: 'auto' | false | string;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export class HttpClient {
+  readonly cookies = new Map<string, string>();
   private csrfToken: string | undefined;
 
   constructor(readonly baseUrl: string) {}
 
-  cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
+  /** The raw value of a cookie in the jar. */
   cookie(name: string): string | undefined {
     return this.cookies.get(name);
   }
@@ -23,65 +42,80 @@ export class TestClient {
     this.cookies.set(name, value);
   }
 
-  private remember(headers: Headers): void {
-    for (const line of headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair?.indexOf('=') ?? -1;
-      if (!pair || eq < 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  async csrf(): Promise<string> {
-    if (!this.csrfToken) {
-      const res = await this.request<{ csrfToken: string }>('GET', '/api/auth/csrf');
-      this.csrfToken = res.body.csrfToken;
-    }
+  /** GET /api/auth/csrf: stores the cookie and returns the token. */
+  async fetchCsrfToken(): Promise<string> {
+    const res = await this.request<{ csrfToken: string }>('GET', '/api/auth/csrf');
+    if (res.status !== 200) throw new Error(`GET /api/auth/csrf answered ${res.status}: ${res.text}`);
+    this.csrfToken = res.body.csrfToken;
     return this.csrfToken;
   }
 
-  async request<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    options: { json?: unknown; headers?: Record<string, string>; csrf?: boolean } = {},
-  ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (this.cookies.size) headers.cookie = this.cookieHeader();
-    if (method !== 'GET' && options.csrf !== false) {
-      headers['x-csrf-token'] = await this.csrf();
-      headers.cookie = this.cookieHeader();
+  async request<T = Json>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    const csrf = options.csrf ?? 'auto';
+    if (!SAFE_METHODS.has(method) && csrf !== false) {
+      headers['x-csrf-token'] = csrf === 'auto' ? (this.csrfToken ?? (await this.fetchCsrfToken())) : csrf;
     }
-    if (options.json !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    Object.assign(headers, options.headers);
+    if (this.cookies.size > 0 && !Object.keys(headers).some((h) => h.toLowerCase() === 'cookie')) {
+      headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    }
+    const res = await fetch(new URL(path, this.baseUrl), {
       method,
       headers,
-      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      body,
       redirect: 'manual',
-    });
-    this.remember(res.headers);
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    this.storeCookies(res.headers);
     const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
+    let parsed: unknown;
+    if (text && (res.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  get<T = Json>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, options);
+  }
+
+  post<T = Json>(path: string, json?: unknown, options: RequestOptions = {}) {
+    return this.request<T>('POST', path, json === undefined ? options : { ...options, json });
+  }
+
+  delete<T = Json>(path: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', path, options);
+  }
+
+  async login(email: string, password: string, options?: RequestOptions): Promise<ApiResponse> {
+    return this.post('/api/auth/login', { email, password }, options);
+  }
+
+  /** The Cookie header the jar would send. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  private storeCookies(headers: Headers): void {
+    for (const setCookie of headers.getSetCookie()) {
+      const [pair = '', ...attributes] = setCookie.split(';');
+      const eq = pair.indexOf('=');
+      if (eq < 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attributes.some((a) => {
+        const [key = '', val = ''] = a.split('=').map((s) => s.trim());
+        if (key.toLowerCase() === 'max-age') return Number(val) <= 0;
+        if (key.toLowerCase() === 'expires') return new Date(val).getTime() <= Date.now();
+        return false;
+      });
+      if (expired || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
-    return { status: res.status, headers: res.headers, body: body as T };
-  }
-
-  get<T = Record<string, unknown>>(path: string, headers?: Record<string, string>) {
-    return this.request<T>('GET', path, { headers });
-  }
-
-  post<T = Record<string, unknown>>(path: string, json?: unknown, headers?: Record<string, string>) {
-    return this.request<T>('POST', path, { json, headers });
-  }
-
-  async login(email: string, password: string, headers?: Record<string, string>) {
-    return this.post<{ user: { id: string } }>('/api/auth/login', { email, password }, headers);
   }
 }
 

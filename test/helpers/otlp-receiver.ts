@@ -1,54 +1,95 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { decodeLogs, decodeTraces, encodingOf, type OtlpLogRecord, type OtlpSpan } from '../../otel/otlp/decode';
+import {
+  decodeLogs,
+  decodeMetrics,
+  decodeTraces,
+  encodingOf,
+  type OtlpLogRecord,
+  type OtlpMetric,
+  type OtlpSpan,
+} from '../../otel/otlp/decode';
 
-/** A real OTLP/HTTP endpoint on 127.0.0.1 that decodes what the app's exporters send and keeps it for assertions. */
+export type Signal = 'traces' | 'logs' | 'metrics';
+
+export interface ReceivedRequest {
+  /** The request path, e.g. /v1/logs or a vendor's /api/42/integration/otlp/v1/logs. */
+  path: string;
+  signal: Signal;
+  contentType: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * A real OTLP/HTTP endpoint on 127.0.0.1 — standing in for a collector, Sentry's OTLP ingest or a vendor — that
+ * decodes what it receives (protobuf or JSON, gzip or not) with the layer's own decoder and keeps it.
+ */
 export interface OtlpReceiver {
   url: string;
   spans: OtlpSpan[];
   logs: OtlpLogRecord[];
+  metrics: OtlpMetric[];
+  requests: ReceivedRequest[];
   /** Raw request bodies (decompressed), to search for secrets byte for byte. */
   rawBodies: Buffer[];
-  requests: { path: string; contentType: string; headers: http.IncomingHttpHeaders }[];
+  /** Requests it could not take (unknown path or content type, undecodable body): should stay empty. */
+  rejected: string[];
   waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
   close(): Promise<void>;
 }
 
+function signalOf(path: string): Signal | undefined {
+  const bare = path.split('?')[0] ?? '';
+  if (bare.endsWith('/v1/traces')) return 'traces';
+  if (bare.endsWith('/v1/logs')) return 'logs';
+  if (bare.endsWith('/v1/metrics')) return 'metrics';
+  return undefined;
+}
+
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
-  const spans: OtlpSpan[] = [];
-  const logs: OtlpLogRecord[] = [];
-  const rawBodies: Buffer[] = [];
-  const requests: OtlpReceiver['requests'] = [];
+  const receiver: Omit<OtlpReceiver, 'url' | 'waitFor' | 'close'> = {
+    spans: [],
+    logs: [],
+    metrics: [],
+    requests: [],
+    rawBodies: [],
+    rejected: [],
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
+      const path = req.url ?? '';
       const contentType = req.headers['content-type'] ?? '';
-      const encoding = encodingOf(contentType) ?? 'protobuf';
-      requests.push({ path: req.url ?? '', contentType, headers: req.headers });
-      rawBodies.push(body);
+      const signal = signalOf(path);
+      const encoding = encodingOf(contentType);
+      if (req.method !== 'POST' || !signal || !encoding) {
+        receiver.rejected.push(`${req.method} ${path} (${contentType})`);
+        res.writeHead(400).end();
+        return;
+      }
       try {
-        if (req.url === '/v1/traces') spans.push(...decodeTraces(body, encoding));
-        else if (req.url === '/v1/logs') logs.push(...decodeLogs(body, encoding));
-        res.writeHead(200, { 'content-type': contentType || 'application/x-protobuf' });
-        res.end(encoding === 'json' ? '{}' : undefined);
+        const raw = Buffer.concat(chunks);
+        const body = req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw;
+        if (signal === 'traces') receiver.spans.push(...decodeTraces(body, encoding));
+        else if (signal === 'logs') receiver.logs.push(...decodeLogs(body, encoding));
+        else receiver.metrics.push(...decodeMetrics(body, encoding));
+        receiver.requests.push({ path, signal, contentType, headers: req.headers });
+        receiver.rawBodies.push(body);
+        // An empty Export*ServiceResponse: full success.
+        res.writeHead(200, { 'content-type': contentType }).end(encoding === 'json' ? '{}' : undefined);
       } catch (error) {
-        res.writeHead(400);
-        res.end(String(error));
+        receiver.rejected.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+        res.writeHead(400).end();
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
+    ...receiver,
     url: `http://127.0.0.1:${port}`,
-    spans,
-    logs,
-    rawBodies,
-    requests,
     async waitFor(probe, timeoutMs = 15_000, what = 'telemetry') {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases';
-import { DEMO_PASSWORD, seedTestDatabase, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { TestClient, newTraceparent } from '../helpers/http-client';
+import { HttpClient, newTraceparent } from '../helpers/http-client';
 
 const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
@@ -13,7 +13,6 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
-    await seedTestDatabase(db);
     receiver = await startOtlpReceiver();
     app = await startApp({
       databaseUrl: db.url,
@@ -28,23 +27,23 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
   });
 
   it('uses the incoming trace id everywhere: x-request-id, every log line, route and DB spans, OTLP logs', async () => {
-    const client = new TestClient(app.baseUrl);
+    const client = new HttpClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     const { traceparent, traceId } = newTraceparent();
     const res = await client.post(
       '/api/transfers',
       { toEmail: 'bob@drop.test', amountCents: 250 },
-      { traceparent, 'idempotency-key': `corr-${traceId}` },
+      { headers: { traceparent, 'idempotency-key': `corr-${traceId}` } },
     );
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toBe(traceId);
 
     // stdout: the request's lines all carry the trace id, and there is exactly one access line.
     const lines = await receiver.waitFor(() => {
-      const mine = app.logLines().filter((l) => l.trace_id === traceId);
+      const mine = app.logRecords().filter((l) => l.trace_id === traceId);
       return mine.length > 0 ? mine : undefined;
     }, 10_000, 'stdout lines of the request');
-    const access = app.logLines().filter((l) => l['event.name'] === 'http.access' && l['url.path'] === '/api/transfers');
+    const access = app.logRecords().filter((l) => l['event.name'] === 'http.access' && l['url.path'] === '/api/transfers');
     const accessForTrace = access.filter((l) => l.trace_id === traceId);
     expect(accessForTrace).toHaveLength(1);
     expect(accessForTrace[0]).toMatchObject({
@@ -84,18 +83,18 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
   });
 
   it('names dynamic routes by their pattern', async () => {
-    const client = new TestClient(app.baseUrl);
+    const client = new HttpClient(app.url);
     await client.login('alice@drop.test', DEMO_PASSWORD);
     const created = await client.post<{ transfer: { id: string } }>(
       '/api/transfers',
       { toEmail: 'bob@drop.test', amountCents: 100 },
-      { 'idempotency-key': `route-${Date.now()}` },
+      { headers: { 'idempotency-key': `route-${Date.now()}` } },
     );
     const { traceparent, traceId } = newTraceparent();
-    const res = await client.post(`/api/transfers/${created.body.transfer.id}/confirm`, undefined, { traceparent });
+    const res = await client.post(`/api/transfers/${created.body.transfer.id}/confirm`, undefined, { headers: { traceparent } });
     expect(res.status).toBe(200);
     const line = await receiver.waitFor(
-      () => app.logLines().find((l) => l.trace_id === traceId && l['event.name'] === 'http.access'),
+      () => app.logRecords().find((l) => l.trace_id === traceId && l['event.name'] === 'http.access'),
       10_000,
       'access line',
     );
@@ -107,9 +106,9 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
     const password = 'Canary-Password-7e1d';
     const documentNumber = 'CANARYDOC9931';
     const card = '4111 1111 1111 1111';
-    const client = new TestClient(app.baseUrl);
+    const client = new HttpClient(app.url);
     // A failed login with the canary password, then a real session.
-    await client.login('alice@drop.test', password, { authorization: 'Bearer canary-bearer-token' });
+    await client.login('alice@drop.test', password, { headers: { authorization: 'Bearer canary-bearer-token' } });
     await client.login('alice@drop.test', DEMO_PASSWORD);
     const jwt = client.cookie('drop_session');
     expect(jwt).toBeTruthy();
@@ -119,11 +118,11 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
       documentType: 'passport',
       documentNumber,
     });
-    await client.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 5, note: `card ${card}` }, { 'idempotency-key': `secret-${Date.now()}` });
+    await client.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 5, note: `card ${card}` }, { headers: { 'idempotency-key': `secret-${Date.now()}` } });
     await client.post('/api/qr', { amountCents: 5, description: `pay 4111111111111111 ${jwt}` });
     // Let the batch processors export everything.
     await new Promise((r) => setTimeout(r, 1_500));
-    const haystacks = [app.stdout.join('\n'), app.stderr.join('\n'), ...receiver.rawBodies.map((b) => b.toString('latin1'))];
+    const haystacks = [app.logs.map((l) => l.line).join('\n'), ...receiver.rawBodies.map((b) => b.toString('latin1'))];
     for (const secret of [password, documentNumber, card, '4111111111111111', jwt!, 'canary-bearer-token', client.cookie('drop_csrf')!]) {
       for (const haystack of haystacks) expect(haystack).not.toContain(secret);
     }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { instrumentDialect } from '../../../otel/db/instrument-dialect';
 import { logSlowQuery } from '../../../otel/db/slow-query-log';
+import { getLogger } from '../../../otel/logger';
 import { telemetryConfig } from '../../../otel/service-info';
 import type { DatabaseConfig } from './database-url';
 import type { Database } from './schema';
@@ -52,6 +53,10 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     max: Number(process.env.PG_POOL_MAX ?? 10),
     connectionTimeoutMillis: 5_000,
   });
+  // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) makes the pool emit 'error';
+  // unheard, that is an uncaught exception. The pool has already discarded that client and the next query
+  // opens a fresh one (or fails with its own error), so logging it is all there is to do.
+  pool.on('error', (error) => getLogger().warn({ err: error, 'db.system.name': 'postgresql' }, 'idle database connection lost'));
   const url = new URL(config.connectionString);
   const dialect = instrumentDialect(new PostgresDialect({ pool }), {
     system: 'postgresql',

@@ -46,8 +46,7 @@ export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S)
   }
   const declared = Number(req.headers.get('content-length') ?? 0);
   if (declared > MAX_JSON_BYTES) throw tooLarge();
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw tooLarge();
+  const text = await readAtMost(req, MAX_JSON_BYTES);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -58,6 +57,28 @@ export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S)
 }
 
 const tooLarge = () => new HttpError(413, 'payload_too_large', `The body must be at most ${MAX_JSON_BYTES} bytes`);
+
+/**
+ * The body as UTF-8 text, read chunk by chunk and abandoned as soon as it passes `maxBytes`: a chunked body
+ * declares no length, and reading it whole first would let one request fill the server's memory.
+ */
+async function readAtMost(req: NextRequest, maxBytes: number): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /**
  * The caller's address. Next fills X-Forwarded-For with the socket address only when the header is absent,

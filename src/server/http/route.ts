@@ -1,5 +1,6 @@
 import type { NextRequest, NextResponse } from 'next/server';
 import { REQUEST_ID_HEADER, beginRequest, routePattern } from '../../../otel/http/request-telemetry';
+import { isShuttingDown } from '../../../otel/lifecycle';
 import { getDatabase } from '../db';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';
@@ -77,6 +78,7 @@ export function route<A extends Access, K extends string = never>(
       if (response.status >= 500) unexpected = error;
     }
     if (telemetry.requestId) response.headers.set(REQUEST_ID_HEADER, telemetry.requestId);
+    if (isShuttingDown()) response.headers.set('connection', 'close');
     telemetry.end({ status: response.status, userId, error: unexpected });
     return response;
   };
