@@ -3,56 +3,50 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../otel/audit/audit-schema';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { DEMO_PASSWORD, TEST_AUTH_SECRET, seedTestDatabase, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
 import { asDatabaseOwner, failAuditInserts } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
-import { TestClient, newTraceparent, type ApiResponse as BaseResponse } from '../helpers/http-client';
+import { HttpClient as TestClient, newTraceparent, type ApiResponse as BaseResponse } from '../helpers/http-client';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
 /** Bodies are checked with expect() at run time. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ApiResponse = BaseResponse<any>;
-const textOf = (res: ApiResponse): string => (typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? ''));
+const textOf = (res: ApiResponse): string => res.text;
 
 const USER_AGENT = 'drop-audit-test/1.0';
-
-/** The shared test client, with a user agent of its own (recorded in every entry) and DELETE. */
-class HttpClient extends TestClient {
-  constructor(
-    baseUrl: string,
-    private readonly userAgent = USER_AGENT,
-  ) {
-    super(baseUrl);
-  }
-
-  override request<T = ApiResponse['body']>(
-    method: string,
-    path: string,
-    options: { json?: unknown; headers?: Record<string, string>; csrf?: boolean } = {},
-  ) {
-    return super.request<T>(method, path, { ...options, headers: { 'user-agent': this.userAgent, ...options.headers } });
-  }
-
-  override get<T = ApiResponse['body']>(path: string, headers?: Record<string, string>) {
-    return this.request<T>('GET', path, { headers });
-  }
-
-  override post<T = ApiResponse['body']>(path: string, json?: unknown, headers?: Record<string, string>) {
-    return this.request<T>('POST', path, { json, headers });
-  }
-
-  delete(path: string, headers?: Record<string, string>) {
-    return this.request('DELETE', path, { headers });
-  }
-}
 
 const NEW_PASSWORD = 'a-brand-new-password-42';
 const KYC = { fullName: 'Alice Example', dateOfBirth: '1990-04-01', documentType: 'passport', documentNumber: 'X98765432' };
 
+/** The shared test client with a user agent of its own (recorded in every entry), taking headers per call. */
+class HttpClient {
+  private readonly client: TestClient;
+
+  constructor(
+    baseUrl: string,
+    private readonly userAgent = USER_AGENT,
+  ) {
+    this.client = new TestClient(baseUrl);
+  }
+
+  private send(method: string, path: string, json?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    return this.client.request(method, path, { json, headers: { 'user-agent': this.userAgent, ...headers } });
+  }
+
+  get = (path: string, headers?: Record<string, string>) => this.send('GET', path, undefined, headers);
+  post = (path: string, json?: unknown, headers?: Record<string, string>) => this.send('POST', path, json, headers);
+  delete = (path: string, headers?: Record<string, string>) => this.send('DELETE', path, undefined, headers);
+  login = (email: string, password: string, headers?: Record<string, string>) => this.post('/api/auth/login', { email, password }, headers);
+  cookie = (name: string) => this.client.cookie(name);
+  setCookie = (name: string, value: string) => this.client.setCookie(name, value);
+  cookieHeader = () => this.client.cookieHeader();
+}
+
 describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
   let database: TestDatabase;
   let handle: DatabaseHandle;
-  let server: AppServer & { url: string };
+  let server: AppServer;
   let receiver: OtlpReceiver;
   let admin: HttpClient;
   /** Every secret the tests send or receive; none may appear in any audit row. */
@@ -60,13 +54,11 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    await seedTestDatabase(database);
     receiver = await startOtlpReceiver();
-    const app = await startApp({
+    server = await startApp({
       databaseUrl: database.url,
       env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
     });
-    server = Object.assign(app, { url: app.baseUrl });
     handle = await openTestDatabase(database);
     admin = new HttpClient(server.url);
     expect((await admin.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);

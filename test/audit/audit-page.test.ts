@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, ROOT, seedTestDatabase, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
-import { TestClient, newTraceparent } from '../helpers/http-client';
+import { HttpClient as TestClient, newTraceparent } from '../helpers/http-client';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
 const CHROMIUM_ARGS = [
@@ -30,6 +30,8 @@ async function startTraceViewer() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
 describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => {
   let database: TestDatabase;
   let app: AppServer;
@@ -41,7 +43,6 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    await seedTestDatabase(database);
     viewer = await startTraceViewer();
     // Traces exported (to a local receiver), so every request has a trace id, as in production.
     receiver = await startOtlpReceiver();
@@ -51,13 +52,13 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     });
     // Some history: sign-ins, failures, a transfer.
     for (const email of ['alice@drop.test', 'bob@drop.test']) {
-      const client = new TestClient(app.baseUrl);
+      const client = new TestClient(app.url);
       expect((await client.login(email, DEMO_PASSWORD)).status).toBe(200);
-      expect((await client.post('/api/transfers', { toEmail: email === 'alice@drop.test' ? 'bob@drop.test' : 'alice@drop.test', amountCents: 100 }, { 'idempotency-key': crypto.randomUUID() })).status).toBe(201);
+      expect((await client.post('/api/transfers', { toEmail: email === 'alice@drop.test' ? 'bob@drop.test' : 'alice@drop.test', amountCents: 100 }, { headers: { 'idempotency-key': crypto.randomUUID() } })).status).toBe(201);
     }
     const { traceparent, traceId } = newTraceparent();
     failedLoginTraceId = traceId;
-    expect((await new TestClient(app.baseUrl).login('alice@drop.test', 'wrong-password', { traceparent })).status).toBe(401);
+    expect((await new TestClient(app.url).login('alice@drop.test', 'wrong-password', { headers: { traceparent } })).status).toBe(401);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
@@ -78,13 +79,13 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
   const rowIds = async () => page.locator('[data-testid="audit-table"] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-entry-id'))));
 
   it('sends a visitor without a session to /login, and lets the admin in after signing in', async () => {
-    await page.goto(`${app.baseUrl}/admin/audit`);
+    await page.goto(`${app.url}/admin/audit`);
     await page.waitForURL(/\/login$/);
     await page.fill('input[name="email"]', 'admin@drop.test');
     await page.fill('input[name="password"]', DEMO_PASSWORD);
     await page.click('button[type="submit"]');
     await page.waitForURL((url) => url.pathname === '/');
-    await page.goto(`${app.baseUrl}/admin/audit`);
+    await page.goto(`${app.url}/admin/audit`);
     await expect.poll(() => page.locator('[data-testid="chain-status"]').textContent()).toMatch(/Chain intact · \d+ entries/);
     const handle = await openTestDatabase(database);
     try {
@@ -116,7 +117,7 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
   });
 
   it('pages older and newer, and filters by a user from the actor column', async () => {
-    await page.goto(`${app.baseUrl}/admin/audit?limit=3`);
+    await page.goto(`${app.url}/admin/audit?limit=3`);
     const first = await rowIds();
     expect(first).toHaveLength(3);
     await navigateBy('a:has-text("Older →")');
@@ -128,7 +129,7 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     // Back on the first page: there is nothing newer to go to.
     expect(await page.locator('a:has-text("← Newer")').count()).toBe(0);
 
-    await page.goto(`${app.baseUrl}/admin/audit`);
+    await page.goto(`${app.url}/admin/audit`);
     await navigateBy('[data-testid="audit-table"] tbody tr td:nth-child(2) a >> text=bob@drop.test');
     const actors = await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(2)').allTextContents();
     expect(actors.length).toBeGreaterThan(0);
@@ -136,20 +137,20 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
   });
 
   it('answers a filter by email the same way as one by id, and shows bad input as a message', async () => {
-    await page.goto(`${app.baseUrl}/admin/audit?user_id=bob%40drop.test`);
+    await page.goto(`${app.url}/admin/audit?user_id=bob%40drop.test`);
     expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(2)').allTextContents())).toEqual(new Set(['bob@drop.test']));
-    const response = await page.goto(`${app.baseUrl}/admin/audit?from=yesterday`);
+    const response = await page.goto(`${app.url}/admin/audit?from=yesterday`);
     expect(response?.status()).toBe(200);
     expect(await page.locator('[data-testid="audit-problems"]').textContent()).toMatch(/ISO 8601/);
   });
 
   it('shows a 403 page to a signed-in user who is not an admin', async () => {
     const context = await browser.newContext();
-    const client = new TestClient(app.baseUrl);
+    const client = new TestClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
-    await context.addCookies([{ name: 'drop_session', value: client.cookie('drop_session')!, url: app.baseUrl }]);
+    await context.addCookies([{ name: 'drop_session', value: client.cookie('drop_session')!, url: app.url }]);
     const alicePage = await context.newPage();
-    const response = await alicePage.goto(`${app.baseUrl}/admin/audit`);
+    const response = await alicePage.goto(`${app.url}/admin/audit`);
     expect(response?.status()).toBe(403);
     expect(await alicePage.textContent('h1')).toContain('Not allowed');
     await context.close();
