@@ -98,7 +98,8 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     rows.map((row) => ({
       name: `audit.${row.action}`,
       attributes: {
-        'audit.id': row.id,
+        // An int attribute; the OTLP decoder gives 64-bit integers as decimal strings.
+        'audit.id': String(row.id),
         'audit.action': row.action,
         'audit.resource': row.resource,
         'audit.outcome': row.outcome,

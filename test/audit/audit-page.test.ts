@@ -86,7 +86,7 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     await page.click('button[type="submit"]');
     await page.waitForURL((url) => url.pathname === '/');
     await page.goto(`${app.url}/admin/audit`);
-    await expect.poll(() => page.locator('[data-testid="chain-status"]').textContent()).toMatch(/Chain intact · \d+ entries/);
+    await expect.poll(() => page.locator('[data-testid="chain-status"]').textContent(), { timeout: 15_000 }).toMatch(/Chain intact · \d+ entries/);
     const handle = await openTestDatabase(database);
     try {
       const newest = await handle.db.selectFrom('audit_log').select('id').orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(50).execute();
