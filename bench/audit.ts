@@ -5,6 +5,7 @@
 // from that file, on DATABASE_URL_TEST when set, otherwise on a throwaway cluster (scripts/throwaway-postgres.mjs).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -200,10 +201,16 @@ async function benchPages(handle: DatabaseHandle): Promise<Figures> {
 }
 
 async function benchVerify(handle: DatabaseHandle): Promise<number> {
+  const cpuBefore = process.cpuUsage();
   const status = await verifyAuditChain(handle.db);
+  const cpu = process.cpuUsage(cpuBefore);
   if (!status.ok || status.entries !== ROWS) throw new Error(`verification failed: ${JSON.stringify(status.firstBroken)}`);
   const rate = Math.round(status.entries / (status.durationMs / 1000));
-  say(`  verify: ${status.entries.toLocaleString('en')} entries in ${(status.durationMs / 1000).toFixed(2)} s → ${rate.toLocaleString('en')} entries/s`);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  say(
+    `  verify: ${status.entries.toLocaleString('en')} entries in ${(status.durationMs / 1000).toFixed(2)} s → ${rate.toLocaleString('en')} entries/s` +
+      ` (this process: ${cpuSeconds.toFixed(2)} CPU s, ${Math.round(status.entries / cpuSeconds).toLocaleString('en')} entries per CPU second)`,
+  );
   return rate;
 }
 
@@ -276,6 +283,7 @@ async function main() {
     `  postgres  first ${postgres.firstPageP50Ms} / ${postgres.firstPageP95Ms}   deep ${postgres.deepPageP50Ms} / ${postgres.deepPageP95Ms}   user ${postgres.userPageP50Ms} / ${postgres.userPageP95Ms}`,
     `  verify    sqlite ${sqliteVerify.toLocaleString('en')} entries/s, postgres ${postgresVerify.toLocaleString('en')} entries/s`,
     `targets: page p95 <= 10 ms (SQLite), <= 15 ms (PostgreSQL); verify >= 200,000 entries/s`,
+    `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ sqlite: pick(sqlite), postgres: pick(postgres), verifyRowsPerSec })}\n`);
