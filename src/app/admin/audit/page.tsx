@@ -126,7 +126,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
             ) : null}
           </div>
         </div>
-        <p className="muted">
+        <p className={styles.intro}>
           Every security and payment event, newest first. Entries are append-only and hash-chained; they are kept for 5 years.
         </p>
         <form method="get" action="/admin/audit" className={styles.filters} aria-label="Filter the audit log">
