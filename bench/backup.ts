@@ -29,7 +29,7 @@ async function buildDatabase(file: string): Promise<void> {
   const temp = `${file}.building`;
   fs.rmSync(temp, { force: true });
   const handle = openDatabase({ dialect: 'sqlite', file: temp });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, handle.dialect);
   await handle.close();
 
   const db = new SQLite(temp);
