@@ -11,9 +11,23 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 import type { TelemetryConfig } from './config';
 import { RedactingSpanProcessor } from './redacting-span-processor';
 
-// Bounded queues: with the backend down, memory stays flat and the oldest work is dropped, not the app.
+// Bounded queues: with the backend down, memory stays flat and new work is dropped, not the app.
 const MAX_QUEUE_SIZE = 2048;
 const MAX_EXPORT_BATCH_SIZE = 512;
+
+/**
+ * Batch processor settings from OTEL_BSP_* / OTEL_BLRP_*: NodeSDK reads these only for processors it builds
+ * itself, and the processors read none, so the layer does it.
+ */
+function batchOptions(prefix: 'OTEL_BSP' | 'OTEL_BLRP') {
+  const maxQueueSize = getNumberFromEnv(`${prefix}_MAX_QUEUE_SIZE`) ?? MAX_QUEUE_SIZE;
+  return {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(getNumberFromEnv(`${prefix}_MAX_EXPORT_BATCH_SIZE`) ?? MAX_EXPORT_BATCH_SIZE, maxQueueSize),
+    scheduledDelayMillis: getNumberFromEnv(`${prefix}_SCHEDULE_DELAY`) ?? 5_000,
+    exportTimeoutMillis: getNumberFromEnv(`${prefix}_EXPORT_TIMEOUT`) ?? 30_000,
+  };
+}
 
 /**
  * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters.
@@ -24,14 +38,14 @@ export function spanProcessors(config: TelemetryConfig): SpanProcessor[] {
   const processors: SpanProcessor[] = [new RedactingSpanProcessor()];
   if (config.tracesExporter === 'none') return processors;
   const exporter = config.protocol === 'http/json' ? new JsonTraceExporter() : new ProtoTraceExporter();
-  processors.push(new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }));
+  processors.push(new BatchSpanProcessor({ exporter, ...batchOptions('OTEL_BSP') }));
   return processors;
 }
 
 export function logRecordProcessors(config: TelemetryConfig): LogRecordProcessor[] {
   if (config.logsExporter === 'none') return [];
   const exporter = config.protocol === 'http/json' ? new JsonLogExporter() : new ProtoLogExporter();
-  return [new BatchLogRecordProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE })];
+  return [new BatchLogRecordProcessor({ exporter, ...batchOptions('OTEL_BLRP') })];
 }
 
 export function metricReaders(config: TelemetryConfig): IMetricReader[] {
