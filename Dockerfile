@@ -2,8 +2,10 @@
 # Drop's image: the Next.js standalone server on node:20-bookworm-slim, non-root, health-checked.
 # The same image runs the app, the alert processor and the backup scheduler (docker-compose.yml).
 #   deps    npm ci; better-sqlite3 compiled here from source (build tools live in this stage only)
-#   build   next build with NEXT_OUTPUT=standalone; Sentry source-map upload when given a token (secret)
-#   runner  .next/standalone + static assets + scripts/, bash and the PostgreSQL 17 client for backups
+#   build   next build with NEXT_OUTPUT=standalone; Sentry source-map upload when given a token (secret);
+#           the alert processor bundled into one file (esbuild)
+#   runner  .next/standalone + static assets + scripts/ + the alert processor's bundle, bash and the
+#           PostgreSQL 17 client for backups
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -37,6 +39,9 @@ RUN --mount=type=secret,id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
  && npx next build \
  && bash scripts/sentry-sourcemaps.sh \
  && mkdir -p public
+# The alert processor (alert-processor/): one ES module plus the OTLP schema in alert-processor/dist. Its only
+# external dependency, better-sqlite3, is already in the standalone output's node_modules for the app.
+RUN npm run alerts:build
 
 
 FROM node:20-bookworm-slim AS runner
@@ -59,6 +64,7 @@ COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
 COPY scripts ./scripts
+COPY --from=build /app/alert-processor/dist ./alert-processor/dist
 RUN mkdir -p /app/data /app/.next/cache /backups \
  && chown node:node /app/data /app/.next/cache /backups
 

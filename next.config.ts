@@ -4,8 +4,12 @@ const nextConfig: NextConfig = {
   // The Docker image runs the standalone server; `next start` (demo, tests) uses the regular build.
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
   poweredByHeader: false,
-  // Readable server stack traces for Sentry (uploaded by the Docker build); .next/server is never served.
-  experimental: { serverSourceMaps: true },
+  experimental: {
+    // forbidden() in server components renders app/forbidden.tsx with status 403 (the admin pages use it).
+    authInterrupts: true,
+    // Readable server stack traces for Sentry (uploaded by the Docker build); .next/server is never served.
+    serverSourceMaps: true,
+  },
   // Browser maps only for an upload (DROP_BROWSER_SOURCE_MAPS=1, set by the Docker build with a Sentry token),
   // which deletes them from .next/static afterwards: maps are never served publicly.
   productionBrowserSourceMaps: process.env.DROP_BROWSER_SOURCE_MAPS === '1',

@@ -80,7 +80,7 @@ async function prepareDatabase(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-bench-'));
   const url = `file:${path.join(dir, 'bench.db')}`;
   const handle = openDatabase(parseDatabaseUrl(url));
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, handle.dialect);
   await seedDemoUsers(handle.db, PASSWORD);
   await handle.close();
   return url;

@@ -12,13 +12,28 @@ import type { TelemetryConfig } from './config';
 import { RedactingSpanProcessor } from './redacting-span-processor';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
-// Bounded queues: with the backend down, memory stays flat and the oldest work is dropped, not the app.
+// Bounded queues: with the backend down, memory stays flat and new work is dropped, not the app.
 const MAX_QUEUE_SIZE = 2048;
 const MAX_EXPORT_BATCH_SIZE = 512;
 
 /**
+ * Batch processor settings from OTEL_BSP_* / OTEL_BLRP_*: NodeSDK reads these only for processors it builds
+ * itself, and the processors read none, so the layer does it.
+ */
+function batchOptions(prefix: 'OTEL_BSP' | 'OTEL_BLRP') {
+  const maxQueueSize = getNumberFromEnv(`${prefix}_MAX_QUEUE_SIZE`) ?? MAX_QUEUE_SIZE;
+  return {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(getNumberFromEnv(`${prefix}_MAX_EXPORT_BATCH_SIZE`) ?? MAX_EXPORT_BATCH_SIZE, maxQueueSize),
+    scheduledDelayMillis: getNumberFromEnv(`${prefix}_SCHEDULE_DELAY`) ?? 5_000,
+    exportTimeoutMillis: getNumberFromEnv(`${prefix}_EXPORT_TIMEOUT`) ?? 30_000,
+  };
+}
+
+/**
  * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters,
- * unless `endpoints` names a signal's URL and headers (Sentry's OTLP ingest when there is no collector). Never empty: with traces not exported (OTEL_TRACES_EXPORTER=none) NodeSDK would register no tracer provider,
+ * unless `endpoints` names a signal's URL and headers (Sentry's OTLP ingest when there is no collector).
+ * Never empty: with traces not exported (OTEL_TRACES_EXPORTER=none) NodeSDK would register no tracer provider,
  * and requests would lose their trace id — the request id of logs, responses and audit rows.
  */
 export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): SpanProcessor[] {
@@ -26,7 +41,7 @@ export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointO
   if (config.tracesExporter === 'none') return processors;
   const target = endpoints.traces;
   const exporter = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
-  processors.push(new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE }));
+  processors.push(new BatchSpanProcessor({ exporter, ...batchOptions('OTEL_BSP') }));
   return processors;
 }
 
@@ -34,7 +49,7 @@ export function logRecordProcessors(config: TelemetryConfig, endpoints: OtlpEndp
   if (config.logsExporter === 'none') return [];
   const target = endpoints.logs;
   const exporter = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
-  return [new BatchLogRecordProcessor({ exporter, maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE })];
+  return [new BatchLogRecordProcessor({ exporter, ...batchOptions('OTEL_BLRP') })];
 }
 
 export function metricReaders(config: TelemetryConfig): IMetricReader[] {

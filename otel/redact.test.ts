@@ -72,5 +72,8 @@ describe('redact', () => {
     expect(redactAttribute('http.request.header.authorization', 'Bearer abc')).toBe(REDACTED);
     expect(redactAttribute('note', 'card 4111111111111111')).toBe('card [REDACTED:card]');
     expect(redactAttribute('amount', 42)).toBe(42);
+    expect(redactAttribute('cvv', 123)).toBe(REDACTED);
+    expect(redactAttribute('password', '')).toBe('');
+    expect(redactAttribute('headers', { Cookie: 'a=b', accept: 'json' })).toEqual({ Cookie: REDACTED, accept: 'json' });
   });
 });

@@ -35,7 +35,21 @@ function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_.\s]/g, '');
 }
 
+// Attribute and field names repeat endlessly (every span has the same dozen): remember the verdicts.
+const keyVerdicts = new Map<string, boolean>();
+const KEY_CACHE_LIMIT = 5_000;
+
 export function isSensitiveKey(key: string): boolean {
+  let verdict = keyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = judgeKey(key);
+    if (keyVerdicts.size >= KEY_CACHE_LIMIT) keyVerdicts.clear();
+    keyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function judgeKey(key: string): boolean {
   const normalized = normalizeKey(key);
   if (SAFE_KEYS.has(normalized)) return false;
   if (SENSITIVE_KEYS.has(normalized)) return true;
@@ -136,5 +150,11 @@ export function redact<T>(value: T): T {
 
 /** Redacts one attribute value given its key: the shape used by span attributes and header maps. */
 export function redactAttribute(key: string, value: unknown): unknown {
+  // Fast path for the common case, a primitive: no traversal state needed.
+  if (value === null || value === undefined) return value;
+  if (typeof value !== 'object') {
+    if (value !== '' && isSensitiveKey(key)) return REDACTED;
+    return typeof value === 'string' ? redactString(value) : value;
+  }
   return redactEntry(key, value, new WeakSet(), 0);
 }

@@ -18,7 +18,7 @@ function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | 
 
 /**
  * Boots the layer in the Node.js runtime: the SDK first, then the logger (so pino is instrumented), then Sentry
- * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from instrumentation.ts `register()`.
+ * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from src/instrumentation.ts `register()`.
  */
 export async function registerNodeTelemetry(): Promise<void> {
   const config = telemetryConfig();

@@ -6,7 +6,7 @@ async function main() {
   const config = parseDatabaseUrl(process.env.DATABASE_URL);
   const handle = openDatabase(config);
   try {
-    const applied = await migrateToLatest(handle.db);
+    const applied = await migrateToLatest(handle.db, handle.dialect);
     process.stdout.write(
       `${describeDatabase(config)}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`,
     );

@@ -7,7 +7,7 @@ async function main() {
   const config = parseDatabaseUrl(process.env.DATABASE_URL);
   const handle = openDatabase(config);
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, handle.dialect);
     const created = await seedDemoUsers(handle.db);
     process.stdout.write(
       `${describeDatabase(config)}: ${created.length ? `created ${created.join(', ')}` : 'demo users already present'}\n`,

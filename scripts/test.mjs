@@ -3,70 +3,11 @@
 // PostgreSQL: DATABASE_URL_TEST if set; otherwise a throwaway cluster from the local installation
 // (Debian: `apt-get install postgresql`). With CI=true a missing PostgreSQL fails the run, never skips.
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { HOW_TO_GET_POSTGRES, findPgBin, startThrowawayPostgres } from './throwaway-postgres.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const say = (line) => process.stderr.write(`[test] ${line}\n`);
-
-const HOW_TO_GET_POSTGRES = `PostgreSQL is needed for the test suite (every DB test runs on SQLite and PostgreSQL).
-  Either point DATABASE_URL_TEST at a server where the user may CREATE DATABASE:
-      DATABASE_URL_TEST=postgres://user:pass@127.0.0.1:5432/postgres npm test
-  or install the server binaries and let npm test start a throwaway cluster:
-      Debian/Ubuntu: sudo apt-get install -y postgresql
-      macOS:         brew install postgresql@16`;
-
-function findPgBin() {
-  const candidates = [];
-  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
-  if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
-  const debian = '/usr/lib/postgresql';
-  if (fs.existsSync(debian)) {
-    for (const v of fs.readdirSync(debian).sort((a, b) => Number(b) - Number(a))) candidates.push(path.join(debian, v, 'bin'));
-  }
-  return candidates.find((dir) => fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl')));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-/** initdb refuses root; as root the cluster is run by the `postgres` system user. */
-function asPgUser(bin, args) {
-  const isRoot = process.getuid?.() === 0;
-  const command = isRoot ? 'runuser' : bin;
-  const fullArgs = isRoot ? ['-u', 'postgres', '--', bin, ...args] : args;
-  return spawnSync(command, fullArgs, { encoding: 'utf8' });
-}
-
-async function startThrowawayPostgres(bin) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-pg-'));
-  if (process.getuid?.() === 0) spawnSync('chown', ['postgres:postgres', dir]);
-  const data = path.join(dir, 'data');
-  const port = await freePort();
-  const init = asPgUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'drop', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const start = asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
-  if (start.status !== 0) throw new Error(`pg_ctl start failed: ${start.stderr}\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`);
-  say(`started a throwaway PostgreSQL on 127.0.0.1:${port} (${bin})`);
-  return {
-    url: `postgres://drop@127.0.0.1:${port}/postgres`,
-    stop() {
-      asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function ensureBuild() {
   const result = spawnSync(process.execPath, ['node_modules/next/dist/bin/next', 'build'], {
@@ -85,7 +26,7 @@ async function main() {
       say(HOW_TO_GET_POSTGRES);
       process.exit(1);
     }
-    postgres = await startThrowawayPostgres(bin);
+    postgres = await startThrowawayPostgres(bin, say);
     process.env.DATABASE_URL_TEST = postgres.url;
   }
   if (process.env.SKIP_BUILD !== '1') {

@@ -3,7 +3,7 @@
  * onRequestError) and Sentry. It imports no SDK: with SENTRY_DSN unset nothing registers a reporter, every call
  * is a no-op, and @sentry/node is never loaded.
  *
- * The reporter lives on globalThis: Next bundles instrumentation.ts and each route separately, so module state
+ * The reporter lives on globalThis: Next bundles src/instrumentation.ts and each route separately, so module state
  * would not be shared between them.
  */
 

@@ -37,10 +37,20 @@ async function waitForHealthy(url: string, child: ChildProcess, output: () => st
   throw new Error(`the collector was not healthy within ${timeoutMs} ms:\n${output()}`);
 }
 
+export interface StartCollectorOptions {
+  /** The OTLP/HTTP port to listen on (default: a free one), e.g. to restart a collector where the app sends. */
+  otlpHttpPort?: number;
+}
+
 /** Starts `otelcol-drop --config <configs[0]> --config <configs[1]> …` (paths relative to the repo root). */
-export async function startCollector(configs: string[], env: Record<string, string>): Promise<RunningCollector> {
+export async function startCollector(
+  configs: string[],
+  env: Record<string, string>,
+  options: StartCollectorOptions = {},
+): Promise<RunningCollector> {
   const { binary } = ensureCollector();
-  const [grpcPort, httpPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const httpPort = options.otlpHttpPort ?? (await freePort());
   const child = spawn(binary, configs.flatMap((config) => ['--config', config]), {
     cwd: repoRoot,
     env: {

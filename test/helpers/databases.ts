@@ -62,6 +62,6 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
 export async function openTestDatabase(test: Pick<TestDatabase, 'url'>): Promise<DatabaseHandle> {
   const { parseDatabaseUrl } = await import('../../src/server/db/database-url');
   const handle = openDatabase(parseDatabaseUrl(test.url));
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, handle.dialect);
   return handle;
 }

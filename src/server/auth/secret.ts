@@ -46,7 +46,14 @@ function readOrCreateDevSecret(): string {
   }
 }
 
-/** A key for one purpose, derived from AUTH_SECRET, so no two uses share key material. */
+const derivedKeys = new Map<string, Buffer>();
+
+/** A key for one purpose, derived from AUTH_SECRET (once per process), so no two uses share key material. */
 export function deriveKey(purpose: string): Buffer {
-  return Buffer.from(crypto.hkdfSync('sha256', getAuthSecret(), Buffer.alloc(0), `drop:${purpose}`, 32));
+  let key = derivedKeys.get(purpose);
+  if (!key) {
+    key = Buffer.from(crypto.hkdfSync('sha256', getAuthSecret(), Buffer.alloc(0), `drop:${purpose}`, 32));
+    derivedKeys.set(purpose, key);
+  }
+  return key;
 }

@@ -14,7 +14,7 @@ export function getDatabase(): Promise<DatabaseHandle> {
   g[globalKey] ??= (async () => {
     const handle = openDatabase(parseDatabaseUrl(process.env.DATABASE_URL));
     try {
-      await migrateToLatest(handle.db);
+      await migrateToLatest(handle.db, handle.dialect);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;

@@ -1,11 +1,12 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
-import { migrations } from './migrations';
+import type { Dialect } from './connect';
+import { migrationsFor } from './migrations';
 import type { Database } from './schema';
 
 export class MigrationError extends Error {}
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrationsFor(dialect) } });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -1,4 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
+import type { AuditTables } from '../../../otel/audit/audit-schema';
 
 /** Timestamps are UTC epoch milliseconds; money is integer cents. */
 export interface UsersTable {
@@ -64,7 +65,8 @@ export interface KycSubmissionsTable {
   created_at: number;
 }
 
-export interface Database {
+/** The app's tables, and the audit tables owned by the observability layer (otel/audit). */
+export interface Database extends AuditTables {
   users: UsersTable;
   sessions: SessionsTable;
   transfers: TransfersTable;

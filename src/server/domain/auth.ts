@@ -3,10 +3,11 @@ import type { Session, User } from '../db/schema';
 import { inTransaction } from '../db/transaction';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from '../auth/login-rate-limit';
+import { recordAudit, recordAuditAlone } from './audit';
 import type { Actor, RequestContext } from './context';
 import { DomainError, invalid } from './errors';
 import { createSession, revokeOtherSessions } from './sessions';
-import { createUser, findUserByEmail, findUserById, normalizeEmail } from './users';
+import { createUser, findUserByEmail, findUserById, maskEmail, normalizeEmail } from './users';
 
 export interface SignedIn {
   user: User;
@@ -21,12 +22,34 @@ export async function register(
   const passwordHash = await hashPassword(input.password);
   return inTransaction(handle.db, async (tx) => {
     const user = await createUser(tx, { email: input.email, name: input.name, passwordHash });
+    await recordAudit(tx, ctx, { action: 'register', resource: `user:${user.id}`, userId: user.id });
     const session = await createSession(tx, user.id, ctx);
     return { user, session };
   });
 }
 
 const invalidCredentials = () => new DomainError('unauthenticated', 'invalid_credentials', 'Email or password is incorrect');
+
+type LoginFailureReason = 'unknown_email' | 'wrong_password' | 'rate_limited';
+
+/** A refused login is recorded in its own transaction: the request fails, the attempt stays on record. */
+async function recordLoginFailureEntry(
+  handle: DatabaseHandle,
+  ctx: RequestContext,
+  email: string,
+  reason: LoginFailureReason,
+  user?: User,
+): Promise<void> {
+  const known = user ?? (reason === 'rate_limited' ? await findUserByEmail(handle.db, email) : undefined);
+  await recordAuditAlone(handle.db, ctx, {
+    action: 'login_failure',
+    outcome: 'failure',
+    resource: known ? `user:${known.id}` : 'user:unknown',
+    userId: known?.id ?? null,
+    // Not a user of ours: keep only enough of the address to spot a pattern (first character and domain).
+    details: known ? { reason } : { reason, email: maskEmail(email) },
+  });
+}
 
 export async function login(
   handle: DatabaseHandle,
@@ -35,16 +58,27 @@ export async function login(
 ): Promise<SignedIn> {
   const email = normalizeEmail(input.email);
   const ip = ctx.ip ?? 'unknown';
-  await assertLoginAllowed(handle, email, ip);
+  try {
+    await assertLoginAllowed(handle, email, ip);
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'rate_limited') {
+      await recordLoginFailureEntry(handle, ctx, email, 'rate_limited');
+    }
+    throw error;
+  }
   const user = await findUserByEmail(handle.db, email);
   // Unknown email and wrong password take the same time and give the same answer.
   const ok = await verifyPassword(user?.password_hash, input.password);
   if (!user || !ok) {
     await recordLoginFailure(handle, email, ip);
+    await recordLoginFailureEntry(handle, ctx, email, user ? 'wrong_password' : 'unknown_email', user);
     throw invalidCredentials();
   }
   await recordLoginSuccess(handle, email, ip);
-  const session = await inTransaction(handle.db, (tx) => createSession(tx, user.id, ctx));
+  const session = await inTransaction(handle.db, async (tx) => {
+    await recordAudit(tx, ctx, { action: 'login_success', resource: `user:${user.id}`, userId: user.id });
+    return createSession(tx, user.id, ctx);
+  });
   return { user, session };
 }
 
@@ -55,6 +89,14 @@ export async function changePassword(
 ): Promise<{ revokedSessions: number }> {
   const user = await findUserById(handle.db, actor.userId);
   if (!user || !(await verifyPassword(user.password_hash, input.currentPassword))) {
+    // Someone holding a session but not the password: worth a record.
+    await recordAuditAlone(handle.db, actor, {
+      action: 'password_change',
+      outcome: 'failure',
+      resource: `user:${actor.userId}`,
+      userId: actor.userId,
+      details: { reason: 'invalid_current_password' },
+    });
     throw invalid('invalid_current_password', 'Current password is incorrect');
   }
   if (input.currentPassword === input.newPassword) {
@@ -63,6 +105,13 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   return inTransaction(handle.db, async (tx) => {
     await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', actor.userId).execute();
-    return { revokedSessions: await revokeOtherSessions(tx, actor.userId, actor.sessionId) };
+    const revokedSessions = await revokeOtherSessions(tx, actor, 'password_change');
+    await recordAudit(tx, actor, {
+      action: 'password_change',
+      resource: `user:${actor.userId}`,
+      userId: actor.userId,
+      details: { revokedSessions },
+    });
+    return { revokedSessions };
   });
 }

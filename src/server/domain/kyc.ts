@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Tx } from '../db/transaction';
 import type { KycSubmissionsTable } from '../db/schema';
 import { deriveKey } from '../auth/secret';
+import { recordAudit } from './audit';
 import type { Actor } from './context';
 import { conflict } from './errors';
 
@@ -45,5 +46,12 @@ export async function submitKyc(tx: Tx, actor: Actor, input: KycInput): Promise<
       created_at: Date.now(),
     })
     .execute();
+  // Only the document type: names, dates of birth and document numbers stay out of the audit trail.
+  await recordAudit(tx, actor, {
+    action: 'kyc_submitted',
+    resource: `kyc_submission:${id}`,
+    userId: actor.userId,
+    details: { documentType: input.documentType },
+  });
   return { id, status: 'submitted' };
 }

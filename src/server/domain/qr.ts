@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Tx } from '../db/transaction';
 import type { PaymentRequest, Transfer } from '../db/schema';
 import { QR_TTL_MS } from '../config';
+import { recordAudit } from './audit';
 import type { Actor } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { moveMoney } from './money';
@@ -94,6 +95,12 @@ export async function payPaymentRequest(tx: Tx, actor: Actor, code: string): Pro
   await tx.insertInto('transfers').values(transfer).execute();
   await tx.updateTable('payment_requests').set({ transfer_id: transfer.id }).where('code', '=', code).execute();
   await moveMoney(tx, actor.userId, request.payee_user_id, request.amount_cents);
+  await recordAudit(tx, actor, {
+    action: 'qr_payment',
+    resource: `transfer:${transfer.id}`,
+    userId: actor.userId,
+    details: { amountCents: request.amount_cents, toUserId: request.payee_user_id, paymentRequest: code },
+  });
   return {
     code,
     amountCents: request.amount_cents,

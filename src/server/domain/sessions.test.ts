@@ -6,7 +6,8 @@ import { createSession, findActiveSession, listSessions, revokeOtherSessions, re
 
 describe.each(DIALECTS)('sessions on %s', (dialect) => {
   const handle = useDatabase(dialect);
-  const revoke = (userId: string, sessionId: string) => inTransaction(handle().db, (tx) => revokeSession(tx, userId, sessionId));
+  const revoke = (userId: string, sessionId: string) =>
+    inTransaction(handle().db, (tx) => revokeSession(tx, { userId, sessionId: 'none', role: 'user', ip: null, userAgent: null }, sessionId));
 
   it('finds a live session with its user, and records where it was created', async () => {
     const user = await makeUser(handle());
@@ -82,7 +83,7 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
     const keep = await actorFor(handle(), user);
     const gone = [await actorFor(handle(), user), await actorFor(handle(), user)];
     const othersSession = await actorFor(handle(), other);
-    const count = await inTransaction(handle().db, (tx) => revokeOtherSessions(tx, user.id, keep.sessionId));
+    const count = await inTransaction(handle().db, (tx) => revokeOtherSessions(tx, keep, 'password_change'));
     expect(count).toBe(2);
     expect(await findActiveSession(handle().db, keep.sessionId, user.id)).toBeDefined();
     for (const s of gone) expect(await findActiveSession(handle().db, s.sessionId, user.id)).toBeUndefined();

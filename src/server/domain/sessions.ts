@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { Executor, Tx } from '../db/transaction';
 import type { Session, User } from '../db/schema';
 import { sessionTtlMs } from '../config';
-import type { RequestContext } from './context';
+import { recordAudit } from './audit';
+import type { Actor, RequestContext } from './context';
 import { notFound } from './errors';
 
 /** last_seen_at is refreshed at most this often, so reads do not turn into writes. */
@@ -30,6 +31,12 @@ export async function createSession(tx: Tx, userId: string, ctx: RequestContext)
     user_agent: ctx.userAgent?.slice(0, 512) ?? null,
   };
   await tx.insertInto('sessions').values(session).execute();
+  await recordAudit(tx, ctx, {
+    action: 'session_created',
+    resource: `session:${session.id}`,
+    userId,
+    details: { expiresAt: new Date(session.expires_at).toISOString() },
+  });
   return session;
 }
 
@@ -77,8 +84,7 @@ export async function listSessions(db: Executor, userId: string, currentSessionI
   }));
 }
 
-/** Revokes one of the user's own live sessions; anyone else's (or an unknown id) is not found. */
-export async function revokeSession(tx: Tx, userId: string, sessionId: string): Promise<void> {
+async function revokeLiveSession(tx: Tx, userId: string, sessionId: string): Promise<void> {
   const result = await tx
     .updateTable('sessions')
     .set({ revoked_at: Date.now() })
@@ -89,13 +95,35 @@ export async function revokeSession(tx: Tx, userId: string, sessionId: string): 
   if (result.numUpdatedRows === 0n) throw notFound('session_not_found', 'No such session');
 }
 
-export async function revokeOtherSessions(tx: Tx, userId: string, keepSessionId: string): Promise<number> {
-  const result = await tx
+/** Revokes one of the user's own live sessions; anyone else's (or an unknown id) is not found. */
+export async function revokeSession(tx: Tx, actor: Actor, sessionId: string): Promise<void> {
+  await revokeLiveSession(tx, actor.userId, sessionId);
+  await recordAudit(tx, actor, {
+    action: 'session_revoked',
+    resource: `session:${sessionId}`,
+    userId: actor.userId,
+    details: { reason: 'user_request' },
+  });
+}
+
+/** Ends the caller's own session: one `logout` entry (not also `session_revoked`). */
+export async function signOut(tx: Tx, actor: Actor): Promise<void> {
+  await revokeLiveSession(tx, actor.userId, actor.sessionId);
+  await recordAudit(tx, actor, { action: 'logout', resource: `session:${actor.sessionId}`, userId: actor.userId });
+}
+
+/** Revokes every live session of the caller but the current one, with one `session_revoked` entry each. */
+export async function revokeOtherSessions(tx: Tx, actor: Actor, reason: string): Promise<number> {
+  const revoked = await tx
     .updateTable('sessions')
     .set({ revoked_at: Date.now() })
-    .where('user_id', '=', userId)
-    .where('id', '<>', keepSessionId)
+    .where('user_id', '=', actor.userId)
+    .where('id', '<>', actor.sessionId)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  for (const { id } of revoked.sort((a, b) => a.id.localeCompare(b.id))) {
+    await recordAudit(tx, actor, { action: 'session_revoked', resource: `session:${id}`, userId: actor.userId, details: { reason } });
+  }
+  return revoked.length;
 }

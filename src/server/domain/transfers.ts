@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Executor, Tx } from '../db/transaction';
 import type { Transfer } from '../db/schema';
 import { isUniqueViolation } from '../db/errors';
+import { recordAudit } from './audit';
 import type { Actor } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { moveMoney } from './money';
@@ -70,6 +71,12 @@ export async function createTransfer(
     if (isUniqueViolation(error)) throw conflict('idempotency_in_progress', 'A request with this Idempotency-Key is in progress; retry');
     throw error;
   }
+  await recordAudit(tx, actor, {
+    action: 'transfer_initiated',
+    resource: `transfer:${transfer.id}`,
+    userId: actor.userId,
+    details: { amountCents: transfer.amount_cents, toUserId: recipient.id },
+  });
   return { transfer: await getTransferView(tx, actor.userId, transfer.id), replayed: false };
 }
 
@@ -97,6 +104,12 @@ export async function confirmTransfer(tx: Tx, actor: Actor, transferId: string):
     .executeTakeFirst();
   if (flipped.numUpdatedRows === 0n) throw conflict('transfer_not_pending', 'This transfer is not pending');
   await moveMoney(tx, transfer.from_user_id, transfer.to_user_id, transfer.amount_cents);
+  await recordAudit(tx, actor, {
+    action: 'transfer_completed',
+    resource: `transfer:${transferId}`,
+    userId: actor.userId,
+    details: { amountCents: transfer.amount_cents, toUserId: transfer.to_user_id },
+  });
   return getTransferView(tx, actor.userId, transferId);
 }
 

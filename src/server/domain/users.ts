@@ -22,6 +22,12 @@ export const toPublicUser = (user: User): PublicUser => ({
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+/** `alice@drop.test` → `a***@drop.test`: enough to spot a pattern, not enough to name someone. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
+}
+
 export function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
 }
@@ -55,4 +61,12 @@ export async function createUser(tx: Tx, input: NewUserInput): Promise<User> {
     throw error;
   }
   return user;
+}
+
+/** Email by user id, for the ids that exist (audit views show who acted). */
+export async function findUserEmails(db: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', unique).execute();
+  return new Map(rows.map((r) => [r.id, r.email]));
 }

@@ -23,6 +23,21 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.out
   return result.data;
 }
 
+/**
+ * The URL's query parameters as an object for a zod schema: names in `repeatable` always become arrays, any other
+ * name given twice is a 400 (it is ambiguous which one counts).
+ */
+export function queryObject(params: URLSearchParams, repeatable: readonly string[] = []): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    if (repeatable.includes(key)) out[key] = values;
+    else if (values.length === 1) out[key] = values[0]!;
+    else throw new ValidationError([{ path: key, message: `Give ${key} at most once` }]);
+  }
+  return out;
+}
+
 /** Reads a JSON body of bounded size and validates it; every failure is a 4xx with a clear code. */
 export async function readJson<S extends z.ZodType>(req: NextRequest, schema: S): Promise<z.output<S>> {
   const type = req.headers.get('content-type') ?? '';

@@ -1,6 +1,6 @@
 import Link from 'next/link';
-import { notFound, redirect } from 'next/navigation';
-import { MonitoringCheckButtons } from '@/components/MonitoringCheckButtons';
+import { forbidden, redirect } from 'next/navigation';
+import { MonitoringCheckButtons } from '@/components/admin/MonitoringCheckButtons';
 import { currentUser } from '@/server/current-user';
 
 export const dynamic = 'force-dynamic';
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export default async function MonitoringChecksPage() {
   const user = await currentUser();
   if (!user) redirect('/login');
-  if (user.role !== 'admin') notFound();
+  if (user.role !== 'admin') forbidden();
   return (
     <section className="card">
       <h1>Monitoring checks</h1>

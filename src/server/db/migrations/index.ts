@@ -1,7 +1,15 @@
 import type { Migration } from 'kysely';
+import type { Dialect } from '../connect';
 import { initial } from './0001_initial';
+import { auditLog } from './0002_audit_log';
 
-/** Ordered by name; never edit a migration that has shipped, add a new one. */
-export const migrations: Record<string, Migration> = {
-  '0001_initial': initial,
-};
+/**
+ * The migrations for one dialect, ordered by name; most are the same on both, a few (triggers) need dialect SQL.
+ * Never edit a migration that has shipped, add a new one.
+ */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': initial,
+    '0002_audit_log': auditLog(dialect),
+  };
+}

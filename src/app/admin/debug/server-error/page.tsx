@@ -1,4 +1,4 @@
-import { notFound, redirect } from 'next/navigation';
+import { forbidden, redirect } from 'next/navigation';
 import { currentUser } from '@/server/current-user';
 
 export const dynamic = 'force-dynamic';
@@ -7,6 +7,6 @@ export const dynamic = 'force-dynamic';
 export default async function ServerRenderErrorPage() {
   const user = await currentUser();
   if (!user) redirect('/login');
-  if (user.role !== 'admin') notFound();
+  if (user.role !== 'admin') forbidden();
   throw new Error(`Deliberate server render error requested by admin ${user.id} to check the monitoring pipeline`);
 }

@@ -1,11 +1,11 @@
 import { inTransaction } from '@/server/db/transaction';
-import { revokeSession } from '@/server/domain/sessions';
+import { signOut } from '@/server/domain/sessions';
 import { noContent } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { clearSessionCookie } from '@/server/http/session-cookie';
 
 export const POST = route({ access: 'user' }, async ({ db, actor }) => {
-  await inTransaction(db.db, (tx) => revokeSession(tx, actor.userId, actor.sessionId));
+  await inTransaction(db.db, (tx) => signOut(tx, actor));
   const res = noContent();
   clearSessionCookie(res);
   return res;

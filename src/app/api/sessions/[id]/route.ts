@@ -5,7 +5,7 @@ import { route } from '@/server/http/route';
 import { clearSessionCookie } from '@/server/http/session-cookie';
 
 export const DELETE = route({ access: 'user', params: ['id'] }, async ({ db, actor, params }) => {
-  await inTransaction(db.db, (tx) => revokeSession(tx, actor.userId, params.id));
+  await inTransaction(db.db, (tx) => revokeSession(tx, actor, params.id));
   const res = noContent();
   if (params.id === actor.sessionId) clearSessionCookie(res);
   return res;

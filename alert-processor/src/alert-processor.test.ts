@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import zlib from 'node:zlib';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack';
+import { encodeLogs, encodeTraces, randomHexId } from '../../test/helpers/otlp-encode';
+import { createAlertProcessor, type AlertProcessor } from './alert-processor';
+import { parseAlertsConfig } from './config';
+
+// The whole service in-process (server, rules, SQLite state, Slack client) against a fake Slack webhook.
+let slack: FakeSlack;
+let dir: string;
+let logLines: Record<string, unknown>[];
+const running: AlertProcessor[] = [];
+
+const logger = () =>
+  pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+        callback();
+      },
+    }),
+  );
+
+async function start(env: Record<string, string> = {}): Promise<AlertProcessor> {
+  const config = parseAlertsConfig({
+    ALERTS_HOST: '127.0.0.1',
+    ALERTS_PORT: '0',
+    ALERTS_STATE_FILE: path.join(dir, 'state.db'),
+    ALERT_WINDOW_SECONDS: '1',
+    ALERT_COOLDOWN_SECONDS: '600',
+    SLACK_WEBHOOK_URL: slack.url,
+    TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}',
+    SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=7',
+    ...env,
+  });
+  const processor = createAlertProcessor(config, logger());
+  await processor.start();
+  running.push(processor);
+  return processor;
+}
+
+async function send(processor: AlertProcessor, signal: 'logs' | 'traces', body: Uint8Array): Promise<void> {
+  const response = await fetch(`${processor.url}/v1/${signal}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+    body: zlib.gzipSync(body),
+  });
+  expect(response.status).toBe(200);
+}
+
+/** n failing requests as the app reports them: an error access log and an error span each, same trace id. */
+async function failRequests(processor: AlertProcessor, n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, () => randomHexId(16));
+  await send(
+    processor,
+    'logs',
+    encodeLogs(ids.map((traceId) => ({ service: 'drop', body: 'POST /api/admin/debug/error 500', severityNumber: 17, severityText: 'error', traceId }))),
+  );
+  await send(
+    processor,
+    'traces',
+    encodeTraces(ids.map((traceId) => ({ service: 'drop', name: 'POST /api/admin/debug/error', traceId, spanId: randomHexId(8), statusCode: 2 }))),
+  );
+  return ids;
+}
+
+const started = () => encodeLogs([{ service: 'drop', body: 'app.started', severityNumber: 9, eventName: 'app.started' }]);
+const firstLines = () => slack.delivered().map((p) => p.body?.text?.split(':')[0]);
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+
+afterAll(async () => {
+  await slack?.close();
+});
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-alert-processor-'));
+  slack.posts.length = 0;
+  logLines = [];
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((p) => p.stop()));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('alert processor (in-process)', () => {
+  it('error spike → one critical with a trace link to a failing request; resolved on the timer once quiet', async () => {
+    const processor = await start();
+    const ids = await failRequests(processor, 6);
+    const critical = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.startsWith('🚨 CRITICAL')), 5_000, 'the critical');
+    const traceLink = critical.body!.text!.match(/trace\/([0-9a-f]{32})/)?.[1];
+    expect(ids).toContain(traceLink);
+    expect(critical.body!.text).toContain('6 failing requests');
+    await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.startsWith('✅ RESOLVED')), 5_000, 'the resolution');
+    expect(firstLines()).toEqual(['🚨 CRITICAL', '✅ RESOLVED']);
+  });
+
+  it('stop() waits for a delivery in flight (a 429 and its Retry-After), then closes the state file', async () => {
+    const processor = await start();
+    slack.answerNext({ status: 429, headers: { 'retry-after': '1' } });
+    await send(processor, 'logs', started());
+    await slack.waitFor(() => slack.posts.length === 1, 5_000, 'the rate-limited post');
+    await processor.stop();
+    expect(slack.posts.map((p) => p.status)).toEqual([429, 200]);
+    // The cooldown was written before the file was closed: a restart does not repeat the alert.
+    const again = await start();
+    await send(again, 'logs', started());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(slack.delivered()).toHaveLength(1);
+    expect(logLines.some((l) => l.msg === 'alert suppressed by the cooldown')).toBe(true);
+  });
+
+  it('a delivery that finally fails is logged at error and consumes no cooldown', async () => {
+    const processor = await start({ SLACK_MAX_ATTEMPTS: '1' });
+    slack.answerNext({ status: 500 });
+    await send(processor, 'logs', started());
+    await slack.waitFor(() => logLines.find((l) => l.msg === 'alert could not be delivered to Slack'), 5_000, 'the error log');
+    expect(logLines.find((l) => l.msg === 'alert could not be delivered to Slack')).toMatchObject({ level: 50, 'alert.type': 'app.started' });
+    await send(processor, 'logs', started());
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the second try');
+    expect(firstLines()).toEqual(['ℹ️ INFO']);
+  });
+});

@@ -1,0 +1,104 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../otel/logger';
+import { Alerter } from './alerter';
+import type { AlertsConfig } from './config';
+import { AlertRules } from './rules';
+import { createAlertServer } from './server';
+import { signalsFromLogs, signalsFromSpans } from './signals';
+import { SlackClient } from './slack-client';
+import { StateStore } from './state-store';
+
+/**
+ * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter → Slack. A timer runs the
+ * rules even when nothing arrives, so that a spike can end in silence.
+ */
+export interface AlertProcessor {
+  /** http://host:port once started. */
+  readonly url: string;
+  start(): Promise<void>;
+  /** Graceful: stops taking requests, finishes those in progress and the deliveries in flight, closes the state file. */
+  stop(): Promise<void>;
+}
+
+export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
+  const store = StateStore.open(config.stateFile);
+  const rules = new AlertRules({
+    store,
+    threshold: config.errorThreshold,
+    windowMs: config.windowMs,
+    cooldownMs: config.cooldownMs,
+    onNote: (note, fields) => logger.info(fields, note),
+  });
+  const slack = new SlackClient({
+    webhookUrl: config.slackWebhookUrl,
+    logger,
+    maxAttempts: config.slackMaxAttempts,
+    timeoutMs: config.slackTimeoutMs,
+    maxRetryAfterMs: config.slackMaxRetryAfterMs,
+  });
+  const alerter = new Alerter(rules, slack, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
+  const server = createAlertServer({
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+    intake: {
+      logs: (records) => {
+        const now = Date.now();
+        alerter.dispatch(rules.observe(signalsFromLogs(records, now), now));
+      },
+      spans: (spans) => alerter.dispatch(rules.observe(signalsFromSpans(spans), Date.now())),
+    },
+  });
+
+  const tickMs = Math.max(100, Math.min(1000, Math.floor(config.windowMs / 4)));
+  let ticker: NodeJS.Timeout | undefined;
+  let url = '';
+  let stopping: Promise<void> | undefined;
+
+  const tick = () => {
+    try {
+      alerter.dispatch(rules.tick(Date.now()));
+    } catch (error) {
+      logger.error({ err: error }, 'the alert rules failed on the timer');
+    }
+  };
+
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), Math.min(config.shutdownTimeoutMs, 5_000));
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+
+  return {
+    get url() {
+      return url;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const { address, port } = server.address() as AddressInfo;
+      url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      ticker = setInterval(tick, tickMs);
+      const spikes = rules.openSpikes();
+      if (spikes.length > 0) logger.info({ spikes: spikes.map((s) => `${s.service}:${s.status}`) }, 'error spikes restored from the state file');
+    },
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(ticker);
+        await closeServer();
+        const drained = await alerter.drain(config.shutdownTimeoutMs);
+        if (!drained) logger.error({ pending: alerter.pending }, 'stopping with alert deliveries still in flight');
+        store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseAlertsConfig, sentryIssuesUrl } from './config';
+
+describe('parseAlertsConfig', () => {
+  it('has the documented defaults', () => {
+    const config = parseAlertsConfig({});
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8787,
+      maxBodyBytes: 4 * 1024 * 1024,
+      stateFile: 'data/alert-state.db',
+      errorThreshold: 5,
+      windowMs: 60_000,
+      cooldownMs: 600_000,
+      slackWebhookUrl: undefined,
+      sentryIssuesUrl: undefined,
+      traceUrlTemplate: undefined,
+      warnings: [],
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = parseAlertsConfig({
+      ALERTS_PORT: '9000',
+      ALERTS_HOST: '127.0.0.1',
+      ALERTS_MAX_BODY_BYTES: '65536',
+      ALERTS_STATE_FILE: '/tmp/x.db',
+      ALERT_ERROR_THRESHOLD: '10',
+      ALERT_WINDOW_SECONDS: '5',
+      ALERT_COOLDOWN_SECONDS: '30',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      SLACK_MAX_ATTEMPTS: '2',
+      TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}',
+      SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=1',
+    });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 9000,
+      maxBodyBytes: 65536,
+      stateFile: '/tmp/x.db',
+      errorThreshold: 10,
+      windowMs: 5_000,
+      cooldownMs: 30_000,
+      slackWebhookUrl: 'https://hooks.slack.com/services/T/B/x',
+      slackMaxAttempts: 2,
+      traceUrlTemplate: 'http://localhost:16686/trace/{traceId}',
+      sentryIssuesUrl: 'https://acme.sentry.io/issues/?project=1',
+      warnings: [],
+    });
+  });
+
+  it('warns about invalid values, keeps the default, and never echoes a webhook URL', () => {
+    const config = parseAlertsConfig({
+      ALERT_WINDOW_SECONDS: '0',
+      ALERT_ERROR_THRESHOLD: 'five',
+      SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/secret-part',
+      TRACE_URL_TEMPLATE: 'http://jaeger/trace/',
+    });
+    expect(config.windowMs).toBe(60_000);
+    expect(config.errorThreshold).toBe(5);
+    expect(config.slackWebhookUrl).toBeUndefined();
+    expect(config.traceUrlTemplate).toBeUndefined();
+    expect(config.warnings).toHaveLength(4);
+    expect(config.warnings.join('\n')).not.toContain('secret-part');
+  });
+});
+
+describe('sentryIssuesUrl', () => {
+  const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
+
+  it('SENTRY_ISSUES_URL wins', () => {
+    expect(sentryIssuesUrl({ SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=9', SENTRY_DSN: DSN })).toBe(
+      'https://acme.sentry.io/issues/?project=9',
+    );
+  });
+
+  it('from the DSN with the organization slug', () => {
+    expect(sentryIssuesUrl({ SENTRY_DSN: DSN, SENTRY_ORG: 'acme' })).toBe('https://acme.sentry.io/issues/?project=7654321');
+  });
+
+  it('from the DSN without a slug: Sentry’s orgredirect URL', () => {
+    expect(sentryIssuesUrl({ SENTRY_DSN: DSN })).toBe('https://sentry.io/orgredirect/organizations/:orgslug/issues/?project=7654321');
+  });
+
+  it('from the collector’s Sentry OTLP endpoint when there is no DSN', () => {
+    expect(
+      sentryIssuesUrl({ SENTRY_OTLP_TRACES_ENDPOINT: 'https://o1.ingest.de.sentry.io/api/4242/integration/otlp/v1/traces', SENTRY_ORG: 'acme' }),
+    ).toBe('https://acme.sentry.io/issues/?project=4242');
+  });
+
+  it('self-hosted Sentry', () => {
+    expect(sentryIssuesUrl({ SENTRY_DSN: 'https://key@sentry.example.com/3' })).toBe('https://sentry.example.com/organizations/sentry/issues/?project=3');
+  });
+
+  it('nothing configured: no link', () => {
+    expect(sentryIssuesUrl({})).toBeUndefined();
+    expect(sentryIssuesUrl({ SENTRY_DSN: 'not a dsn' })).toBeUndefined();
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The alert processor's environment, in the layer's style (otel/config.ts): one small parser per value, a safe
+ * default, and a warning (returned, logged once at start-up) when a value is invalid.
+ */
+
+export interface AlertsConfig {
+  host: string;
+  port: number;
+  /** Largest OTLP request body accepted, compressed and decompressed alike. */
+  maxBodyBytes: number;
+  stateFile: string;
+  /** An error spike is MORE than this many failing requests in one window. */
+  errorThreshold: number;
+  windowMs: number;
+  cooldownMs: number;
+  slackWebhookUrl: string | undefined;
+  /** Attempts per message on 5xx or network errors (the first included). */
+  slackMaxAttempts: number;
+  slackTimeoutMs: number;
+  /** A 429's Retry-After longer than this is not waited for: the message fails. */
+  slackMaxRetryAfterMs: number;
+  sentryIssuesUrl: string | undefined;
+  /** e.g. http://localhost:16686/trace/{traceId} */
+  traceUrlTemplate: string | undefined;
+  shutdownTimeoutMs: number;
+  warnings: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULTS = {
+  port: 8787,
+  maxBodyBytes: 4 * 1024 * 1024,
+  stateFile: 'data/alert-state.db',
+  errorThreshold: 5,
+  windowSeconds: 60,
+  cooldownSeconds: 600,
+  slackMaxAttempts: 4,
+  slackTimeoutMs: 10_000,
+  slackMaxRetryAfterSeconds: 60,
+  shutdownTimeoutMs: 20_000,
+} as const;
+
+function integer(name: string, env: Env, fallback: number, min: number, warnings: string[]): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (Number.isSafeInteger(value) && value >= min) return value;
+  warnings.push(`${name}="${raw}" is not an integer >= ${min}; using ${fallback}`);
+  return fallback;
+}
+
+function url(name: string, env: Env, warnings: string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw;
+  } catch {
+    // reported below
+  }
+  // The value itself may be a secret (a webhook URL is one): name the variable, never echo it.
+  warnings.push(`${name} is not an http(s) URL; ignoring it`);
+  return undefined;
+}
+
+/**
+ * The Sentry issues page of the project, for the links in alerts: SENTRY_ISSUES_URL as given, or derived from
+ * the project's DSN (SENTRY_DSN) or, failing that, from the collector's SENTRY_OTLP_TRACES_ENDPOINT (same host
+ * and project id). On sentry.io the organization's subdomain is its slug, which the DSN does not hold (only the
+ * numeric `o<id>`): with SENTRY_ORG it is `https://<SENTRY_ORG>.sentry.io/issues/?project=<id>`, without it
+ * Sentry's own `orgredirect` URL, which opens the signed-in user's organization. Self-hosted Sentry:
+ * `https://<host>/organizations/<SENTRY_ORG, default sentry>/issues/?project=<id>`.
+ */
+export function sentryIssuesUrl(env: Env, warnings: string[] = []): string | undefined {
+  const explicit = url('SENTRY_ISSUES_URL', env, warnings);
+  if (explicit) return explicit;
+  const location = sentryProject(env);
+  if (!location) return undefined;
+  const org = env.SENTRY_ORG?.trim();
+  const project = encodeURIComponent(location.projectId);
+  if (location.host === 'sentry.io' || location.host.endsWith('.sentry.io')) {
+    return org
+      ? `https://${encodeURIComponent(org)}.sentry.io/issues/?project=${project}`
+      : `https://sentry.io/orgredirect/organizations/:orgslug/issues/?project=${project}`;
+  }
+  return `${location.protocol}//${location.host}/organizations/${encodeURIComponent(org || 'sentry')}/issues/?project=${project}`;
+}
+
+function sentryProject(env: Env): { protocol: string; host: string; projectId: string } | undefined {
+  const dsn = env.SENTRY_DSN?.trim();
+  if (dsn) {
+    try {
+      // https://<publicKey>@o<org>.ingest[.<region>].sentry.io/<projectId>
+      const parsed = new URL(dsn);
+      const projectId = parsed.pathname.split('/').filter(Boolean).pop();
+      if (projectId) return { protocol: parsed.protocol, host: parsed.host, projectId };
+    } catch {
+      // fall through to the OTLP endpoint
+    }
+  }
+  const endpoint = env.SENTRY_OTLP_TRACES_ENDPOINT?.trim();
+  if (endpoint) {
+    try {
+      // https://o<org>.ingest[.<region>].sentry.io/api/<projectId>/integration/otlp/v1/traces
+      const parsed = new URL(endpoint);
+      const match = /\/api\/([^/]+)\/integration\/otlp\//.exec(parsed.pathname);
+      if (match?.[1]) return { protocol: parsed.protocol, host: parsed.host, projectId: match[1] };
+    } catch {
+      // no link
+    }
+  }
+  return undefined;
+}
+
+function traceUrlTemplate(env: Env, warnings: string[]): string | undefined {
+  const raw = env.TRACE_URL_TEMPLATE?.trim();
+  if (!raw) return undefined;
+  if (!raw.includes('{traceId}')) {
+    warnings.push('TRACE_URL_TEMPLATE has no {traceId} placeholder; alerts carry no trace link');
+    return undefined;
+  }
+  return url('TRACE_URL_TEMPLATE', { TRACE_URL_TEMPLATE: raw.replaceAll('{traceId}', '0') }, warnings) ? raw : undefined;
+}
+
+export function parseAlertsConfig(env: Env): AlertsConfig {
+  const warnings: string[] = [];
+  return {
+    host: env.ALERTS_HOST?.trim() || '0.0.0.0',
+    port: integer('ALERTS_PORT', env, DEFAULTS.port, 0, warnings),
+    maxBodyBytes: integer('ALERTS_MAX_BODY_BYTES', env, DEFAULTS.maxBodyBytes, 1024, warnings),
+    stateFile: env.ALERTS_STATE_FILE?.trim() || DEFAULTS.stateFile,
+    errorThreshold: integer('ALERT_ERROR_THRESHOLD', env, DEFAULTS.errorThreshold, 0, warnings),
+    windowMs: integer('ALERT_WINDOW_SECONDS', env, DEFAULTS.windowSeconds, 1, warnings) * 1000,
+    cooldownMs: integer('ALERT_COOLDOWN_SECONDS', env, DEFAULTS.cooldownSeconds, 0, warnings) * 1000,
+    slackWebhookUrl: url('SLACK_WEBHOOK_URL', env, warnings),
+    slackMaxAttempts: integer('SLACK_MAX_ATTEMPTS', env, DEFAULTS.slackMaxAttempts, 1, warnings),
+    slackTimeoutMs: integer('SLACK_TIMEOUT_MS', env, DEFAULTS.slackTimeoutMs, 100, warnings),
+    slackMaxRetryAfterMs: integer('SLACK_MAX_RETRY_AFTER_SECONDS', env, DEFAULTS.slackMaxRetryAfterSeconds, 0, warnings) * 1000,
+    sentryIssuesUrl: sentryIssuesUrl(env, warnings),
+    traceUrlTemplate: traceUrlTemplate(env, warnings),
+    shutdownTimeoutMs: integer('ALERTS_SHUTDOWN_TIMEOUT_MS', env, DEFAULTS.shutdownTimeoutMs, 0, warnings),
+    warnings,
+  };
+}

@@ -1,0 +1,152 @@
+import { redact } from '../../otel/redact';
+import { SEVERITY_OF, type Alert, type Severity } from './rules';
+
+/**
+ * An alert as a Slack message: Block Kit blocks plus `text`, the plain-text fallback Slack shows in
+ * notifications and where blocks cannot be rendered. Every message carries the severity with its emoji, what
+ * happened, the time (ISO 8601, UTC), counts for error spikes, a link to the project's Sentry issues and, for a
+ * spike, a link to the trace of one failing request. The finished payload passes through the shared redaction.
+ */
+
+export interface SlackMessage {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+export interface AlertLinks {
+  sentryIssuesUrl?: string;
+  /** `{traceId}` is replaced, e.g. http://localhost:16686/trace/{traceId} */
+  traceUrlTemplate?: string;
+}
+
+export const EMOJI: Record<Severity, string> = {
+  info: 'ℹ️',
+  warning: '⚠️',
+  critical: '🚨',
+  resolved: '✅',
+};
+
+const HEADER_MAX = 150;
+const SECTION_MAX = 3000;
+
+/** Slack mrkdwn control characters: &, < and > must be escaped in text (links use <url|label>). */
+function escapeMrkdwn(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+export function traceUrl(template: string | undefined, traceId: string): string | undefined {
+  if (!template || !/^[0-9a-f]{32}$/.test(traceId)) return undefined;
+  return template.replaceAll('{traceId}', traceId);
+}
+
+/** 95 s → "1m 35s". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return s > 0 ? `${m}m ${s}s` : `${m}m`;
+  return `${s}s`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+interface Content {
+  title: string;
+  summary: string;
+  fields: [string, string][];
+  traceId?: string;
+}
+
+function content(alert: Alert): Content {
+  const service = alert.service;
+  switch (alert.type) {
+    case 'app.started':
+    case 'app.stopping': {
+      const { version, environment, timeMs } = alert.event;
+      const started = alert.type === 'app.started';
+      const where = [version && `version ${version}`, environment && `environment ${environment}`].filter(Boolean).join(', ');
+      return {
+        title: started ? `${service} started` : `${service} is stopping`,
+        summary: started
+          ? `${service} started${where ? ` (${where})` : ''}.`
+          : `${service} received a stop signal and is shutting down gracefully${where ? ` (${where})` : ''}.`,
+        fields: [
+          ['Service', service],
+          ['Event', `${alert.type} at ${new Date(timeMs).toISOString()}`],
+          ...(version ? ([['Version', version]] as [string, string][]) : []),
+          ...(environment ? ([['Environment', environment]] as [string, string][]) : []),
+        ],
+      };
+    }
+    case 'error_spike': {
+      const window = formatDuration(alert.windowMs);
+      return {
+        title: `${service}: error spike`,
+        summary: `${plural(alert.inWindow, 'failing request', 'failing requests')} in the last ${window} (alert above ${alert.threshold}).`,
+        fields: [
+          ['Service', service],
+          ['Failing requests', `${alert.inWindow} in ${window} (threshold ${alert.threshold})`],
+          ['Spike since', new Date(alert.spike.openedAtMs).toISOString()],
+          ...(alert.spike.sampleDescription ? ([['Example', alert.spike.sampleDescription]] as [string, string][]) : []),
+        ],
+        traceId: alert.spike.sampleTraceId,
+      };
+    }
+    case 'error_spike_resolved': {
+      const window = formatDuration(alert.windowMs);
+      const lasted = formatDuration((alert.spike.resolvedAtMs ?? alert.atMs) - alert.spike.openedAtMs);
+      return {
+        title: `${service}: error spike over`,
+        summary: `At most ${alert.threshold} failing requests per ${window} for a full window. The spike lasted ${lasted}.`,
+        fields: [
+          ['Service', service],
+          ['Failing requests', `${alert.spike.failingRequests} during the spike (peak ${alert.spike.peakInWindow} in ${window})`],
+          ['Spike', `${new Date(alert.spike.openedAtMs).toISOString()} – ${new Date(alert.spike.resolvedAtMs ?? alert.atMs).toISOString()}`],
+        ],
+        traceId: alert.spike.sampleTraceId,
+      };
+    }
+  }
+}
+
+export function buildSlackMessage(alert: Alert, links: AlertLinks): SlackMessage {
+  const severity = SEVERITY_OF[alert.type];
+  const emoji = EMOJI[severity];
+  const label = severity.toUpperCase();
+  const time = new Date(alert.atMs).toISOString();
+  const { title, summary, fields, traceId } = content(alert);
+  const trace = traceId ? traceUrl(links.traceUrlTemplate, traceId) : undefined;
+
+  const textLines = [`${emoji} ${label}: ${title} — ${summary}`, `Time: ${time}`];
+  for (const [name, value] of fields) if (name !== 'Service') textLines.push(`${name}: ${value}`);
+  if (links.sentryIssuesUrl) textLines.push(`Sentry: ${links.sentryIssuesUrl}`);
+  if (trace) textLines.push(`Trace ${traceId}: ${trace}`);
+
+  const buttons: Record<string, unknown>[] = [];
+  if (links.sentryIssuesUrl) {
+    buttons.push({ type: 'button', action_id: 'sentry', text: { type: 'plain_text', text: 'Sentry issues' }, url: links.sentryIssuesUrl });
+  }
+  if (trace) buttons.push({ type: 'button', action_id: 'trace', text: { type: 'plain_text', text: 'Failing request trace' }, url: trace });
+
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(`${emoji} ${label}: ${title}`, HEADER_MAX), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(summary), SECTION_MAX) } },
+    {
+      type: 'section',
+      fields: ([['Time (UTC)', time], ...fields] as [string, string][]).slice(0, 10).map(([name, value]) => ({
+        type: 'mrkdwn',
+        text: clip(`*${name}*\n${escapeMrkdwn(value)}`, 2000),
+      })),
+    },
+  ];
+  if (trace) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Trace of one failing request: <${trace}|${traceId}>` }] });
+  if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
+
+  return redact({ text: clip(textLines.join('\n'), 3000), blocks });
+}

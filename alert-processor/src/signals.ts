@@ -1,0 +1,106 @@
+import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from '@opentelemetry/semantic-conventions';
+import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from '../../otel/otlp/decode';
+
+/**
+ * What the rules act on, taken from decoded OTLP records: the app's lifecycle events and failures (error logs
+ * and error spans). Everything else — the processor may be sent more than the collector's filter lets through —
+ * is ignored here.
+ */
+export type LifecycleEvent = 'app.started' | 'app.stopping';
+
+export interface LifecycleSignal {
+  kind: 'lifecycle';
+  event: LifecycleEvent;
+  service: string;
+  /** When it happened (the record's time, else now), epoch ms. */
+  timeMs: number;
+  version?: string;
+  environment?: string;
+}
+
+export interface ErrorSignal {
+  kind: 'error';
+  service: string;
+  /** The failing request's trace id; empty when the record has none. */
+  traceId: string;
+  /** A short, human description: the span name or the log message. */
+  description: string;
+}
+
+export type AlertSignal = LifecycleSignal | ErrorSignal;
+
+export const UNKNOWN_SERVICE = 'unknown_service';
+const SEVERITY_ERROR = 17;
+const STATUS_CODE_ERROR = 2;
+const ERROR_SEVERITY_TEXT = /^(error|fatal|critical|alert|emergency)/i;
+const MAX_DESCRIPTION = 200;
+
+const text = (value: AttributeValue | undefined): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+function serviceOf(resource: Attributes): string {
+  return text(resource[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE;
+}
+
+function shorten(value: string): string {
+  return value.length > MAX_DESCRIPTION ? `${value.slice(0, MAX_DESCRIPTION - 1)}…` : value;
+}
+
+function nanosToMs(nanos: string, fallback: number): number {
+  if (!nanos || nanos === '0') return fallback;
+  const ms = Number(nanos.length > 6 ? nanos.slice(0, -6) : '0');
+  return Number.isFinite(ms) && ms > 0 ? ms : fallback;
+}
+
+/** The same test as the collector's `filter/alert-worthy`: severity >= ERROR, or an error-like text without a number. */
+export function isErrorLog(record: OtlpLogRecord): boolean {
+  if (record.severityNumber >= SEVERITY_ERROR) return true;
+  return record.severityNumber === 0 && ERROR_SEVERITY_TEXT.test(record.severityText);
+}
+
+function lifecycleEventOf(record: OtlpLogRecord): LifecycleEvent | undefined {
+  // The pino instrumentation puts `event.name` in the LogRecord's event_name; other producers keep the attribute.
+  const name = record.eventName || text(record.attributes['event.name']);
+  return name === 'app.started' || name === 'app.stopping' ? name : undefined;
+}
+
+export function signalsFromLogs(records: OtlpLogRecord[], now: number): AlertSignal[] {
+  const signals: AlertSignal[] = [];
+  for (const record of records) {
+    const event = lifecycleEventOf(record);
+    if (event) {
+      signals.push({
+        kind: 'lifecycle',
+        event,
+        service: serviceOf(record.resource),
+        timeMs: nanosToMs(record.timeUnixNano, now),
+        version: text(record.resource[ATTR_SERVICE_VERSION]),
+        environment: text(record.resource[ATTR_DEPLOYMENT_ENVIRONMENT_NAME]),
+      });
+    } else if (isErrorLog(record)) {
+      const body = typeof record.body === 'string' ? record.body : JSON.stringify(record.body);
+      signals.push({
+        kind: 'error',
+        service: serviceOf(record.resource),
+        traceId: record.traceId,
+        description: shorten(body ?? ''),
+      });
+    }
+  }
+  return signals;
+}
+
+export function signalsFromSpans(spans: OtlpSpan[]): AlertSignal[] {
+  const signals: AlertSignal[] = [];
+  for (const span of spans) {
+    if (span.status.code !== STATUS_CODE_ERROR) continue;
+    const errorType = text(span.attributes[ATTR_ERROR_TYPE]);
+    signals.push({
+      kind: 'error',
+      service: serviceOf(span.resource),
+      traceId: span.traceId,
+      description: shorten(errorType ? `${span.name} (${errorType})` : span.name),
+    });
+  }
+  return signals;
+}

@@ -1,0 +1,244 @@
+/**
+ * npm run bench:alerts [-- --rounds N --warmup S --duration S --connections N --no-gzip --cpu-prof --json]
+ *
+ * How many OTLP log records per second the alert processor ingests. The processor runs as in production —
+ * the esbuild bundle (alert-processor/build.ts), one process, pinned to core 0 with taskset — while this
+ * process, on core 1, posts OTLP/HTTP protobuf export requests of 512 records each, gzip-compressed like the
+ * collector sends them, over keep-alive connections. The records are realistic app logs encoded with
+ * protobufjs from otel/otlp/otlp.proto: access lines (info), slow-query warnings and ~2 % failing requests
+ * (error access logs with their own trace ids, so an error spike opens and stays open), with the resource and
+ * attributes the app's SDK sends. A local fake Slack webhook receives the alerts; the run fails unless the
+ * spike's critical alert reached it, so what is measured is the whole path. Target: >= 20,000 records/s.
+ * Figures: docs/PERFORMANCE.md, "Alert processor". --cpu-prof writes the processor's V8 CPU profile into
+ * bench-results/ (open it in Chrome DevTools or speedscope).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { buildAlertProcessor } from '../alert-processor/build';
+import { freePort } from '../test/helpers/app-server';
+import { startFakeSlack } from '../test/helpers/fake-slack';
+import { encodeLogs, randomHexId, type LogInput } from '../test/helpers/otlp-encode';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const ROUNDS = arg('rounds', 3);
+const WARMUP_S = arg('warmup', 5);
+const DURATION_S = arg('duration', 10);
+const CONNECTIONS = arg('connections', 4);
+const GZIP = !process.argv.includes('--no-gzip');
+const JSON_OUTPUT = process.argv.includes('--json');
+const CPU_PROFILE = process.argv.includes('--cpu-prof');
+const BATCH = 512;
+const DISTINCT_BATCHES = 64;
+const TARGET = 20_000;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const cpus = os.availableParallelism();
+const PROCESSOR_CORE = '0';
+const LOAD_CORE = cpus > 1 ? '1' : '0';
+
+const ROUTES = [
+  ['GET', '/api/account', '/api/account'],
+  ['GET', '/api/transfers', '/api/transfers'],
+  ['POST', '/api/transfers', '/api/transfers'],
+  ['POST', '/api/transfers/5f0c4a2e-1b7d-4c39-9e61-0d3a8b2f7c10/confirm', '/api/transfers/[id]/confirm'],
+  ['GET', '/api/health', '/api/health'],
+  ['POST', '/api/qr', '/api/qr'],
+] as const;
+
+/** One batch of realistic records: ~95 % access lines, ~3 % slow-query warnings, ~2 % failing requests. */
+function batch(): LogInput[] {
+  const records: LogInput[] = [];
+  for (let i = 0; i < BATCH; i++) {
+    const [method, urlPath, route] = ROUTES[Math.floor(Math.random() * ROUTES.length)]!;
+    const traceId = randomHexId(16);
+    const spanId = randomHexId(8);
+    const roll = Math.random();
+    if (roll < 0.02) {
+      records.push({
+        service: 'drop',
+        severityNumber: 17,
+        severityText: 'error',
+        body: `${method} ${route} 500`,
+        traceId,
+        spanId,
+        attributes: {
+          'event.name': 'http.access',
+          'http.request.method': method,
+          'url.path': urlPath,
+          'http.route': route,
+          'http.response.status_code': 500,
+          duration_ms: 12.4,
+          'enduser.id': '7d1c3b0e-9f5a-4a8e-b2c4-6e0f1a9d3b27',
+          'err.type': 'DatabaseError',
+          'err.message': 'connect ECONNREFUSED 10.0.3.7:5432',
+        },
+      });
+    } else if (roll < 0.05) {
+      records.push({
+        service: 'drop',
+        severityNumber: 13,
+        severityText: 'warn',
+        body: 'db.slow_query: SELECT transfers 412 ms',
+        traceId,
+        spanId,
+        attributes: { 'event.name': 'db.slow_query', 'db.system.name': 'postgresql', 'db.operation.name': 'SELECT', 'db.collection.name': 'transfers', duration_ms: 412 },
+      });
+    } else {
+      records.push({
+        service: 'drop',
+        severityNumber: 9,
+        severityText: 'info',
+        body: `${method} ${route} 200`,
+        traceId,
+        spanId,
+        attributes: {
+          'event.name': 'http.access',
+          'http.request.method': method,
+          'url.path': urlPath,
+          'http.route': route,
+          'http.response.status_code': 200,
+          duration_ms: Math.round(Math.random() * 400) / 10,
+          'enduser.id': '7d1c3b0e-9f5a-4a8e-b2c4-6e0f1a9d3b27',
+        },
+      });
+    }
+  }
+  return records;
+}
+
+interface Processor {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startProcessor(entry: string, slackUrl: string, stateDir: string): Promise<Processor> {
+  const port = await freePort();
+  const profile = CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(import.meta.dirname, '..', 'bench-results')}`] : [];
+  const child = spawn('taskset', ['-c', PROCESSOR_CORE, process.execPath, ...profile, entry], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      ALERTS_HOST: '127.0.0.1',
+      ALERTS_PORT: String(port),
+      ALERTS_STATE_FILE: path.join(stateDir, 'state.db'),
+      SLACK_WEBHOOK_URL: slackUrl,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the alert processor exited with ${child.exitCode}:\n${output}`);
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (Date.now() - started > 30_000) throw new Error(`the alert processor did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, child, output: () => output };
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Posts batches round-robin on `connections` keep-alive connections for `seconds`; counts acknowledged records. */
+async function load(url: string, bodies: Buffer[], seconds: number): Promise<{ records: number; latencies: number[]; elapsedS: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const target = new URL('/v1/logs', url);
+  const headers = { 'content-type': 'application/x-protobuf', ...(GZIP ? { 'content-encoding': 'gzip' } : {}) };
+  const deadline = performance.now() + seconds * 1000;
+  let records = 0;
+  let next = 0;
+  const latencies: number[] = [];
+  const post = (body: Buffer) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(target, { method: 'POST', agent, headers: { ...headers, 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < deadline) {
+        const body = bodies[next++ % bodies.length]!;
+        const t0 = performance.now();
+        const status = await post(body);
+        if (status !== 200) throw new Error(`the alert processor answered ${status}`);
+        latencies.push(performance.now() - t0);
+        records += BATCH;
+      }
+    }),
+  );
+  const elapsedS = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { records, latencies, elapsedS };
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+const median = (xs: number[]) => percentile(xs, 50);
+
+async function main() {
+  spawnSync('taskset', ['-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
+  const entry = await buildAlertProcessor();
+  log(
+    `bench:alerts — ${ROUNDS} rounds of ${DURATION_S}s after ${WARMUP_S}s warm-up, batches of ${BATCH} records` +
+      `${GZIP ? ' (protobuf + gzip)' : ' (protobuf)'}, ${CONNECTIONS} connections; processor on core ${PROCESSOR_CORE}, load on core ${LOAD_CORE}`,
+  );
+  const bodies = Array.from({ length: DISTINCT_BATCHES }, () => {
+    const encoded = Buffer.from(encodeLogs(batch()));
+    return GZIP ? zlib.gzipSync(encoded) : encoded;
+  });
+  log(`request body: ${Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length / 1024)} KiB on average`);
+
+  const slack = await startFakeSlack();
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-bench-alerts-'));
+  const processor = await startProcessor(entry, slack.url, stateDir);
+  const rates: number[] = [];
+  try {
+    await load(processor.url, bodies, WARMUP_S);
+    for (let round = 0; round < ROUNDS; round++) {
+      const { records, latencies, elapsedS } = await load(processor.url, bodies, DURATION_S);
+      const rate = records / elapsedS;
+      rates.push(rate);
+      log(
+        `round ${round + 1}: ${Math.round(rate).toLocaleString('en')} records/s (${Math.round(rate / BATCH)} requests/s), ` +
+          `latency p50 ${median(latencies).toFixed(1)} ms p99 ${percentile(latencies, 99).toFixed(1)} ms, RSS ${rssMb(processor.child.pid)} MB`,
+      );
+    }
+    const critical = slack.delivered().filter((p) => p.body?.text?.startsWith('🚨 CRITICAL')).length;
+    if (critical !== 1) throw new Error(`expected the error spike's one critical alert at the fake Slack, got ${critical}:\n${processor.output()}`);
+  } finally {
+    const exited = new Promise((resolve) => processor.child.once('exit', resolve));
+    processor.child.kill('SIGTERM');
+    await exited;
+    await slack.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+  const result = median(rates);
+  log(`\nmedian ${Math.round(result).toLocaleString('en')} records/s (min ${Math.round(Math.min(...rates))}, max ${Math.round(Math.max(...rates))}); target >= ${TARGET.toLocaleString('en')} → ${result >= TARGET ? 'met' : 'NOT met'}`);
+  if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify({ recordsPerSec: Math.round(result) })}\n`);
+}
+
+main().catch((error: unknown) => {
+  log(`bench:alerts failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

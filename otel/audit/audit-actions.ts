@@ -1,0 +1,20 @@
+/** Every fact the audit trail records. Names are part of the compliance contract: never rename one, add new ones. */
+export const AUDIT_ACTIONS = [
+  'login_success',
+  'login_failure',
+  'logout',
+  'register',
+  'password_change',
+  'transfer_initiated',
+  'transfer_completed',
+  'qr_payment',
+  'kyc_submitted',
+  'session_created',
+  'session_revoked',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
+
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];

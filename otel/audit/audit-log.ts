@@ -1,0 +1,73 @@
+import { trace } from '@opentelemetry/api';
+import type { Transaction } from 'kysely';
+import { currentTraceIds } from '../trace-context';
+import type { AuditAction, AuditOutcome } from './audit-actions';
+import { hashAuditEntry, storableText } from './audit-chain';
+import { redactDetails, type AuditDetails } from './audit-details';
+import { auditDb, type AuditRow, type AuditTables } from './audit-schema';
+import { addAuditSpanEvent } from './audit-span-event';
+
+export interface AuditInput {
+  action: AuditAction;
+  /** `type:id`, e.g. `session:7c1e…`. */
+  resource: string;
+  outcome?: AuditOutcome;
+  /** Null when no user is known (a failed login for an unknown email). */
+  userId: string | null;
+  /** Ids, amounts, reasons; passed through the redaction policy before they are stored. */
+  details?: AuditDetails;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Runs a callback once the caller's transaction has committed (never when it rolls back). */
+export type AfterCommit = (callback: () => void) => void;
+
+const MAX_USER_AGENT = 512;
+
+const nullableText = (value: string | null) => (value === null ? null : storableText(value));
+
+/**
+ * Appends one entry inside the caller's transaction, so it commits or rolls back with the domain write.
+ *
+ * The chain head row is locked first (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so
+ * concurrent writers append one after the other and the chain never forks; the lock is held until the caller's
+ * transaction ends, so write the audit entry last. The request id is the active span's trace id. The
+ * `audit.<action>` span event is handed to `afterCommit`, so a rolled back action leaves no event either.
+ */
+export async function appendAuditEntry<DB extends AuditTables>(
+  transaction: Transaction<DB>,
+  input: AuditInput,
+  afterCommit: AfterCommit,
+): Promise<AuditRow> {
+  const tx = auditDb(transaction);
+  const head = await tx
+    .updateTable('audit_chain_head')
+    .set((eb) => ({ last_id: eb('last_id', '+', 1) }))
+    .where('id', '=', 1)
+    .returning(['last_id', 'last_hash'])
+    .executeTakeFirstOrThrow(() => new Error('audit_chain_head is missing: run the audit_log migration'));
+
+  const ids = currentTraceIds();
+  const fields = {
+    id: Number(head.last_id),
+    timestamp: Date.now(),
+    user_id: nullableText(input.userId),
+    action: input.action,
+    resource: storableText(input.resource),
+    outcome: input.outcome ?? 'success',
+    details: redactDetails(input.details),
+    ip_address: nullableText(input.ip),
+    user_agent: nullableText(input.userAgent?.slice(0, MAX_USER_AGENT) ?? null),
+    request_id: ids?.traceId ?? null,
+    span_id: ids?.spanId ?? null,
+    prev_hash: head.last_hash,
+  };
+  const row: AuditRow = { ...fields, hash: hashAuditEntry(fields) };
+  await tx.insertInto('audit_log').values(row).execute();
+  await tx.updateTable('audit_chain_head').set({ last_hash: row.hash }).where('id', '=', 1).execute();
+
+  const span = trace.getActiveSpan();
+  if (span) afterCommit(() => addAuditSpanEvent(span, row));
+  return row;
+}

@@ -1,0 +1,137 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/server/db/connect';
+import { asDatabaseOwner } from '../../test/helpers/audit-owner';
+import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../test/helpers/databases';
+import { hashAuditEntry } from './audit-chain';
+import { appendAuditEntry } from './audit-log';
+import type { AuditRow } from './audit-schema';
+import { verifyAuditChain } from './audit-verify';
+
+const ENTRIES = 25;
+
+describe.each(DIALECTS)('verifyAuditChain on %s', (dialect) => {
+  let testDb: TestDatabase;
+  let handle: DatabaseHandle;
+
+  async function appendOne(i: number) {
+    await handle.db.transaction().execute((tx) =>
+      appendAuditEntry(
+        tx,
+        {
+          action: i % 2 ? 'transfer_initiated' : 'login_success',
+          resource: `transfer:t-${i}`,
+          userId: `user-${i % 3}`,
+          details: { amountCents: 100 * i },
+          ip: '198.51.100.4',
+          userAgent: 'vitest',
+        },
+        () => undefined,
+      ),
+    );
+  }
+
+  beforeEach(async () => {
+    testDb = await createTestDatabase(dialect);
+    handle = await openTestDatabase(testDb);
+    for (let i = 1; i <= ENTRIES; i++) await appendOne(i);
+  });
+  afterEach(async () => {
+    await handle?.close();
+    await testDb?.drop();
+  });
+
+  const row = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const verify = () => verifyAuditChain(handle.db, { batchSize: 7 });
+
+  it('reports an intact chain with its length and newest hash, in batches, with progress', async () => {
+    const progress: [number, number][] = [];
+    const status = await verifyAuditChain(handle.db, { batchSize: 7, onProgress: (c, e) => void progress.push([c, e]) });
+    expect(status).toMatchObject({ ok: true, entries: ENTRIES, lastId: ENTRIES, lastHash: (await row(ENTRIES)).hash, firstBroken: null });
+    expect(progress).toEqual([
+      [7, ENTRIES],
+      [14, ENTRIES],
+      [21, ENTRIES],
+      [25, ENTRIES],
+    ]);
+  });
+
+  it('reports an empty chain as intact', async () => {
+    const empty = await createTestDatabase(dialect);
+    const emptyHandle = await openTestDatabase(empty);
+    try {
+      expect(await verifyAuditChain(emptyHandle.db)).toMatchObject({ ok: true, entries: 0, lastId: 0 });
+    } finally {
+      await emptyHandle.close();
+      await empty.drop();
+    }
+  });
+
+  it('checks entries appended while it runs, up to the chain head it finds at the end', async () => {
+    const seen: number[] = [];
+    const status = await verifyAuditChain(handle.db, {
+      batchSize: 10,
+      onProgress: async (checked) => {
+        seen.push(checked);
+        // After the last full read: the head has moved on when the verifier looks at it.
+        if (checked === ENTRIES) await appendOne(100);
+      },
+    });
+    expect(seen).toEqual([10, 20, ENTRIES, ENTRIES + 1]);
+    expect(status).toMatchObject({ ok: true, lastId: ENTRIES + 1, lastHash: (await row(ENTRIES + 1)).hash });
+  });
+
+  it('names the entry whose field was modified', async () => {
+    await asDatabaseOwner(handle, (db) =>
+      db.updateTable('audit_log').set({ details: JSON.stringify({ amountCents: 1 }) }).where('id', '=', 10).execute().then(() => undefined),
+    );
+    expect((await verify()).firstBroken).toMatchObject({ id: 10, reason: 'hash_mismatch' });
+    expect((await verify()).ok).toBe(false);
+  });
+
+  it('names the entry that was deleted', async () => {
+    await asDatabaseOwner(handle, (db) => db.deleteFrom('audit_log').where('id', '=', 10).execute().then(() => undefined));
+    expect(await verify()).toMatchObject({ ok: false, entries: 9, firstBroken: { id: 10, reason: 'missing_entry' } });
+  });
+
+  it('notices the newest entries deleted, through the chain head', async () => {
+    await asDatabaseOwner(handle, (db) => db.deleteFrom('audit_log').where('id', '>=', ENTRIES - 1).execute().then(() => undefined));
+    expect((await verify()).firstBroken).toMatchObject({ id: ENTRIES - 1, reason: 'missing_entry' });
+  });
+
+  it('names the first of two swapped entries', async () => {
+    const [a, b] = [await row(10), await row(11)];
+    const contents = (r: AuditRow) => {
+      const { id: _id, ...rest } = r;
+      return rest;
+    };
+    await asDatabaseOwner(handle, async (db) => {
+      await db.updateTable('audit_log').set(contents(b)).where('id', '=', 10).execute();
+      await db.updateTable('audit_log').set(contents(a)).where('id', '=', 11).execute();
+    });
+    expect((await verify()).firstBroken).toMatchObject({ id: 10, reason: 'prev_hash_mismatch' });
+  });
+
+  it('names the entry after one inserted into the middle, even with a well-formed hash', async () => {
+    const before = await row(10);
+    await asDatabaseOwner(handle, async (db) => {
+      // Make room at id 11 (highest first, so the primary key never collides), then forge a linked entry there.
+      for (let id = ENTRIES; id >= 11; id--) await db.updateTable('audit_log').set({ id: id + 1 }).where('id', '=', id).execute();
+      const forged = { ...before, id: 11, action: 'kyc_submitted' as const, prev_hash: before.hash };
+      await db.insertInto('audit_log').values({ ...forged, hash: hashAuditEntry(forged) }).execute();
+    });
+    expect((await verify()).firstBroken).toMatchObject({ id: 12, reason: 'prev_hash_mismatch' });
+  });
+
+  it('names an entry appended behind the writer’s back, even with a well-formed hash', async () => {
+    const newest = await row(ENTRIES);
+    const forged = { ...newest, id: ENTRIES + 1, prev_hash: newest.hash };
+    await handle.db.insertInto('audit_log').values({ ...forged, hash: hashAuditEntry(forged) }).execute();
+    expect((await verify()).firstBroken).toMatchObject({ id: ENTRIES + 1, reason: 'not_in_head' });
+  });
+
+  it('notices a chain head that names another hash', async () => {
+    await sql`UPDATE audit_chain_head SET last_hash = ${'f'.repeat(64)}`.execute(handle.db);
+    expect((await verify()).firstBroken).toMatchObject({ id: ENTRIES, reason: 'head_mismatch' });
+  });
+});

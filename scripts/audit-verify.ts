@@ -1,0 +1,62 @@
+// `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash.
+// Exit 0: intact. Exit 1: broken (the first broken entry is named). Exit 2: could not check (no database, no table).
+// --json prints the status as one JSON line instead of the sentence.
+import { verifyAuditChain, type ChainStatus } from '../otel/audit/audit-verify';
+import { openDatabase } from '../src/server/db/connect';
+import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
+
+const PROGRESS_EVERY_MS = 1_000;
+
+function progressReporter() {
+  const tty = process.stderr.isTTY;
+  const started = performance.now();
+  let lastPrint = 0;
+  return {
+    update(checked: number, expected: number) {
+      const now = performance.now();
+      if (now - lastPrint < PROGRESS_EVERY_MS && checked < expected) return;
+      lastPrint = now;
+      const rate = Math.round(checked / Math.max((now - started) / 1000, 1e-3));
+      const pct = expected > 0 ? Math.floor((checked / expected) * 100) : 100;
+      const line = `[audit:verify] ${checked.toLocaleString('en')} / ${expected.toLocaleString('en')} entries (${pct}%), ${rate.toLocaleString('en')}/s`;
+      process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+function summary(status: ChainStatus): string {
+  const seconds = status.durationMs / 1000;
+  const rate = Math.round(status.entries / Math.max(seconds, 1e-3)).toLocaleString('en');
+  if (status.ok) {
+    return `audit chain intact: ${status.entries.toLocaleString('en')} entries, newest #${status.lastId} ${status.lastHash} (${seconds.toFixed(1)} s, ${rate} entries/s)`;
+  }
+  const broken = status.firstBroken!;
+  return `audit chain BROKEN at entry ${broken.id}: ${broken.message} (${broken.reason}); the ${status.entries.toLocaleString('en')} entries before it are intact`;
+}
+
+async function main(): Promise<number> {
+  const json = process.argv.includes('--json');
+  const config = parseDatabaseUrl(process.env.DATABASE_URL);
+  const handle = openDatabase(config);
+  try {
+    process.stderr.write(`[audit:verify] ${describeDatabase(config)}\n`);
+    const progress = progressReporter();
+    const status = await verifyAuditChain(handle.db, { onProgress: progress.update });
+    progress.done();
+    process.stdout.write(`${json ? JSON.stringify(status) : summary(status)}\n`);
+    return status.ok ? 0 : 1;
+  } finally {
+    await handle.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`audit:verify could not check the chain: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,83 @@
+# Shared by scripts/backup.sh and scripts/restore.sh (sourced, never run). Bash, set -euo pipefail by the caller.
+# Reads DATABASE_URL exactly as the app does (src/server/db/database-url.ts):
+#   unset → SQLite at ./data/drop.db; file:<path> → SQLite; postgres:// or postgresql:// → PostgreSQL.
+
+BACKUP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# The names this tooling writes, and the only ones retention may ever delete.
+BACKUP_NAME_REGEX='drop-[0-9]{8}T[0-9]{6}Z\.(db|db\.gz|dump)'
+
+log() { printf '[%s] %s\n' "$TOOL_NAME" "$*" >&2; }
+
+# die EXIT_CODE MESSAGE…
+die() {
+  local code=$1
+  shift
+  printf '[%s] error: %s\n' "$TOOL_NAME" "$*" >&2
+  exit "$code"
+}
+
+now_ms() { date +%s%3N; }
+
+# A JSON string literal for $1 (quotes, backslashes and control characters escaped).
+json_string() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  printf '"%s"' "$s"
+}
+
+# Sets DIALECT (sqlite|postgres) and SQLITE_FILE (absolute) or PG_URL. Exit 1 on a value the app would refuse too.
+resolve_database() {
+  local url="${DATABASE_URL:-}"
+  url="${url#"${url%%[![:space:]]*}"}"
+  url="${url%"${url##*[![:space:]]}"}"
+  if [[ -z $url ]]; then
+    DIALECT=sqlite
+    SQLITE_FILE="$PWD/data/drop.db"
+  elif [[ $url == file:* ]]; then
+    local file=${url#file:}
+    [[ $file == //\/* ]] && file=${file#//}
+    [[ -n $file ]] || die 1 'DATABASE_URL "file:" needs a path, e.g. file:./data/drop.db'
+    [[ $file != ':memory:' ]] || die 1 'DATABASE_URL is file::memory:, an in-memory database has nothing to back up or restore'
+    [[ $file == /* ]] || file="$PWD/$file"
+    DIALECT=sqlite
+    SQLITE_FILE=$file
+  elif [[ $url =~ ^postgres(ql)?:// ]]; then
+    DIALECT=postgres
+    PG_URL=$url
+  else
+    die 1 'DATABASE_URL must be unset (SQLite at ./data/drop.db), file:<path> (SQLite) or postgres://… (PostgreSQL)'
+  fi
+}
+
+# The path of a PostgreSQL client tool: BACKUP_PG_BINDIR if set, else PATH, else the newest /usr/lib/postgresql/*/bin.
+# pg_dump refuses a server newer than itself, so the installed server's own binaries are the safe fallback.
+find_pg_tool() {
+  local name=$1 dir
+  if [[ -n ${BACKUP_PG_BINDIR:-} ]]; then
+    [[ -x $BACKUP_PG_BINDIR/$name ]] || die 1 "BACKUP_PG_BINDIR=$BACKUP_PG_BINDIR has no executable $name"
+    printf '%s\n' "$BACKUP_PG_BINDIR/$name"
+    return
+  fi
+  if command -v "$name" >/dev/null 2>&1; then
+    command -v "$name"
+    return
+  fi
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [[ -x $dir/$name ]]; then
+      printf '%s\n' "$dir/$name"
+      return
+    fi
+  done
+  die 1 "$name not found (PATH, /usr/lib/postgresql/*/bin): install the PostgreSQL client matching the server (Debian: postgresql-client), or set BACKUP_PG_BINDIR"
+}
+
+sha256_of() { node "$BACKUP_LIB_DIR/sha256.mjs" "$1"; }
+
+# pg-url.mjs wrappers: the database name in a URL, and the same URL pointing at another database.
+pg_url_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" database "$1"; }
+pg_url_with_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" with-database "$1" "$2"; }

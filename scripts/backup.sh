@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Backs up Drop's database into BACKUP_DIR, verifies the copy, then applies retention. See docs/DEPLOYMENT.md.
+#
+#   SQLite (DATABASE_URL unset or file:<path>): SQLite's online backup API from one read snapshot, safe while the
+#     app writes → drop-YYYYMMDDTHHMMSSZ.db (.db.gz with BACKUP_COMPRESS=1), checked with PRAGMA integrity_check
+#     (or quick_check with BACKUP_VERIFY=quick).
+#   PostgreSQL (DATABASE_URL=postgres://…): pg_dump -Fc → drop-YYYYMMDDTHHMMSSZ.dump, checked with pg_restore --list.
+#   Each backup gets a sha256sum-compatible .sha256 beside it. Files appear under their final name only when
+#   complete and verified (temp name, then rename); a failed run leaves nothing behind.
+#
+# Environment: DATABASE_URL, BACKUP_DIR (./backups), BACKUP_RETENTION_DAYS (30; 0 keeps everything),
+#   BACKUP_COMPRESS (0|1, SQLite only), BACKUP_VERIFY (integrity|quick, SQLite only), BACKUP_PG_BINDIR,
+#   BACKUP_SQLITE_STEP_PAGES.
+# Output: one JSON line on stdout on success; progress and errors on stderr.
+# Exit codes: 0 ok; 1 missing database or bad configuration; 2 backup failed; 3 verification failed.
+set -euo pipefail
+TOOL_NAME=backup
+# shellcheck source=backup-lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/backup-lib/common.sh"
+
+started_ms=$(now_ms)
+resolve_database
+
+BACKUP_DIR=${BACKUP_DIR:-./backups}
+RETENTION_DAYS=${BACKUP_RETENTION_DAYS:-30}
+COMPRESS=${BACKUP_COMPRESS:-0}
+[[ $RETENTION_DAYS =~ ^[0-9]+$ ]] || die 1 "BACKUP_RETENTION_DAYS must be a whole number of days (0 keeps everything), got \"$RETENTION_DAYS\""
+RETENTION_DAYS=$((10#$RETENTION_DAYS))
+[[ $COMPRESS == 0 || $COMPRESS == 1 ]] || die 1 "BACKUP_COMPRESS must be 0 or 1, got \"$COMPRESS\""
+export BACKUP_VERIFY=${BACKUP_VERIFY:-integrity}
+[[ $BACKUP_VERIFY == integrity || $BACKUP_VERIFY == quick ]] || die 1 "BACKUP_VERIFY must be integrity or quick, got \"$BACKUP_VERIFY\""
+
+if [[ $DIALECT == sqlite ]]; then
+  [[ -f $SQLITE_FILE ]] || die 1 "database not found: $SQLITE_FILE (from DATABASE_URL=${DATABASE_URL:-<unset>}); nothing to back up"
+else
+  PG_DUMP=$(find_pg_tool pg_dump)
+  PG_RESTORE=$(find_pg_tool pg_restore)
+fi
+
+mkdir -p -- "$BACKUP_DIR" 2>/dev/null || die 1 "BACKUP_DIR=$BACKUP_DIR cannot be created"
+[[ -d $BACKUP_DIR ]] || die 1 "BACKUP_DIR=$BACKUP_DIR is not a directory"
+BACKUP_DIR=$(cd -- "$BACKUP_DIR" && pwd)
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+if [[ $DIALECT == sqlite ]]; then
+  name="drop-$stamp.db"
+  [[ $COMPRESS == 1 ]] && name="$name.gz"
+else
+  name="drop-$stamp.dump"
+fi
+final="$BACKUP_DIR/$name"
+[[ ! -e $final ]] || die 2 "$final already exists (two backups within the same second?)"
+
+# Temp files start with a dot and never match the backup pattern; whatever remains of them is removed on exit.
+work="$BACKUP_DIR/.$name.partial-$$"
+temp_files=("$work" "$work.db" "$work.db-journal" "$work.gz" "$work.sha256")
+cleanup() { rm -f -- "${temp_files[@]}"; }
+trap cleanup EXIT
+trap 'exit 2' INT TERM HUP
+
+# Milliseconds spent in each phase, reported in the summary.
+phases=()
+phase_started=$(now_ms)
+phase_done() {
+  local now
+  now=$(now_ms)
+  phases+=("\"$1\":$((now - phase_started))")
+  phase_started=$now
+}
+
+integrity=
+if [[ $DIALECT == sqlite ]]; then
+  log "backing up $SQLITE_FILE"
+  node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "$SQLITE_FILE" "$work.db" >/dev/null || die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed"
+  phase_done copy
+  log "checking the copy (PRAGMA ${BACKUP_VERIFY}_check)"
+  integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$work.db") || die 3 "the copy failed PRAGMA ${BACKUP_VERIFY}_check: $integrity"
+  phase_done verify
+  if [[ $COMPRESS == 1 ]]; then
+    log 'compressing'
+    gzip -c -- "$work.db" >"$work.gz" || die 2 "gzip into $BACKUP_DIR failed"
+    gzip -t -- "$work.gz" || die 3 'the compressed copy does not pass gzip -t'
+    phase_done compress
+    mv -- "$work.gz" "$work"
+    rm -f -- "$work.db"
+  else
+    mv -- "$work.db" "$work"
+  fi
+else
+  log "dumping $(pg_url_database "$PG_URL") with $PG_DUMP"
+  "$PG_DUMP" --format=custom --file="$work" --dbname="$PG_URL" || die 2 "pg_dump failed"
+  phase_done copy
+  "$PG_RESTORE" --list -- "$work" >/dev/null || die 3 "the dump does not pass pg_restore --list"
+  phase_done verify
+  integrity=ok
+fi
+
+sha=$(sha256_of "$work") || die 2 "cannot checksum $work"
+printf '%s  %s\n' "$sha" "$name" >"$work.sha256" || die 2 "cannot write $final.sha256"
+sync -- "$work" "$work.sha256" || die 2 "cannot flush $work to disk"
+phase_done checksum
+# The checksum first: a backup visible under its final name always has its .sha256.
+mv -- "$work.sha256" "$final.sha256" || die 2 "cannot write $final.sha256"
+if ! mv -T --no-clobber -- "$work" "$final" || [[ -e $work ]]; then
+  rm -f -- "$final.sha256"
+  die 2 "cannot rename the backup to $final (did another backup take that name?)"
+fi
+sync -- "$BACKUP_DIR" || true
+bytes=$(stat -c %s -- "$final")
+
+# Retention runs only after a good backup, so a failing schedule never eats the backups it still has.
+deleted=0
+if ((RETENTION_DAYS > 0)); then
+  while IFS= read -r -d '' old; do
+    rm -f -- "$old" "$old.sha256"
+    log "retention: deleted $(basename -- "$old") (older than $RETENTION_DAYS days)"
+    deleted=$((deleted + 1))
+  done < <(find "$BACKUP_DIR" -maxdepth 1 -type f -regextype posix-extended \
+    -regex ".*/$BACKUP_NAME_REGEX" -mmin "+$((RETENTION_DAYS * 1440))" -print0)
+  # Checksums whose backup is gone (deleted by hand, or by an older run interrupted half-way).
+  while IFS= read -r -d '' orphan; do
+    [[ -e ${orphan%.sha256} ]] || rm -f -- "$orphan"
+  done < <(find "$BACKUP_DIR" -maxdepth 1 -type f -regextype posix-extended \
+    -regex ".*/$BACKUP_NAME_REGEX\.sha256" -mmin "+$((RETENTION_DAYS * 1440))" -print0)
+fi
+
+if [[ $DIALECT == sqlite ]]; then check="${BACKUP_VERIFY}_check"; else check='pg_restore --list'; fi
+phase_done retention
+printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s,"phasesMs":{%s}}\n' \
+  "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$check" "$DIALECT" "$sha" \
+  "$([[ $COMPRESS == 1 && $DIALECT == sqlite ]] && echo true || echo false)" "$deleted" "$(IFS=,; echo "${phases[*]}")"

@@ -1,0 +1,271 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { forbidden, redirect } from 'next/navigation';
+import { AUDIT_ACTIONS, type AuditAction } from '../../../../otel/audit/audit-actions';
+import { listAuditEntries, type AuditPage } from '../../../../otel/audit/audit-query';
+import { ChainStatusBadge } from '@/components/admin/ChainStatusBadge';
+import { currentUser } from '@/server/current-user';
+import { getDatabase } from '@/server/db';
+import { findUserByEmail, findUserEmails } from '@/server/domain/users';
+import { auditFilters, auditListParams, type AuditListParams } from '@/server/http/audit-params';
+import { ValidationError, queryObject } from '@/server/http/request';
+import styles from './audit.module.css';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Audit log · Drop' };
+
+const PAGE_SIZE = 50;
+const FILTER_NAMES = ['user_id', 'action', 'outcome', 'request_id', 'from', 'to'] as const;
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/** The query without empty values (a GET form sends every field, filled or not). */
+function nonEmptyQuery(raw: Record<string, string | string[] | undefined>): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(raw)) {
+    for (const item of [value ?? []].flat()) if (item.trim()) query.append(key, item.trim());
+  }
+  return query;
+}
+
+function withParams(base: string, query: URLSearchParams, set: Record<string, string | null>): string {
+  const next = new URLSearchParams(query);
+  for (const [key, value] of Object.entries(set)) {
+    if (value === null) next.delete(key);
+    else next.set(key, value);
+  }
+  const text = next.toString();
+  return text ? `${base}?${text}` : base;
+}
+
+function traceUrl(traceId: string): string | undefined {
+  const template = process.env.TRACE_URL_TEMPLATE;
+  if (!template || !/^https?:\/\//.test(template)) return undefined;
+  return template.replaceAll('{traceId}', traceId);
+}
+
+function actionClass(action: AuditAction): string {
+  if (action.startsWith('session_') || action === 'logout') return styles.actionSession!;
+  if (action.startsWith('transfer_') || action === 'qr_payment') return styles.actionMoney!;
+  if (action === 'kyc_submitted') return styles.actionKyc!;
+  return styles.actionAuth!;
+}
+
+const formatTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+interface Loaded {
+  params?: AuditListParams;
+  page?: AuditPage;
+  problems: string[];
+}
+
+/** The filters as the API takes them (an email in the user field resolved to the user's id), for the export. */
+function exportHref(params: AuditListParams | undefined): string | undefined {
+  if (!params) return undefined;
+  const query = new URLSearchParams({ format: 'ndjson' });
+  const filters: Record<string, string | undefined> = {
+    user_id: params.user_id,
+    outcome: params.outcome,
+    request_id: params.request_id,
+    from: params.from === undefined ? undefined : new Date(params.from).toISOString(),
+    to: params.to === undefined ? undefined : new Date(params.to).toISOString(),
+  };
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined) query.set(key, value);
+  for (const action of params.action ?? []) query.append('action', action);
+  return `/api/admin/audit?${query.toString()}`;
+}
+
+async function load(query: URLSearchParams): Promise<Loaded> {
+  const { db } = await getDatabase();
+  // The user filter takes an email too: resolved here, the API itself filters by id.
+  const user = query.get('user_id');
+  const lookup = new URLSearchParams(query);
+  if (user?.includes('@')) {
+    const found = await findUserByEmail(db, user);
+    if (!found) return { problems: [`No user has the email ${user}`] };
+    lookup.set('user_id', found.id);
+  }
+  let raw: Record<string, string | string[]>;
+  try {
+    raw = queryObject(lookup, ['action']);
+  } catch (error) {
+    if (error instanceof ValidationError) return { problems: error.issues.map((i) => `${i.path}: ${i.message}`) };
+    throw error;
+  }
+  if (!raw.limit) raw.limit = String(PAGE_SIZE);
+  const parsed = auditListParams.safeParse(raw);
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`) };
+  const params = parsed.data;
+  const page = await listAuditEntries(db, auditFilters(params), { limit: params.limit ?? PAGE_SIZE, cursor: params.cursor });
+  return { params, page, problems: [] };
+}
+
+export default async function AuditLogPage({ searchParams }: { searchParams: SearchParams }) {
+  const viewer = await currentUser();
+  if (!viewer) redirect('/login');
+  if (viewer.role !== 'admin') forbidden();
+
+  const query = nonEmptyQuery(await searchParams);
+  const { params, page, problems } = await load(query);
+  const { db } = await getDatabase();
+  const emails = await findUserEmails(db, (page?.entries ?? []).flatMap((e) => (e.user_id ? [e.user_id] : [])));
+  const filterQuery = new URLSearchParams([...query].filter(([key]) => (FILTER_NAMES as readonly string[]).includes(key)));
+  const exportLink = exportHref(params);
+
+  return (
+    <div className={styles.page}>
+      <section className="card">
+        <div className={styles.header}>
+          <h1>Audit log</h1>
+          <div className={styles.headerActions}>
+            <ChainStatusBadge />
+            {exportLink ? (
+              <a className={styles.buttonSecondary} href={exportLink} download data-testid="export">
+                Export (ndjson)
+              </a>
+            ) : null}
+          </div>
+        </div>
+        <p className={styles.intro}>
+          Every security and payment event, newest first. Entries are append-only and hash-chained; they are kept for 5 years.
+        </p>
+        <form method="get" action="/admin/audit" className={styles.filters} aria-label="Filter the audit log">
+          <label>
+            User (email or id)
+            <input name="user_id" defaultValue={query.get('user_id') ?? ''} placeholder="email or user id" />
+          </label>
+          <label>
+            Action
+            <select name="action" defaultValue={query.get('action') ?? ''}>
+              <option value="">Any action</option>
+              {AUDIT_ACTIONS.map((action) => (
+                <option key={action} value={action}>
+                  {action}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Outcome
+            <select name="outcome" defaultValue={query.get('outcome') ?? ''}>
+              <option value="">Any outcome</option>
+              <option value="success">success</option>
+              <option value="failure">failure</option>
+            </select>
+          </label>
+          <label>
+            Request id
+            <input name="request_id" defaultValue={query.get('request_id') ?? ''} placeholder="trace id" className={styles.mono} />
+          </label>
+          <label>
+            From (UTC)
+            <input name="from" type="datetime-local" step="1" defaultValue={query.get('from') ?? ''} />
+          </label>
+          <label>
+            To (UTC)
+            <input name="to" type="datetime-local" step="1" defaultValue={query.get('to') ?? ''} />
+          </label>
+          <div className={styles.filterButtons}>
+            <Link className={styles.buttonSecondary} href="/admin/audit">
+              Reset
+            </Link>
+            <button type="submit" className={styles.button}>
+              Apply filters
+            </button>
+          </div>
+        </form>
+      </section>
+
+      <section className="card">
+        {problems.length > 0 ? (
+          <div role="alert" className="error" data-testid="audit-problems">
+            {problems.map((p) => (
+              <p key={p}>{p}</p>
+            ))}
+          </div>
+        ) : page && page.entries.length === 0 ? (
+          <p className={styles.empty}>No entries match these filters.</p>
+        ) : page ? (
+          <>
+            <div className={styles.tableScroll}>
+              <table className={styles.table} data-testid="audit-table">
+                <thead>
+                  <tr>
+                    <th>Time</th>
+                    <th>Actor</th>
+                    <th>Action</th>
+                    <th>Resource</th>
+                    <th>Outcome</th>
+                    <th>IP</th>
+                    <th>Request</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.entries.map((entry) => {
+                    const trace = entry.request_id ? traceUrl(entry.request_id) : undefined;
+                    return (
+                      <tr key={entry.id} data-entry-id={entry.id}>
+                        <td title={new Date(entry.timestamp).toISOString()}>{formatTime(entry.timestamp)}</td>
+                        <td className={styles.truncate}>
+                          {entry.user_id ? (
+                            <Link className={styles.link} href={withParams('/admin/audit', filterQuery, { user_id: entry.user_id, cursor: null })}>
+                              {emails.get(entry.user_id) ?? entry.user_id}
+                            </Link>
+                          ) : (
+                            <span className={styles.muted}>unknown</span>
+                          )}
+                        </td>
+                        <td>
+                          <Link className={actionClass(entry.action)} href={withParams('/admin/audit', filterQuery, { action: entry.action, cursor: null })}>
+                            {entry.action}
+                          </Link>
+                        </td>
+                        <td className={`${styles.mono} ${styles.truncate}`} title={`${entry.resource}\n${entry.details}`}>
+                          {entry.resource}
+                        </td>
+                        <td className={entry.outcome === 'success' ? styles.outcomeSuccess : styles.outcomeFailure}>{entry.outcome}</td>
+                        <td className={styles.mono}>{entry.ip_address ?? '—'}</td>
+                        <td className={styles.mono}>
+                          {!entry.request_id ? (
+                            <span className={styles.muted}>—</span>
+                          ) : trace ? (
+                            <a className={styles.link} href={trace} target="_blank" rel="noreferrer" title={entry.request_id} data-testid="trace-link">
+                              {entry.request_id.slice(0, 12)}…
+                            </a>
+                          ) : (
+                            <span title={entry.request_id}>{entry.request_id.slice(0, 12)}…</span>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <nav className={styles.pager} aria-label="Pages">
+              <span className={styles.muted}>
+                Entries #{Math.min(...page.entries.map((e) => e.id))}–#{Math.max(...page.entries.map((e) => e.id))}
+              </span>
+              <span className={styles.pagerLinks}>
+                {page.prevCursor ? (
+                  <Link className={styles.buttonSecondary} href={withParams('/admin/audit', query, { cursor: page.prevCursor })}>
+                    ← Newer
+                  </Link>
+                ) : (
+                  <span className={styles.disabled}>← Newer</span>
+                )}
+                {page.nextCursor ? (
+                  <Link className={styles.buttonSecondary} href={withParams('/admin/audit', query, { cursor: page.nextCursor })}>
+                    Older →
+                  </Link>
+                ) : (
+                  <span className={styles.disabled}>Older →</span>
+                )}
+              </span>
+            </nav>
+          </>
+        ) : null}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+import { toAuditEntryView } from '../../../../../otel/audit/audit-entry';
+import { NDJSON_CONTENT_TYPE, auditNdjsonStream } from '../../../../../otel/audit/audit-export';
+import { listAuditEntries } from '../../../../../otel/audit/audit-query';
+import { auditFilters, auditListParams } from '@/server/http/audit-params';
+import { parseWith, queryObject } from '@/server/http/request';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+
+export const dynamic = 'force-dynamic';
+
+const DEFAULT_LIMIT = 50;
+
+export const GET = route({ access: 'admin' }, async ({ req, db }) => {
+  const params = parseWith(auditListParams, queryObject(req.nextUrl.searchParams, ['action']));
+  const filters = auditFilters(params);
+  if (params.format === 'ndjson') {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return new Response(auditNdjsonStream(db.db, filters), {
+      headers: {
+        'Content-Type': NDJSON_CONTENT_TYPE,
+        'Content-Disposition': `attachment; filename="drop-audit-${stamp}.ndjson"`,
+        'Cache-Control': 'no-store',
+      },
+    });
+  }
+  const page = await listAuditEntries(db.db, filters, { limit: params.limit ?? DEFAULT_LIMIT, cursor: params.cursor });
+  return json(
+    { entries: page.entries.map(toAuditEntryView), nextCursor: page.nextCursor, prevCursor: page.prevCursor },
+    200,
+    { 'Cache-Control': 'no-store' },
+  );
+});

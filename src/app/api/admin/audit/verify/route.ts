@@ -1,0 +1,10 @@
+import { verifyAuditChain } from '../../../../../../otel/audit/audit-verify';
+import { json } from '@/server/http/respond';
+import { route } from '@/server/http/route';
+
+export const dynamic = 'force-dynamic';
+
+/** The chain status: `ok`, how many entries were checked, the newest hash, and the first broken entry if any. */
+export const GET = route({ access: 'admin' }, async ({ db }) => {
+  return json(await verifyAuditChain(db.db), 200, { 'Cache-Control': 'no-store' });
+});

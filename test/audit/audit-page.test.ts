@@ -1,0 +1,158 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
+import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { HttpClient as TestClient, newTraceparent } from '../helpers/http-client';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Stands in for Jaeger's UI: the page the request id links to. */
+async function startTraceViewer() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<html><body><h1 id="trace">${(req.url ?? '').replace(/[^a-z0-9/]/gi, '')}</h1></body></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => {
+  let database: TestDatabase;
+  let app: AppServer;
+  let viewer: Awaited<ReturnType<typeof startTraceViewer>>;
+  let receiver: OtlpReceiver;
+  let browser: Browser;
+  let page: Page;
+  let failedLoginTraceId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    viewer = await startTraceViewer();
+    // Traces exported (to a local receiver), so every request has a trace id, as in production.
+    receiver = await startOtlpReceiver();
+    app = await startApp({
+      databaseUrl: database.url,
+      env: { TRACE_URL_TEMPLATE: `${viewer.url}/trace/{traceId}`, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    // Some history: sign-ins, failures, a transfer.
+    for (const email of ['alice@drop.test', 'bob@drop.test']) {
+      const client = new TestClient(app.url);
+      expect((await client.login(email, DEMO_PASSWORD)).status).toBe(200);
+      expect((await client.post('/api/transfers', { toEmail: email === 'alice@drop.test' ? 'bob@drop.test' : 'alice@drop.test', amountCents: 100 }, { headers: { 'idempotency-key': crypto.randomUUID() } })).status).toBe(201);
+    }
+    const { traceparent, traceId } = newTraceparent();
+    failedLoginTraceId = traceId;
+    expect((await new TestClient(app.url).login('alice@drop.test', 'wrong-password', { headers: { traceparent } })).status).toBe(401);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await viewer?.close();
+    await receiver?.close();
+    await database?.drop();
+  });
+
+  /** Clicks and waits for the navigation it starts (the URL changes). */
+  async function navigateBy(selector: string) {
+    const before = page.url();
+    await Promise.all([page.waitForURL((url) => url.href !== before), page.click(selector)]);
+  }
+
+  const rowIds = async () => page.locator('[data-testid="audit-table"] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-entry-id'))));
+
+  it('sends a visitor without a session to /login, and lets the admin in after signing in', async () => {
+    await page.goto(`${app.url}/admin/audit`);
+    await page.waitForURL(/\/login$/);
+    await page.fill('input[name="email"]', 'admin@drop.test');
+    await page.fill('input[name="password"]', DEMO_PASSWORD);
+    await page.click('button[type="submit"]');
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.goto(`${app.url}/admin/audit`);
+    await expect.poll(() => page.locator('[data-testid="chain-status"]').textContent(), { timeout: 15_000 }).toMatch(/Chain intact · \d+ entries/);
+    const handle = await openTestDatabase(database);
+    try {
+      const newest = await handle.db.selectFrom('audit_log').select('id').orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(50).execute();
+      expect(await rowIds()).toEqual(newest.map((r) => r.id));
+    } finally {
+      await handle.close();
+    }
+    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'test-results', `admin-audit-${dialect}.png`), fullPage: true });
+  });
+
+  it('filters by action and outcome through the form', async () => {
+    await page.selectOption('select[name="action"]', 'login_failure');
+    await page.selectOption('select[name="outcome"]', 'failure');
+    await navigateBy('button:has-text("Apply filters")');
+    const actions = await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(3)').allTextContents();
+    expect(actions).toEqual(['login_failure']);
+    expect(await page.getAttribute('[data-testid="export"]', 'href')).toBe('/api/admin/audit?format=ndjson&outcome=failure&action=login_failure');
+  });
+
+  it('follows the request id to the trace viewer', async () => {
+    const link = page.locator('[data-testid="trace-link"]').first();
+    expect(await link.getAttribute('href')).toBe(`${viewer.url}/trace/${failedLoginTraceId}`);
+    const [viewerPage] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await viewerPage.waitForLoadState();
+    expect(await viewerPage.textContent('#trace')).toBe(`/trace/${failedLoginTraceId}`);
+    await viewerPage.close();
+  });
+
+  it('pages older and newer, and filters by a user from the actor column', async () => {
+    await page.goto(`${app.url}/admin/audit?limit=3`);
+    const first = await rowIds();
+    expect(first).toHaveLength(3);
+    await navigateBy('a:has-text("Older →")');
+    const second = await rowIds();
+    expect(second).toHaveLength(3);
+    expect(Math.max(...second)).toBeLessThan(Math.min(...first));
+    await navigateBy('a:has-text("← Newer")');
+    expect(await rowIds()).toEqual(first);
+    // Back on the first page: there is nothing newer to go to.
+    expect(await page.locator('a:has-text("← Newer")').count()).toBe(0);
+
+    await page.goto(`${app.url}/admin/audit`);
+    await navigateBy('[data-testid="audit-table"] tbody tr td:nth-child(2) a >> text=bob@drop.test');
+    const actors = await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(2)').allTextContents();
+    expect(actors.length).toBeGreaterThan(0);
+    expect(new Set(actors)).toEqual(new Set(['bob@drop.test']));
+  });
+
+  it('answers a filter by email the same way as one by id, and shows bad input as a message', async () => {
+    await page.goto(`${app.url}/admin/audit?user_id=bob%40drop.test`);
+    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(2)').allTextContents())).toEqual(new Set(['bob@drop.test']));
+    const response = await page.goto(`${app.url}/admin/audit?from=yesterday`);
+    expect(response?.status()).toBe(200);
+    expect(await page.locator('[data-testid="audit-problems"]').textContent()).toMatch(/ISO 8601/);
+  });
+
+  it('shows a 403 page to a signed-in user who is not an admin', async () => {
+    const context = await browser.newContext();
+    const client = new TestClient(app.url);
+    expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
+    await context.addCookies([{ name: 'drop_session', value: client.cookie('drop_session')!, url: app.url }]);
+    const alicePage = await context.newPage();
+    const response = await alicePage.goto(`${app.url}/admin/audit`);
+    expect(response?.status()).toBe(403);
+    expect(await alicePage.textContent('h1')).toContain('Not allowed');
+    await context.close();
+  });
+});

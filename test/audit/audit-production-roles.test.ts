@@ -1,0 +1,96 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAuditEntry } from '../../otel/audit/audit-log';
+import { verifyAuditChain } from '../../otel/audit/audit-verify';
+import { openDatabase, type DatabaseHandle } from '../../src/server/db/connect';
+import { migrateToLatest } from '../../src/server/db/migrate';
+import { postgresAdminUrl } from '../helpers/databases';
+
+/**
+ * The production role setup of docs/AUDIT.md, run as written (role and database names made unique): the app's role
+ * can append to and read the trail, and cannot change it even with the triggers gone. PostgreSQL only — SQLite has
+ * no roles; its side of append-only (triggers) is tested on both databases in otel/audit/audit-log.test.ts.
+ */
+const doc = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/AUDIT.md'), 'utf8');
+const setupSql = /## Production role setup[\s\S]*?```sql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+const [clusterPart = '', databasePart = '', ownerPart = ''] = setupSql.split(/^-- As .*$/m);
+/** The statements of a part, one by one (CREATE DATABASE cannot share a transaction), without comments. */
+const statements = (part: string) =>
+  part
+    .replace(/--.*$/gm, '')
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
+  const suffix = crypto.randomBytes(4).toString('hex');
+  const names = { owner: `drop_owner_${suffix}`, app: `drop_app_${suffix}`, database: `drop_roles_${suffix}` };
+  const rename = (text: string) =>
+    text
+      .replaceAll('drop_owner', names.owner)
+      .replaceAll('drop_app', names.app)
+      .replace(/DATABASE drop\b/g, `DATABASE ${names.database}`)
+      .replace(/PASSWORD '…'/g, "PASSWORD 'x'");
+  const urlAs = (role: string) => {
+    const url = new URL(postgresAdminUrl());
+    url.username = role;
+    url.password = 'x';
+    url.pathname = `/${names.database}`;
+    return url.toString();
+  };
+  let admin: pg.Client;
+  let app: DatabaseHandle;
+
+  beforeAll(async () => {
+    expect(statements(clusterPart)).toHaveLength(3);
+    expect(statements(databasePart)).toHaveLength(2);
+    expect(ownerPart).toMatch(/GRANT SELECT, INSERT ON audit_log TO drop_app/);
+    admin = new pg.Client({ connectionString: postgresAdminUrl() });
+    await admin.connect();
+    for (const statement of statements(clusterPart)) await admin.query(rename(statement));
+    const inDatabase = new pg.Client({ connectionString: new URL(`/${names.database}`, postgresAdminUrl()).toString() });
+    await inDatabase.connect();
+    for (const statement of statements(databasePart)) await inDatabase.query(rename(statement));
+    await inDatabase.end();
+
+    const owner = openDatabase({ dialect: 'postgres', connectionString: urlAs(names.owner) });
+    await migrateToLatest(owner.db, 'postgres');
+    for (const statement of statements(ownerPart)) await sql.raw(rename(statement)).execute(owner.db);
+    await owner.close();
+    app = openDatabase({ dialect: 'postgres', connectionString: urlAs(names.app) });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await admin?.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`);
+    await admin?.query(`DROP ROLE IF EXISTS ${names.app}`);
+    await admin?.query(`DROP ROLE IF EXISTS ${names.owner}`);
+    await admin?.end();
+  });
+
+  it('lets the app role start (migrations up to date), append entries and verify the chain', async () => {
+    expect(await migrateToLatest(app.db, 'postgres')).toEqual([]);
+    for (let i = 0; i < 3; i++) {
+      await app.db.transaction().execute((tx) =>
+        appendAuditEntry(tx, { action: 'login_success', resource: `user:u${i}`, userId: `u${i}`, ip: null, userAgent: null }, () => undefined),
+      );
+    }
+    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true, entries: 3 });
+  });
+
+  it('denies the app role UPDATE, DELETE and TRUNCATE on audit_log, and dropping or disabling its triggers', async () => {
+    for (const statement of [
+      'UPDATE audit_log SET outcome = outcome',
+      'DELETE FROM audit_log',
+      'TRUNCATE audit_log',
+      'ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only',
+      'DROP TRIGGER audit_log_append_only ON audit_log',
+    ]) {
+      await expect(sql.raw(statement).execute(app.db), statement).rejects.toThrow(/permission denied|must be owner/);
+    }
+    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true, entries: 3 });
+  });
+});
