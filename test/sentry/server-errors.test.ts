@@ -35,9 +35,11 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
       env: {
         SENTRY_DSN: ingest.dsn,
         SENTRY_ENVIRONMENT: 'e2e',
+        SENTRY_RELEASE: undefined,
         GIT_SHA,
         // Set on purpose: it must configure the OTel sampler, never make Sentry trace on its own.
         SENTRY_TRACES_SAMPLE_RATE: '1',
+        OTEL_TRACES_SAMPLER: undefined,
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_BSP_SCHEDULE_DELAY: '200',
