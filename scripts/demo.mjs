@@ -51,6 +51,12 @@ const env = {
   COOKIE_SECURE: process.env.COOKIE_SECURE ?? 'false',
   DROP_DEMO: '1',
 };
+// No collector in the demo: keep trace ids and JSON logs, but export nothing unless a backend is named.
+const otlpNamed = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.SENTRY_DSN);
+if (!otlpNamed) {
+  env.OTEL_TRACES_EXPORTER ??= 'none';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
+}
 
 say(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'SQLite at ./data/drop.db'}`);
 run(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/db-seed.ts'], env);
@@ -62,6 +68,7 @@ if (buildIsStale()) {
 }
 
 say(`Drop is starting on http://localhost:${port}`);
+if (!otlpNamed) say('telemetry: JSON logs with trace ids on stdout; set OTEL_EXPORTER_OTLP_ENDPOINT to export traces and logs');
 say(`demo logins (password "${env.DEMO_PASSWORD}"): alice@drop.test, bob@drop.test, admin@drop.test (admin)`);
 const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port], {
   cwd: root,
