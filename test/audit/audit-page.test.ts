@@ -2,23 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 import { HttpClient as TestClient, newTraceparent } from '../helpers/http-client';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Stands in for Jaeger's UI: the page the request id links to. */
 async function startTraceViewer() {
@@ -59,7 +50,7 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     const { traceparent, traceId } = newTraceparent();
     failedLoginTraceId = traceId;
     expect((await new TestClient(app.url).login('alice@drop.test', 'wrong-password', { headers: { traceparent } })).status).toBe(401);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
   afterAll(async () => {

@@ -1,20 +1,10 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases';
 import { startSentryIngest, type SentryEvent, type SentryIngest } from '../helpers/sentry-ingest';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const settled = { timeout: 15_000, interval: 100 };
 
 const fromBrowser = (e: SentryEvent) => e.sdk?.name === 'sentry.javascript.browser';
@@ -23,7 +13,7 @@ const fromServer = (e: SentryEvent) => e.sdk?.name === 'sentry.javascript.node';
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

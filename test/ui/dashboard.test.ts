@@ -1,20 +1,10 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
 import { DEMO_PASSWORD } from '../helpers/app-server';
 import { DIALECTS } from '../helpers/databases';
 import { useApp } from '../helpers/app-fixture';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Where the signed-in dashboard is captured, for a person to look at. */
 const SCREENSHOT_DIR = process.env.DROP_SCREENSHOT_DIR ?? '/tmp';
 
@@ -24,7 +14,7 @@ const settled = { timeout: 15_000, interval: 100 };
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
