@@ -1,5 +1,5 @@
 /**
- * npm run bench:overhead [-- --rounds N --warmup S --duration S --json] [-- --sentry]
+ * npm run bench:overhead [-- --rounds N --warmup S --duration S --json] [-- --sentry] [-- --lever K=V,…]
  *
  * What the operations layer costs: the same build served (1) uninstrumented — OTEL_SDK_DISABLED=true, logs to
  * a sink — and (2) with the full layer exporting traces and logs over OTLP to a local sink. Per round a fresh
@@ -38,6 +38,13 @@ const DURATION_S = arg('duration', 10);
 const CONNECTIONS = arg('connections', 8);
 const JSON_OUTPUT = process.argv.includes('--json');
 const SENTRY = process.argv.includes('--sentry');
+/** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the instrumented variant, to measure one lever. */
+const LEVER: Record<string, string> = Object.fromEntries(
+  (process.argv[process.argv.indexOf('--lever') + 1] && process.argv.includes('--lever')
+    ? process.argv[process.argv.indexOf('--lever') + 1]!.split(',')
+    : []
+  ).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Variant = 'uninstrumented' | 'instrumented';
@@ -107,6 +114,7 @@ async function startServer(variant: Variant, databaseUrl: string, otlpUrl: strin
       ? { OTEL_SDK_DISABLED: 'true' }
       : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' }),
   };
+  if (variant === 'instrumented') Object.assign(env, LEVER);
   // The sink answers Sentry's envelope endpoint too: any path, 200.
   if (SENTRY && variant === 'instrumented') env.SENTRY_DSN = `${otlpUrl.replace('http://', 'http://benchkey@')}/1`;
   const started = performance.now();
@@ -230,7 +238,7 @@ async function main() {
     rounds.push(results as Record<Variant, RunResult>);
   }
   sink.close();
-  if (sink.received() === 0) throw new Error('the instrumented servers exported nothing: the measurement is not of the layer');
+  if (sink.received() === 0 && Object.keys(LEVER).length === 0) throw new Error('the instrumented servers exported nothing: the measurement is not of the layer');
 
   const ratio = (pick: (r: RunResult) => number) => summary(rounds.map((r) => pick(r.instrumented) / pick(r.uninstrumented)));
   const report = {
