@@ -7,6 +7,8 @@
  * - Values: JWT-shaped strings and Luhn-valid 13–19 digit card numbers are masked wherever they appear.
  */
 
+import { decodeURIComponentSafe } from './decode-uri';
+
 export const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 12;
 
@@ -96,14 +98,6 @@ export function redactString(value: string): string {
     });
   }
   return out;
-}
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 function redactError(error: Error, seen: WeakSet<object>, depth: number): Record<string, unknown> {

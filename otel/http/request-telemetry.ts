@@ -11,6 +11,7 @@ import { getLogger } from '../logger';
 import { httpServerDuration } from '../metrics';
 import { reportError } from '../sentry/error-reporter';
 import { currentTraceIds } from '../trace-context';
+import { decodeURIComponentSafe } from '../decode-uri';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -36,14 +37,6 @@ export function routePattern(path: string, params: Record<string, string>): stri
       return name ? `[${name}]` : segment;
     })
     .join('/');
-}
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 export interface RequestTelemetry {

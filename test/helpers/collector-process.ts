@@ -1,6 +1,6 @@
 // Runs the real collector binary (scripts/collector/otelcol.ts builds or reuses it) on free 127.0.0.1 ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from './app-server';
 import { ensureCollector, repoRoot } from '../../scripts/collector/otelcol';
 
 export interface RunningCollector {
@@ -9,17 +9,6 @@ export interface RunningCollector {
   /** stdout + stderr so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
