@@ -8,6 +8,21 @@ import { parseSentryServerConfig, parseTracesSampleRate, type SentryServerConfig
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+export interface TracesSamplerSetting {
+  name: (typeof TRACES_SAMPLERS)[number];
+  /** The ratio of the traceidratio samplers, 0–1. */
+  ratio: number;
+}
+
 export interface TelemetryConfig {
   disabled: boolean;
   serviceName: string;
@@ -23,11 +38,15 @@ export interface TelemetryConfig {
   shutdownTimeoutMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
   sentry: SentryServerConfig | undefined;
-  /**
-   * SENTRY_TRACES_SAMPLE_RATE as the ratio of a parent-based trace-id-ratio sampler; undefined leaves the sampler to
-   * NodeSDK (OTEL_TRACES_SAMPLER, default parentbased_always_on). An explicit OTEL_TRACES_SAMPLER always wins.
-   */
+  /** SENTRY_TRACES_SAMPLE_RATE, unless an explicit OTEL_TRACES_SAMPLER wins (then undefined). */
   traceSampleRatio: number | undefined;
+  /** OTEL_TRACES_SAMPLER(_ARG), or the SENTRY_TRACES_SAMPLE_RATE ratio; default parentbased_always_on. */
+  tracesSampler: TracesSamplerSetting;
+  /**
+   * Record Next's per-request plumbing spans too (module lookup and loading, response start): TRACE_NEXT_INTERNAL_SPANS
+   * or Next's own NEXT_OTEL_VERBOSE=1. Off by default: they are most of Next's spans and tell little.
+   */
+  nextInternalSpans: boolean;
   warnings: string[];
 }
 
@@ -78,12 +97,33 @@ function parseTraceSampleRatio(env: Env, warnings: string[]): number | undefined
   return ratio;
 }
 
+function parseTracesSampler(env: Env, sentryRatio: number | undefined, warnings: string[]): TracesSamplerSetting {
+  const raw = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
+  if (!raw) {
+    return sentryRatio === undefined
+      ? { name: 'parentbased_always_on', ratio: 1 }
+      : { name: 'parentbased_traceidratio', ratio: sentryRatio };
+  }
+  const name = TRACES_SAMPLERS.find((known) => known === raw);
+  if (!name) {
+    warnings.push(`OTEL_TRACES_SAMPLER="${raw}" is not supported (use one of ${TRACES_SAMPLERS.join(', ')}); using parentbased_always_on`);
+    return { name: 'parentbased_always_on', ratio: 1 };
+  }
+  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (!name.endsWith('traceidratio') || !arg) return { name, ratio: 1 };
+  const ratio = Number(arg);
+  if (Number.isFinite(ratio) && ratio >= 0 && ratio <= 1) return { name, ratio };
+  warnings.push(`OTEL_TRACES_SAMPLER_ARG="${arg}" is not a ratio between 0 and 1; using 1`);
+  return { name, ratio: 1 };
+}
+
 const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 
 export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
   const warnings: string[] = [];
   const environment = env.NODE_ENV ?? 'development';
   const metricsConfigured = Boolean(env.OTEL_METRICS_EXPORTER?.trim());
+  const traceSampleRatio = parseTraceSampleRatio(env, warnings);
   return {
     disabled: truthy(env.OTEL_SDK_DISABLED),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'drop',
@@ -99,7 +139,9 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
-    traceSampleRatio: parseTraceSampleRatio(env, warnings),
+    traceSampleRatio,
+    tracesSampler: parseTracesSampler(env, traceSampleRatio, warnings),
+    nextInternalSpans: truthy(env.TRACE_NEXT_INTERNAL_SPANS) || env.NEXT_OTEL_VERBOSE?.trim() === '1',
     warnings,
   };
 }

@@ -1,5 +1,6 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ThrottledDiagLogger } from './diag-logger';
+import { holdRequireForStartup } from './require-hook';
 import { telemetryConfig } from './service-info';
 import { startTelemetry, type Telemetry } from './sdk';
 import { errorReporter } from './sentry/error-reporter';
@@ -29,6 +30,7 @@ export async function registerNodeTelemetry(): Promise<void> {
   const sentryLoadMs = performance.now() - sentryLoadStarted;
   let endpoints: OtlpEndpointOverrides = {};
   if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), process.env);
+  const releaseRequireHook = holdRequireForStartup();
   const telemetry = startTelemetry(config, endpoints);
   // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
   // would leave log lines without trace_id and keep them off OTLP.
@@ -59,6 +61,7 @@ export async function registerNodeTelemetry(): Promise<void> {
       `sentry: errors to Sentry (${config.sentry.environment}, ${config.sentry.release}); traces and logs ${route}`,
     );
   }
+  releaseRequireHook();
   installLifecycle({
     logger,
     telemetry: withErrorReportsFlushed(telemetry),

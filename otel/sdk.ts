@@ -1,13 +1,12 @@
 import { diag } from '@opentelemetry/api';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TelemetryConfig } from './config';
 import { logRecordProcessors, metricReaders, spanProcessors } from './exporters';
+import { tracesSampler } from './sampler';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
 export interface Telemetry {
@@ -18,23 +17,14 @@ export interface Telemetry {
 /**
  * The instrumentations Drop needs, chosen one by one (no auto-instrumentations bundle):
  * - pino: trace_id/span_id on every log line, and the same records over OTLP;
- * - undici: spans and traceparent for outgoing fetch() calls;
- * - http: outgoing http.request() calls only — Next already makes the server span, a second one would double it.
+ * - undici: spans and traceparent for outgoing fetch() calls (through diagnostics channels, no require hook).
+ * No http: Next makes the server span, and Drop's outgoing calls use fetch; the http instrumentation would only
+ * trace the exporters' and Sentry's own requests (which suppress it) and keep a require hook busy.
  * No pg instrumentation: the Kysely layer (otel/db) makes one span per query for both SQLite and PostgreSQL,
  * and a second span per query from the driver would double them. No fs: noise.
  */
 function instrumentations() {
-  return [
-    new PinoInstrumentation({ disableLogSending: false }),
-    new UndiciInstrumentation(),
-    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
-  ];
-}
-
-/** SENTRY_TRACES_SAMPLE_RATE, when set (and OTEL_TRACES_SAMPLER is not): otherwise NodeSDK reads OTEL_TRACES_SAMPLER. */
-function sampler(config: TelemetryConfig): Sampler | undefined {
-  if (config.traceSampleRatio === undefined) return undefined;
-  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.traceSampleRatio) });
+  return [new PinoInstrumentation({ disableLogSending: false }), new UndiciInstrumentation()];
 }
 
 export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): Telemetry | undefined {
@@ -51,7 +41,7 @@ export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointO
   const sdk = new NodeSDK({
     resource,
     resourceDetectors: [processDetector, hostDetector, envDetector],
-    sampler: sampler(config),
+    sampler: tracesSampler(config),
     spanProcessors: spanProcessors(config, endpoints),
     // Set deliberately: NodeSDK would otherwise default both to OTLP.
     logRecordProcessors: logRecordProcessors(config, endpoints),

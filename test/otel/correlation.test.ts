@@ -3,6 +3,7 @@ import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/data
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
+import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
 
 const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
@@ -74,6 +75,13 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
     expect(spans.find((s) => s.attributes['http.route'] === '/api/transfers')?.attributes['enduser.id']).toBeTruthy();
     // No double DB spans: every statement span is ours, none from a driver instrumentation.
     expect(spans.filter((s) => s.scope === '@opentelemetry/instrumentation-pg')).toHaveLength(0);
+    // Next's plumbing spans are not recorded, and the tree has no holes: the DB spans hang under the handler span,
+    // and every span's parent was exported too (or is the caller's, from the incoming traceparent).
+    expect(spans.filter((s) => NEXT_PLUMBING_SPAN_TYPES.has(String(s.attributes['next.span_type'])))).toEqual([]);
+    const handler = spans.find((s) => s.attributes['next.span_type'] === 'AppRouteRouteHandlers.runHandler');
+    expect(dbSpans.every((s) => s.parentSpanId === handler?.spanId)).toBe(true);
+    const spanIds = new Set([...spans.map((s) => s.spanId), traceparent.split('-')[2]]);
+    expect(spans.filter((s) => !spanIds.has(s.parentSpanId)).map((s) => s.name)).toEqual([]);
 
     const otlpLogs = await receiver.waitFor(() => {
       const l = receiver.logs.filter((x) => x.traceId === traceId);
