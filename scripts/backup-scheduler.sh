@@ -28,8 +28,9 @@ interval_seconds() {
 
 interval_text=${BACKUP_INTERVAL:-1d}
 interval=$(interval_seconds "$interval_text")
-[[ -n $interval ]] && ((interval > 0)) ||
+if [[ -z $interval ]] || ((interval <= 0)); then
   die 1 "BACKUP_INTERVAL must be a positive number of seconds or a duration like 30m, 6h or 1d, got \"$interval_text\""
+fi
 
 output=$(mktemp "${TMPDIR:-/tmp}/drop-backup-scheduler.XXXXXX")
 stop() {

@@ -53,12 +53,17 @@ final="$BACKUP_DIR/$name"
 
 # Temp files start with a dot and never match the backup pattern; whatever remains of them is removed on exit.
 work="$BACKUP_DIR/.$name.partial-$$"
-temp_files=("$work" "$work.db" "$work.db-journal" "$work.gz" "$work.sha256")
-cleanup() { rm -f -- "${temp_files[@]}"; }
+temp_files=("$work" "$work.db" "$work.db-journal" "$work.db-wal" "$work.db-shm" "$work.gz" "$work.sha256")
+checksum_pid=
+cleanup() {
+  [[ -z $checksum_pid ]] || kill "$checksum_pid" 2>/dev/null || true
+  rm -f -- "${temp_files[@]}"
+}
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP
 
-# Milliseconds spent in each phase, reported in the summary.
+# Milliseconds spent in each phase, reported in the summary. The checksum runs at the same time as the SQLite
+# integrity check, so the phases can add up to more than durationMs.
 phases=()
 phase_started=$(now_ms)
 phase_done() {
@@ -68,11 +73,29 @@ phase_done() {
   phase_started=$now
 }
 
+# start_checksum FILE, then finish_checksum: hashes FILE in the background (it must not change meanwhile), sets sha
+# and records the hashing's own duration as the checksum phase.
+start_checksum() {
+  node "$BACKUP_LIB_DIR/sha256.mjs" "$1" --elapsed >"$work.sha256" &
+  checksum_pid=$!
+}
+finish_checksum() {
+  local pid=$checksum_pid elapsed_ms
+  checksum_pid=
+  wait "$pid" || die 2 "cannot checksum the backup"
+  read -r sha elapsed_ms <"$work.sha256" || die 2 "cannot read the checksum of the backup"
+  phases+=("\"checksum\":$elapsed_ms")
+  phase_started=$(now_ms)
+}
+
 integrity=
 if [[ $DIALECT == sqlite ]]; then
   log "backing up $SQLITE_FILE"
   node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "$SQLITE_FILE" "$work.db" >/dev/null || die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed"
-  phase_done copy
+  phase_done copy # the snapshot, written, switched to the rollback journal and flushed to disk
+  # The check opens the finished copy read-only: uncompressed, it is hashed at the same time, on another core.
+  payload="$work.db"
+  [[ $COMPRESS == 1 ]] || start_checksum "$payload"
   log "checking the copy (PRAGMA ${BACKUP_VERIFY}_check)"
   integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$work.db") || die 3 "the copy failed PRAGMA ${BACKUP_VERIFY}_check: $integrity"
   phase_done verify
@@ -81,24 +104,25 @@ if [[ $DIALECT == sqlite ]]; then
     gzip -c -- "$work.db" >"$work.gz" || die 2 "gzip into $BACKUP_DIR failed"
     gzip -t -- "$work.gz" || die 3 'the compressed copy does not pass gzip -t'
     phase_done compress
-    mv -- "$work.gz" "$work"
     rm -f -- "$work.db"
-  else
-    mv -- "$work.db" "$work"
+    payload="$work.gz"
+    start_checksum "$payload"
   fi
 else
   log "dumping $(pg_url_database "$PG_URL") with $PG_DUMP"
   "$PG_DUMP" --format=custom --file="$work" --dbname="$PG_URL" || die 2 "pg_dump failed"
   phase_done copy
+  payload=$work
+  start_checksum "$payload"
   "$PG_RESTORE" --list -- "$work" >/dev/null || die 3 "the dump does not pass pg_restore --list"
   phase_done verify
   integrity=ok
 fi
 
-sha=$(sha256_of "$work") || die 2 "cannot checksum $work"
+finish_checksum
+[[ $payload == "$work" ]] || mv -- "$payload" "$work"
 printf '%s  %s\n' "$sha" "$name" >"$work.sha256" || die 2 "cannot write $final.sha256"
 sync -- "$work" "$work.sha256" || die 2 "cannot flush $work to disk"
-phase_done checksum
 # The checksum first: a backup visible under its final name always has its .sha256.
 mv -- "$work.sha256" "$final.sha256" || die 2 "cannot write $final.sha256"
 if ! mv -T --no-clobber -- "$work" "$final" || [[ -e $work ]]; then
