@@ -202,7 +202,7 @@ async function benchPages(handle: DatabaseHandle): Promise<Figures> {
 
 async function benchVerify(handle: DatabaseHandle): Promise<number> {
   const cpuBefore = process.cpuUsage();
-  const status = await verifyAuditChain(handle.db);
+  const status = await verifyAuditChain(handle);
   const cpu = process.cpuUsage(cpuBefore);
   if (!status.ok || status.entries !== ROWS) throw new Error(`verification failed: ${JSON.stringify(status.firstBroken)}`);
   const rate = Math.round(status.entries / (status.durationMs / 1000));
