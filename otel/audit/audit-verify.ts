@@ -60,6 +60,9 @@ interface Entry {
 
 const GENESIS: Entry = { id: 0, hash: GENESIS_HASH };
 
+/** Ranges checked at once unless told otherwise: one per available core, at most 4. */
+export const defaultVerifyParallelism = (): number => Math.min(os.availableParallelism(), 4);
+
 const readHead = (db: Kysely<AuditTables>) =>
   db.selectFrom('audit_chain_head').select(['last_id', 'last_hash']).where('id', '=', 1).executeTakeFirst();
 
@@ -119,7 +122,7 @@ export async function verifyAuditChain<DB extends AuditTables>(
   const db = auditDb(database.db);
   const started = performance.now();
   const batchSize = options.batchSize ?? 10_000;
-  const parallelism = Math.max(1, options.parallelism ?? Math.min(os.availableParallelism(), 4));
+  const parallelism = Math.max(1, options.parallelism ?? defaultVerifyParallelism());
   const expected = Number((await readHead(db))?.last_id ?? 0);
   let last = GENESIS;
 
