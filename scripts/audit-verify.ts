@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   try {
     process.stderr.write(`[audit:verify] ${describeDatabase(config)}\n`);
     const progress = progressReporter();
-    const status = await verifyAuditChain(handle.db, { onProgress: progress.update });
+    const status = await verifyAuditChain(handle, { onProgress: progress.update });
     progress.done();
     process.stdout.write(`${json ? JSON.stringify(status) : summary(status)}\n`);
     return status.ok ? 0 : 1;

@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditRow } from './audit-schema';
+import { sha256Hex } from './audit-sql-functions.mjs';
 
 /** The `prev_hash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -57,18 +57,17 @@ export function canonicalAuditText(row: HashedFields): string {
   return text;
 }
 
-/** The same text as canonicalAuditText, built by the database (standard SQL: ||, length, coalesce). */
-export function canonicalAuditSql(): RawBuilder<string> {
-  const parts = TEXT_FIELDS.map((name) => sql`coalesce(length(${sql.ref(name)}) || ':' || ${sql.ref(name)}, '-')`);
-  return sql<string>`${sql.lit(`${CHAIN_VERSION}|`)} || ${sql.ref('id')} || '|' || ${sql.ref('timestamp')} || '|' || ${sql.join(parts, sql` || '|' || `)}`;
-}
-
-/** SHA-256 (hex) of a canonical text. One-shot crypto.hash: several times faster than createHash() here. */
-export function hashCanonicalText(text: string): string {
-  return crypto.hash('sha256', text, 'hex');
+/**
+ * The same text as canonicalAuditText, built by the database (standard SQL: ||, length, coalesce) from the columns
+ * of `table` (a table name or alias; unqualified columns when omitted).
+ */
+export function canonicalAuditSql(table?: string): RawBuilder<string> {
+  const column = (name: string) => sql.ref(table ? `${table}.${name}` : name);
+  const parts = TEXT_FIELDS.map((name) => sql`coalesce(length(${column(name)}) || ':' || ${column(name)}, '-')`);
+  return sql<string>`${sql.lit(`${CHAIN_VERSION}|`)} || ${column('id')} || '|' || ${column('timestamp')} || '|' || ${sql.join(parts, sql` || '|' || `)}`;
 }
 
 /** The entry's hash: SHA-256 over its canonical text, `prev_hash` included (the link to the previous entry). */
 export function hashAuditEntry(row: HashedFields): string {
-  return hashCanonicalText(canonicalAuditText(row));
+  return sha256Hex(canonicalAuditText(row));
 }

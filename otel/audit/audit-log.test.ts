@@ -144,7 +144,7 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
     const rows = await handle.db.selectFrom('audit_log').select(['id', 'prev_hash', 'hash']).where('id', '>', before.last_id).orderBy('id').execute();
     expect(rows.map((r) => r.id)).toEqual(Array.from({ length: writers }, (_, i) => before.last_id + 1 + i));
     expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(writers);
-    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, lastId: after.last_id });
+    expect(await verifyAuditChain(handle)).toMatchObject({ ok: true, lastId: after.last_id });
   });
 
   it('rejects UPDATE and DELETE on audit_log, and TRUNCATE on PostgreSQL', async () => {
@@ -161,7 +161,7 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
     }
     await expect(sql`DELETE FROM audit_chain_head`.execute(handle.db)).rejects.toThrow(/cannot be deleted|rejected/);
     expect(await count()).toBe(rowsBefore);
-    expect((await verifyAuditChain(handle.db)).ok).toBe(true);
+    expect((await verifyAuditChain(handle)).ok).toBe(true);
   });
 
   it('hashes exactly what the database stores and rebuilds: unicode, separators, empty and odd strings', async () => {
@@ -178,7 +178,7 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
     const stored = await handle.db.selectFrom('audit_log').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
     expect(stored).toEqual(rows);
     expect(rebuilt.map((r) => r.canonical)).toEqual(stored.map((r) => canonicalAuditText(r)));
-    expect((await verifyAuditChain(handle.db)).ok).toBe(true);
+    expect((await verifyAuditChain(handle)).ok).toBe(true);
   });
 
   it('states the retention in the schema itself', async () => {

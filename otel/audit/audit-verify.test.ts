@@ -9,8 +9,14 @@ import type { AuditRow } from './audit-schema';
 import { verifyAuditChain } from './audit-verify';
 
 const ENTRIES = 25;
+/** Ranges of 7 ids: [1–7] [8–14] [15–21] [22–25], so breaks can sit on range boundaries. */
+const BATCH = 7;
 
-describe.each(DIALECTS)('verifyAuditChain on %s', (dialect) => {
+// One range at a time (SQLite: on the app's connection), and two at once (SQLite: worker threads with their own
+// connections; PostgreSQL: two pooled connections): the same answers either way.
+const CASES = DIALECTS.flatMap((dialect) => [1, 2].map((parallelism) => ({ dialect, parallelism })));
+
+describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at once', ({ dialect, parallelism }) => {
   let testDb: TestDatabase;
   let handle: DatabaseHandle;
 
@@ -42,11 +48,12 @@ describe.each(DIALECTS)('verifyAuditChain on %s', (dialect) => {
   });
 
   const row = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const verify = () => verifyAuditChain(handle.db, { batchSize: 7 });
+  const verify = () => verifyAuditChain(handle, { batchSize: BATCH, parallelism });
+  const tamper = (change: (db: DatabaseHandle['db']) => Promise<unknown>) => asDatabaseOwner(handle, (db) => change(db).then(() => undefined));
 
   it('reports an intact chain with its length and newest hash, in batches, with progress', async () => {
     const progress: [number, number][] = [];
-    const status = await verifyAuditChain(handle.db, { batchSize: 7, onProgress: (c, e) => void progress.push([c, e]) });
+    const status = await verifyAuditChain(handle, { batchSize: BATCH, parallelism, onProgress: (c, e) => void progress.push([c, e]) });
     expect(status).toMatchObject({ ok: true, entries: ENTRIES, lastId: ENTRIES, lastHash: (await row(ENTRIES)).hash, firstBroken: null });
     expect(progress).toEqual([
       [7, ENTRIES],
@@ -60,7 +67,7 @@ describe.each(DIALECTS)('verifyAuditChain on %s', (dialect) => {
     const empty = await createTestDatabase(dialect);
     const emptyHandle = await openTestDatabase(empty);
     try {
-      expect(await verifyAuditChain(emptyHandle.db)).toMatchObject({ ok: true, entries: 0, lastId: 0 });
+      expect(await verifyAuditChain(emptyHandle, { parallelism })).toMatchObject({ ok: true, entries: 0, lastId: 0 });
     } finally {
       await emptyHandle.close();
       await empty.drop();
@@ -69,8 +76,9 @@ describe.each(DIALECTS)('verifyAuditChain on %s', (dialect) => {
 
   it('checks entries appended while it runs, up to the chain head it finds at the end', async () => {
     const seen: number[] = [];
-    const status = await verifyAuditChain(handle.db, {
+    const status = await verifyAuditChain(handle, {
       batchSize: 10,
+      parallelism,
       onProgress: async (checked) => {
         seen.push(checked);
         // After the last full read: the head has moved on when the verifier looks at it.
@@ -133,5 +141,73 @@ describe.each(DIALECTS)('verifyAuditChain on %s', (dialect) => {
   it('notices a chain head that names another hash', async () => {
     await sql`UPDATE audit_chain_head SET last_hash = ${'f'.repeat(64)}`.execute(handle.db);
     expect((await verify()).firstBroken).toMatchObject({ id: ENTRIES, reason: 'head_mismatch' });
+  });
+
+  describe('at range boundaries', () => {
+    it('names a changed entry that opens or closes a range', async () => {
+      await tamper((db) => db.updateTable('audit_log').set({ outcome: 'failure' }).where('id', 'in', [8, 14]).execute());
+      expect(await verify()).toMatchObject({ entries: 7, lastHash: (await row(7)).hash, firstBroken: { id: 8, reason: 'hash_mismatch' } });
+      await tamper((db) => db.updateTable('audit_log').set({ outcome: 'success' }).where('id', '=', 8).execute());
+      expect((await verify()).firstBroken).toMatchObject({ id: 14, reason: 'hash_mismatch' });
+    });
+
+    it('names the entry that closed a range when it is deleted', async () => {
+      await tamper((db) => db.deleteFrom('audit_log').where('id', '=', 7).execute());
+      expect(await verify()).toMatchObject({
+        entries: 6,
+        firstBroken: { id: 7, reason: 'missing_entry', message: 'entry 7 is missing (the next entry is 8)' },
+      });
+    });
+
+    it('names the first of a whole range of deleted entries', async () => {
+      await tamper((db) => db.deleteFrom('audit_log').where('id', '>=', 6).where('id', '<=', 16).execute());
+      expect(await verify()).toMatchObject({
+        entries: 5,
+        firstBroken: { id: 6, reason: 'missing_entry', message: 'entry 6 is missing (the next entry is 17)' },
+      });
+    });
+
+    it('names the first of two entries swapped across a boundary', async () => {
+      const [a, b] = [await row(14), await row(15)];
+      const { id: _a, ...contentsOfA } = a;
+      const { id: _b, ...contentsOfB } = b;
+      await tamper(async (db) => {
+        await db.updateTable('audit_log').set(contentsOfB).where('id', '=', 14).execute();
+        await db.updateTable('audit_log').set(contentsOfA).where('id', '=', 15).execute();
+      });
+      expect((await verify()).firstBroken).toMatchObject({ id: 14, reason: 'prev_hash_mismatch', message: 'entry 14 does not follow entry 13' });
+    });
+
+    it('reports the earlier of two breaks in different ranges', async () => {
+      await tamper(async (db) => {
+        await db.updateTable('audit_log').set({ details: '{}' }).where('id', '=', 23).execute();
+        await db.deleteFrom('audit_log').where('id', '=', 9).execute();
+      });
+      expect((await verify()).firstBroken).toMatchObject({ id: 9, reason: 'missing_entry' });
+    });
+  });
+
+  describe('with ids far beyond the chain', () => {
+    const FAR = 1_000_000_000_000;
+
+    it('names the missing entry before a forged one far ahead, without walking the ids in between', async () => {
+      const newest = await row(ENTRIES);
+      const forged = { ...newest, id: FAR, prev_hash: newest.hash };
+      await handle.db.insertInto('audit_log').values({ ...forged, hash: hashAuditEntry(forged) }).execute();
+      expect((await verify()).firstBroken).toMatchObject({
+        id: ENTRIES + 1,
+        reason: 'missing_entry',
+        message: `entry ${ENTRIES + 1} is missing (the next entry is ${FAR})`,
+      });
+    });
+
+    it('names the missing entry when the chain head names one far ahead', async () => {
+      await sql`UPDATE audit_chain_head SET last_id = ${FAR}`.execute(handle.db);
+      expect((await verify()).firstBroken).toMatchObject({
+        id: ENTRIES + 1,
+        reason: 'missing_entry',
+        message: `entry ${ENTRIES + 1} is missing (the chain head names entry ${FAR})`,
+      });
+    });
   });
 });

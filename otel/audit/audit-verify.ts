@@ -1,6 +1,10 @@
-import type { Kysely } from 'kysely';
-import { GENESIS_HASH, canonicalAuditSql, hashCanonicalText } from './audit-chain';
+import os from 'node:os';
+import { sql, type Kysely } from 'kysely';
+import { GENESIS_HASH } from './audit-chain';
+import type { AuditSqlDialect } from './audit-migration';
+import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './audit-range-check';
 import { auditDb, type AuditTables } from './audit-schema';
+import { sqliteWorkerRangeChecker } from './audit-verify-workers';
 
 export type ChainBreakReason =
   /** The stored hash does not match the entry's fields: a field was changed. */
@@ -32,95 +36,179 @@ export interface ChainStatus {
 }
 
 export interface VerifyOptions {
-  /** Rows per keyset query; memory stays bounded by one batch. */
+  /** Ids per range: the database checks one range per statement and returns at most two rows for it. */
   batchSize?: number;
-  /** Called (and awaited) after each batch with the entries checked so far and the chain length at the start. */
+  /**
+   * Ranges checked at once (default: the available cores, at most 4): PostgreSQL connections from the pool, or on
+   * SQLite worker threads with their own read-only connections (a file database with more than one range).
+   */
+  parallelism?: number;
+  /** Called (and awaited) after each range, in id order, with the entries checked so far and the chain length at the start. */
   onProgress?: (checked: number, expected: number) => void | Promise<void>;
 }
+
+/** The database to verify: the app's Kysely instance and which database it is (SQLite connections need registerAuditSqliteFunctions). */
+export interface AuditDatabase<DB extends AuditTables> {
+  db: Kysely<DB>;
+  dialect: AuditSqlDialect;
+}
+
+interface Entry {
+  id: number;
+  hash: string;
+}
+
+const GENESIS: Entry = { id: 0, hash: GENESIS_HASH };
+
+/** Ranges checked at once unless told otherwise: one per available core, at most 4. */
+export const defaultVerifyParallelism = (): number => Math.min(os.availableParallelism(), 4);
 
 const readHead = (db: Kysely<AuditTables>) =>
   db.selectFrom('audit_chain_head').select(['last_id', 'last_hash']).where('id', '=', 1).executeTakeFirst();
 
+/** The entry with the highest id below `id` (ids start at 1), or the genesis. */
+async function entryBefore(db: Kysely<AuditTables>, id: number): Promise<Entry> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select(['id', 'hash'])
+    .where('id', '>', 0)
+    .where('id', '<', id)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { id: Number(row.id), hash: row.hash } : GENESIS;
+}
+
+async function firstIdAfter(db: Kysely<AuditTables>, id: number): Promise<number | undefined> {
+  const row = await db.selectFrom('audit_log').select('id').where('id', '>', id).orderBy('id', 'asc').limit(1).executeTakeFirst();
+  return row ? Number(row.id) : undefined;
+}
+
+async function newestId(db: Kysely<AuditTables>): Promise<number> {
+  const row = await db.selectFrom('audit_log').select('id').where('id', '>', 0).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? Number(row.id) : 0;
+}
+
+/** The file behind a SQLite connection; empty for an in-memory database, which other connections cannot open. */
+async function sqliteFile(db: Kysely<AuditTables>): Promise<string> {
+  const { rows } = await sql<{ file: string | null }>`select file from pragma_database_list where name = 'main'`.execute(db);
+  return rows[0]?.file ?? '';
+}
+
+/** PostgreSQL: ranges on several pooled connections. SQLite: worker threads when there is a file and more than one range. */
+async function openRangeChecker(db: Kysely<AuditTables>, dialect: AuditSqlDialect, parallelism: number, ranges: number): Promise<RangeChecker> {
+  if (dialect === 'postgres') return databaseRangeChecker(db, 'postgres', parallelism);
+  const file = parallelism > 1 && ranges > 1 ? await sqliteFile(db) : '';
+  return file ? sqliteWorkerRangeChecker(db, file, parallelism) : databaseRangeChecker(db, 'sqlite', 1);
+}
+
+type RangesOutcome =
+  /** Every range up to the end held all its ids. */
+  | { kind: 'complete' }
+  /** A range ended before its last id: the entries after `last` are missing, or there are no more. */
+  | { kind: 'gap' }
+  | { kind: 'broken'; id: number; problem: NonNullable<RangeCheck['firstBroken']>['problem'] };
+
 /**
- * Walks the whole chain in id order, in keyset batches, recomputing every hash. Stops at the first broken entry.
- * Entries appended while it runs are checked too; the chain head is compared with the newest entry at the end.
+ * Walks the whole chain in id order, range by range, each range checked by the database in one statement (ids
+ * gapless, every prev_hash the previous entry's hash, every hash matching its fields), several ranges at once.
+ * Results are taken in id order, so it reports what a one-by-one walk would: the first broken entry. Entries
+ * appended while it runs are checked too; the chain head is compared with the newest entry at the end.
  */
 export async function verifyAuditChain<DB extends AuditTables>(
-  database: Kysely<DB>,
+  database: AuditDatabase<DB>,
   options: VerifyOptions = {},
 ): Promise<ChainStatus> {
-  const db = auditDb(database);
+  const db = auditDb(database.db);
   const started = performance.now();
   const batchSize = options.batchSize ?? 10_000;
+  const parallelism = Math.max(1, options.parallelism ?? defaultVerifyParallelism());
   const expected = Number((await readHead(db))?.last_id ?? 0);
-  let lastId = 0;
-  let lastHash = GENESIS_HASH;
+  let last = GENESIS;
 
   const result = (firstBroken: ChainBreak | null): ChainStatus => ({
     ok: firstBroken === null,
-    entries: lastId,
-    lastId,
-    lastHash,
+    entries: last.id,
+    lastId: last.id,
+    lastHash: last.hash,
     firstBroken,
     durationMs: Math.round(performance.now() - started),
   });
+  const missing = (id: number, why: string) => result({ id, reason: 'missing_entry', message: `entry ${id} is missing (${why})` });
 
-  const readBatch = (afterId: number) => {
-    const batch = db
-      .selectFrom('audit_log')
-      .select(['id', 'prev_hash', 'hash', canonicalAuditSql().as('canonical')])
-      .where('id', '>', afterId)
-      .orderBy('id', 'asc')
-      .limit(batchSize)
-      .execute();
-    // A batch read ahead is dropped when the walk stops early; its failure then concerns no one.
-    batch.catch(() => undefined);
-    return batch;
-  };
+  let end = await newestId(db);
+  const checker = await openRangeChecker(db, database.dialect, parallelism, Math.ceil(end / batchSize));
 
-  let headWasAhead = false;
-  let pending = readBatch(0);
-  for (;;) {
-    const rows = await pending;
-    const newest = rows.at(-1);
-    // Read the next batch while this one is hashed (PostgreSQL works meanwhile); one batch ahead at most.
-    if (rows.length === batchSize && newest) pending = readBatch(Number(newest.id));
-    for (const row of rows) {
-      const id = lastId + 1;
-      if (Number(row.id) !== id) {
-        return result({ id, reason: 'missing_entry', message: `entry ${id} is missing (the next entry is ${row.id})` });
+  /** Checks the ids after `last` up to `end`, `checker.parallelism` ranges in flight, results taken in order. */
+  async function checkRanges(): Promise<RangesOutcome> {
+    const inFlight: { toId: number; check: Promise<RangeCheck> }[] = [];
+    let nextId = last.id + 1;
+    const fill = () => {
+      while (inFlight.length < checker.parallelism && nextId <= end) {
+        const fromId = nextId;
+        const toId = Math.min(fromId + batchSize - 1, end);
+        nextId = toId + 1;
+        const check = checker.check(fromId, toId);
+        // A range checked ahead is dropped when the walk stops early; its failure then concerns no one.
+        check.catch(() => undefined);
+        inFlight.push({ toId, check });
       }
-      if (row.prev_hash !== lastHash) {
-        return result({ id, reason: 'prev_hash_mismatch', message: `entry ${id} does not follow entry ${lastId}` });
+    };
+    try {
+      fill();
+      for (let range = inFlight.shift(); range; range = inFlight.shift()) {
+        const { firstBroken, newest } = await range.check;
+        if (firstBroken) return { kind: 'broken', ...firstBroken };
+        if (newest) last = newest;
+        fill();
+        await options.onProgress?.(last.id, Math.max(expected, last.id));
+        if (last.id < range.toId) return { kind: 'gap' };
       }
-      // The database builds the canonical text from the stored columns: one string per entry to read and hash.
-      if (hashCanonicalText(row.canonical) !== row.hash) {
-        return result({ id, reason: 'hash_mismatch', message: `entry ${id} was changed after it was written` });
-      }
-      lastId = id;
-      lastHash = row.hash;
+      return { kind: 'complete' };
+    } finally {
+      await Promise.allSettled(inFlight.map((range) => range.check));
     }
-    await options.onProgress?.(lastId, Math.max(expected, lastId));
-    if (rows.length === batchSize) continue;
+  }
 
-    const head = await readHead(db);
-    const headId = Number(head?.last_id ?? 0);
-    if (headId === lastId) {
-      if (head && head.last_hash !== lastHash) {
-        return result({ id: lastId, reason: 'head_mismatch', message: `the chain head does not name entry ${lastId}` });
+  try {
+    let headWasAhead = false;
+    for (;;) {
+      if (end > last.id) {
+        const outcome = await checkRanges();
+        if (outcome.kind === 'broken') {
+          last = await entryBefore(db, outcome.id);
+          if (outcome.problem === 'gap') return missing(last.id + 1, `the next entry is ${outcome.id}`);
+          if (outcome.problem === 'link') {
+            return result({ id: outcome.id, reason: 'prev_hash_mismatch', message: `entry ${outcome.id} does not follow entry ${last.id}` });
+          }
+          return result({ id: outcome.id, reason: 'hash_mismatch', message: `entry ${outcome.id} was changed after it was written` });
+        }
+        if (outcome.kind === 'gap') {
+          const next = await firstIdAfter(db, last.id);
+          if (next !== undefined) return missing(last.id + 1, `the next entry is ${next}`);
+        }
       }
-      return result(null);
+      // Entries appended while the ranges were checked: check them too.
+      end = await newestId(db);
+      if (end > last.id) continue;
+
+      const head = await readHead(db);
+      const headId = Number(head?.last_id ?? 0);
+      if (headId === last.id) {
+        if (head && head.last_hash !== last.hash) {
+          return result({ id: last.id, reason: 'head_mismatch', message: `the chain head does not name entry ${last.id}` });
+        }
+        return result(null);
+      }
+      if (headId < last.id) {
+        const id = headId + 1;
+        return result({ id, reason: 'not_in_head', message: `entry ${id} is past the chain head (entry ${headId})` });
+      }
+      // The head is ahead: entries were appended since we looked (look again), or the newest ones were deleted.
+      if (headWasAhead) return missing(last.id + 1, `the chain head names entry ${headId}`);
+      headWasAhead = true;
     }
-    if (headId < lastId) {
-      const id = headId + 1;
-      return result({ id, reason: 'not_in_head', message: `entry ${id} is past the chain head (entry ${headId})` });
-    }
-    // The head is ahead: entries were appended while we read (read them), or the newest ones were deleted.
-    if (headWasAhead && rows.length === 0) {
-      const id = lastId + 1;
-      return result({ id, reason: 'missing_entry', message: `entry ${id} is missing (the chain head names entry ${headId})` });
-    }
-    headWasAhead = true;
-    pending = readBatch(lastId);
+  } finally {
+    await checker.close();
   }
 }

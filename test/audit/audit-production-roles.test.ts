@@ -78,7 +78,7 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
         appendAuditEntry(tx, { action: 'login_success', resource: `user:u${i}`, userId: `u${i}`, ip: null, userAgent: null }, () => undefined),
       );
     }
-    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifyAuditChain(app)).toMatchObject({ ok: true, entries: 3 });
   });
 
   it('denies the app role UPDATE, DELETE and TRUNCATE on audit_log, and dropping or disabling its triggers', async () => {
@@ -91,6 +91,6 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
     ]) {
       await expect(sql.raw(statement).execute(app.db), statement).rejects.toThrow(/permission denied|must be owner/);
     }
-    expect(await verifyAuditChain(app.db)).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifyAuditChain(app)).toMatchObject({ ok: true, entries: 3 });
   });
 });

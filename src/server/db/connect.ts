@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { registerAuditSqliteFunctions } from '../../../otel/audit/audit-sql-functions.mjs';
 import { instrumentDialect } from '../../../otel/db/instrument-dialect';
 import { logSlowQuery } from '../../../otel/db/slow-query-log';
 import { getLogger } from '../../../otel/logger';
@@ -38,6 +39,8 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
+    // audit_sha256_hex(), which verifyAuditChain uses to check the chain inside SQL.
+    registerAuditSqliteFunctions(sqlite);
     const dialect = instrumentDialect(new SqliteDialect({ database: sqlite }), {
       system: 'sqlite',
       namespace: path.basename(config.file),

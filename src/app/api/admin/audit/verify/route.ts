@@ -6,5 +6,5 @@ export const dynamic = 'force-dynamic';
 
 /** The chain status: `ok`, how many entries were checked, the newest hash, and the first broken entry if any. */
 export const GET = route({ access: 'admin' }, async ({ db }) => {
-  return json(await verifyAuditChain(db.db), 200, { 'Cache-Control': 'no-store' });
+  return json(await verifyAuditChain(db), 200, { 'Cache-Control': 'no-store' });
 });
