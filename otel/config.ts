@@ -38,9 +38,10 @@ export interface TelemetryConfig {
   shutdownTimeoutMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
   sentry: SentryServerConfig | undefined;
-  /** SENTRY_TRACES_SAMPLE_RATE, unless an explicit OTEL_TRACES_SAMPLER wins (then undefined). */
-  traceSampleRatio: number | undefined;
-  /** OTEL_TRACES_SAMPLER(_ARG), or the SENTRY_TRACES_SAMPLE_RATE ratio; default parentbased_always_on. */
+  /**
+   * OTEL_TRACES_SAMPLER(_ARG); else SENTRY_TRACES_SAMPLE_RATE as the ratio of parentbased_traceidratio; default
+   * parentbased_always_on. An explicit OTEL_TRACES_SAMPLER always wins (with a warning when both are set).
+   */
   tracesSampler: TracesSamplerSetting;
   /**
    * Record Next's per-request plumbing spans too (module lookup and loading, response start): TRACE_NEXT_INTERNAL_SPANS
@@ -123,7 +124,6 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
   const warnings: string[] = [];
   const environment = env.NODE_ENV ?? 'development';
   const metricsConfigured = Boolean(env.OTEL_METRICS_EXPORTER?.trim());
-  const traceSampleRatio = parseTraceSampleRatio(env, warnings);
   return {
     disabled: truthy(env.OTEL_SDK_DISABLED),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'drop',
@@ -139,8 +139,7 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
-    traceSampleRatio,
-    tracesSampler: parseTracesSampler(env, traceSampleRatio, warnings),
+    tracesSampler: parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings),
     nextInternalSpans: truthy(env.TRACE_NEXT_INTERNAL_SPANS) || env.NEXT_OTEL_VERBOSE?.trim() === '1',
     warnings,
   };

@@ -40,13 +40,16 @@ describe('Sentry configuration', () => {
   });
 
   it('turns SENTRY_TRACES_SAMPLE_RATE into the OTel sampler ratio, unless OTEL_TRACES_SAMPLER is set', () => {
-    expect(parseTelemetryConfig({}, '1.2.3').traceSampleRatio).toBeUndefined();
-    expect(parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '0.25' }, '1.2.3').traceSampleRatio).toBe(0.25);
+    expect(parseTelemetryConfig({}, '1.2.3').tracesSampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
+    expect(parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '0.25' }, '1.2.3').tracesSampler).toEqual({
+      name: 'parentbased_traceidratio',
+      ratio: 0.25,
+    });
     const explicit = parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '0.25', OTEL_TRACES_SAMPLER: 'always_on' }, '1.2.3');
-    expect(explicit.traceSampleRatio).toBeUndefined();
+    expect(explicit.tracesSampler).toEqual({ name: 'always_on', ratio: 1 });
     expect(explicit.warnings.join('\n')).toContain('OTEL_TRACES_SAMPLER');
     const invalid = parseTelemetryConfig({ SENTRY_TRACES_SAMPLE_RATE: '1.5' }, '1.2.3');
-    expect(invalid.traceSampleRatio).toBeUndefined();
+    expect(invalid.tracesSampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
     expect(invalid.warnings.join('\n')).toContain('SENTRY_TRACES_SAMPLE_RATE="1.5"');
   });
 
