@@ -1,33 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases';
-import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/databases';
+import { DEMO_PASSWORD } from '../helpers/app-server';
+import { useAppExportingToReceiver } from '../helpers/otlp-app';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
 import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
 
 const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
 describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
-  let db: TestDatabase;
-  let receiver: OtlpReceiver;
-  let app: AppServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    receiver = await startOtlpReceiver();
-    app = await startApp({
-      databaseUrl: db.url,
-      env: { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
-    });
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await receiver?.close();
-    await db?.drop();
-  });
+  const otlpApp = useAppExportingToReceiver(dialect, { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' });
 
   it('uses the incoming trace id everywhere: x-request-id, every log line, route and DB spans, OTLP logs', async () => {
+    const { app, receiver } = otlpApp();
     const client = new HttpClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     const { traceparent, traceId } = newTraceparent();
@@ -91,6 +75,7 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
   });
 
   it('names dynamic routes by their pattern', async () => {
+    const { app, receiver } = otlpApp();
     const client = new HttpClient(app.url);
     await client.login('alice@drop.test', DEMO_PASSWORD);
     const created = await client.post<{ transfer: { id: string } }>(
@@ -111,6 +96,7 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
   });
 
   it('keeps secrets out of stdout and out of every OTLP payload', async () => {
+    const { app, receiver } = otlpApp();
     const password = 'Canary-Password-7e1d';
     const documentNumber = 'CANARYDOC9931';
     const card = '4111 1111 1111 1111';

@@ -1,37 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
-import { startApp, type AppServer } from '../helpers/app-server';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { useAppExportingToReceiver } from '../helpers/otlp-app';
 
 // The default (plumbing spans left out) is checked in correlation.test.ts; this is the switch that brings them back.
 describe('TRACE_NEXT_INTERNAL_SPANS=true', () => {
-  let db: TestDatabase;
-  let receiver: OtlpReceiver;
-  let app: AppServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('sqlite');
-    receiver = await startOtlpReceiver();
-    app = await startApp({
-      databaseUrl: db.url,
-      env: {
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        TRACE_NEXT_INTERNAL_SPANS: 'true',
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await receiver?.close();
-    await db?.drop();
+  const otlpApp = useAppExportingToReceiver('sqlite', {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    TRACE_NEXT_INTERNAL_SPANS: 'true',
   });
 
   it("records Next's plumbing spans too, under the request span", async () => {
+    const { app, receiver } = otlpApp();
     const { traceparent, traceId } = newTraceparent();
     const res = await new HttpClient(app.url).request('GET', '/api/health', { headers: { traceparent } });
     expect(res.status).toBe(200);
