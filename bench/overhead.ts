@@ -1,18 +1,23 @@
 /**
- * npm run bench:overhead [-- --rounds N --warmup S --duration S --json] [-- --sentry] [-- --lever K=V,…]
+ * npm run bench:overhead [-- --rounds N --warmup S --duration S --slices K --json] [-- --sentry | --aa] [-- --lever K=V,…]
  *
  * What the operations layer costs: the same build served (1) uninstrumented — OTEL_SDK_DISABLED=true, logs to
  * a sink — and (2) with the full layer exporting traces and logs over OTLP to a local sink. Per round a fresh
- * server of each variant (A B, then B A next round, …), pinned to core 0 while the load generator and the
- * OTLP sink run on core 1; each server is warmed up, then GET /api/health and an authenticated
- * POST /api/transfers are loaded with autocannon. The figures that matter are within-round ratios
- * (instrumented / uninstrumented), reported as their median and min–max: this machine's servers tend to be
- * fast or slow for their whole life, so absolute numbers across rounds are not comparable.
+ * server of each variant, both pinned to core 0 while the load generator and the OTLP sink run on core 1; each
+ * server is warmed up, then GET /api/health and an authenticated POST /api/transfers are loaded with autocannon,
+ * each endpoint's time cut into K slices per server taken A B B A A B B A … (the first variant alternating from
+ * round to round). The figures that matter are within-round ratios (instrumented / uninstrumented), reported as
+ * their median and min–max: this machine's speed drifts by tens of percent within minutes, so absolute numbers
+ * across rounds are not comparable, and slices close in time keep the drift out of the ratio.
+ *
+ * --aa serves the uninstrumented build as both variants (an A/A run): the ratios it reports are this machine's noise
+ * floor, what any real difference has to stand out from.
  *
  * --sentry compares the full layer without (baseline) and with SENTRY_DSN (pointing at the same local sink), to
  * show what error tracking costs on requests that raise no error, and at start-up.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -36,8 +41,10 @@ const ROUNDS = arg('rounds', 5);
 const WARMUP_S = arg('warmup', 15);
 const DURATION_S = arg('duration', 10);
 const CONNECTIONS = arg('connections', 8);
+const SLICES = arg('slices', 4);
 const JSON_OUTPUT = process.argv.includes('--json');
 const SENTRY = process.argv.includes('--sentry');
+const AA = process.argv.includes('--aa');
 /** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the instrumented variant, to measure one lever. */
 const LEVER: Record<string, string> = Object.fromEntries(
   (process.argv[process.argv.indexOf('--lever') + 1] && process.argv.includes('--lever')
@@ -48,10 +55,12 @@ const LEVER: Record<string, string> = Object.fromEntries(
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Variant = 'uninstrumented' | 'instrumented';
-/** What each variant is in this run: the layer off and on, or (--sentry) the layer without and with Sentry. */
-const LABEL: Record<Variant, string> = SENTRY
-  ? { uninstrumented: 'otel', instrumented: 'otel+sentry' }
-  : { uninstrumented: 'uninstrumented', instrumented: 'instrumented' };
+/** What each variant is in this run: the layer off and on, (--sentry) the layer without and with Sentry, or (--aa) off twice. */
+const LABEL: Record<Variant, string> = AA
+  ? { uninstrumented: 'A', instrumented: "A'" }
+  : SENTRY
+    ? { uninstrumented: 'otel', instrumented: 'otel+sentry' }
+    : { uninstrumented: 'uninstrumented', instrumented: 'instrumented' };
 interface EndpointResult {
   rps: number;
   p50: number;
@@ -110,11 +119,11 @@ async function startServer(variant: Variant, databaseUrl: string, otlpUrl: strin
     COOKIE_SECURE: 'false',
     NEXT_TELEMETRY_DISABLED: '1',
     LOG_LEVEL: 'info',
-    ...(variant === 'uninstrumented' && !SENTRY
+    ...((variant === 'uninstrumented' && !SENTRY) || AA
       ? { OTEL_SDK_DISABLED: 'true' }
       : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' }),
   };
-  if (variant === 'instrumented') Object.assign(env, LEVER);
+  if (variant === 'instrumented' && !AA) Object.assign(env, LEVER);
   // The sink answers Sentry's envelope endpoint too: any path, 200.
   if (SENTRY && variant === 'instrumented') env.SENTRY_DSN = `${otlpUrl.replace('http://', 'http://benchkey@')}/1`;
   const started = performance.now();
@@ -190,18 +199,70 @@ function load(url: string, target: 'health' | 'transfer', auth: { cookie: string
   return autocannon(options);
 }
 
-async function measure(server: Server): Promise<Omit<RunResult, 'coldStartMs'>> {
-  const auth = await sessionCookie(server.url);
-  // Warm-up: both endpoints, so JIT and caches are hot for what is measured.
-  await load(server.url, 'health', auth, Math.ceil(WARMUP_S / 2));
-  await load(server.url, 'transfer', auth, Math.ceil(WARMUP_S / 2));
-  const results: Partial<Record<'health' | 'transfer', EndpointResult>> = {};
-  for (const target of ['health', 'transfer'] as const) {
-    const r = await load(server.url, target, auth, DURATION_S);
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${target}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    results[target] = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+interface Sample {
+  requests: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+/** One slice of load on one server: completed requests, elapsed time, and every response's latency. */
+async function slice(url: string, target: 'health' | 'transfer', auth: { cookie: string; csrf: string }, seconds: number): Promise<Sample> {
+  const latenciesMs: number[] = [];
+  const statuses = new Map<number, number>();
+  // Without a callback autocannon returns its event emitter, made thenable (its types only declare the promise).
+  const run = load(url, target, auth, seconds) as Promise<autocannon.Result> & EventEmitter;
+  run.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    latenciesMs.push(responseTime);
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  });
+  const r = await run;
+  if (r.non2xx > 0 || r.errors > 0) {
+    throw new Error(`${target}: ${r.non2xx} non-2xx (${JSON.stringify(Object.fromEntries(statuses))}), ${r.errors} errors`);
   }
-  return { health: results.health!, transfer: results.transfer!, rssMb: rssMb(server.child.pid) };
+  return { requests: r.requests.total, seconds: r.duration, latenciesMs };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+function endpointResult(samples: Sample[]): EndpointResult {
+  const latencies = samples.flatMap((s) => s.latenciesMs).sort((a, b) => a - b);
+  const requests = samples.reduce((n, s) => n + s.requests, 0);
+  const seconds = samples.reduce((n, s) => n + s.seconds, 0);
+  return { rps: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/**
+ * Both servers of a round are up at once (pinned to the same core, the idle one idle); each endpoint's measured
+ * time is cut into SLICES slices per server, taken in the order A B B A A B B A …, so a change in the machine's
+ * speed during the round falls on both variants alike.
+ */
+async function measureRound(servers: Record<Variant, Server>, order: Variant[]): Promise<Record<Variant, Omit<RunResult, 'coldStartMs'>>> {
+  const auth = { uninstrumented: await sessionCookie(servers.uninstrumented.url), instrumented: await sessionCookie(servers.instrumented.url) };
+  // Warm-up: both endpoints on each server, so JIT and caches are hot for what is measured.
+  for (const variant of order) {
+    await load(servers[variant].url, 'health', auth[variant], Math.ceil(WARMUP_S / 2));
+    await load(servers[variant].url, 'transfer', auth[variant], Math.ceil(WARMUP_S / 2));
+  }
+  const samples: Record<Variant, Record<'health' | 'transfer', Sample[]>> = {
+    uninstrumented: { health: [], transfer: [] },
+    instrumented: { health: [], transfer: [] },
+  };
+  const sliceSeconds = DURATION_S / SLICES;
+  for (const target of ['health', 'transfer'] as const) {
+    for (let i = 0; i < SLICES; i++) {
+      for (const variant of i % 2 === 0 ? order : [...order].reverse()) {
+        samples[variant][target].push(await slice(servers[variant].url, target, auth[variant], sliceSeconds));
+      }
+    }
+  }
+  const result = (variant: Variant) => ({
+    health: endpointResult(samples[variant].health),
+    transfer: endpointResult(samples[variant].transfer),
+    rssMb: rssMb(servers[variant].child.pid),
+  });
+  return { uninstrumented: result('uninstrumented'), instrumented: result('instrumented') };
 }
 
 const median = (xs: number[]) => {
@@ -215,30 +276,33 @@ const summary = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), m
 async function main() {
   if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('build first: npx next build');
   spawnSync('taskset', ['-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
-  log(`bench:overhead — ${ROUNDS} rounds, warm-up ${WARMUP_S}s, ${DURATION_S}s per endpoint, ${CONNECTIONS} connections; server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`);
+  log(`bench:overhead — ${ROUNDS} rounds, warm-up ${WARMUP_S}s, ${DURATION_S}s per endpoint in ${SLICES} slices, ${CONNECTIONS} connections; server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`);
   const sink = await startOtlpSink();
-  const databaseUrl = await prepareDatabase();
+  // One database per variant: the two servers of a round are up at once, and SQLite is one writer's file.
+  const databaseUrls: Record<Variant, string> = { uninstrumented: await prepareDatabase(), instrumented: await prepareDatabase() };
   const rounds: Record<Variant, RunResult>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order: Variant[] = round % 2 === 0 ? ['uninstrumented', 'instrumented'] : ['instrumented', 'uninstrumented'];
-    const results: Partial<Record<Variant, RunResult>> = {};
-    for (const variant of order) {
-      const server = await startServer(variant, databaseUrl, sink.url);
-      try {
-        results[variant] = { ...(await measure(server)), coldStartMs: server.coldStartMs };
-      } finally {
-        await stopServer(server);
+    const servers: Partial<Record<Variant, Server>> = {};
+    try {
+      // Started one after the other, so each cold start has the core to itself.
+      for (const variant of order) servers[variant] = await startServer(variant, databaseUrls[variant], sink.url);
+      const measured = await measureRound(servers as Record<Variant, Server>, order);
+      const results = {} as Record<Variant, RunResult>;
+      for (const variant of order) {
+        const r = (results[variant] = { ...measured[variant], coldStartMs: servers[variant]!.coldStartMs });
+        log(
+          `round ${round + 1} ${LABEL[variant].padEnd(14)} health ${fmt(r.health.rps, 0)} req/s p50 ${fmt(r.health.p50, 1)} ms p99 ${fmt(r.health.p99, 1)} ms | ` +
+            `transfer ${fmt(r.transfer.rps, 0)} req/s p50 ${fmt(r.transfer.p50, 1)} ms p99 ${fmt(r.transfer.p99, 1)} ms | RSS ${r.rssMb} MB | cold start ${fmt(r.coldStartMs, 0)} ms`,
+        );
       }
-      const r = results[variant]!;
-      log(
-        `round ${round + 1} ${LABEL[variant].padEnd(14)} health ${fmt(r.health.rps, 0)} req/s p50 ${r.health.p50} ms p99 ${r.health.p99} ms | ` +
-          `transfer ${fmt(r.transfer.rps, 0)} req/s p50 ${r.transfer.p50} ms p99 ${r.transfer.p99} ms | RSS ${r.rssMb} MB | cold start ${fmt(r.coldStartMs, 0)} ms`,
-      );
+      rounds.push(results);
+    } finally {
+      for (const server of Object.values(servers)) await stopServer(server);
     }
-    rounds.push(results as Record<Variant, RunResult>);
   }
   sink.close();
-  if (sink.received() === 0 && Object.keys(LEVER).length === 0) throw new Error('the instrumented servers exported nothing: the measurement is not of the layer');
+  if (sink.received() === 0 && Object.keys(LEVER).length === 0 && !AA) throw new Error('the instrumented servers exported nothing: the measurement is not of the layer');
 
   const ratio = (pick: (r: RunResult) => number) => summary(rounds.map((r) => pick(r.instrumented) / pick(r.uninstrumented)));
   const report = {

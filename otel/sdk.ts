@@ -16,15 +16,16 @@ export interface Telemetry {
 
 /**
  * The instrumentations Drop needs, chosen one by one (no auto-instrumentations bundle):
- * - pino: trace_id/span_id on every log line, and the same records over OTLP;
+ * - pino: trace_id/span_id on every log line, and the same records over OTLP (unless OTEL_LOGS_EXPORTER=none);
  * - undici: spans and traceparent for outgoing fetch() calls (through diagnostics channels, no require hook).
  * No http: Next makes the server span, and Drop's outgoing calls use fetch; the http instrumentation would only
  * trace the exporters' and Sentry's own requests (which suppress it) and keep a require hook busy.
  * No pg instrumentation: the Kysely layer (otel/db) makes one span per query for both SQLite and PostgreSQL,
  * and a second span per query from the driver would double them. No fs: noise.
  */
-function instrumentations() {
-  return [new PinoInstrumentation({ disableLogSending: false }), new UndiciInstrumentation()];
+function instrumentations(config: TelemetryConfig) {
+  // With logs not exported, the stream that turns each line back into a log record would feed nothing.
+  return [new PinoInstrumentation({ disableLogSending: config.logsExporter === 'none' }), new UndiciInstrumentation()];
 }
 
 export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): Telemetry | undefined {
@@ -46,7 +47,7 @@ export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointO
     // Set deliberately: NodeSDK would otherwise default both to OTLP.
     logRecordProcessors: logRecordProcessors(config, endpoints),
     metricReaders: metricReaders(config),
-    instrumentations: instrumentations(),
+    instrumentations: instrumentations(config),
   });
   sdk.start();
 

@@ -127,3 +127,24 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
     }
   });
 });
+
+describe('OTEL_LOGS_EXPORTER=none', () => {
+  const otlpApp = useAppExportingToReceiver('sqlite', { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'none' });
+
+  it('keeps trace_id on every stdout line and exports spans, but sends no log records', async () => {
+    const { app, receiver } = otlpApp();
+    const client = new HttpClient(app.url);
+    const { traceparent, traceId } = newTraceparent();
+    expect((await client.login('alice@drop.test', DEMO_PASSWORD, { headers: { traceparent } })).status).toBe(200);
+    const access = await receiver.waitFor(
+      () => app.logRecords().find((l) => l.trace_id === traceId && l['event.name'] === 'http.access'),
+      10_000,
+      'access line',
+    );
+    expect(access['url.path']).toBe('/api/auth/login');
+    await receiver.waitFor(() => (receiver.spans.some((s) => s.traceId === traceId) ? true : undefined), 15_000, 'spans of the request');
+    // Two batch delays more: a log record sent at all would have arrived by now.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(receiver.logs).toHaveLength(0);
+  });
+});
