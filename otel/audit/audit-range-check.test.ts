@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/server/db/connect';
 import { asDatabaseOwner } from '../../test/helpers/audit-owner';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../test/helpers/databases';
+import { DIALECTS, createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from '../../test/helpers/databases';
 import { appendAuditEntry } from './audit-log';
 import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './audit-range-check';
 import { sqliteWorkerRangeChecker } from './audit-verify-workers';
@@ -25,6 +25,21 @@ async function fill(handle: DatabaseHandle) {
   }
 }
 
+/** For each test of the enclosing describe: a fresh database of the dialect holding ENTRIES audit entries. */
+function useFilledDatabase(dialect: DialectName): { testDb: TestDatabase; handle: DatabaseHandle } {
+  const fixture = {} as { testDb: TestDatabase; handle: DatabaseHandle };
+  beforeEach(async () => {
+    fixture.testDb = await createTestDatabase(dialect);
+    fixture.handle = await openTestDatabase(fixture.testDb);
+    await fill(fixture.handle);
+  });
+  afterEach(async () => {
+    await fixture.handle?.close();
+    await fixture.testDb?.drop();
+  });
+  return fixture;
+}
+
 /** Every range of 4 ids (and one past the end), as a checker answers them. */
 async function answers(checker: RangeChecker): Promise<RangeCheck[]> {
   const results: RangeCheck[] = [];
@@ -33,24 +48,13 @@ async function answers(checker: RangeChecker): Promise<RangeCheck[]> {
 }
 
 describe.each(DIALECTS)('range checks on %s', (dialect) => {
-  let testDb: TestDatabase;
-  let handle: DatabaseHandle;
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase(dialect);
-    handle = await openTestDatabase(testDb);
-    await fill(handle);
-  });
-  afterEach(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
+  const database = useFilledDatabase(dialect);
 
   const hashOf = async (id: number) =>
-    (await handle.db.selectFrom('audit_log').select('hash').where('id', '=', id).executeTakeFirstOrThrow()).hash;
+    (await database.handle.db.selectFrom('audit_log').select('hash').where('id', '=', id).executeTakeFirstOrThrow()).hash;
 
   it('answers each range with its first broken entry and its newest entry', async () => {
-    const checker = databaseRangeChecker(handle.db, dialect, 1);
+    const checker = databaseRangeChecker(database.handle.db, dialect, 1);
     expect(await answers(checker)).toEqual([
       { firstBroken: null, newest: { id: 4, hash: await hashOf(4) } },
       { firstBroken: null, newest: { id: 8, hash: await hashOf(8) } },
@@ -58,7 +62,7 @@ describe.each(DIALECTS)('range checks on %s', (dialect) => {
       { firstBroken: null, newest: null },
     ]);
 
-    await asDatabaseOwner(handle, async (db) => {
+    await asDatabaseOwner(database.handle, async (db) => {
       await db.updateTable('audit_log').set({ user_agent: 'changed' }).where('id', '=', 2).execute();
       await db.deleteFrom('audit_log').where('id', '=', 5).execute();
       await db.updateTable('audit_log').set({ prev_hash: 'f'.repeat(64) }).where('id', '=', 12).execute();
@@ -74,26 +78,15 @@ describe.each(DIALECTS)('range checks on %s', (dialect) => {
 });
 
 describe('range checks on SQLite worker threads', () => {
-  let testDb: TestDatabase;
-  let handle: DatabaseHandle;
-  const file = () => testDb.url.slice('file:'.length);
-
-  beforeEach(async () => {
-    testDb = await createTestDatabase('sqlite');
-    handle = await openTestDatabase(testDb);
-    await fill(handle);
-  });
-  afterEach(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
+  const database = useFilledDatabase('sqlite');
+  const file = () => database.testDb.url.slice('file:'.length);
 
   it('answer as the app’s connection does, range by range, on an intact and on a tampered chain', async () => {
-    const onConnection = databaseRangeChecker(handle.db, 'sqlite', 1);
-    const onWorkers = sqliteWorkerRangeChecker(handle.db, file(), 2);
+    const onConnection = databaseRangeChecker(database.handle.db, 'sqlite', 1);
+    const onWorkers = sqliteWorkerRangeChecker(database.handle.db, file(), 2);
     try {
       expect(await answers(onWorkers)).toEqual(await answers(onConnection));
-      await asDatabaseOwner(handle, async (db) => {
+      await asDatabaseOwner(database.handle, async (db) => {
         await db.updateTable('audit_log').set({ details: '{"x":1}' }).where('id', '=', 3).execute();
         await db.deleteFrom('audit_log').where('id', '>=', 6).where('id', '<=', 9).execute();
       });
@@ -111,7 +104,7 @@ describe('range checks on SQLite worker threads', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-no-chain-'));
     const empty = path.join(dir, 'empty.db');
     new SQLite(empty).close();
-    const onWorkers = sqliteWorkerRangeChecker(handle.db, empty, 2);
+    const onWorkers = sqliteWorkerRangeChecker(database.handle.db, empty, 2);
     try {
       await expect(onWorkers.check(1, 4)).rejects.toThrow(/no such table: audit_log/);
     } finally {
