@@ -3,10 +3,13 @@ import path from 'node:path';
 
 export default defineConfig({
   resolve: {
-    alias: { '@': path.resolve(import.meta.dirname, 'src') },
+    alias: {
+      '@audit': path.resolve(import.meta.dirname, 'audit/index.ts'),
+      '@': path.resolve(import.meta.dirname, 'src'),
+    },
   },
   test: {
-    include: ['src/**/*.test.ts', 'otel/**/*.test.ts', 'alert-processor/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'otel/**/*.test.ts', 'audit/**/*.test.ts', 'alert-processor/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 180_000,

@@ -2,7 +2,7 @@
  * npm run alerts:build — bundles the alert processor into one ES module, alert-processor/dist/main.mjs, with
  * esbuild: its code, the layer's logger, redaction and OTLP decoder, pino and protobufjs. Only better-sqlite3
  * (native) stays outside; the image already has it for the app. The OTLP schema the decoder reads at run time
- * (otel/otlp/otlp.proto, found beside the code through import.meta.dirname) is copied next to the bundle.
+ * (src/otlp/otlp.proto, found beside the code through import.meta.dirname) is copied next to the bundle.
  * The Dockerfile runs this in its build stage; test/helpers/alert-processor-process.ts runs it before spawning.
  */
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ export async function buildAlertProcessor(): Promise<string> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  fs.copyFileSync(path.join(root, 'otel', 'otlp', 'otlp.proto'), path.join(distDir, 'otlp.proto'));
+  fs.copyFileSync(path.join(root, 'alert-processor', 'src', 'otlp', 'otlp.proto'), path.join(distDir, 'otlp.proto'));
   return entryFile;
 }
 

@@ -1,7 +1,7 @@
 // `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash.
 // Exit 0: intact. Exit 1: broken (the first broken entry is named). Exit 2: could not check (no database, no table).
 // --json prints the status as one JSON line instead of the sentence.
-import { verifyAuditChain, type ChainStatus } from '../otel/audit/audit-verify';
+import { verifyAuditChain, type ChainStatus } from '@audit';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
 

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OtlpLogRecord, OtlpSpan } from '../../otel/otlp/decode';
+import type { OtlpLogRecord, OtlpSpan } from './otlp/decode';
 import { encodeLogs, encodeTraces, logsJson, randomHexId } from '../../test/helpers/otlp-encode';
 import { createAlertServer } from './server';
 

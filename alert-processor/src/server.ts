@@ -8,7 +8,7 @@ import {
   type OtlpEncoding,
   type OtlpLogRecord,
   type OtlpSpan,
-} from '../../otel/otlp/decode';
+} from './otlp/decode';
 import { BodyError, readBody } from './read-body';
 
 /** Where decoded records go. Called synchronously, before the request is answered. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OtlpLogRecord, OtlpSpan } from '../../otel/otlp/decode';
+import type { OtlpLogRecord, OtlpSpan } from './otlp/decode';
 import { signalsFromLogs, signalsFromSpans } from './signals';
 
 const log = (overrides: Partial<OtlpLogRecord>): OtlpLogRecord => ({

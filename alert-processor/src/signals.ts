@@ -1,5 +1,5 @@
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from '@opentelemetry/semantic-conventions';
-import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from '../../otel/otlp/decode';
+import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp/decode';
 
 /**
  * What the rules act on, taken from decoded OTLP records: the app's lifecycle events and failures (error logs

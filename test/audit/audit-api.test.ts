@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRow } from '../../otel/audit/audit-schema';
+import type { AuditRow } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
 import { DEMO_PASSWORD, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
 import { asDatabaseOwner, failAuditInserts } from '../helpers/audit-owner';

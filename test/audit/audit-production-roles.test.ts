@@ -4,8 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAuditEntry } from '../../otel/audit/audit-log';
-import { verifyAuditChain } from '../../otel/audit/audit-verify';
+import { appendAuditEntry, verifyAuditChain } from '@audit';
 import { openDatabase, type DatabaseHandle } from '../../src/server/db/connect';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { postgresAdminUrl } from '../helpers/databases';
@@ -13,7 +12,7 @@ import { postgresAdminUrl } from '../helpers/databases';
 /**
  * The production role setup of docs/AUDIT.md, run as written (role and database names made unique): the app's role
  * can append to and read the trail, and cannot change it even with the triggers gone. PostgreSQL only — SQLite has
- * no roles; its side of append-only (triggers) is tested on both databases in otel/audit/audit-log.test.ts.
+ * no roles; its side of append-only (triggers) is tested on both databases in audit/log.test.ts.
  */
 const doc = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/AUDIT.md'), 'utf8');
 const setupSql = /## Production role setup[\s\S]*?```sql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';

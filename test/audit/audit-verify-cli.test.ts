@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAuditEntry } from '../../otel/audit/audit-log';
+import { appendAuditEntry } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';

@@ -1,5 +1,5 @@
 // Builds OTLP/HTTP export requests for tests and benchmarks: protobuf, encoded with protobufjs from the layer's
-// own otel/otlp/otlp.proto (the same schema the decoder reads), or the OTLP JSON encoding.
+// own alert-processor/src/otlp/otlp.proto (the same schema the decoder reads), or the OTLP JSON encoding.
 import fs from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
@@ -29,7 +29,7 @@ export interface SpanInput {
   timeMs?: number;
 }
 
-const protoFile = path.resolve(import.meta.dirname, '../../otel/otlp/otlp.proto');
+const protoFile = path.resolve(import.meta.dirname, '../../alert-processor/src/otlp/otlp.proto');
 let root: protobuf.Root | undefined;
 function type(name: 'ExportLogsServiceRequest' | 'ExportTraceServiceRequest'): protobuf.Type {
   root ??= protobuf.parse(fs.readFileSync(protoFile, 'utf8'), { keepCase: true }).root;

@@ -9,7 +9,7 @@ import {
   type OtlpLogRecord,
   type OtlpMetric,
   type OtlpSpan,
-} from '../../otel/otlp/decode';
+} from '../../alert-processor/src/otlp/decode';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 

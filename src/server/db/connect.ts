@@ -3,7 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { registerAuditSqliteFunctions } from '../../../otel/audit/audit-sql-functions.mjs';
+import { registerAuditSqliteFunctions } from '@audit';
 import { instrumentDialect } from '../../../otel/db/instrument-dialect';
 import { logSlowQuery } from '../../../otel/db/slow-query-log';
 import { getLogger } from '../../../otel/logger';

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { AuditTables } from '../../../otel/audit/audit-schema';
+import type { AuditTables } from '@audit';
 
 /** Timestamps are UTC epoch milliseconds; money is integer cents. */
 export interface UsersTable {
@@ -65,7 +65,7 @@ export interface KycSubmissionsTable {
   created_at: number;
 }
 
-/** The app's tables, and the audit tables owned by the observability layer (otel/audit). */
+/** The app's tables, and the audit tables owned by the audit module (audit/). */
 export interface Database extends AuditTables {
   users: UsersTable;
   sessions: SessionsTable;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { failAuditInserts } from '../../../test/helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../../test/helpers/databases';
 import { exportedAuditEvents, inSpan, installInMemoryTracing } from '../../../test/helpers/in-memory-spans';
-import { verifyAuditChain } from '../../../otel/audit/audit-verify';
+import { verifyAuditChain } from '@audit';
 import { hashPassword } from '../auth/password';
 import type { DatabaseHandle } from '../db/connect';
 import { inTransaction } from '../db/transaction';

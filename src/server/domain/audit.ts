@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
-import { appendAuditEntry, type AuditInput } from '../../../otel/audit/audit-log';
-import type { AuditRow } from '../../../otel/audit/audit-schema';
+import { appendAuditEntry, type AuditInput, type AuditRow } from '@audit';
 import type { Database } from '../db/schema';
 import { afterCommit, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from '../../../otel/audit/audit-actions';
-import { AUDIT_PAGE_MAX, decodeAuditCursor } from '../../../otel/audit/audit-query';
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, AUDIT_PAGE_MAX, decodeAuditCursor } from '@audit';
 
 const HAS_ZONE = /(?:[zZ]|[+-]\d\d:?\d\d)$/;
 

@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { forbidden, redirect } from 'next/navigation';
-import { AUDIT_ACTIONS, type AuditAction } from '../../../../otel/audit/audit-actions';
-import { listAuditEntries, type AuditPage } from '../../../../otel/audit/audit-query';
+import { AUDIT_ACTIONS, type AuditAction, listAuditEntries, type AuditPage } from '@audit';
 import { ChainStatusBadge } from '@/components/admin/ChainStatusBadge';
 import { currentUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';

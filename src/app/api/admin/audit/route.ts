@@ -1,6 +1,4 @@
-import { toAuditEntryView } from '../../../../../otel/audit/audit-entry';
-import { NDJSON_CONTENT_TYPE, auditNdjsonStream } from '../../../../../otel/audit/audit-export';
-import { listAuditEntries } from '../../../../../otel/audit/audit-query';
+import { toAuditEntryView, NDJSON_CONTENT_TYPE, auditNdjsonStream, listAuditEntries } from '@audit';
 import { auditFilters, auditListParams } from '@/server/http/audit-params';
 import { parseWith, queryObject } from '@/server/http/request';
 import { json } from '@/server/http/respond';

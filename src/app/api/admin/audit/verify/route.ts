@@ -1,4 +1,4 @@
-import { verifyAuditChain } from '../../../../../../otel/audit/audit-verify';
+import { verifyAuditChain } from '@audit';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 

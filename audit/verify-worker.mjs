@@ -1,9 +1,9 @@
 // A worker thread of verifyAuditChain on SQLite: its own read-only connection to the database file, the chain's
 // SQL functions, and one prepared statement (workerData.sql) that it runs for each parameter list it is sent.
-// Plain JavaScript so that Node loads it as it is wherever the layer runs (tsx, vitest, the Next.js server).
+// Plain JavaScript so that Node loads it as it is wherever the module runs (tsx, vitest, the Next.js server).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { registerAuditSqliteFunctions } from './audit-sql-functions.mjs';
+import { registerAuditSqliteFunctions } from './sql-functions.mjs';
 
 // better-sqlite3's errors lose their message on the way to the parent thread: send the text.
 const messageOf = (error) => (error instanceof Error ? error.message : String(error));

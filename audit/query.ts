@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuditAction, AuditOutcome } from './audit-actions';
-import { auditDb, type AuditRow, type AuditTables } from './audit-schema';
+import type { AuditAction, AuditOutcome } from './actions';
+import { auditDb, type AuditRow, type AuditTables } from './schema';
 
 export interface AuditFilters {
   userId?: string;

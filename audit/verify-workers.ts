@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
-import { rangeCheckQuery, readRangeCheck, type RangeCheckRow, type RangeChecker } from './audit-range-check';
-import type { AuditTables } from './audit-schema';
+import { rangeCheckQuery, readRangeCheck, type RangeCheckRow, type RangeChecker } from './range-check';
+import type { AuditTables } from './schema';
 
 interface WorkerReply {
   rows?: RangeCheckRow[];
@@ -9,7 +9,7 @@ interface WorkerReply {
 }
 
 /**
- * Checks ranges of a SQLite file's chain on `count` worker threads (audit-verify-worker.mjs), each with its own
+ * Checks ranges of a SQLite file's chain on `count` worker threads (verify-worker.mjs), each with its own
  * read-only connection: better-sqlite3 runs statements on the calling thread, so this is how SQLite uses more than
  * one core. `db` only compiles the statement; the workers never touch the app's connection.
  */
@@ -17,7 +17,7 @@ export function sqliteWorkerRangeChecker<DB extends AuditTables>(db: Kysely<DB>,
   const { sql } = rangeCheckQuery('sqlite', 0, 0).compile(db);
   let failure: Error | undefined;
   const workers = Array.from({ length: count }, () => {
-    const worker = new Worker(new URL('./audit-verify-worker.mjs', import.meta.url), { workerData: { file, sql } });
+    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { file, sql } });
     // A worker that cannot run at all (it could not load its modules) fails the check waiting for it, or the next one.
     worker.on('error', (error) => (failure ??= new Error(`audit verify worker failed: ${error.message || String(error)}`)));
     return worker;

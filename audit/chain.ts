@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { AuditRow } from './audit-schema';
-import { sha256Hex } from './audit-sql-functions.mjs';
+import type { AuditRow } from './schema';
+import { sha256Hex } from './sql-functions.mjs';
 
 /** The `prev_hash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);

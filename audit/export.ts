@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { toAuditEntryView } from './audit-entry';
-import { streamAuditEntries, type AuditFilters } from './audit-query';
-import type { AuditTables } from './audit-schema';
+import { toAuditEntryView } from './entry';
+import { streamAuditEntries, type AuditFilters } from './query';
+import type { AuditTables } from './schema';
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 

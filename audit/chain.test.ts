@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalAuditText, hashAuditEntry, storableText, type HashedFields } from './audit-chain';
+import { GENESIS_HASH, canonicalAuditText, hashAuditEntry, storableText, type HashedFields } from './chain';
 
 const entry: HashedFields = {
   id: 1,

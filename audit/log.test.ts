@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/server/db/connect';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../test/helpers/databases';
-import { exportedAuditEvents, inSpan, installInMemoryTracing } from '../../test/helpers/in-memory-spans';
-import { GENESIS_HASH, canonicalAuditSql, canonicalAuditText, hashAuditEntry } from './audit-chain';
-import { appendAuditEntry, type AuditInput } from './audit-log';
-import { verifyAuditChain } from './audit-verify';
+import type { DatabaseHandle } from '../src/server/db/connect';
+import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../test/helpers/databases';
+import { exportedAuditEvents, inSpan, installInMemoryTracing } from '../test/helpers/in-memory-spans';
+import { GENESIS_HASH, canonicalAuditSql, canonicalAuditText, hashAuditEntry } from './chain';
+import { appendAuditEntry, type AuditInput } from './log';
+import { verifyAuditChain } from './verify';
 
 const exporter = installInMemoryTracing();
 

@@ -1,5 +1,5 @@
-import type { AuditAction, AuditOutcome } from './audit-actions';
-import type { AuditRow } from './audit-schema';
+import type { AuditAction, AuditOutcome } from './actions';
+import type { AuditRow } from './schema';
 
 /** An audit entry as the API and the export show it. `timestamp` is ISO 8601 (UTC, millisecond precision). */
 export interface AuditEntryView {

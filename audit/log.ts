@@ -1,11 +1,11 @@
 import { trace } from '@opentelemetry/api';
 import type { Transaction } from 'kysely';
-import { currentTraceIds } from '../trace-context';
-import type { AuditAction, AuditOutcome } from './audit-actions';
-import { hashAuditEntry, storableText } from './audit-chain';
-import { redactDetails, type AuditDetails } from './audit-details';
-import { auditDb, type AuditRow, type AuditTables } from './audit-schema';
-import { addAuditSpanEvent } from './audit-span-event';
+import { currentTraceIds } from '../otel/trace-context';
+import type { AuditAction, AuditOutcome } from './actions';
+import { hashAuditEntry, storableText } from './chain';
+import { redactDetails, type AuditDetails } from './details';
+import { auditDb, type AuditRow, type AuditTables } from './schema';
+import { addAuditSpanEvent } from '../otel/audit-span-event';
 
 export interface AuditInput {
   action: AuditAction;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditAction, AuditOutcome } from './audit-actions';
+import type { AuditAction, AuditOutcome } from './actions';
 
 /**
  * One audit entry as stored. Append-only (triggers reject UPDATE, DELETE and TRUNCATE) and hash-chained:
@@ -37,7 +37,7 @@ export interface AuditChainHeadTable {
   last_hash: string;
 }
 
-/** The tables the audit layer owns; an app's Kysely `Database` interface extends this. */
+/** The tables the audit module owns; an app's Kysely `Database` interface extends this. */
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_chain_head: AuditChainHeadTable;
@@ -47,7 +47,7 @@ export type AuditRow = Selectable<AuditLogTable>;
 
 /**
  * Kysely's database type is invariant, so an app's `Kysely<Database>` (Database extends AuditTables) is not a
- * `Kysely<AuditTables>`; the layer's functions take the app's type and narrow it here.
+ * `Kysely<AuditTables>`; the module's functions take the app's type and narrow it here.
  */
 export function auditDb<DB extends AuditTables>(db: Kysely<DB>): Kysely<AuditTables> {
   return db as unknown as Kysely<AuditTables>;

@@ -1,6 +1,6 @@
 // The chain's SHA-256, for JavaScript and as a SQL function for SQLite (PostgreSQL has sha256() built in).
-// Plain JavaScript because the verifier's worker threads (audit-verify-worker.mjs) load it as it is, without the
-// TypeScript loader that tsx or a bundler gives the rest of the layer; its types are in audit-sql-functions.d.mts.
+// Plain JavaScript because the verifier's worker threads (verify-worker.mjs) load it as it is, without the
+// TypeScript loader that tsx or a bundler gives the rest of the module; its types are in sql-functions.d.mts.
 import crypto from 'node:crypto';
 
 /** The SQL name of sha256Hex on SQLite connections. */

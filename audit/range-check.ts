@@ -1,8 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { GENESIS_HASH, canonicalAuditSql } from './audit-chain';
-import type { AuditSqlDialect } from './audit-migration';
-import type { AuditTables } from './audit-schema';
-import { AUDIT_SHA256_SQL_FUNCTION } from './audit-sql-functions.mjs';
+import { GENESIS_HASH, canonicalAuditSql } from './chain';
+import type { AuditSqlDialect } from './migration';
+import type { AuditTables } from './schema';
+import { AUDIT_SHA256_SQL_FUNCTION } from './sql-functions.mjs';
 
 /**
  * What is wrong with an entry, in the order the verifier looks: `gap` — the entry with the id before it is missing;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '../redact';
-import { redactDetails } from './audit-details';
+import { REDACTED } from '../otel/redact';
+import { redactDetails } from './details';
 
 describe('redactDetails', () => {
   it('keeps ids, amounts and reasons as they are', () => {

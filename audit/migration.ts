@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import { GENESIS_HASH } from './audit-chain';
+import { GENESIS_HASH } from './chain';
 
 export type AuditSqlDialect = 'sqlite' | 'postgres';
 

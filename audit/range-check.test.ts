@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/server/db/connect';
-import { asDatabaseOwner } from '../../test/helpers/audit-owner';
-import { DIALECTS, createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from '../../test/helpers/databases';
-import { appendAuditEntry } from './audit-log';
-import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './audit-range-check';
-import { sqliteWorkerRangeChecker } from './audit-verify-workers';
+import type { DatabaseHandle } from '../src/server/db/connect';
+import { asDatabaseOwner } from '../test/helpers/audit-owner';
+import { DIALECTS, createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from '../test/helpers/databases';
+import { appendAuditEntry } from './log';
+import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './range-check';
+import { sqliteWorkerRangeChecker } from './verify-workers';
 
 const ENTRIES = 12;
 

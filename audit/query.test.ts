@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/server/db/connect';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../test/helpers/databases';
-import { inSpan } from '../../test/helpers/in-memory-spans';
-import type { AuditAction } from './audit-actions';
-import { appendAuditEntry } from './audit-log';
+import type { DatabaseHandle } from '../src/server/db/connect';
+import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../test/helpers/databases';
+import { inSpan } from '../test/helpers/in-memory-spans';
+import type { AuditAction } from './actions';
+import { appendAuditEntry } from './log';
 import {
   decodeAuditCursor,
   encodeAuditCursor,
@@ -11,8 +11,8 @@ import {
   streamAuditEntries,
   type AuditFilters,
   type AuditPage,
-} from './audit-query';
-import type { AuditRow } from './audit-schema';
+} from './query';
+import type { AuditRow } from './schema';
 
 const ACTIONS: AuditAction[] = ['login_success', 'transfer_initiated', 'transfer_completed', 'login_failure'];
 

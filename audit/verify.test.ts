@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/server/db/connect';
-import { asDatabaseOwner } from '../../test/helpers/audit-owner';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../test/helpers/databases';
-import { hashAuditEntry } from './audit-chain';
-import { appendAuditEntry } from './audit-log';
-import type { AuditRow } from './audit-schema';
-import { verifyAuditChain } from './audit-verify';
+import type { DatabaseHandle } from '../src/server/db/connect';
+import { asDatabaseOwner } from '../test/helpers/audit-owner';
+import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../test/helpers/databases';
+import { hashAuditEntry } from './chain';
+import { appendAuditEntry } from './log';
+import type { AuditRow } from './schema';
+import { verifyAuditChain } from './verify';
 
 const ENTRIES = 25;
 /** Ranges of 7 ids: [1–7] [8–14] [15–21] [22–25], so breaks can sit on range boundaries. */

@@ -1,6 +1,5 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { ATTR_ENDUSER_ID } from '@opentelemetry/semantic-conventions/incubating';
-import type { AuditRow } from './audit-schema';
 
 /** Attribute names of the `audit.<action>` span event (no semantic convention exists for them). */
 export const ATTR_AUDIT_ID = 'audit.id';
@@ -10,8 +9,18 @@ export const ATTR_AUDIT_OUTCOME = 'audit.outcome';
 
 export const auditEventName = (action: string) => `audit.${action}`;
 
+/** What the span event carries of an audit entry (the audit module's row has this shape). */
+export interface AuditSpanEventFields {
+  id: number;
+  action: string;
+  resource: string;
+  outcome: string;
+  user_id: string | null;
+  timestamp: number;
+}
+
 /** The same fact as the audit row, on the request's span, so engineers see it in the trace. */
-export function addAuditSpanEvent(span: Span, row: AuditRow): void {
+export function addAuditSpanEvent(span: Span, row: AuditSpanEventFields): void {
   const attributes: Attributes = {
     [ATTR_AUDIT_ID]: row.id,
     [ATTR_AUDIT_ACTION]: row.action,

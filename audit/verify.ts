@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { sql, type Kysely } from 'kysely';
-import { GENESIS_HASH } from './audit-chain';
-import type { AuditSqlDialect } from './audit-migration';
-import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './audit-range-check';
-import { auditDb, type AuditTables } from './audit-schema';
-import { sqliteWorkerRangeChecker } from './audit-verify-workers';
+import { GENESIS_HASH } from './chain';
+import type { AuditSqlDialect } from './migration';
+import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './range-check';
+import { auditDb, type AuditTables } from './schema';
+import { sqliteWorkerRangeChecker } from './verify-workers';
 
 export type ChainBreakReason =
   /** The stored hash does not match the entry's fields: a field was changed. */

@@ -1,0 +1,25 @@
+/**
+ * The audit log: an append-only, hash-chained compliance store (PSD2/AML/GDPR), written in the same transaction
+ * as the domain action. Its one public entry; the app imports `@audit`, never a file inside this folder.
+ * The observability layer only carries its span event (otel/audit-span-event.ts).
+ */
+export { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from './actions';
+export { GENESIS_HASH, hashAuditEntry } from './chain';
+export type { AuditDetails } from './details';
+export { toAuditEntryView, type AuditEntryView } from './entry';
+export { NDJSON_CONTENT_TYPE, auditNdjsonStream } from './export';
+export { appendAuditEntry, type AfterCommit, type AuditInput } from './log';
+export { auditLogMigration, type AuditSqlDialect } from './migration';
+export {
+  AUDIT_PAGE_MAX,
+  decodeAuditCursor,
+  encodeAuditCursor,
+  listAuditEntries,
+  streamAuditEntries,
+  type AuditCursor,
+  type AuditFilters,
+  type AuditPage,
+} from './query';
+export type { AuditRow, AuditTables } from './schema';
+export { registerAuditSqliteFunctions } from './sql-functions.mjs';
+export { defaultVerifyParallelism, verifyAuditChain, type ChainBreak, type ChainStatus, type VerifyOptions } from './verify';
