@@ -11,6 +11,9 @@ export const AUDIT_ACTIONS = [
   'kyc_submitted',
   'session_created',
   'session_revoked',
+  'personal_data_erased',
+  'legal_hold_set',
+  'legal_hold_released',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
 import { toAuditEntryView } from './entry';
 import { streamAuditEntries, type AuditFilters } from './query';
-import type { AuditTables } from './schema';
+import type { AuditRow, AuditTables } from './schema';
+
+/** Turns stored rows into what readers see (revealAuditRows: personal data decrypted, or `erased`). */
+export type RevealRows = (rows: AuditRow[]) => Promise<AuditRow[]>;
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
@@ -11,23 +14,31 @@ const LINES_PER_CHUNK = 200;
  * The matching entries, newest first, one JSON object per line. A pull stream: rows are read from the database
  * only as fast as the client takes them, in keyset batches, so memory stays constant however long the trail.
  */
-export function auditNdjsonStream<DB extends AuditTables>(db: Kysely<DB>, filters: AuditFilters): ReadableStream<Uint8Array> {
+export function auditNdjsonStream<DB extends AuditTables>(
+  db: Kysely<DB>,
+  filters: AuditFilters,
+  reveal: RevealRows = async (rows) => rows,
+): ReadableStream<Uint8Array> {
   const rows = streamAuditEntries(db, filters);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let chunk = '';
-        for (let i = 0; i < LINES_PER_CHUNK; i++) {
+        const batch: AuditRow[] = [];
+        let done = false;
+        while (batch.length < LINES_PER_CHUNK) {
           const next = await rows.next();
           if (next.done) {
-            if (chunk) controller.enqueue(encoder.encode(chunk));
-            controller.close();
-            return;
+            done = true;
+            break;
           }
-          chunk += `${JSON.stringify(toAuditEntryView(next.value))}\n`;
+          batch.push(next.value);
         }
-        controller.enqueue(encoder.encode(chunk));
+        if (batch.length > 0) {
+          const lines = (await reveal(batch)).map((row) => `${JSON.stringify(toAuditEntryView(row))}\n`);
+          controller.enqueue(encoder.encode(lines.join('')));
+        }
+        if (done) controller.close();
       },
       async cancel() {
         await rows.return(undefined);

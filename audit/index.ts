@@ -7,8 +7,34 @@ export { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } fr
 export { GENESIS_HASH, hashAuditEntry } from './chain';
 export type { AuditDetails } from './details';
 export { toAuditEntryView, type AuditEntryView } from './entry';
-export { NDJSON_CONTENT_TYPE, auditNdjsonStream } from './export';
-export { appendAuditEntry, type AfterCommit, type AuditInput } from './log';
+export { NDJSON_CONTENT_TYPE, auditNdjsonStream, type RevealRows } from './export';
+export { appendAuditEntry, type AfterCommit, type AppendOptions, type AuditInput } from './log';
+export {
+  auditCheckpointer,
+  auditSigner,
+  checkpointText,
+  generateAuditSigningKeyPem,
+  jwkThumbprint,
+  listAuditCheckpoints,
+  verifyCheckpointSignature,
+  type AuditCheckpoint,
+  type AuditCheckpointer,
+  type AuditSigner,
+  type CheckpointPolicy,
+} from './checkpoint';
+export { AUDIT_CHECKPOINT_EVENT } from './checkpoint-log';
+export { verifyAgainstCheckpoints, type CheckpointMismatchReason, type CheckpointStatus } from './checkpoint-verify';
+export {
+  AuditLegalHoldError,
+  ERASED,
+  PERSONAL_DETAIL_KEYS,
+  eraseAuditUserKey,
+  revealAuditRows,
+  setAuditLegalHold,
+  type AuditKeyring,
+  type ErasureResult,
+} from './personal-data';
+export { auditTrustMigration } from './trust-migration';
 export { auditLogMigration, type AuditSqlDialect } from './migration';
 export {
   AUDIT_PAGE_MAX,
@@ -20,6 +46,6 @@ export {
   type AuditFilters,
   type AuditPage,
 } from './query';
-export type { AuditRow, AuditTables } from './schema';
+export type { AuditCheckpointRow, AuditRow, AuditTables } from './schema';
 export { registerAuditSqliteFunctions } from './sql-functions.mjs';
 export { defaultVerifyParallelism, verifyAuditChain, type ChainBreak, type ChainStatus, type VerifyOptions } from './verify';

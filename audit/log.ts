@@ -6,6 +6,9 @@ import { hashAuditEntry, storableText } from './chain';
 import { redactDetails, type AuditDetails } from './details';
 import { auditDb, type AuditRow, type AuditTables } from './schema';
 import { addAuditSpanEvent } from '../otel/audit-span-event';
+import { logAuditCheckpoint } from './checkpoint-log';
+import { signCheckpoint, toAuditCheckpoint, type AuditCheckpointer } from './checkpoint';
+import { sealDetails, sealField, userKeyForWriting, type AuditKeyring } from './personal-data';
 
 export interface AuditInput {
   action: AuditAction;
@@ -23,6 +26,13 @@ export interface AuditInput {
 /** Runs a callback once the caller's transaction has committed (never when it rolls back). */
 export type AfterCommit = (callback: () => void) => void;
 
+export interface AppendOptions {
+  /** Encrypts the entry's personal data (ip, user agent, personal details) with the user's key. */
+  keyring?: AuditKeyring;
+  /** Signs a checkpoint of the chain in the same transaction when one is due. */
+  checkpointer?: AuditCheckpointer;
+}
+
 const MAX_USER_AGENT = 512;
 
 const nullableText = (value: string | null) => (value === null ? null : storableText(value));
@@ -34,13 +44,28 @@ const nullableText = (value: string | null) => (value === null ? null : storable
  * concurrent writers append one after the other and the chain never forks; the lock is held until the caller's
  * transaction ends, so write the audit entry last. The request id is the active span's trace id. The
  * `audit.<action>` span event is handed to `afterCommit`, so a rolled back action leaves no event either.
+ * With a keyring, personal data is encrypted with the user's key (the hash covers the ciphertext); with a
+ * checkpointer, a signed checkpoint of the new head is written in the same transaction when one is due.
  */
 export async function appendAuditEntry<DB extends AuditTables>(
   transaction: Transaction<DB>,
   input: AuditInput,
   afterCommit: AfterCommit,
+  options: AppendOptions = {},
 ): Promise<AuditRow> {
   const tx = auditDb(transaction);
+  const userId = nullableText(input.userId);
+  let ip = nullableText(input.ip);
+  let userAgent = nullableText(input.userAgent?.slice(0, MAX_USER_AGENT) ?? null);
+  let details = redactDetails(input.details);
+  // Before the chain lock, so the lock is held no longer than it was.
+  if (options.keyring && userId !== null) {
+    const key = await userKeyForWriting(transaction, options.keyring, userId);
+    if (ip !== null) ip = sealField(key, userId, ip);
+    if (userAgent !== null) userAgent = sealField(key, userId, userAgent);
+    details = JSON.stringify(sealDetails(key, userId, JSON.parse(details) as Record<string, unknown>));
+  }
+
   const head = await tx
     .updateTable('audit_chain_head')
     .set((eb) => ({ last_id: eb('last_id', '+', 1) }))
@@ -52,13 +77,13 @@ export async function appendAuditEntry<DB extends AuditTables>(
   const fields = {
     id: Number(head.last_id),
     timestamp: Date.now(),
-    user_id: nullableText(input.userId),
+    user_id: userId,
     action: input.action,
     resource: storableText(input.resource),
     outcome: input.outcome ?? 'success',
-    details: redactDetails(input.details),
-    ip_address: nullableText(input.ip),
-    user_agent: nullableText(input.userAgent?.slice(0, MAX_USER_AGENT) ?? null),
+    details,
+    ip_address: ip,
+    user_agent: userAgent,
     request_id: ids?.traceId ?? null,
     span_id: ids?.spanId ?? null,
     prev_hash: head.last_hash,
@@ -66,6 +91,18 @@ export async function appendAuditEntry<DB extends AuditTables>(
   const row: AuditRow = { ...fields, hash: hashAuditEntry(fields) };
   await tx.insertInto('audit_log').values(row).execute();
   await tx.updateTable('audit_chain_head').set({ last_hash: row.hash }).where('id', '=', 1).execute();
+
+  const { checkpointer } = options;
+  if (checkpointer?.due(row.id, row.timestamp)) {
+    const checkpoint = signCheckpoint(checkpointer.policy.signer, row.id, row.hash, row.timestamp);
+    await tx.insertInto('audit_checkpoints').values(checkpoint).execute();
+    afterCommit(() => {
+      checkpointer.taken(checkpoint.timestamp);
+      const signed = toAuditCheckpoint(checkpoint);
+      logAuditCheckpoint(signed);
+      checkpointer.policy.onCheckpoint?.(signed);
+    });
+  }
 
   const span = trace.getActiveSpan();
   if (span) afterCommit(() => addAuditSpanEvent(span, row));

@@ -37,13 +37,39 @@ export interface AuditChainHeadTable {
   last_hash: string;
 }
 
+/** A signed statement: the chain had `tree_size` entries and the newest one's hash was `head_hash`. */
+export interface AuditCheckpointsTable {
+  tree_size: number;
+  head_hash: string;
+  /** UTC epoch milliseconds. */
+  timestamp: number;
+  /** The signing key's JWK thumbprint (RFC 7638). */
+  key_id: string;
+  /** Ed25519 over the checkpoint's canonical text, base64url. */
+  signature: string;
+}
+
+/** One key per user for the personal data in their entries; `wrapped_key` is null once erased. */
+export interface AuditUserKeysTable {
+  user_id: string;
+  /** AES-256-GCM key wrapped (AES-256-GCM) by the master key, base64url; null after erasure. */
+  wrapped_key: string | null;
+  created_at: number;
+  erased_at: number | null;
+  /** Why erasure is refused for now (a legal hold), or null. */
+  legal_hold: string | null;
+}
+
 /** The tables the audit module owns; an app's Kysely `Database` interface extends this. */
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_chain_head: AuditChainHeadTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_user_keys: AuditUserKeysTable;
 }
 
 export type AuditRow = Selectable<AuditLogTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>;
 
 /**
  * Kysely's database type is invariant, so an app's `Kysely<Database>` (Database extends AuditTables) is not a

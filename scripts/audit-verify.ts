@@ -1,9 +1,14 @@
 // `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash.
 // Exit 0: intact. Exit 1: broken (the first broken entry is named). Exit 2: could not check (no database, no table).
 // --json prints the status as one JSON line instead of the sentence.
-import { verifyAuditChain, type ChainStatus } from '@audit';
+// --checkpoints FILE|URL also proves the chain matches signed checkpoints held elsewhere (docs/AUDIT.md);
+// --public-key FILE pins the key they must be signed with (default: the one the document names).
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { verifyAgainstCheckpoints, verifyAuditChain, type ChainStatus, type CheckpointStatus } from '@audit';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
+import { readCheckpoints, readPublicKey } from './audit-checkpoints-source';
 
 const PROGRESS_EVERY_MS = 1_000;
 
@@ -37,8 +42,21 @@ function summary(status: ChainStatus): string {
   return `audit chain BROKEN at entry ${broken.id}: ${broken.message} (${broken.reason}); the ${status.entries.toLocaleString('en')} entries before it are intact`;
 }
 
+function checkpointSummary(status: CheckpointStatus, total: number): string {
+  if (status.ok) return `checkpoints match: ${status.matched} of ${total} signed checkpoints, newest #${status.newestMatched}`;
+  const mismatch = status.firstMismatch!;
+  return `checkpoints DO NOT MATCH at checkpoint ${mismatch.treeSize}: ${mismatch.message} (${mismatch.reason}); ${status.matched} checkpoints before it match`;
+}
+
 async function main(): Promise<number> {
-  const json = process.argv.includes('--json');
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean', default: false }, checkpoints: { type: 'string' }, 'public-key': { type: 'string' } },
+  });
+  const source = values.checkpoints ? await readCheckpoints(values.checkpoints) : undefined;
+  const pinned = values['public-key'] ? readPublicKey(fs.readFileSync(values['public-key'], 'utf8')) : undefined;
+  const trustedKey = pinned ?? source?.publicKey;
+  if (source && !trustedKey) throw new Error('the checkpoints name no public key: give one with --public-key FILE');
+
   const config = parseDatabaseUrl(process.env.DATABASE_URL);
   const handle = openDatabase(config);
   try {
@@ -46,8 +64,14 @@ async function main(): Promise<number> {
     const progress = progressReporter();
     const status = await verifyAuditChain(handle, { onProgress: progress.update });
     progress.done();
-    process.stdout.write(`${json ? JSON.stringify(status) : summary(status)}\n`);
-    return status.ok ? 0 : 1;
+    const checkpoints = source && trustedKey ? await verifyAgainstCheckpoints(handle.db, source.checkpoints, [trustedKey]) : undefined;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(checkpoints ? { ...status, checkpoints } : status)}\n`);
+    } else {
+      process.stdout.write(`${summary(status)}\n`);
+      if (checkpoints && source) process.stdout.write(`${checkpointSummary(checkpoints, source.checkpoints.length)}\n`);
+    }
+    return status.ok && (checkpoints?.ok ?? true) ? 0 : 1;
   } finally {
     await handle.close();
   }

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRow } from '@audit';
+import { revealAuditRows, type AuditRow } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { DEMO_PASSWORD, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, TEST_AUDIT_KEYRING, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
 import { asDatabaseOwner, failAuditInserts } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 import { HttpClient as TestClient, newTraceparent, type ApiResponse as BaseResponse } from '../helpers/http-client';
@@ -71,7 +71,9 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
   });
 
   const newestId = async () => (await handle.db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0;
-  const rowsAfter = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute();
+  const storedRowsAfter = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute();
+  /** As readers see them: personal data decrypted with the test servers' keyring. */
+  const rowsAfter = async (id: number) => revealAuditRows(handle.db, TEST_AUDIT_KEYRING, await storedRowsAfter(id));
   const userId = async (email: string) =>
     (await handle.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
   const remember = (client: HttpClient) => {
@@ -218,6 +220,12 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
 
     const all = await rowsAfter(0);
     for (const row of all.filter((r) => r.user_agent === common.user_agent)) expect(row.ip_address).toBe('127.0.0.1');
+    // Stored, the personal data of entries naming a user is ciphertext (crypto-shredding); the chain covers it.
+    const stored = await storedRowsAfter(0);
+    for (const row of stored.filter((r) => r.user_id !== null)) {
+      expect(row.ip_address).toMatch(/^enc:v1:/);
+      expect(row.user_agent).toMatch(/^enc:v1:/);
+    }
     const actions = new Set(all.map((r) => r.action));
     expect([...actions].sort()).toEqual(
       ['kyc_submitted', 'login_failure', 'login_success', 'logout', 'password_change', 'qr_payment', 'register', 'session_created', 'session_revoked', 'transfer_completed', 'transfer_initiated'],

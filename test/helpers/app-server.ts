@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -10,6 +11,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 /** Signs session JWTs and CSRF tokens of every test server; tests use it to mint tokens of their own. */
 export const TEST_AUTH_SECRET = 'drop-test-auth-secret-0123456789-abcdefghijklmnop';
 export const DEMO_PASSWORD = 'drop-demo-password';
+/** Signs the audit checkpoints of every test server (an Ed25519 PKCS#8 PEM key made for the tests). */
+export const TEST_AUDIT_SIGNING_KEY = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAOZ27mvAYPdwXflzzi6q7jBXBthiyAHGblkK8cR5qcC\n-----END PRIVATE KEY-----\n';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -70,6 +73,7 @@ function serverEnv(databaseUrl: string, extra: Record<string, string | undefined
   Object.assign(env, {
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: TEST_AUTH_SECRET,
+    AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     COOKIE_SECURE: 'false',
     NEXT_TELEMETRY_DISABLED: '1',
     // No exports unless a test points OTLP somewhere: an unreachable default endpoint would only add noise.
@@ -183,3 +187,8 @@ async function waitUntilUp(
   }
   throw new Error(`timed out after ${timeoutMs} ms (last: ${last})`);
 }
+
+/** The master key of the test servers' audit keyring: what the app derives from TEST_AUTH_SECRET (no AUDIT_ENCRYPTION_KEY). */
+export const TEST_AUDIT_KEYRING = {
+  masterKey: Buffer.from(crypto.hkdfSync('sha256', new TextEncoder().encode(TEST_AUTH_SECRET), Buffer.alloc(0), 'drop:audit-master-key', 32)),
+};

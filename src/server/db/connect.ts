@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import { registerAuditSqliteFunctions } from '@audit';
 import { instrumentDialect } from '../../../otel/db/instrument-dialect';
 import { logSlowQuery } from '../../../otel/db/slow-query-log';
@@ -31,6 +31,21 @@ const pgTypes = {
   },
 } as pg.CustomTypesConfig;
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: they take the write lock up front and wait for it (busy_timeout)
+ * instead of starting as readers and failing with SQLITE_BUSY when they try to write after another process has
+ * (a deferred transaction cannot wait for the upgrade). Every transaction the app opens writes.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   if (config.dialect === 'sqlite') {
     if (config.file !== ':memory:') fs.mkdirSync(/*turbopackIgnore: true*/ path.dirname(config.file), { recursive: true });
@@ -41,7 +56,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     sqlite.pragma('synchronous = NORMAL');
     // audit_sha256_hex(), which verifyAuditChain uses to check the chain inside SQL.
     registerAuditSqliteFunctions(sqlite);
-    const dialect = instrumentDialect(new SqliteDialect({ database: sqlite }), {
+    const dialect = instrumentDialect(new ImmediateSqliteDialect({ database: sqlite }), {
       system: 'sqlite',
       namespace: path.basename(config.file),
       slowQueryMs: telemetryConfig().slowQueryMs,

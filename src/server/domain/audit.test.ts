@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { failAuditInserts } from '../../../test/helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../../../test/helpers/databases';
 import { exportedAuditEvents, inSpan, installInMemoryTracing } from '../../../test/helpers/in-memory-spans';
-import { verifyAuditChain } from '@audit';
+import { revealAuditRows, verifyAuditChain } from '@audit';
+import { getAuditKeyring } from '../auth/audit-keys';
 import { hashPassword } from '../auth/password';
 import type { DatabaseHandle } from '../db/connect';
 import { inTransaction } from '../db/transaction';
@@ -43,8 +44,9 @@ describe.each(DIALECTS)('audited domain actions on %s', (dialect) => {
   beforeEach(() => exporter.reset());
 
   const head = () => handle.db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  const entriesAfter = (id: number) =>
-    handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute();
+  /** As readers see them: personal data decrypted (stored, it is encrypted with the user's key). */
+  const entriesAfter = async (id: number) =>
+    revealAuditRows(handle.db, getAuditKeyring(), await handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute());
   const lastId = async () => (await head())?.id ?? 0;
 
   it('registers with a register and a session_created entry, both stamped with the request', async () => {

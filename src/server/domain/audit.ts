@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEntry, type AuditInput, type AuditRow } from '@audit';
+import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
 import type { Database } from '../db/schema';
 import { afterCommit, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';
@@ -10,10 +11,14 @@ export type AuditFact = Omit<AuditInput, 'ip' | 'userAgent'>;
 /**
  * Records a fact in the audit trail inside the domain function's transaction: it commits with the domain write
  * or not at all, and its span event is emitted after the commit. Call it after the domain writes (it holds the
- * chain lock until the transaction ends).
+ * chain lock until the transaction ends). Personal data is encrypted with the user's key; a signed checkpoint
+ * is written with it when one is due.
  */
 export function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact): Promise<AuditRow> {
-  return appendAuditEntry(tx, { ...fact, ip: ctx.ip, userAgent: ctx.userAgent }, (callback) => afterCommit(tx, callback));
+  return appendAuditEntry(tx, { ...fact, ip: ctx.ip, userAgent: ctx.userAgent }, (callback) => afterCommit(tx, callback), {
+    keyring: getAuditKeyring(),
+    checkpointer: getAuditCheckpointer(),
+  });
 }
 
 /** Records a fact on its own, for requests that fail (a refused login) and so have no domain write to join. */

@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { forbidden, redirect } from 'next/navigation';
-import { AUDIT_ACTIONS, type AuditAction, listAuditEntries, type AuditPage } from '@audit';
+import { AUDIT_ACTIONS, type AuditAction, listAuditEntries, revealAuditRows, type AuditPage } from '@audit';
+import { getAuditKeyring } from '@/server/auth/audit-keys';
 import { ChainStatusBadge } from '@/components/admin/ChainStatusBadge';
 import { currentUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
@@ -96,6 +97,7 @@ async function load(query: URLSearchParams): Promise<Loaded> {
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`) };
   const params = parsed.data;
   const page = await listAuditEntries(db, auditFilters(params), { limit: params.limit ?? PAGE_SIZE, cursor: params.cursor });
+  page.entries = await revealAuditRows(db, getAuditKeyring(), page.entries);
   return { params, page, problems: [] };
 }
 

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Dialect } from '../connect';
 import { initial } from './0001_initial';
 import { auditLog } from './0002_audit_log';
+import { auditTrust } from './0003_audit_trust';
 
 /**
  * The migrations for one dialect, ordered by name; most are the same on both, a few (triggers) need dialect SQL.
@@ -11,5 +12,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial,
     '0002_audit_log': auditLog(dialect),
+    '0003_audit_trust': auditTrust(dialect),
   };
 }

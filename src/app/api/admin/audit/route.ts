@@ -1,4 +1,5 @@
-import { toAuditEntryView, NDJSON_CONTENT_TYPE, auditNdjsonStream, listAuditEntries } from '@audit';
+import { toAuditEntryView, NDJSON_CONTENT_TYPE, auditNdjsonStream, listAuditEntries, revealAuditRows } from '@audit';
+import { getAuditKeyring } from '@/server/auth/audit-keys';
 import { auditFilters, auditListParams } from '@/server/http/audit-params';
 import { parseWith, queryObject } from '@/server/http/request';
 import { json } from '@/server/http/respond';
@@ -11,9 +12,10 @@ const DEFAULT_LIMIT = 50;
 export const GET = route({ access: 'admin' }, async ({ req, db }) => {
   const params = parseWith(auditListParams, queryObject(req.nextUrl.searchParams, ['action']));
   const filters = auditFilters(params);
+  const keyring = getAuditKeyring();
   if (params.format === 'ndjson') {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    return new Response(auditNdjsonStream(db.db, filters), {
+    return new Response(auditNdjsonStream(db.db, filters, (rows) => revealAuditRows(db.db, keyring, rows)), {
       headers: {
         'Content-Type': NDJSON_CONTENT_TYPE,
         'Content-Disposition': `attachment; filename="drop-audit-${stamp}.ndjson"`,
@@ -22,8 +24,9 @@ export const GET = route({ access: 'admin' }, async ({ req, db }) => {
     });
   }
   const page = await listAuditEntries(db.db, filters, { limit: params.limit ?? DEFAULT_LIMIT, cursor: params.cursor });
+  const entries = await revealAuditRows(db.db, keyring, page.entries);
   return json(
-    { entries: page.entries.map(toAuditEntryView), nextCursor: page.nextCursor, prevCursor: page.prevCursor },
+    { entries: entries.map(toAuditEntryView), nextCursor: page.nextCursor, prevCursor: page.prevCursor },
     200,
     { 'Cache-Control': 'no-store' },
   );

@@ -1,0 +1,89 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { auditCheckpointer, auditSigner, generateAuditSigningKeyPem, type AuditCheckpointer, type AuditKeyring, type AuditSigner } from '@audit';
+import { isProduction } from '../config';
+import { deriveKey } from './secret';
+
+export class AuditKeyError extends Error {}
+
+const MIN_MASTER_SECRET_LENGTH = 32;
+
+function readOrCreateDevKey(file: string): string {
+  try {
+    return fs.readFileSync(/*turbopackIgnore: true*/ file, 'utf8');
+  } catch {
+    // not created yet
+  }
+  fs.mkdirSync(/*turbopackIgnore: true*/ path.dirname(file), { recursive: true });
+  const pem = generateAuditSigningKeyPem();
+  try {
+    fs.writeFileSync(/*turbopackIgnore: true*/ file, pem, { mode: 0o600, flag: 'wx' });
+    return pem;
+  } catch {
+    // Another process created it first: use theirs.
+    return fs.readFileSync(/*turbopackIgnore: true*/ file, 'utf8');
+  }
+}
+
+let signer: AuditSigner | undefined;
+
+/**
+ * The Ed25519 key that signs audit checkpoints: AUDIT_SIGNING_KEY (PKCS#8 PEM), or the PEM file named by
+ * AUDIT_SIGNING_KEY_FILE. Production requires one of them; in development a key is generated once into
+ * ./data/.audit-signing-key.pem, like AUTH_SECRET.
+ */
+export function getAuditSigner(): AuditSigner {
+  if (signer) return signer;
+  const fromEnv = process.env.AUDIT_SIGNING_KEY;
+  const file = process.env.AUDIT_SIGNING_KEY_FILE;
+  let pem: string;
+  if (fromEnv) pem = fromEnv.replaceAll('\\n', '\n');
+  else if (file && isProduction()) pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
+  else if (isProduction()) throw new AuditKeyError('AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 PEM key)');
+  else pem = readOrCreateDevKey(path.resolve(/*turbopackIgnore: true*/ file ?? './data/.audit-signing-key.pem'));
+  try {
+    signer = auditSigner(pem);
+  } catch (error) {
+    throw new AuditKeyError(`the audit signing key is not usable: ${(error as Error).message}`);
+  }
+  return signer;
+}
+
+let keyring: AuditKeyring | undefined;
+
+/**
+ * The master key that wraps every user's audit data key: from AUDIT_ENCRYPTION_KEY (32+ characters) when set,
+ * otherwise derived from AUTH_SECRET. Changing it (or AUTH_SECRET without it) makes existing personal data unreadable.
+ */
+export function getAuditKeyring(): AuditKeyring {
+  if (keyring) return keyring;
+  const secret = process.env.AUDIT_ENCRYPTION_KEY;
+  if (secret !== undefined && secret !== '') {
+    if (secret.length < MIN_MASTER_SECRET_LENGTH) throw new AuditKeyError(`AUDIT_ENCRYPTION_KEY must be at least ${MIN_MASTER_SECRET_LENGTH} characters`);
+    keyring = { masterKey: Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0), 'drop:audit-master-key', 32)) };
+  } else {
+    keyring = { masterKey: deriveKey('audit-master-key') };
+  }
+  return keyring;
+}
+
+function intFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new AuditKeyError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+let checkpointer: AuditCheckpointer | undefined;
+
+/** Checkpoints every AUDIT_CHECKPOINT_EVERY entries (default 1000) or AUDIT_CHECKPOINT_SECONDS (default 300). */
+export function getAuditCheckpointer(): AuditCheckpointer {
+  checkpointer ??= auditCheckpointer({
+    signer: getAuditSigner(),
+    everyEntries: intFromEnv('AUDIT_CHECKPOINT_EVERY', 1000, 1),
+    everyMs: intFromEnv('AUDIT_CHECKPOINT_SECONDS', 300, 1) * 1000,
+  });
+  return checkpointer;
+}
