@@ -5,7 +5,8 @@ import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
-import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
+import { runAuditScript } from '../helpers/audit-cli';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 import { HttpClient as TestClient, newTraceparent } from '../helpers/http-client';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
@@ -133,6 +134,22 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     const response = await page.goto(`${app.url}/admin/audit?from=yesterday`);
     expect(response?.status()).toBe(200);
     expect(await page.locator('[data-testid="audit-problems"]').textContent()).toMatch(/ISO 8601/);
+  });
+
+  it('shows the addresses of an erased user as "erased", the others in clear', async () => {
+    const handle = await openTestDatabase(database);
+    let bobId: string;
+    try {
+      bobId = (await handle.db.selectFrom('users').select('id').where('email', '=', 'bob@drop.test').executeTakeFirstOrThrow()).id;
+    } finally {
+      await handle.close();
+    }
+    const erased = await runAuditScript('audit-erase.ts', database.url, [bobId], { AUTH_SECRET: TEST_AUTH_SECRET, AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY });
+    expect(erased.code, erased.stderr).toBe(0);
+    await page.goto(`${app.url}/admin/audit?user_id=${bobId}&action=login_success`);
+    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['erased']));
+    await page.goto(`${app.url}/admin/audit?user_id=alice%40drop.test&action=login_success`);
+    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['127.0.0.1']));
   });
 
   it('shows a 403 page to a signed-in user who is not an admin', async () => {
