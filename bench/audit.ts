@@ -1,4 +1,5 @@
 // `npm run bench:audit [-- --json] [-- --runs N]`: the audit log at 1,000,000 entries on SQLite and PostgreSQL.
+// `npm run bench:audit -- --writers 1,2,4`: many writer processes instead (bench/audit-writers.ts).
 // Pages (first, deep by cursor, one user's) through the same listAuditEntries the API uses: p50/p95 over many runs.
 // Verification throughput: verifyAuditChain over the whole chain.
 // The entries (a valid chain) are generated once and cached in .cache/bench/audit-1m.sqlite; PostgreSQL is loaded
@@ -286,7 +287,8 @@ async function main() {
   if (json) process.stdout.write(`${JSON.stringify({ sqlite: pick(sqlite), postgres: pick(postgres), verifyRowsPerSec })}\n`);
 }
 
-main().catch((error: unknown) => {
+const run = process.argv.includes('--writers') ? import('./audit-writers').then((m) => m.benchWriters(process.argv.slice(2))) : main();
+run.catch((error: unknown) => {
   say(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });
