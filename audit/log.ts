@@ -37,45 +37,30 @@ const MAX_USER_AGENT = 512;
 
 const nullableText = (value: string | null) => (value === null ? null : storableText(value));
 
+/** An entry's fields before it is chained: everything but its id, prev_hash and hash. */
+export type UnchainedFields = Omit<AuditRow, 'id' | 'prev_hash' | 'hash'>;
+
 /**
- * Appends one entry inside the caller's transaction, so it commits or rolls back with the domain write.
- *
- * The chain head row is locked first (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite), so
- * concurrent writers append one after the other and the chain never forks; the lock is held until the caller's
- * transaction ends, so write the audit entry last. The request id is the active span's trace id. The
- * `audit.<action>` span event is handed to `afterCommit`, so a rolled back action leaves no event either.
- * With a keyring, personal data is encrypted with the user's key (the hash covers the ciphertext); with a
- * checkpointer, a signed checkpoint of the new head is written in the same transaction when one is due.
+ * The stored form of an input: text made storable, details redacted, personal data encrypted with the user's key
+ * (keyring given), stamped with the active span's trace and span id.
  */
-export async function appendAuditEntry<DB extends AuditTables>(
+export async function unchainedFields<DB extends AuditTables>(
   transaction: Transaction<DB>,
   input: AuditInput,
-  afterCommit: AfterCommit,
-  options: AppendOptions = {},
-): Promise<AuditRow> {
-  const tx = auditDb(transaction);
+  keyring: AuditKeyring | undefined,
+): Promise<UnchainedFields> {
   const userId = nullableText(input.userId);
   let ip = nullableText(input.ip);
   let userAgent = nullableText(input.userAgent?.slice(0, MAX_USER_AGENT) ?? null);
   let details = redactDetails(input.details);
-  // Before the chain lock, so the lock is held no longer than it was.
-  if (options.keyring && userId !== null) {
-    const key = await userKeyForWriting(transaction, options.keyring, userId);
+  if (keyring && userId !== null) {
+    const key = await userKeyForWriting(transaction, keyring, userId);
     if (ip !== null) ip = sealField(key, userId, ip);
     if (userAgent !== null) userAgent = sealField(key, userId, userAgent);
     details = JSON.stringify(sealDetails(key, userId, JSON.parse(details) as Record<string, unknown>));
   }
-
-  const head = await tx
-    .updateTable('audit_chain_head')
-    .set((eb) => ({ last_id: eb('last_id', '+', 1) }))
-    .where('id', '=', 1)
-    .returning(['last_id', 'last_hash'])
-    .executeTakeFirstOrThrow(() => new Error('audit_chain_head is missing: run the audit_log migration'));
-
   const ids = currentTraceIds();
-  const fields = {
-    id: Number(head.last_id),
+  return {
     timestamp: Date.now(),
     user_id: userId,
     action: input.action,
@@ -86,25 +71,80 @@ export async function appendAuditEntry<DB extends AuditTables>(
     user_agent: userAgent,
     request_id: ids?.traceId ?? null,
     span_id: ids?.spanId ?? null,
-    prev_hash: head.last_hash,
   };
-  const row: AuditRow = { ...fields, hash: hashAuditEntry(fields) };
-  await tx.insertInto('audit_log').values(row).execute();
-  await tx.updateTable('audit_chain_head').set({ last_hash: row.hash }).where('id', '=', 1).execute();
+}
 
-  const { checkpointer } = options;
-  if (checkpointer?.due(row.id, row.timestamp)) {
-    const checkpoint = signCheckpoint(checkpointer.policy.signer, row.id, row.hash, row.timestamp);
-    await tx.insertInto('audit_checkpoints').values(checkpoint).execute();
-    afterCommit(() => {
-      checkpointer.taken(checkpoint.timestamp);
-      const signed = toAuditCheckpoint(checkpoint);
-      logAuditCheckpoint(signed);
-      checkpointer.policy.onCheckpoint?.(signed);
-    });
+/**
+ * Chains entries onto the head inside the transaction: locks the chain head row (an UPDATE: a row lock on
+ * PostgreSQL, the write lock on SQLite) so the chain never forks, numbers and hashes the entries in order, inserts
+ * them and moves the head. Signs a checkpoint at each entry that makes one due; each is logged after the commit.
+ */
+export async function chainAuditEntries<DB extends AuditTables>(
+  transaction: Transaction<DB>,
+  entries: readonly UnchainedFields[],
+  afterCommit: AfterCommit,
+  checkpointer?: AuditCheckpointer,
+): Promise<AuditRow[]> {
+  const tx = auditDb(transaction);
+  const head = await tx
+    .updateTable('audit_chain_head')
+    .set((eb) => ({ last_id: eb('last_id', '+', entries.length) }))
+    .where('id', '=', 1)
+    .returning(['last_id', 'last_hash'])
+    .executeTakeFirstOrThrow(() => new Error('audit_chain_head is missing: run the audit_log migration'));
+  if (entries.length === 0) return [];
+
+  let id = Number(head.last_id) - entries.length;
+  let prevHash = head.last_hash;
+  const rows = entries.map((entry): AuditRow => {
+    const fields = { id: ++id, ...entry, prev_hash: prevHash };
+    const row = { ...fields, hash: hashAuditEntry(fields) };
+    prevHash = row.hash;
+    return row;
+  });
+  await tx.insertInto('audit_log').values(rows).execute();
+  await tx.updateTable('audit_chain_head').set({ last_hash: prevHash }).where('id', '=', 1).execute();
+
+  if (checkpointer) {
+    const last = rows.at(-1)!;
+    const due = rows.filter((row) => row.id % checkpointer.policy.everyEntries === 0);
+    if (due.at(-1) !== last && checkpointer.due(last.id, last.timestamp)) due.push(last);
+    const now = Date.now();
+    const checkpoints = due.map((row) => signCheckpoint(checkpointer.policy.signer, row.id, row.hash, now));
+    if (checkpoints.length > 0) {
+      await tx.insertInto('audit_checkpoints').values(checkpoints).execute();
+      afterCommit(() => {
+        checkpointer.taken(now);
+        for (const checkpoint of checkpoints) {
+          const signed = toAuditCheckpoint(checkpoint);
+          logAuditCheckpoint(signed);
+          checkpointer.policy.onCheckpoint?.(signed);
+        }
+      });
+    }
   }
+  return rows;
+}
 
+/**
+ * Appends one entry inside the caller's transaction, so it commits or rolls back with the domain write.
+ *
+ * The chain head row is locked (chainAuditEntries), so concurrent writers append one after the other; the lock
+ * is held until the caller's transaction ends, so write the audit entry last. The request id is the active span's
+ * trace id. The `audit.<action>` span event is handed to `afterCommit`, so a rolled back action leaves no event
+ * either. With a keyring, personal data is encrypted with the user's key (the hash covers the ciphertext); with a
+ * checkpointer, a signed checkpoint of the new head is written in the same transaction when one is due.
+ */
+export async function appendAuditEntry<DB extends AuditTables>(
+  transaction: Transaction<DB>,
+  input: AuditInput,
+  afterCommit: AfterCommit,
+  options: AppendOptions = {},
+): Promise<AuditRow> {
+  // Before the chain lock, so the lock is held no longer than it must be.
+  const fields = await unchainedFields(transaction, input, options.keyring);
+  const [row] = await chainAuditEntries(transaction, [fields], afterCommit, options.checkpointer);
   const span = trace.getActiveSpan();
-  if (span) afterCommit(() => addAuditSpanEvent(span, row));
-  return row;
+  if (span) afterCommit(() => addAuditSpanEvent(span, row!));
+  return row!;
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditOutcome } from './actions';
 
 /**
@@ -60,12 +60,30 @@ export interface AuditUserKeysTable {
   legal_hold: string | null;
 }
 
+/** An entry committed with its domain write, waiting for the sequencer to chain it (AUDIT_WRITE_MODE=sequenced). */
+export interface AuditPendingTable {
+  seq: Generated<number>;
+  /** The process that will seal it; another one takes it over when it is left behind. */
+  sealer: string;
+  timestamp: number;
+  user_id: string | null;
+  action: AuditAction;
+  resource: string;
+  outcome: AuditOutcome;
+  details: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  span_id: string | null;
+}
+
 /** The tables the audit module owns; an app's Kysely `Database` interface extends this. */
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_chain_head: AuditChainHeadTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_user_keys: AuditUserKeysTable;
+  audit_pending: AuditPendingTable;
 }
 
 export type AuditRow = Selectable<AuditLogTable>;

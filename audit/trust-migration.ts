@@ -2,8 +2,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import type { AuditSqlDialect } from './migration';
 
 /**
- * The tables that make the trail trustworthy beyond the database: signed checkpoints of the chain (append-only,
- * like the log) and the per-user keys that encrypt personal data in entries (destroyed on erasure).
+ * The tables that make the trail trustworthy beyond the database and let it take many writers: signed
+ * checkpoints of the chain (append-only, like the log), the per-user keys that encrypt personal data in entries
+ * (destroyed on erasure), and the queue of entries waiting for the sequencer.
  */
 async function createSqlite(db: Kysely<unknown>): Promise<void> {
   await sql
@@ -26,6 +27,25 @@ BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only: ${op} rejected'); E
       )
       .execute(db);
   }
+  await sql
+    .raw(
+      `CREATE TABLE audit_pending (
+  -- Entries committed with their domain write but not chained yet (AUDIT_WRITE_MODE=sequenced); the sequencer seals them.
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  sealer TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  user_id TEXT,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL,
+  ip_address TEXT,
+  user_agent TEXT,
+  request_id TEXT,
+  span_id TEXT
+)`,
+    )
+    .execute(db);
   await sql
     .raw(
       `CREATE TABLE audit_user_keys (
@@ -63,6 +83,27 @@ FOR EACH STATEMENT EXECUTE FUNCTION audit_log_reject_change()`,
     .execute(db);
   await sql
     .raw(
+      `CREATE TABLE audit_pending (
+  seq bigserial PRIMARY KEY,
+  sealer text NOT NULL,
+  "timestamp" bigint NOT NULL,
+  user_id text,
+  action text NOT NULL,
+  resource text NOT NULL,
+  outcome text NOT NULL,
+  details text NOT NULL,
+  ip_address text,
+  user_agent text,
+  request_id text,
+  span_id text
+)`,
+    )
+    .execute(db);
+  await sql
+    .raw(`COMMENT ON TABLE audit_pending IS 'Audit entries committed but not chained yet (AUDIT_WRITE_MODE=sequenced); sealed into audit_log by the sequencer.'`)
+    .execute(db);
+  await sql
+    .raw(
       `CREATE TABLE audit_user_keys (
   user_id text PRIMARY KEY,
   wrapped_key text,
@@ -84,6 +125,7 @@ export function auditTrustMigration(dialect: AuditSqlDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await (dialect === 'postgres' ? createPostgres(db) : createSqlite(db));
+      await db.schema.createIndex('audit_pending_sealer').on('audit_pending').columns(['sealer', 'seq']).execute();
     },
   };
 }

@@ -2,6 +2,7 @@
 // (bench/audit-writer.ts, the app's domain functions and database code) doing audited transfers on one PostgreSQL
 // database at once; audited transactions per second and p50/p99 latency for each K. Rounds run the Ks in
 // alternating order (1 2 4, 4 2 1, …) so a noisy neighbour does not favour one K; the median round is reported.
+// --modes chained,sequenced: each K with both ways of writing the chain (AUDIT_WRITE_MODE, docs/AUDIT.md).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -28,7 +29,10 @@ interface WriterResult {
   errors: number;
 }
 
+type WriteMode = 'chained' | 'sequenced';
+
 interface RunFigures {
+  mode: WriteMode;
   writers: number;
   txPerSec: number;
   p50Ms: number;
@@ -90,7 +94,12 @@ async function createDatabase(adminUrl: string): Promise<{ url: string; drop(): 
   };
 }
 
-async function runOnce(databaseUrl: string, writers: number, options: { durationMs: number; concurrency: number; env: Record<string, string> }): Promise<RunFigures> {
+async function runOnce(
+  databaseUrl: string,
+  mode: WriteMode,
+  writers: number,
+  options: { durationMs: number; concurrency: number; env: Record<string, string> },
+): Promise<RunFigures> {
   const children = Array.from({ length: writers }, (_, i) =>
     spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'bench/audit-writer.ts'], {
       cwd: ROOT,
@@ -98,6 +107,7 @@ async function runOnce(databaseUrl: string, writers: number, options: { duration
         ...process.env,
         ...options.env,
         DATABASE_URL: databaseUrl,
+        AUDIT_WRITE_MODE: mode,
         WRITER: String(i),
         CONCURRENCY: String(options.concurrency),
         DURATION_MS: String(options.durationMs),
@@ -131,6 +141,7 @@ async function runOnce(databaseUrl: string, writers: number, options: { duration
   const elapsedS = (performance.now() - started) / 1000;
   const latencies = done.flatMap((r) => r.latencies).sort((a, b) => a - b);
   return {
+    mode,
     writers,
     // The writers stop at the same deadline; process start-up is before GO and not counted.
     txPerSec: Math.round(latencies.length / Math.min(elapsedS, options.durationMs / 1000 + 0.5)),
@@ -146,6 +157,7 @@ export async function benchWriters(argv: string[]): Promise<void> {
     args: argv,
     options: {
       writers: { type: 'string', default: '1,2,4' },
+      modes: { type: 'string', default: 'chained,sequenced' },
       duration: { type: 'string', default: '10' },
       rounds: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '4' },
@@ -154,6 +166,8 @@ export async function benchWriters(argv: string[]): Promise<void> {
   });
   const ks = values.writers.split(',').map(Number);
   if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('--writers takes a comma-separated list of positive integers, e.g. 1,2,4');
+  const modes = values.modes.split(',') as WriteMode[];
+  if (modes.some((m) => m !== 'chained' && m !== 'sequenced')) throw new Error('--modes takes chained, sequenced or both');
   const durationMs = Number(values.duration) * 1000;
   const rounds = Number(values.rounds);
   const concurrency = Number(values.concurrency);
@@ -168,17 +182,19 @@ export async function benchWriters(argv: string[]): Promise<void> {
     OTEL_SDK_DISABLED: 'true',
     DB_SLOW_QUERY_MS: '60000',
   };
-  const byK = new Map<number, RunFigures[]>();
+  const byRun = new Map<string, RunFigures[]>();
+  const key = (mode: WriteMode, k: number) => `${mode}:${k}`;
   try {
     const handle = openDatabase({ dialect: 'postgres', connectionString: database.url });
     await migrateToLatest(handle.db, 'postgres');
     await handle.close();
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? ks : [...ks].reverse();
-      for (const k of order) {
-        const figures = await runOnce(database.url, k, { durationMs, concurrency, env });
-        say(`round ${round + 1}: ${k} writer(s) × ${concurrency} loops: ${figures.txPerSec} audited tx/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors; backends busy ${figures.active}, of them waiting on a lock ${figures.lockWaiters}`);
-        byK.set(k, [...(byK.get(k) ?? []), figures]);
+      const runs = ks.flatMap((k) => modes.map((mode) => [mode, k] as const));
+      const order = round % 2 === 0 ? runs : [...runs].reverse();
+      for (const [mode, k] of order) {
+        const figures = await runOnce(database.url, mode, k, { durationMs, concurrency, env });
+        say(`round ${round + 1}: ${mode}, ${k} writer(s) × ${concurrency} loops: ${figures.txPerSec} audited tx/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors; backends busy ${figures.active}, of them waiting on a lock ${figures.lockWaiters}`);
+        byRun.set(key(mode, k), [...(byRun.get(key(mode, k)) ?? []), figures]);
       }
     }
     const check = openDatabase({ dialect: 'postgres', connectionString: database.url });
@@ -191,10 +207,10 @@ export async function benchWriters(argv: string[]): Promise<void> {
   }
 
   const median = (runs: RunFigures[]) => [...runs].sort((a, b) => a.txPerSec - b.txPerSec)[Math.floor((runs.length - 1) / 2)]!;
-  const summary = ks.map((k) => median(byK.get(k)!));
+  const summary = modes.flatMap((mode) => ks.map((k) => median(byRun.get(key(mode, k))!)));
   const lines = [
     `audited transfers on PostgreSQL, K writer processes × ${concurrency} concurrent loops, ${durationMs / 1000} s per run, ${rounds} rounds (median round):`,
-    ...summary.map((f) => `  K=${f.writers}  ${f.txPerSec} tx/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  busy backends ${f.active}, waiting on a lock ${f.lockWaiters}`),
+    ...summary.map((f) => `  ${f.mode.padEnd(9)} K=${f.writers}  ${f.txPerSec} tx/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  busy backends ${f.active}, waiting on a lock ${f.lockWaiters}`),
     `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

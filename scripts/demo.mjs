@@ -44,9 +44,21 @@ function demoSecret() {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+// …and an Ed25519 key for the audit checkpoints (AUDIT_SIGNING_KEY_FILE), also kept in ./data.
+function demoSigningKeyFile() {
+  const file = path.join(root, 'data', '.audit-signing-key.pem');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (!fs.existsSync(file)) {
+    const pem = crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+    fs.writeFileSync(file, pem, { mode: 0o600 });
+  }
+  return file;
+}
+
 const env = {
   ...process.env,
   AUTH_SECRET: process.env.AUTH_SECRET ?? demoSecret(),
+  ...(process.env.AUDIT_SIGNING_KEY ? {} : { AUDIT_SIGNING_KEY_FILE: process.env.AUDIT_SIGNING_KEY_FILE ?? demoSigningKeyFile() }),
   DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'drop-demo-password',
   COOKIE_SECURE: process.env.COOKIE_SECURE ?? 'false',
   DROP_DEMO: '1',

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { appendAuditEntry, type AuditInput, type AuditRow } from '@audit';
+import { appendAuditEntry, appendSequencedAuditEntry, auditSequencer, type AuditInput, type AuditSequencer } from '@audit';
 import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
 import type { Database } from '../db/schema';
-import { afterCommit, inTransaction, type Tx } from '../db/transaction';
+import { afterCommit, databaseOf, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';
 
 /** What a domain function states; where the request came from is taken from its context. */
@@ -14,14 +14,42 @@ export type AuditFact = Omit<AuditInput, 'ip' | 'userAgent'>;
  * chain lock until the transaction ends). Personal data is encrypted with the user's key; a signed checkpoint
  * is written with it when one is due.
  */
-export function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact): Promise<AuditRow> {
-  return appendAuditEntry(tx, { ...fact, ip: ctx.ip, userAgent: ctx.userAgent }, (callback) => afterCommit(tx, callback), {
-    keyring: getAuditKeyring(),
-    checkpointer: getAuditCheckpointer(),
-  });
+export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact): Promise<void> {
+  const input = { ...fact, ip: ctx.ip, userAgent: ctx.userAgent };
+  const commit = (callback: () => void | Promise<void>) => afterCommit(tx, callback);
+  const keyring = getAuditKeyring();
+  if (sequencedWrites()) {
+    await appendSequencedAuditEntry(tx, input, commit, { sequencer: sequencerFor(tx), keyring });
+    return;
+  }
+  await appendAuditEntry(tx, input, commit, { keyring, checkpointer: getAuditCheckpointer() });
+}
+
+/**
+ * AUDIT_WRITE_MODE: `chained` (default) — each transaction chains its entry itself, holding the chain head until
+ * commit; `sequenced` — entries are queued in the transaction and sealed into the chain in batches after the
+ * commit (the many-writers design, docs/AUDIT.md).
+ */
+function sequencedWrites(): boolean {
+  const mode = process.env.AUDIT_WRITE_MODE ?? 'chained';
+  if (mode !== 'chained' && mode !== 'sequenced') throw new Error(`AUDIT_WRITE_MODE must be chained or sequenced, got "${mode}"`);
+  return mode === 'sequenced';
+}
+
+const sequencers = new WeakMap<Kysely<Database>, AuditSequencer>();
+
+/** One sequencer per database handle, so a process seals in one run at a time. */
+function sequencerFor(tx: Tx): AuditSequencer {
+  const db = databaseOf(tx);
+  let sequencer = sequencers.get(db);
+  if (!sequencer) {
+    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: Number(process.env.AUDIT_SEAL_GATHER_MS ?? 2) });
+    sequencers.set(db, sequencer);
+  }
+  return sequencer;
 }
 
 /** Records a fact on its own, for requests that fail (a refused login) and so have no domain write to join. */
-export function recordAuditAlone(db: Kysely<Database>, ctx: RequestContext, fact: AuditFact): Promise<AuditRow> {
+export function recordAuditAlone(db: Kysely<Database>, ctx: RequestContext, fact: AuditFact): Promise<void> {
   return inTransaction(db, (tx) => recordAudit(tx, ctx, fact));
 }

@@ -2,24 +2,30 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '@audit';
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
-import { createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from '../helpers/databases';
 import { HttpClient } from '../helpers/http-client';
 
 const TRANSFERS_PER_CLIENT = 40;
 const CLIENTS_PER_SERVER = 4;
 
 /**
- * Two app processes on one SQLite file, writing audited transfers at once: every write transaction starts with
- * BEGIN IMMEDIATE and waits for the lock (busy_timeout), so none fails with SQLITE_BUSY (a 500).
+ * Two app processes on one database, writing audited transfers at once. SQLite (one file): every write transaction
+ * starts with BEGIN IMMEDIATE and waits for the lock (busy_timeout), so none fails with SQLITE_BUSY (a 500).
+ * PostgreSQL with AUDIT_WRITE_MODE=sequenced: the entries queued by both processes are sealed into one chain, each
+ * before its request answers.
  */
-describe('two next start processes on one SQLite file under concurrent audited writes', () => {
+describe.each<[DialectName, 'chained' | 'sequenced']>([
+  ['sqlite', 'chained'],
+  ['postgres', 'sequenced'],
+])('two next start processes on one %s database (%s audit writes) under concurrent audited writes', (dialect, mode) => {
   let database: TestDatabase;
   let servers: AppServer[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
-    const first = await startApp({ databaseUrl: database.url });
-    const second = await startApp({ databaseUrl: database.url, seed: false });
+    database = await createTestDatabase(dialect);
+    const env = { AUDIT_WRITE_MODE: mode };
+    const first = await startApp({ databaseUrl: database.url, env });
+    const second = await startApp({ databaseUrl: database.url, env, seed: false });
     servers = [first, second];
   });
   afterAll(async () => {
@@ -48,12 +54,18 @@ describe('two next start processes on one SQLite file under concurrent audited w
             const res = await client.post('/api/transfers', { toEmail: to, amountCents: 1 }, { headers: { 'idempotency-key': crypto.randomUUID() } });
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             if (res.status >= 500) throw new Error(`${res.status}: ${res.text}`);
+            // The entry is in the chain when the request answers, in either mode.
+            const resource = `transfer:${(res.body as { transfer: { id: string } }).transfer.id}`;
+            const row = await handle.db.selectFrom('audit_log').select('id').where('resource', '=', resource).executeTakeFirst();
+            if (!row) throw new Error(`no audit entry for ${resource} when the request answered`);
           }
         }),
       );
       expect(Object.fromEntries(statuses)).toEqual({ 200: clients.length, 201: clients.length * TRANSFERS_PER_CLIENT });
       const status = await verifyAuditChain(handle);
       expect(status).toMatchObject({ ok: true, entries: before + clients.length * TRANSFERS_PER_CLIENT });
+      const pending = await handle.db.selectFrom('audit_pending').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      expect(Number(pending.n)).toBe(0);
     } finally {
       await handle.close();
     }

@@ -1,0 +1,117 @@
+import crypto from 'node:crypto';
+import { trace, type Span } from '@opentelemetry/api';
+import type { Kysely, Transaction } from 'kysely';
+import { addAuditSpanEvent } from '../otel/audit-span-event';
+import type { AuditCheckpointer } from './checkpoint';
+import { chainAuditEntries, unchainedFields, type AuditInput } from './log';
+import type { AuditKeyring } from './personal-data';
+import { auditDb, type AuditRow, type AuditTables } from './schema';
+
+/** Runs an async callback once the caller's transaction has committed, and waits for it before answering. */
+export type AfterCommitAsync = (callback: () => Promise<void>) => void;
+
+export interface SequencerOptions {
+  checkpointer?: AuditCheckpointer;
+  /** Entries chained per sealing transaction at most. */
+  batchSize?: number;
+  /** Entries of another process left pending longer than this (it crashed) are sealed by this one. */
+  takeOverAfterMs?: number;
+  /** A run starts this long after the first request for it, so more entries share one sealing transaction. */
+  gatherMs?: number;
+}
+
+export interface AuditSequencer {
+  /** This process's name on the entries it will seal. */
+  readonly sealer: string;
+  /** Seals this process's pending entries (and abandoned ones); resolves with every entry sealed, by seq. */
+  flush(): Promise<Map<number, AuditRow>>;
+}
+
+/**
+ * The many-writers design, as transparency logs do it: the domain transaction appends its entry to
+ * `audit_pending` — no shared row is locked, so writers in any number of processes do not wait for each other —
+ * and the entry commits or rolls back with the domain write. After the commit, the sequencer seals committed
+ * entries into the chain, a batch per transaction: it locks the chain head once per batch, numbers, hashes and
+ * inserts the batch, moves the head and removes the batch from the queue. One sealing run at a time per process
+ * (single flight); a request waits for the run after its commit, so its entry is in the chain when it answers.
+ */
+export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, options: SequencerOptions = {}): AuditSequencer {
+  const db = auditDb(database);
+  const sealer = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  const batchSize = options.batchSize ?? 1_000;
+  const takeOverAfterMs = options.takeOverAfterMs ?? 10_000;
+  const gatherMs = options.gatherMs ?? 0;
+  const gather = () => (gatherMs > 0 ? new Promise((resolve) => setTimeout(resolve, gatherMs)) : undefined);
+  let running: Promise<Map<number, AuditRow>> | undefined;
+  let queued: Promise<Map<number, AuditRow>> | undefined;
+
+  async function sealOnce(): Promise<Map<number, AuditRow>> {
+    const sealed = new Map<number, AuditRow>();
+    for (;;) {
+      const callbacks: (() => void)[] = [];
+      const count = await db.transaction().execute(async (tx) => {
+        // The head lock first: pending rows are read after it, so no other sealer is chaining them meanwhile.
+        await chainAuditEntries(tx, [], () => undefined);
+        const pending = await tx
+          .selectFrom('audit_pending')
+          .selectAll()
+          .where((eb) => eb.or([eb('sealer', '=', sealer), eb('timestamp', '<', Date.now() - takeOverAfterMs)]))
+          .orderBy('seq')
+          .limit(batchSize)
+          .execute();
+        if (pending.length === 0) return 0;
+        const rows = await chainAuditEntries(
+          tx,
+          pending.map(({ seq: _seq, sealer: _sealer, ...fields }) => fields),
+          (callback) => callbacks.push(callback),
+          options.checkpointer,
+        );
+        await tx.deleteFrom('audit_pending').where('seq', 'in', pending.map((p) => p.seq)).execute();
+        pending.forEach((p, i) => sealed.set(Number(p.seq), rows[i]!));
+        return pending.length;
+      });
+      for (const callback of callbacks) callback();
+      if (count < batchSize) return sealed;
+    }
+  }
+
+  return {
+    sealer,
+    flush() {
+      // A run already in progress may have read the queue before our entry committed: wait for the next one.
+      queued ??= (running ?? Promise.resolve(new Map<number, AuditRow>()))
+        .catch(() => new Map<number, AuditRow>())
+        .then(gather)
+        .then(() => {
+          queued = undefined;
+          running = sealOnce().finally(() => (running = undefined));
+          return running;
+        });
+      return queued;
+    },
+  };
+}
+
+/**
+ * Appends an entry to the sequencer's queue inside the caller's transaction (no chain lock); after the commit the
+ * sequencer seals it and the `audit.<action>` span event is added with its chain id.
+ */
+export async function appendSequencedAuditEntry<DB extends AuditTables>(
+  transaction: Transaction<DB>,
+  input: AuditInput,
+  afterCommit: AfterCommitAsync,
+  options: { sequencer: AuditSequencer; keyring?: AuditKeyring },
+): Promise<void> {
+  const fields = await unchainedFields(transaction, input, options.keyring);
+  const { seq } = await auditDb(transaction)
+    .insertInto('audit_pending')
+    .values({ ...fields, sealer: options.sequencer.sealer })
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  const span: Span | undefined = trace.getActiveSpan();
+  afterCommit(async () => {
+    const sealed = await options.sequencer.flush();
+    const row = sealed.get(Number(seq));
+    if (row && span) addAuditSpanEvent(span, row);
+  });
+}
