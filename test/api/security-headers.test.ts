@@ -38,6 +38,8 @@ describe('security headers (SQLite)', () => {
       const first = await client.get(path);
       const second = await client.get(path);
       expect(first.status).toBe(200);
+      // Rendered per request (for the nonce), and not kept by any cache.
+      expect(first.headers.get('cache-control')).toMatch(/\bno-store\b/);
       const csp = directives(first.headers.get('content-security-policy'));
       const nonce = nonceOf(csp);
       expect(nonce).toMatch(/^[A-Za-z0-9+/=_-]{16,}$/);

@@ -30,10 +30,12 @@ function sentryOrigin(): string | undefined {
  */
 export function pageContentSecurityPolicy(nonce: string): string {
   const connect = ["'self'", sentryOrigin()].filter(Boolean).join(' ');
+  // `next dev` only: React rebuilds server stacks with eval, and styles arrive as inline <style> for hot reload.
+  const dev = process.env.NODE_ENV === 'development';
   const directives = [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
-    `style-src 'self' 'nonce-${nonce}'`,
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
+    dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src ${connect}`,
