@@ -86,6 +86,15 @@ describe('where the start commands listen', () => {
   }, 120_000);
 
   it('`npm run demo` listens on 127.0.0.1 only, and says so', async () => {
+    // The demo rebuilds a stale build, which would pull .next from under the other tests: refuse instead.
+    const built = fs.statSync(path.join(root, '.next', 'BUILD_ID')).mtimeMs;
+    const newest = ['src', 'otel', 'next.config.ts', 'package.json'].reduce((max, entry) => {
+      const full = path.join(root, entry);
+      if (!fs.statSync(full).isDirectory()) return Math.max(max, fs.statSync(full).mtimeMs);
+      const files = fs.readdirSync(full, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      return Math.max(max, ...files.map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs));
+    }, 0);
+    expect(newest, 'the build is older than the sources: run `next build` first (npm test does)').toBeLessThanOrEqual(built);
     const { port, output } = await startCommand(['npm', 'run', 'demo']);
     expect(await probe('::1', port)).toBe('ECONNREFUSED');
     if (outsideAddress) expect(await probe(outsideAddress, port)).toBe('ECONNREFUSED');
