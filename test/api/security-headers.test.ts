@@ -53,6 +53,8 @@ describe('security headers (SQLite)', () => {
       expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
       expect(csp.get('form-action')).toEqual(["'self'"]);
       expect(csp.get('img-src')).toEqual(["'self'", 'data:']);
+      expect(csp.get('style-src')).toEqual(["'self'", `'nonce-${nonce}'`]);
+      expect(csp.get('style-src-attr')).toEqual(["'unsafe-inline'"]);
       // No Sentry DSN on this server: the page talks to its own origin only.
       expect(csp.get('connect-src')).toEqual(["'self'"]);
 

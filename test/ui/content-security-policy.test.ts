@@ -84,18 +84,24 @@ describe('Content-Security-Policy in Chromium (SQLite)', () => {
     await context.close();
   });
 
-  it('blocks a script injected into the markup without the nonce, while the page keeps working', async () => {
+  it('blocks a script injected into the markup without the nonce, allows a style attribute, and the page keeps working', async () => {
     const { app } = fixture();
     const { context, page, violations } = await watchedContext();
     // Stands in for an XSS hole: the server's HTML, with its policy, plus a script an attacker slipped in.
     await page.route(`${app.url}/login`, async (route) => {
       const response = await route.fetch();
-      const html = (await response.text()).replace('<body>', '<body><script>window.__injected = true</script>');
+      const html = (await response.text()).replace(
+        '<body>',
+        '<body><script>window.__injected = true</script><p id="styled" style="color: rgb(1, 2, 3)">styled</p>',
+      );
       await route.fulfill({ response, body: html });
     });
     await page.goto(`${app.url}/login`);
     expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
     expect((await violations()).some((v) => v.startsWith('script-src'))).toBe(true);
+    // Style attributes (React's style={…} when rendered on the server) are allowed.
+    expect(await page.locator('#styled').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(1, 2, 3)');
+    expect((await violations()).filter((v) => v.includes('style'))).toEqual([]);
     // The page's own scripts ran: signing in works.
     await page.getByLabel('Email').fill('alice@drop.test');
     await page.getByLabel('Password').fill(DEMO_PASSWORD);

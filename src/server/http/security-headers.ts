@@ -24,9 +24,9 @@ function sentryOrigin(): string | undefined {
 
 /**
  * The pages' policy. Scripts run only with this response's nonce (Next puts it on its own scripts and inline
- * payloads) or when loaded by such a script ('strict-dynamic': the chunks Next and the Sentry loader import). Styles
- * come from our own stylesheets; images from us or data: URLs (inline QR codes); fetches go to us and, when
- * configured, to the DSN's host.
+ * payloads) or when loaded by such a script ('strict-dynamic': the chunks Next and the Sentry loader import).
+ * Styles come from our own stylesheets, or style attributes; images from us or data: URLs (inline QR codes);
+ * fetches go to us and, when configured, to the DSN's host.
  */
 export function pageContentSecurityPolicy(nonce: string): string {
   const connect = ["'self'", sentryOrigin()].filter(Boolean).join(' ');
@@ -36,6 +36,8 @@ export function pageContentSecurityPolicy(nonce: string): string {
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
     dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
+    // React's style={…} props: an attribute can neither run script nor select and leak the page's content.
+    "style-src-attr 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src ${connect}`,
