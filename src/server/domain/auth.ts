@@ -76,7 +76,8 @@ export async function login(
     // Unknown email and wrong password take the same time and give the same answer.
     ok = await verifyPassword(user?.password_hash, input.password);
   } catch (error) {
-    await attempt.abandoned();
+    // The password was not checked: give the attempt back (a failing refund must not hide the first error).
+    await attempt.abandoned().catch(() => undefined);
     throw error;
   }
   if (!user || !ok) {
@@ -121,7 +122,7 @@ export async function changePassword(
     const user = await findUserById(handle.db, actor.userId);
     verified = user !== undefined && (await verifyPassword(user.password_hash, input.currentPassword));
   } catch (error) {
-    await check.refund();
+    await check.refund().catch(() => undefined);
     throw error;
   }
   if (!verified) {
