@@ -49,7 +49,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
-    HOSTNAME=0.0.0.0
+    HOST=0.0.0.0
 # bash for scripts/*.sh; pg_dump/pg_restore 17 (PGDG repository, set up by Debian's own postgresql-common
 # script and key) because pg_dump refuses a server newer than itself and compose runs postgres:17.
 # hadolint ignore=DL3008
@@ -79,4 +79,6 @@ USER 1000:1000
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "scripts/docker-healthcheck.mjs"]
-CMD ["node", "server.js"]
+# Next's standalone server listens on $HOSTNAME, which container runtimes set to the container's name (Kubernetes:
+# the pod's, resolving to its IP only, so the loopback health check would fail): HOST names the address instead.
+CMD ["sh", "-c", "HOSTNAME=\"$HOST\" exec node server.js"]

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// One command for a first look at Drop: SQLite, migrations, demo users, a production build, next start on :3000.
+// One command for a first look at Drop: SQLite, migrations, demo users, a production build, next start on
+// 127.0.0.1:3000. HOST=0.0.0.0 serves every interface (`next start` ignores HOSTNAME, which shells and
+// containers set to the machine's name: it is passed as -H instead).
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -7,6 +9,7 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const port = process.env.PORT ?? '3000';
+const host = process.env.HOST || '127.0.0.1';
 const say = (line) => process.stderr.write(`[demo] ${line}\n`);
 
 function run(command, args, env = process.env) {
@@ -79,10 +82,10 @@ if (buildIsStale()) {
   say('build is up to date');
 }
 
-say(`Drop is starting on http://localhost:${port}`);
+say(`Drop is starting on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
 if (!otlpNamed) say('telemetry: JSON logs with trace ids on stdout; set OTEL_EXPORTER_OTLP_ENDPOINT to export traces and logs');
 say(`demo logins (password "${env.DEMO_PASSWORD}"): alice@drop.test, bob@drop.test, admin@drop.test (admin)`);
-const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port], {
+const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port, '-H', host], {
   cwd: root,
   stdio: 'inherit',
   env,

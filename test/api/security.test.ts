@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TEST_AUTH_SECRET } from '../helpers/app-server';
@@ -239,6 +240,70 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({ code: 'invalid_request', message: expect.any(String), issues: expect.any(Array) });
       expect(res.body.error.issues.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('proxy headers', () => {
+    const login = { email: 'bob@drop.test', password: 'drop-demo-password' };
+
+    it('rejects a cross-site Origin that a client-sent X-Forwarded-Host claims is ours (no trusted proxy)', async () => {
+      const res = await fixture()
+        .client()
+        .post('/api/auth/login', login, { headers: { origin: 'https://evil.example', 'x-forwarded-host': 'evil.example' } });
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual(errorBody('csrf_failed'));
+    });
+
+    it('still accepts the Host the request was sent to', async () => {
+      const res = await fixture().client().post('/api/auth/login', login, { headers: { origin: fixture().app.url } });
+      expect(res.status).toBe(200);
+    });
+  });
+
+  describe('control characters in display text', () => {
+    const KYC = { dateOfBirth: '1990-01-01', documentType: 'passport', documentNumber: 'X1234567' };
+    const cases: [what: string, text: string][] = [
+      ['NUL', 'Ann\u0000Example'],
+      ['ESC (a terminal escape)', 'Ann \u001b[31mExample'],
+      ['a newline', 'Ann\nExample'],
+      ['a C1 control', 'Ann\u0085Example'],
+      ['a right-to-left override', 'Ann \u202eelpmaxE'],
+      ['a bidi isolate', 'Ann \u2066Example\u2069'],
+    ];
+
+    it.each(cases)('refuses %s in a registration name with 400 and a clear message', async (_what, name) => {
+      const email = `ctl-${crypto.randomUUID()}@example.test`;
+      const res = await fixture().client().post('/api/auth/register', { email, password: 'long enough password', name });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.issues).toContainEqual({ path: 'name', message: expect.stringMatching(/control character/i) });
+      const stored = await fixture().db.db.selectFrom('users').select('id').where('email', '=', email).execute();
+      expect(stored).toEqual([]);
+    });
+
+    it('refuses them in a transfer note, a QR description and a KYC full name', async () => {
+      const { client } = await fixture().signUp({ balanceCents: 1_000 });
+      const note = await client.post(
+        '/api/transfers',
+        { toEmail: 'bob@drop.test', amountCents: 100, note: 'rent\u202e' },
+        { headers: { 'idempotency-key': crypto.randomUUID() } },
+      );
+      expect(note.status).toBe(400);
+      expect(note.body.error.issues).toContainEqual({ path: 'note', message: expect.stringMatching(/control character/i) });
+      const qr = await client.post('/api/qr', { amountCents: 100, description: 'coffee\r\nX-Injected: 1' });
+      expect(qr.status).toBe(400);
+      expect(qr.body.error.issues).toContainEqual({ path: 'description', message: expect.stringMatching(/control character/i) });
+      const kyc = await client.post('/api/kyc', { ...KYC, fullName: 'Ann\u0000' });
+      expect(kyc.status).toBe(400);
+      expect(kyc.body.error.issues).toContainEqual({ path: 'fullName', message: expect.stringMatching(/control character/i) });
+    });
+
+    it('accepts names in any script, with emoji joined by ZWJ and accents', async () => {
+      const res = await fixture()
+        .client()
+        .post('/api/auth/register', { email: `ok-${crypto.randomUUID()}@example.test`, password: 'long enough password', name: 'Zoë 李 محمد 👩‍💻' });
+      expect(res.status).toBe(201);
+      expect(res.body.user.name).toBe('Zoë 李 محمد 👩‍💻');
     });
   });
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { trustedProxyCount } from '../config';
 import { deriveKey } from './secret';
 
 export const CSRF_COOKIE = 'drop_csrf';
@@ -28,8 +29,24 @@ export function isValidCsrfPair(cookieValue: string | undefined, headerValue: st
 }
 
 /**
+ * The public host a trusted reverse proxy put in X-Forwarded-Host: like X-Forwarded-For, the N-th entry from the
+ * right behind N proxies (entries further left are the client's claim). Without a trusted proxy the header is the
+ * client's own and is ignored.
+ */
+function forwardedHost(headers: Headers): string | undefined {
+  const proxies = trustedProxyCount();
+  if (proxies === 0) return undefined;
+  const chain = (headers.get('x-forwarded-host') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return chain[chain.length - proxies];
+}
+
+/**
  * Origin check: a browser sends Origin (or at least Referer) on state-changing requests; when it does, it must
- * name this host. Non-browser clients send neither and are covered by the token alone.
+ * name this host (Host, X-Forwarded-Host from a trusted proxy, or APP_ORIGIN). Non-browser clients send neither
+ * and are covered by the token alone.
  */
 export function isSameOrigin(headers: Headers): boolean {
   const source = headers.get('origin') ?? headers.get('referer');
@@ -42,8 +59,7 @@ export function isSameOrigin(headers: Headers): boolean {
     return false;
   }
   const allowed = new Set<string>();
-  const host = headers.get('x-forwarded-host') ?? headers.get('host');
-  if (host) allowed.add(host);
+  for (const host of [headers.get('host'), forwardedHost(headers)]) if (host) allowed.add(host);
   if (process.env.APP_ORIGIN) {
     try {
       allowed.add(new URL(process.env.APP_ORIGIN).host);

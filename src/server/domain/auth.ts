@@ -2,7 +2,9 @@ import type { DatabaseHandle } from '../db/connect';
 import type { Session, User } from '../db/schema';
 import { inTransaction } from '../db/transaction';
 import { hashPassword, verifyPassword } from '../auth/password';
-import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from '../auth/login-rate-limit';
+import { reserveLoginAttempt, type LoginAttempt } from '../auth/login-rate-limit';
+import { reservePasswordCheck } from '../auth/password-check-rate-limit';
+import type { Reservation } from '../auth/attempt-limiter';
 import { recordAudit, recordAuditAlone } from './audit';
 import type { Actor, RequestContext } from './context';
 import { DomainError, invalid } from './errors';
@@ -51,6 +53,8 @@ async function recordLoginFailureEntry(
   });
 }
 
+const isRateLimited = (error: unknown) => error instanceof DomainError && error.kind === 'rate_limited';
+
 export async function login(
   handle: DatabaseHandle,
   input: { email: string; password: string },
@@ -58,28 +62,47 @@ export async function login(
 ): Promise<SignedIn> {
   const email = normalizeEmail(input.email);
   const ip = ctx.ip ?? 'unknown';
+  let attempt: LoginAttempt;
   try {
-    await assertLoginAllowed(handle, email, ip);
+    attempt = await reserveLoginAttempt(handle, email, ip);
   } catch (error) {
-    if (error instanceof DomainError && error.kind === 'rate_limited') {
-      await recordLoginFailureEntry(handle, ctx, email, 'rate_limited');
-    }
+    if (isRateLimited(error)) await recordLoginFailureEntry(handle, ctx, email, 'rate_limited');
     throw error;
   }
-  const user = await findUserByEmail(handle.db, email);
-  // Unknown email and wrong password take the same time and give the same answer.
-  const ok = await verifyPassword(user?.password_hash, input.password);
+  let user: User | undefined;
+  let ok: boolean;
+  try {
+    user = await findUserByEmail(handle.db, email);
+    // Unknown email and wrong password take the same time and give the same answer.
+    ok = await verifyPassword(user?.password_hash, input.password);
+  } catch (error) {
+    // The password was not checked: give the attempt back (a failing refund must not hide the first error).
+    await attempt.abandoned().catch(() => undefined);
+    throw error;
+  }
   if (!user || !ok) {
-    await recordLoginFailure(handle, email, ip);
+    // The attempt stays counted: it was a failure.
     await recordLoginFailureEntry(handle, ctx, email, user ? 'wrong_password' : 'unknown_email', user);
     throw invalidCredentials();
   }
-  await recordLoginSuccess(handle, email, ip);
+  await attempt.succeeded();
+  const signedIn = user;
   const session = await inTransaction(handle.db, async (tx) => {
-    await recordAudit(tx, ctx, { action: 'login_success', resource: `user:${user.id}`, userId: user.id });
-    return createSession(tx, user.id, ctx);
+    await recordAudit(tx, ctx, { action: 'login_success', resource: `user:${signedIn.id}`, userId: signedIn.id });
+    return createSession(tx, signedIn.id, ctx);
   });
-  return { user, session };
+  return { user: signedIn, session };
+}
+
+/** A refused password change, recorded in its own transaction: someone holding a session but not the password. */
+function recordPasswordChangeFailure(handle: DatabaseHandle, actor: Actor, reason: 'invalid_current_password' | 'rate_limited') {
+  return recordAuditAlone(handle.db, actor, {
+    action: 'password_change',
+    outcome: 'failure',
+    resource: `user:${actor.userId}`,
+    userId: actor.userId,
+    details: { reason },
+  });
 }
 
 export async function changePassword(
@@ -87,18 +110,26 @@ export async function changePassword(
   actor: Actor,
   input: { currentPassword: string; newPassword: string },
 ): Promise<{ revokedSessions: number }> {
-  const user = await findUserById(handle.db, actor.userId);
-  if (!user || !(await verifyPassword(user.password_hash, input.currentPassword))) {
-    // Someone holding a session but not the password: worth a record.
-    await recordAuditAlone(handle.db, actor, {
-      action: 'password_change',
-      outcome: 'failure',
-      resource: `user:${actor.userId}`,
-      userId: actor.userId,
-      details: { reason: 'invalid_current_password' },
-    });
+  let check: Reservation;
+  try {
+    check = await reservePasswordCheck(handle, actor.userId);
+  } catch (error) {
+    if (isRateLimited(error)) await recordPasswordChangeFailure(handle, actor, 'rate_limited');
+    throw error;
+  }
+  let verified: boolean;
+  try {
+    const user = await findUserById(handle.db, actor.userId);
+    verified = user !== undefined && (await verifyPassword(user.password_hash, input.currentPassword));
+  } catch (error) {
+    await check.refund().catch(() => undefined);
+    throw error;
+  }
+  if (!verified) {
+    await recordPasswordChangeFailure(handle, actor, 'invalid_current_password');
     throw invalid('invalid_current_password', 'Current password is incorrect');
   }
+  await check.refund();
   if (input.currentPassword === input.newPassword) {
     throw invalid('password_unchanged', 'The new password must differ from the current one');
   }

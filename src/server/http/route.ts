@@ -9,6 +9,7 @@ import { CSRF_COOKIE, CSRF_HEADER, isSameOrigin, isValidCsrfPair } from '../auth
 import { HttpError, csrfFailed, forbidden, fromDomainError, unauthenticated } from './errors';
 import { ValidationError, requestContext } from './request';
 import { errorResponse } from './respond';
+import { applyApiSecurityHeaders } from './security-headers';
 import { authenticate } from './session-cookie';
 
 type Access = 'public' | 'user' | 'admin';
@@ -77,6 +78,7 @@ export function route<A extends Access, K extends string = never>(
       response = toErrorResponse(error, telemetry.requestId);
       if (response.status >= 500) unexpected = error;
     }
+    applyApiSecurityHeaders(response.headers);
     if (telemetry.requestId) response.headers.set(REQUEST_ID_HEADER, telemetry.requestId);
     if (isShuttingDown()) response.headers.set('connection', 'close');
     telemetry.end({ status: response.status, userId, error: unexpected });

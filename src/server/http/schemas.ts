@@ -7,7 +7,19 @@ const amountCents = z
   .int()
   .positive('Amount must be positive')
   .max(MAX_AMOUNT_CENTS, `Amount must be at most ${MAX_AMOUNT_CENTS} cents`);
-const text = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * Characters refused in text shown to other people (names, notes, descriptions): C0 and C1 controls (NUL, ESC,
+ * tab, newlines, DEL…), line and paragraph separators, and the bidirectional controls (embeddings, overrides,
+ * isolates, marks) that make text display in another order than it is stored. Joiners (ZWJ in emoji) are fine.
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !CONTROL_CHARACTER.test(value), 'Must not contain control characters (newlines, tabs, NUL, escape or bidirectional overrides)');
 
 export const registerBody = z.strictObject({ email, password, name: text(100) });
 export const loginBody = z.strictObject({ email, password: z.string().min(1).max(256) });

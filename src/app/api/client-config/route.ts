@@ -1,5 +1,6 @@
 import { browserTelemetryConfig } from '../../../../otel/service-info';
 import { json } from '@/server/http/respond';
+import { applyApiSecurityHeaders } from '@/server/http/security-headers';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,5 +11,7 @@ export const dynamic = 'force-dynamic';
  */
 export function GET() {
   const { sentry } = browserTelemetryConfig();
-  return json({ sentry: sentry ?? null }, 200, { 'Cache-Control': 'public, max-age=300' });
+  const res = json({ sentry: sentry ?? null }, 200, { 'Cache-Control': 'public, max-age=300' });
+  applyApiSecurityHeaders(res.headers);
+  return res;
 }

@@ -2,6 +2,7 @@ import { getDatabase } from '@/server/db';
 import { pingDatabase } from '@/server/db/connect';
 import { appVersion } from '@/server/version';
 import { json } from '@/server/http/respond';
+import { applyApiSecurityHeaders } from '@/server/http/security-headers';
 
 export const dynamic = 'force-dynamic';
 
@@ -31,5 +32,7 @@ export async function GET() {
     uptimeSeconds: Math.round(process.uptime()),
     version: appVersion,
   };
-  return json(body, db.ok ? 200 : 503, { 'Cache-Control': 'no-store' });
+  const res = json(body, db.ok ? 200 : 503);
+  applyApiSecurityHeaders(res.headers);
+  return res;
 }

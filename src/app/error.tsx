@@ -1,0 +1,19 @@
+'use client';
+
+/**
+ * Shown when a page fails while rendering (the error is reported on the server, with its trace id). Our own
+ * because Next's built-in one styles itself inline, which the Content-Security-Policy refuses.
+ */
+export default function PageError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return (
+    <section className="card">
+      <h1>Something went wrong</h1>
+      <p className="muted">The page could not be shown{error.digest ? ` (reference ${error.digest})` : ''}.</p>
+      <p>
+        <button type="button" onClick={reset}>
+          Try again
+        </button>
+      </p>
+    </section>
+  );
+}

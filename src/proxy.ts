@@ -1,0 +1,24 @@
+import { NextResponse, type NextRequest } from 'next/server';
+import { applyTransportSecurity, newNonce, pageContentSecurityPolicy } from './server/http/security-headers';
+
+/**
+ * Next's proxy (the former middleware), for pages only: a fresh nonce and the Content-Security-Policy naming it.
+ * The policy goes on the request too, where Next's renderer reads the nonce and puts it on every script it
+ * writes. The API sets its own headers in route().
+ */
+export function proxy(request: NextRequest) {
+  const policy = pageContentSecurityPolicy(newNonce());
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set('Content-Security-Policy', policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set('Content-Security-Policy', policy);
+  applyTransportSecurity(response.headers);
+  return response;
+}
+
+export const config = {
+  matcher: [
+    // Pages: everything but the API, Next's static files and the icon.
+    '/((?!api/|_next/static/|_next/image|icon.svg|favicon.ico).*)',
+  ],
+};

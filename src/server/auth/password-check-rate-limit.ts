@@ -1,0 +1,16 @@
+import type { DatabaseHandle } from '../db/connect';
+import { reserveAttempt, type AttemptLimit, type Reservation } from './attempt-limiter';
+
+/** Wrong current passwords a signed-in user may give (POST /api/auth/password) per window. */
+export const MAX_PASSWORD_CHECK_FAILURES_PER_USER = 5;
+
+const PER_USER: AttemptLimit = { name: 'password_check', points: MAX_PASSWORD_CHECK_FAILURES_PER_USER, windowSeconds: 15 * 60 };
+
+/**
+ * Counts a check of a signed-in user's current password before it is made: a stolen session must not become an
+ * unlimited password oracle. Throws `rate_limited` once the user has no attempt left; refund when the password was
+ * right (or never checked).
+ */
+export function reservePasswordCheck(handle: DatabaseHandle, userId: string): Promise<Reservation> {
+  return reserveAttempt(handle, [{ limit: PER_USER, key: userId }], 'Too many wrong passwords; try again later');
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/databases';
+import { useApp } from '../helpers/app-fixture';
+import type { ApiResponse } from '../helpers/http-client';
+
+/**
+ * Password guessing with parallel requests against the built server: the limits count attempts before the password
+ * is checked, so no burst gets more checked guesses than the limit. Checked guesses are counted twice, by the
+ * answers (401/400 against 429) and by the audit rows each checked guess leaves.
+ */
+describe.each(DIALECTS)('password guessing in parallel on %s', (dialect) => {
+  const fixture = useApp(dialect);
+
+  const statuses = (responses: ApiResponse[]) => {
+    const counts: Record<number, number> = {};
+    for (const res of responses) counts[res.status] = (counts[res.status] ?? 0) + 1;
+    return counts;
+  };
+
+  async function auditReasons(userId: string, action: 'login_failure' | 'password_change'): Promise<Record<string, number>> {
+    const rows = await fixture()
+      .db.db.selectFrom('audit_log')
+      .select('details')
+      .where('user_id', '=', userId)
+      .where('action', '=', action)
+      .where('outcome', '=', 'failure')
+      .execute();
+    const counts: Record<string, number> = {};
+    for (const row of rows) {
+      const reason = String((JSON.parse(row.details) as { reason?: string }).reason);
+      counts[reason] = (counts[reason] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  it('checks at most 5 of 30 parallel wrong passwords for one account from one address; the rest are 429', async () => {
+    const victim = await fixture().signUp();
+    const attacker = fixture().client();
+    await attacker.fetchCsrfToken();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => attacker.login(victim.email, `wrong password ${i}`, { headers: { 'x-forwarded-for': '203.0.113.9' } })),
+    );
+    expect(statuses(responses)).toEqual({ 401: 5, 429: 25 });
+    for (const res of responses.filter((r) => r.status === 429)) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await auditReasons(victim.id, 'login_failure')).toEqual({ wrong_password: 5, rate_limited: 25 });
+  });
+
+  it('checks at most 20 of 50 parallel wrong passwords for one account from 50 addresses (the per-email cap)', async () => {
+    const victim = await fixture().signUp();
+    const attacker = fixture().client();
+    await attacker.fetchCsrfToken();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        attacker.login(victim.email, `wrong password ${i}`, { headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } }),
+      ),
+    );
+    expect(statuses(responses)).toEqual({ 401: 20, 429: 30 });
+    expect(await auditReasons(victim.id, 'login_failure')).toEqual({ wrong_password: 20, rate_limited: 30 });
+    // The owner, from an address of their own, is locked out as well until the window passes: the cap is per email.
+    expect((await fixture().client().login(victim.email, victim.password, { headers: { 'x-forwarded-for': '192.0.2.77' } })).status).toBe(429);
+  });
+
+  it('still lets the owner in after a burst that stayed under the limit (a success gives its attempt back)', async () => {
+    const victim = await fixture().signUp();
+    const owner = fixture().client();
+    await owner.fetchCsrfToken();
+    const wrong = await Promise.all(Array.from({ length: 4 }, (_, i) => owner.login(victim.email, `typo ${i}`)));
+    expect(statuses(wrong)).toEqual({ 401: 4 });
+    expect((await owner.login(victim.email, victim.password)).status).toBe(200);
+    // The success forgot the failures from this address: five more mistakes are allowed before the 429.
+    const again = await Promise.all(Array.from({ length: 6 }, (_, i) => fixture().client().login(victim.email, `typo again ${i}`)));
+    expect(statuses(again)).toEqual({ 401: 5, 429: 1 });
+  });
+
+  describe('POST /api/auth/password with a stolen session', () => {
+    it('checks at most 5 of 40 parallel wrong current passwords, answers 429 + Retry-After after, and audits both', async () => {
+      const owner = await fixture().signUp();
+      const ownersOtherDevice = fixture().client();
+      expect((await ownersOtherDevice.login(owner.email, owner.password)).status).toBe(200);
+      const thief = owner.client; // the stolen session
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          thief.post('/api/auth/password', { currentPassword: `guess number ${i}`, newPassword: 'the thief wants this one' }),
+        ),
+      );
+      expect(statuses(responses)).toEqual({ 400: 5, 429: 35 });
+      const limited = responses.find((r) => r.status === 429)!;
+      expect(limited.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String) } });
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+      expect(await auditReasons(owner.id, 'password_change')).toEqual({ invalid_current_password: 5, rate_limited: 35 });
+
+      // Even the right password is refused now: the owner's other session survives, the password is unchanged.
+      const right = await thief.post('/api/auth/password', { currentPassword: owner.password, newPassword: 'the thief wants this one' });
+      expect(right.status).toBe(429);
+      expect((await ownersOtherDevice.get('/api/account')).status).toBe(200);
+      expect((await fixture().client().login(owner.email, owner.password)).status).toBe(200);
+    });
+
+    it('is per user: another account changes its password while one is locked', async () => {
+      const locked = await fixture().signUp();
+      for (let i = 0; i < 6; i++) await locked.client.post('/api/auth/password', { currentPassword: `nope ${i}`, newPassword: 'whatever long enough' });
+      expect((await locked.client.post('/api/auth/password', { currentPassword: 'nope', newPassword: 'whatever long enough' })).status).toBe(429);
+      const other = await fixture().signUp();
+      const res = await other.client.post('/api/auth/password', { currentPassword: other.password, newPassword: 'a new long password' });
+      expect(res.status).toBe(204);
+    });
+  });
+});
