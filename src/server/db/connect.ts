@@ -8,6 +8,7 @@ import { instrumentDialect } from '../../../otel/db/instrument-dialect';
 import { logSlowQuery } from '../../../otel/db/slow-query-log';
 import { getLogger } from '../../../otel/logger';
 import { telemetryConfig } from '../../../otel/service-info';
+import { pgPoolMax } from '../config';
 import type { DatabaseConfig } from './database-url';
 import type { Database } from './schema';
 
@@ -68,7 +69,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     types: pgTypes,
-    max: Number(process.env.PG_POOL_MAX ?? 10),
+    max: pgPoolMax(),
     connectionTimeoutMillis: 5_000,
   });
   // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) makes the pool emit 'error';

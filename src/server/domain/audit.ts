@@ -30,10 +30,19 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact):
  * commit; `sequenced` — entries are queued in the transaction and sealed into the chain in batches after the
  * commit (the many-writers design, docs/AUDIT.md).
  */
-function sequencedWrites(): boolean {
+export function sequencedWrites(): boolean {
   const mode = process.env.AUDIT_WRITE_MODE ?? 'chained';
   if (mode !== 'chained' && mode !== 'sequenced') throw new Error(`AUDIT_WRITE_MODE must be chained or sequenced, got "${mode}"`);
   return mode === 'sequenced';
+}
+
+/** AUDIT_SEAL_GATHER_MS: how long the sequencer gathers entries into one batch (default 2 ms). */
+export function sealGatherMs(): number {
+  const raw = process.env.AUDIT_SEAL_GATHER_MS;
+  if (raw === undefined || raw === '') return 2;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 1000) throw new Error(`AUDIT_SEAL_GATHER_MS must be an integer between 0 and 1000, got "${raw}"`);
+  return value;
 }
 
 const sequencers = new WeakMap<Kysely<Database>, AuditSequencer>();
@@ -43,7 +52,7 @@ function sequencerFor(tx: Tx): AuditSequencer {
   const db = databaseOf(tx);
   let sequencer = sequencers.get(db);
   if (!sequencer) {
-    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: Number(process.env.AUDIT_SEAL_GATHER_MS ?? 2) });
+    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: sealGatherMs() });
     sequencers.set(db, sequencer);
   }
   return sequencer;
