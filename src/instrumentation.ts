@@ -5,6 +5,15 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     const { registerNodeTelemetry } = await import('../otel/register');
     await registerNodeTelemetry();
+    const { checkServerConfig } = await import('./server/startup-check');
+    const problems = checkServerConfig();
+    if (problems.length > 0) {
+      const { getLogger } = await import('../otel/logger');
+      const logger = getLogger();
+      for (const problem of problems) logger.fatal({ 'event.name': 'config.invalid' }, `config: ${problem}`);
+      logger.flush();
+      process.exit(1);
+    }
   }
 }
 
