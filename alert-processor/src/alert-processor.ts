@@ -35,6 +35,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxAttempts: config.slackMaxAttempts,
     timeoutMs: config.slackTimeoutMs,
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
+    messagesPerSecond: config.slackMessagesPerSecond,
   });
   const alerter = new Alerter(rules, slack, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
   const server = createAlertServer({
