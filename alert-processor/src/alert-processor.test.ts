@@ -9,6 +9,7 @@ import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack';
 import { encodeLogs, encodeTraces, randomHexId } from '../../test/helpers/otlp-encode';
 import { createAlertProcessor, type AlertProcessor } from './alert-processor';
 import { parseAlertsConfig } from './config';
+import { Outbox } from './outbox';
 
 // The whole service in-process (server, rules, SQLite state, Slack client) against a fake Slack webhook.
 let slack: FakeSlack;
@@ -123,10 +124,46 @@ describe('alert processor (in-process)', () => {
     const processor = await start({ SLACK_MAX_ATTEMPTS: '1' });
     slack.answerNext({ status: 500 });
     await send(processor, 'logs', started());
-    await slack.waitFor(() => logLines.find((l) => l.msg === 'alert could not be delivered to Slack'), 5_000, 'the error log');
-    expect(logLines.find((l) => l.msg === 'alert could not be delivered to Slack')).toMatchObject({ level: 50, 'alert.type': 'app.started' });
+    const undelivered = (l: Record<string, unknown>) => String(l.msg).startsWith('alert could not be delivered to Slack');
+    await slack.waitFor(() => logLines.find(undelivered), 5_000, 'the error log');
+    expect(logLines.find(undelivered)).toMatchObject({ level: 50, 'alert.type': 'app.started' });
     await send(processor, 'logs', started());
     await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the second try');
     expect(firstLines()).toEqual(['ℹ️ INFO']);
+  });
+
+  it('a message waiting for Slack survives a restart in the outbox and is posted exactly once after it', async () => {
+    const first = await start({ SLACK_MAX_ATTEMPTS: '1' });
+    slack.answerNext({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
+    await send(first, 'logs', started());
+    await slack.waitFor(() => slack.posts.length >= 1, 5_000, 'the failing post');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    const rows = Outbox.open(path.join(dir, 'state.db'));
+    expect(rows.entries().map((e) => e.alert.type)).toEqual(['app.started']);
+    rows.close();
+    slack.clearAnswers();
+    slack.posts.length = 0;
+    const second = await start();
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the message after the restart');
+    // The app starts again meanwhile: still one message (the rules know the outbox entry is on its way).
+    await send(second, 'logs', started());
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(firstLines()).toEqual(['ℹ️ INFO']);
+    await second.stop();
+    running.splice(running.indexOf(second), 1);
+    const after = Outbox.open(path.join(dir, 'state.db'));
+    expect(after.size).toBe(0);
+    after.close();
+  });
+
+  it('Slack refusing a message for good (400 invalid_payload) drops it with an error, and the outbox moves on', async () => {
+    const processor = await start();
+    slack.answerNext({ status: 400, body: 'invalid_payload' });
+    await send(processor, 'logs', started());
+    await send(processor, 'logs', encodeLogs([{ service: 'drop', body: 'app.stopping', severityNumber: 13, eventName: 'app.stopping' }]));
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the second message');
+    expect(slack.posts.map((p) => p.status)).toEqual([400, 200]);
+    expect(logLines.find((l) => String(l.msg).includes('refused: dropped'))).toMatchObject({ level: 50, reason: 'Slack answered 400 invalid_payload' });
   });
 });

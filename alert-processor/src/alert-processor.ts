@@ -6,6 +6,7 @@ import { AlertRules } from './rules';
 import { createAlertServer } from './server';
 import { signalsFromLogs, signalsFromSpans } from './signals';
 import { SlackClient } from './slack-client';
+import { Outbox } from './outbox';
 import { StateStore } from './state-store';
 
 /**
@@ -22,6 +23,7 @@ export interface AlertProcessor {
 
 export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
   const store = StateStore.open(config.stateFile);
+  const outbox = Outbox.open(config.stateFile);
   const rules = new AlertRules({
     store,
     threshold: config.errorThreshold,
@@ -37,7 +39,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const alerter = new Alerter(rules, slack, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
+  const alerter = new Alerter(rules, slack, outbox, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
   const server = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
@@ -87,6 +89,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       });
       const { address, port } = server.address() as AddressInfo;
       url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      const resumed = alerter.resume();
+      if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
       ticker = setInterval(tick, tickMs);
       const spikes = rules.openSpikes();
       if (spikes.length > 0) logger.info({ spikes: spikes.map((s) => `${s.service}:${s.status}`) }, 'error spikes restored from the state file');
@@ -96,7 +100,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         clearInterval(ticker);
         await closeServer();
         const drained = await alerter.drain(config.shutdownTimeoutMs);
-        if (!drained) logger.error({ pending: alerter.pending }, 'stopping with alert deliveries still in flight');
+        if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
+        outbox.close();
         store.close();
       })();
       return stopping;

@@ -125,6 +125,11 @@ export class AlertRules {
     if (alert.type === 'error_spike') this.updateSpike(alert.service, (spike) => ({ ...spike, notified: true, lastFailureMs: null }));
   }
 
+  /** Alerts already on their way (left in the outbox by a previous run): not handed out again. */
+  pending(alerts: Alert[]): void {
+    for (const alert of alerts) this.inFlight.add(key(alert.type, alert.service));
+  }
+
   failed(alert: Alert, now: number): void {
     this.inFlight.delete(key(alert.type, alert.service));
     if (alert.type === 'error_spike' || alert.type === 'error_spike_resolved') {
