@@ -4,7 +4,8 @@ import { Alerter } from './alerter';
 import type { AlertsConfig } from './config';
 import { AlertRules } from './rules';
 import { createAlertServer } from './server';
-import { signalsFromLogs, signalsFromSpans } from './signals';
+import { Heartbeat } from './heartbeat';
+import { servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
 import { SlackClient } from './slack-client';
 import { Outbox } from './outbox';
 import { StateStore } from './state-store';
@@ -31,6 +32,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     cooldownMs: config.cooldownMs,
     onNote: (note, fields) => logger.info(fields, note),
   });
+  const heartbeat = new Heartbeat(store, config.heartbeatMs);
   const slack = new SlackClient({
     webhookUrl: config.slackWebhookUrl,
     logger,
@@ -46,9 +48,12 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     intake: {
       logs: (records) => {
         const now = Date.now();
-        alerter.dispatch(rules.observe(signalsFromLogs(records, now), now));
+        alerter.dispatch([...heartbeat.seen(servicesOf(records), now), ...rules.observe(signalsFromLogs(records, now), now)]);
       },
-      spans: (spans) => alerter.dispatch(rules.observe(signalsFromSpans(spans), Date.now())),
+      spans: (spans) => {
+        const now = Date.now();
+        alerter.dispatch([...heartbeat.seen(servicesOf(spans), now), ...rules.observe(signalsFromSpans(spans), now)]);
+      },
     },
   });
 
@@ -59,7 +64,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
 
   const tick = () => {
     try {
-      alerter.dispatch(rules.tick(Date.now()));
+      const now = Date.now();
+      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now)]);
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');
     }
@@ -101,6 +107,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         await closeServer();
         const drained = await alerter.drain(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
+        heartbeat.flush();
         outbox.close();
         store.close();
       })();
