@@ -98,6 +98,24 @@ function content(alert: Alert): Content {
         traceId: alert.spike.sampleTraceId,
       };
     }
+    case 'heartbeat_missing':
+      return {
+        title: `${service}: no telemetry`,
+        summary: `Nothing from ${service} has arrived for ${formatDuration(alert.silentForMs)} (alert after ${formatDuration(alert.timeoutMs)}): the app, or its path to the collector, may be down.`,
+        fields: [
+          ['Service', service],
+          ['Last seen', new Date(alert.atMs - alert.silentForMs).toISOString()],
+        ],
+      };
+    case 'heartbeat_resumed':
+      return {
+        title: `${service}: telemetry is back`,
+        summary: `${service} is sending telemetry again after ${formatDuration(alert.silentForMs)} of silence.`,
+        fields: [
+          ['Service', service],
+          ['Silent for', formatDuration(alert.silentForMs)],
+        ],
+      };
     case 'error_spike_resolved': {
       const window = formatDuration(alert.windowMs);
       const lasted = formatDuration((alert.spike.resolvedAtMs ?? alert.atMs) - alert.spike.openedAtMs);
