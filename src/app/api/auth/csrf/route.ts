@@ -2,6 +2,7 @@ import { NextResponse } from 'next/server';
 import { secureCookies } from '@/server/config';
 import { CSRF_COOKIE, issueCsrfToken } from '@/server/auth/csrf';
 import { route } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 export const GET = route({ access: 'public' }, async () => {
   const csrfToken = issueCsrfToken();
@@ -10,3 +11,5 @@ export const GET = route({ access: 'public' }, async () => {
   res.headers.set('Cache-Control', 'no-store');
   return res;
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });
