@@ -118,6 +118,14 @@ function parseTracesSampler(env: Env, sentryRatio: number | undefined, warnings:
   return { name, ratio: 1 };
 }
 
+function parseLogFormat(env: Env, warnings: string[]): 'json' | 'pretty' {
+  const raw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (!raw || raw === 'json') return 'json';
+  if (raw === 'pretty') return 'pretty';
+  warnings.push(`LOG_FORMAT="${raw}" is not json or pretty; using json`);
+  return 'json';
+}
+
 const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 
 export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
@@ -135,7 +143,7 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     metricsExporter: metricsConfigured ? parseExporter('OTEL_METRICS_EXPORTER', env, 'none', warnings) : 'none',
     protocol: parseProtocol(env, warnings),
     logLevel: parseLogLevel(env, warnings),
-    prettyLogs: environment !== 'production' && env.LOG_FORMAT?.trim().toLowerCase() === 'pretty',
+    prettyLogs: parseLogFormat(env, warnings) === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),

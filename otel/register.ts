@@ -36,7 +36,13 @@ export async function registerNodeTelemetry(): Promise<void> {
   // would leave log lines without trace_id and keep them off OTLP.
   const { getLogger } = await import('./logger');
   const { installLifecycle } = await import('./lifecycle');
+  const { installPageAccessLog } = await import('./http/page-access-log');
   const logger = getLogger();
+  installPageAccessLog(logger);
+  if (!config.prettyLogs) {
+    const { bridgeConsole } = await import('./console-bridge');
+    bridgeConsole(logger);
+  }
   // The SDK's own errors (a backend that is down, above all) reach the log at most once a minute each.
   diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
