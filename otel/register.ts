@@ -6,6 +6,8 @@ import { startTelemetry, type Telemetry } from './sdk';
 import { errorReporter } from './sentry/error-reporter';
 import { sentryOtlpOverrides, type OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
+export { reportRequestError } from './sentry/request-error';
+
 /** The providers' shutdown and Sentry's flush, both bounded by the same timeout. */
 function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | undefined {
   const reporter = errorReporter();
@@ -29,7 +31,7 @@ export async function registerNodeTelemetry(): Promise<void> {
   const sentry = config.sentry ? await import('./sentry/node') : undefined;
   const sentryLoadMs = performance.now() - sentryLoadStarted;
   let endpoints: OtlpEndpointOverrides = {};
-  if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), process.env);
+  if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), config.otlpEndpoints);
   const releaseRequireHook = holdRequireForStartup();
   const telemetry = startTelemetry(config, endpoints);
   // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
