@@ -1,6 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { CORRELATION } from '../otel/correlation';
-import { currentTraceIds } from '../otel/trace-context';
+import { CORRELATION, currentTraceIds } from '@otel';
 import { applyTransportSecurity, newNonce, pageContentSecurityPolicy } from './server/http/security-headers';
 
 /**

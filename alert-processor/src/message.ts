@@ -1,5 +1,4 @@
-import { traceUrl } from '../../otel/correlation';
-import { redact } from '../../otel/redact';
+import { traceUrl, redact } from '@otel';
 import { SEVERITY_OF, type Alert, type Severity } from './rules';
 
 /**

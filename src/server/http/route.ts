@@ -1,6 +1,5 @@
 import type { NextRequest, NextResponse } from 'next/server';
-import { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestTelemetry } from '../../../otel/http/request-telemetry';
-import { isShuttingDown } from '../../../otel/lifecycle';
+import { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
 import { getDatabase } from '../db';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';

@@ -1,4 +1,4 @@
-import { browserTelemetryConfig } from '../../../../otel/service-info';
+import { browserTelemetryConfig } from '@otel';
 import { json } from '@/server/http/respond';
 import { answered } from '@/server/http/route';
 import { otherMethods } from '@/server/http/methods';
