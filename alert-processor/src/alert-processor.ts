@@ -9,10 +9,14 @@ import { servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
 import { SlackClient } from './slack-client';
 import { Outbox } from './outbox';
 import { StateStore } from './state-store';
+import { createSilencesApi } from './silences-api';
+import { Silencer } from './silencer';
+import { SilenceStore } from './silence-store';
 
 /**
- * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter → Slack. A timer runs the
- * rules even when nothing arrives, so that a spike can end in silence.
+ * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter (outbox, groups, silences)
+ * → Slack; the same server answers the silences API. A timer runs the rules even when nothing arrives, so that
+ * a spike can end in silence.
  */
 export interface AlertProcessor {
   /** http://host:port once started. */
@@ -25,6 +29,8 @@ export interface AlertProcessor {
 export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
   const store = StateStore.open(config.stateFile);
   const outbox = Outbox.open(config.stateFile);
+  const silences = SilenceStore.open(config.stateFile);
+  const silencer = new Silencer(silences, config.muteWindows);
   const rules = new AlertRules({
     store,
     threshold: config.errorThreshold,
@@ -41,10 +47,14 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const alerter = new Alerter(rules, slack, outbox, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
+  const alerter = new Alerter(
+    { rules, slack, outbox, links: { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger, silencer, heartbeat },
+    { groupMs: config.groupMs },
+  );
   const server = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
+    silencesApi: createSilencesApi({ token: config.apiToken, store: silences, silencer, logger }),
     intake: {
       logs: (records) => {
         const now = Date.now();
@@ -107,7 +117,9 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         await closeServer();
         const drained = await alerter.drain(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
+        else if (alerter.pending > 0) logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
         heartbeat.flush();
+        silences.close();
         outbox.close();
         store.close();
       })();

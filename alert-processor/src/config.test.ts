@@ -65,6 +65,28 @@ describe('parseAlertsConfig', () => {
   });
 });
 
+describe('grouping, silences API and mute windows', () => {
+  it('ALERT_GROUP_SECONDS (default 0: off), ALERTS_API_TOKEN (16+ characters), ALERT_MUTE_WINDOWS', () => {
+    expect(parseAlertsConfig({})).toMatchObject({ groupMs: 0, apiToken: undefined, muteWindows: [] });
+    const config = parseAlertsConfig({
+      ALERT_GROUP_SECONDS: '30',
+      ALERTS_API_TOKEN: ' 0123456789abcdef0123 ',
+      ALERT_MUTE_WINDOWS: 'Sat,Sun 00:00-24:00 UTC alert.severity=info; Mon-Fri 22:00-06:00 Europe/Berlin',
+    });
+    expect(config).toMatchObject({ groupMs: 30_000, apiToken: '0123456789abcdef0123', warnings: [] });
+    expect(config.muteWindows.map((w) => w.spec)).toEqual(['Sat,Sun 00:00-24:00 UTC alert.severity=info', 'Mon-Fri 22:00-06:00 Europe/Berlin']);
+  });
+
+  it('a short token leaves the API off, with a warning that does not echo it; bad windows and group values warn', () => {
+    const config = parseAlertsConfig({ ALERTS_API_TOKEN: 'short-secret', ALERT_MUTE_WINDOWS: 'Someday 10:00-11:00', ALERT_GROUP_SECONDS: '-1' });
+    expect(config.apiToken).toBeUndefined();
+    expect(config.groupMs).toBe(0);
+    expect(config.muteWindows).toEqual([]);
+    expect(config.warnings).toHaveLength(3);
+    expect(config.warnings.join('\n')).not.toContain('short-secret');
+  });
+});
+
 describe('sentryIssuesUrl', () => {
   const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
 
