@@ -12,6 +12,7 @@ import { StateStore } from './state-store';
 import { createSilencesApi } from './silences-api';
 import { Silencer } from './silencer';
 import { SilenceStore } from './silence-store';
+import { createReplicas } from './shared/replicas';
 
 /**
  * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter (outbox, groups, silences)
@@ -29,7 +30,8 @@ export interface AlertProcessor {
 export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
   const store = StateStore.open(config.stateFile);
   const outbox = Outbox.open(config.stateFile);
-  const silences = SilenceStore.open(config.stateFile);
+  const replicas = config.databaseUrl ? createReplicas({ ...config, databaseUrl: config.databaseUrl }, logger) : undefined;
+  const silences = replicas?.silences ?? SilenceStore.open(config.stateFile);
   const silencer = new Silencer(silences, config.muteWindows);
   const rules = new AlertRules({
     store,
@@ -47,10 +49,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const alerter = new Alerter(
-    { rules, slack, outbox, links: { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger, silencer, heartbeat },
-    { groupMs: config.groupMs },
-  );
+  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate };
+  const alerter = new Alerter({ rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay }, { groupMs: config.groupMs });
   const server = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
@@ -105,6 +105,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       });
       const { address, port } = server.address() as AddressInfo;
       url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      replicas?.start({ slack, silencer, links });
       const resumed = alerter.resume();
       if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
       ticker = setInterval(tick, tickMs);
@@ -119,7 +120,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
         else if (alerter.pending > 0) logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
         heartbeat.flush();
-        silences.close();
+        await replicas?.stop();
+        await silences.close();
         outbox.close();
         store.close();
       })();

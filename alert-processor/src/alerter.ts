@@ -24,6 +24,12 @@ export interface AlerterParts {
   silencer?: Silencer;
   /** Told when a heartbeat_missing is muted (its end then sends nothing). */
   heartbeat?: Heartbeat;
+  /**
+   * Replicas (ALERTS_DATABASE_URL): hands a group to the shared outbox instead of posting it; the replica holding
+   * the lease posts it (shared/shared-sender.ts). When this throws — the database is gone — the group is posted
+   * directly: duplicates among replicas rather than silence.
+   */
+  relay?: (entries: OutboxEntry[]) => Promise<void>;
 }
 
 /**
@@ -48,6 +54,8 @@ export class Alerter {
   private readonly logger: Logger;
   private readonly silencer: Silencer | undefined;
   private readonly heartbeat: Heartbeat | undefined;
+  private readonly relay: AlerterParts['relay'];
+  private relayFailing = false;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly groupMs: number;
@@ -60,6 +68,7 @@ export class Alerter {
     ({ rules: this.rules, slack: this.slack, outbox: this.outbox, links: this.links, logger: this.logger } = parts);
     this.silencer = parts.silencer;
     this.heartbeat = parts.heartbeat;
+    this.relay = parts.relay;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
     this.groupMs = options.groupMs ?? 0;
@@ -137,13 +146,13 @@ export class Alerter {
   }
 
   /** Removes the muted entries of the group (logged, counted); returns the others. */
-  private unmuted(group: OutboxEntry[]): OutboxEntry[] {
+  private async unmuted(group: OutboxEntry[]): Promise<OutboxEntry[]> {
     if (!this.silencer) return group;
     const now = this.now();
     const kept: OutboxEntry[] = [];
     for (const entry of group) {
       const { alert } = entry;
-      const mutedBy = this.silencer.mutedBy(alert, now);
+      const mutedBy = await this.silencer.mutedBy(alert, now);
       if (!mutedBy) {
         kept.push(entry);
         continue;
@@ -169,6 +178,31 @@ export class Alerter {
     return kept;
   }
 
+  /** Hands the group to the shared outbox; false when the database did not take it. */
+  private async relayed(group: OutboxEntry[]): Promise<boolean> {
+    try {
+      await this.relay!(group);
+    } catch (error) {
+      if (!this.relayFailing) {
+        this.logger.error(
+          { err: error, 'event.name': 'alerts.fail_open' },
+          'the alerts database does not answer: this replica posts its alerts to Slack itself until it does (other replicas may post the same ones: duplicates rather than silence)',
+        );
+      }
+      this.relayFailing = true;
+      return false;
+    }
+    if (this.relayFailing) this.logger.info({ 'event.name': 'alerts.fail_open_over' }, 'the alerts database answers again: alerts go through the shared outbox');
+    this.relayFailing = false;
+    for (const entry of group) {
+      // Handed to the shared sender: as good as delivered for this replica's rules (the sender pairs
+      // resolutions with what was really posted).
+      this.outbox.remove(entry.id);
+      this.rules.delivered(entry.alert, this.now());
+    }
+    return true;
+  }
+
   private async deliver(group: OutboxEntry[]): Promise<void> {
     const [first] = group;
     if (!first) return;
@@ -179,8 +213,9 @@ export class Alerter {
       ...(group.length > 1 ? { 'alert.count': group.length } : {}),
     };
     const ids = group.map((entry) => entry.id);
+    if (this.relay && (await this.relayed(group))) return;
     try {
-      const entries = this.unmuted(group);
+      const entries = await this.unmuted(group);
       if (entries.length === 0) return;
       const alerts = entries.map((entry) => entry.alert);
       const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);

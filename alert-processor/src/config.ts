@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parseMuteWindows, type MuteWindow } from './mute-windows';
 
 /**
@@ -31,6 +32,14 @@ export interface AlertsConfig {
   apiToken: string | undefined;
   /** ALERT_MUTE_WINDOWS, parsed (mute-windows.ts). */
   muteWindows: MuteWindow[];
+  /** Replicas: PostgreSQL shared by them (ALERTS_DATABASE_URL); undefined: this process alone, state file only. */
+  databaseUrl: string | undefined;
+  /** How long the sender's lease lasts without renewal (ALERTS_LEASE_SECONDS). */
+  leaseMs: number;
+  /** This replica's name in the lease (ALERTS_REPLICA_ID; default host name and process id). */
+  replicaId: string;
+  /** A database query slower than this counts as the database being gone. */
+  databaseTimeoutMs: number;
   sentryIssuesUrl: string | undefined;
   /** e.g. http://localhost:16686/trace/{traceId} */
   traceUrlTemplate: string | undefined;
@@ -55,6 +64,8 @@ export const DEFAULTS = {
   slackMessagesPerSecond: 1,
   heartbeatMinutes: 0,
   groupSeconds: 0,
+  leaseSeconds: 15,
+  databaseTimeoutMs: 3_000,
   shutdownTimeoutMs: 20_000,
 } as const;
 
@@ -138,6 +149,15 @@ function apiToken(env: Env, warnings: string[]): string | undefined {
   return undefined;
 }
 
+function databaseUrl(env: Env, warnings: string[]): string | undefined {
+  const raw = env.ALERTS_DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  if (/^postgres(ql)?:\/\//.test(raw)) return raw;
+  // It holds a password: name the variable, never echo it.
+  warnings.push('ALERTS_DATABASE_URL is not a postgres:// URL; running without replicas (state file only)');
+  return undefined;
+}
+
 function traceUrlTemplate(env: Env, warnings: string[]): string | undefined {
   const raw = env.TRACE_URL_TEMPLATE?.trim();
   if (!raw) return undefined;
@@ -167,6 +187,10 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
     groupMs: integer('ALERT_GROUP_SECONDS', env, DEFAULTS.groupSeconds, 0, warnings) * 1000,
     apiToken: apiToken(env, warnings),
+    databaseUrl: databaseUrl(env, warnings),
+    leaseMs: integer('ALERTS_LEASE_SECONDS', env, DEFAULTS.leaseSeconds, 1, warnings) * 1000,
+    replicaId: env.ALERTS_REPLICA_ID?.trim() || `${os.hostname()}-${process.pid}`,
+    databaseTimeoutMs: integer('ALERTS_DATABASE_TIMEOUT_MS', env, DEFAULTS.databaseTimeoutMs, 100, warnings),
     muteWindows: muteWindows.windows,
     sentryIssuesUrl: sentryIssuesUrl(env, warnings),
     traceUrlTemplate: traceUrlTemplate(env, warnings),

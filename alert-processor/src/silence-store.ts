@@ -25,6 +25,23 @@ export interface Silence {
 
 export type NewSilence = Pick<Silence, 'matchers' | 'startsAtMs' | 'endsAtMs' | 'comment' | 'createdBy'>;
 
+/** Where silences live: the state file (this file), or PostgreSQL for replicas (shared/pg-silence-store.ts). */
+export interface Silences {
+  create(silence: NewSilence, now: number): Promise<Silence>;
+  get(id: string): Promise<Silence | undefined>;
+  /** Every silence kept (expired ones for a week), or only those not yet expired. */
+  list(now: number, includeExpired: boolean): Promise<Silence[]>;
+  countUnexpired(now: number): Promise<number>;
+  /** Ends the silence now; undefined when there is none with this id. */
+  expire(id: string, now: number): Promise<Silence | undefined>;
+  /** The active silences (started, not ended) at `now`. */
+  active(now: number): Promise<Silence[]>;
+  recordSilenced(id: string, now: number): Promise<void>;
+  /** Deletes silences expired longer ago than KEEP_EXPIRED_MS. */
+  purge(now: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 interface SilenceRow {
   id: string;
   matchers: string;
@@ -66,7 +83,7 @@ const toSilence = (row: SilenceRow): Silence => ({
   lastSilencedAtMs: row.last_silenced_at_ms,
 });
 
-export class SilenceStore {
+export class SilenceStore implements Silences {
   private readonly db: Database.Database;
   private readonly statements;
   /** The silences not yet expired, read from the file at most once per change (checked for every alert sent). */
@@ -98,7 +115,7 @@ export class SilenceStore {
     return new SilenceStore(db);
   }
 
-  create(silence: NewSilence, now: number): Silence {
+  async create(silence: NewSilence, now: number): Promise<Silence> {
     const row: SilenceRow = {
       id: randomUUID(),
       matchers: JSON.stringify(silence.matchers),
@@ -115,46 +132,43 @@ export class SilenceStore {
     return toSilence(row);
   }
 
-  get(id: string): Silence | undefined {
+  async get(id: string): Promise<Silence | undefined> {
     const row = this.statements.get.get(id);
     return row && toSilence(row);
   }
 
-  /** Every silence kept (expired ones for a week), or only those not yet expired. */
-  list(now: number, includeExpired: boolean): Silence[] {
+  async list(now: number, includeExpired: boolean): Promise<Silence[]> {
     return (includeExpired ? this.statements.all.all() : this.statements.unexpired.all(now)).map(toSilence);
   }
 
-  countUnexpired(now: number): number {
+  async countUnexpired(now: number): Promise<number> {
     return this.statements.countUnexpired.get(now)?.n ?? 0;
   }
 
-  /** Ends the silence now; undefined when there is none with this id. */
-  expire(id: string, now: number): Silence | undefined {
+  async expire(id: string, now: number): Promise<Silence | undefined> {
     this.statements.expire.run(now, id, now);
     this.current = undefined;
-    return this.get(id);
+    const row = this.statements.get.get(id);
+    return row && toSilence(row);
   }
 
-  /** The active silences (started, not ended) at `now`. */
-  active(now: number): Silence[] {
+  async active(now: number): Promise<Silence[]> {
     this.current ??= this.statements.unexpired.all(now).map(toSilence);
     if (this.current.some((silence) => silence.endsAtMs <= now)) this.current = this.statements.unexpired.all(now).map(toSilence);
     return this.current.filter((silence) => silence.startsAtMs <= now);
   }
 
-  recordSilenced(id: string, now: number): void {
+  async recordSilenced(id: string, now: number): Promise<void> {
     this.statements.recordSilenced.run(now, id);
   }
 
-  /** Deletes silences expired longer ago than KEEP_EXPIRED_MS. */
-  purge(now: number): number {
+  async purge(now: number): Promise<number> {
     const removed = this.statements.purge.run(now - KEEP_EXPIRED_MS).changes;
     if (removed > 0) this.current = undefined;
     return removed;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

@@ -1,7 +1,7 @@
 import { activeMuteWindow, isActive, type MuteWindow } from './mute-windows';
 import type { Alert } from './rules';
 import { isResolution, matches } from './silence-matchers';
-import type { SilenceStore } from './silence-store';
+import type { Silences } from './silence-store';
 
 /**
  * Decides, when an alert is about to be posted, whether a silence (the API) or a mute window (the config) holds
@@ -22,15 +22,16 @@ export class Silencer {
   private readonly windowCounts = new Map<MuteWindow, number>();
 
   constructor(
-    private readonly store: SilenceStore,
+    private readonly store: Silences,
     private readonly muteWindows: readonly MuteWindow[],
   ) {}
 
-  mutedBy(alert: Alert, now: number): MutedBy | undefined {
+  async mutedBy(alert: Alert, now: number): Promise<MutedBy | undefined> {
     if (isResolution(alert)) return undefined;
-    const silence = this.store.active(now).find((candidate) => matches(candidate.matchers, alert));
+    const silence = (await this.store.active(now)).find((candidate) => matches(candidate.matchers, alert));
     if (silence) {
-      this.store.recordSilenced(silence.id, now);
+      // The count is a convenience; the alerter's log line is the record. A database gone must not unmute.
+      await this.store.recordSilenced(silence.id, now).catch(() => undefined);
       return { kind: 'silence', id: silence.id, comment: silence.comment };
     }
     const window = activeMuteWindow(this.muteWindows, alert, now);

@@ -59,7 +59,7 @@ afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
-  store.close();
+  await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -97,14 +97,14 @@ describe('silences API: access', () => {
   });
 
   it('no token, a wrong one (any length), another scheme: 401 with WWW-Authenticate, and nothing created', async () => {
-    const before = store.countUnexpired(Date.now());
+    const before = await store.countUnexpired(Date.now());
     for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${TOKEN.slice(0, -1)}x` }, { authorization: 'Bearer x' }, { authorization: `Basic ${TOKEN}` }]) {
       const response = await post(valid, { 'content-type': 'application/json', ...headers });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="alert-processor"');
       expect((response.body as ErrorBody).error.code).toBe('unauthenticated');
     }
-    expect(store.countUnexpired(Date.now())).toBe(before);
+    expect(await store.countUnexpired(Date.now())).toBe(before);
     expect(JSON.stringify(logLines)).not.toContain(TOKEN.slice(0, -1));
   });
 });
@@ -123,8 +123,8 @@ describe('silences API: create, list, read, end', () => {
     expect(logLines.find((l) => l.msg === 'silence created')).toMatchObject({ silence_id: silence.id, created_by: 'ops@example.com' });
 
     // The silencer uses it, and counts what it holds back.
-    expect(silencer.mutedBy(started('drop'), Date.now())).toMatchObject({ kind: 'silence', id: silence.id });
-    expect(silencer.mutedBy(started('drop-worker'), Date.now())).toBeUndefined();
+    expect(await silencer.mutedBy(started('drop'), Date.now())).toMatchObject({ kind: 'silence', id: silence.id });
+    expect(await silencer.mutedBy(started('drop-worker'), Date.now())).toBeUndefined();
 
     const list = await call('GET', `${base}/api/silences`);
     expect(list.status).toBe(200);
@@ -138,7 +138,7 @@ describe('silences API: create, list, read, end', () => {
     const ended = await call('DELETE', `${base}/api/silences/${silence.id}`);
     expect(ended.status).toBe(200);
     expect((ended.body as SilenceBody).silence.state).toBe('expired');
-    expect(silencer.mutedBy(started('drop'), Date.now())).toBeUndefined();
+    expect(await silencer.mutedBy(started('drop'), Date.now())).toBeUndefined();
     const current = (await call('GET', `${base}/api/silences`)).body as { silences: { id: string }[] };
     expect(current.silences.map((s) => s.id)).not.toContain(silence.id);
     const all = (await call('GET', `${base}/api/silences?state=all`)).body as { silences: { id: string; state: string }[] };
@@ -154,8 +154,8 @@ describe('silences API: create, list, read, end', () => {
     expect(created.status).toBe(201);
     const { silence } = created.body as SilenceBody;
     expect(silence).toMatchObject({ state: 'pending', startsAt, endsAt });
-    expect(silencer.mutedBy(started('drop-later'), Date.now())).toBeUndefined();
-    expect(silencer.mutedBy(started('drop-later'), Date.now() + 3_700_000)).toMatchObject({ id: silence.id });
+    expect(await silencer.mutedBy(started('drop-later'), Date.now())).toBeUndefined();
+    expect(await silencer.mutedBy(started('drop-later'), Date.now() + 3_700_000)).toMatchObject({ id: silence.id });
   });
 });
 

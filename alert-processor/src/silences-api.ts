@@ -6,7 +6,7 @@ import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
 import { SEVERITY_OF, type AlertType } from './rules';
 import { ALERT_TYPE_LABEL, LABELS, SEVERITY_LABEL } from './silence-matchers';
-import type { Silence, SilenceStore } from './silence-store';
+import type { Silence, Silences } from './silence-store';
 import type { Silencer } from './silencer';
 
 /**
@@ -99,7 +99,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export interface SilencesApiOptions {
   /** undefined: the API is off. */
   token: string | undefined;
-  store: SilenceStore;
+  store: Silences;
   silencer: Silencer;
   logger: Logger;
   now?: () => number;
@@ -156,10 +156,10 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
     const endsAtMs = body.endsAt === undefined ? startsAtMs + body.durationMinutes! * 60_000 : Date.parse(body.endsAt);
     if (endsAtMs <= startsAtMs) throw new ApiError(400, 'invalid_request', 'endsAt must be after startsAt and in the future');
     if (endsAtMs - startsAtMs > MAX_DURATION_MS) throw new ApiError(400, 'invalid_request', `a silence lasts at most ${MAX_DURATION_MS / 86_400_000} days`);
-    if (store.countUnexpired(at) >= MAX_SILENCES) {
+    if ((await store.countUnexpired(at)) >= MAX_SILENCES) {
       throw new ApiError(409, 'too_many_silences', `${MAX_SILENCES} silences are in place already: end some first (DELETE /api/silences/:id)`);
     }
-    const silence = store.create({ matchers: body.matchers, startsAtMs, endsAtMs, comment: body.comment, createdBy: body.createdBy ?? null }, at);
+    const silence = await store.create({ matchers: body.matchers, startsAtMs, endsAtMs, comment: body.comment, createdBy: body.createdBy ?? null }, at);
     logger.info(
       { 'event.name': 'alerts.silence_created', silence_id: silence.id, matchers: silence.matchers, starts_at: iso(startsAtMs), ends_at: iso(endsAtMs), created_by: silence.createdBy, comment: silence.comment },
       'silence created',
@@ -175,9 +175,9 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
       if (req.method === 'GET') {
         const state = new URL(req.url ?? '/', 'http://x').searchParams.get('state') ?? 'current';
         if (state !== 'current' && state !== 'all') throw new ApiError(400, 'invalid_request', 'state is current (the default) or all');
-        store.purge(at);
+        await store.purge(at);
         return sendJson(res, 200, {
-          silences: store.list(at, state === 'all').map((silence) => silenceJson(silence, at)),
+          silences: (await store.list(at, state === 'all')).map((silence) => silenceJson(silence, at)),
           muteWindows: silencer.muteWindowStatus(at),
         });
       }
@@ -187,12 +187,12 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
     const id = path.slice(PREFIX.length + 1);
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new ApiError(404, 'not_found', 'no silence with this id');
     if (req.method === 'GET') {
-      const silence = store.get(id);
+      const silence = await store.get(id);
       if (!silence) throw new ApiError(404, 'not_found', 'no silence with this id');
       return sendJson(res, 200, { silence: silenceJson(silence, at) });
     }
     if (req.method === 'DELETE') {
-      const silence = store.expire(id, at);
+      const silence = await store.expire(id, at);
       if (!silence) throw new ApiError(404, 'not_found', 'no silence with this id');
       logger.info({ 'event.name': 'alerts.silence_expired', silence_id: id, silenced: silence.silenced }, 'silence ended');
       return sendJson(res, 200, { silence: silenceJson(silence, at) });
@@ -203,8 +203,15 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
   return async (req, res, path) => {
     try {
       await handle(req, res, path);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+    } catch (caught) {
+      let error: ApiError;
+      if (caught instanceof ApiError) {
+        error = caught;
+      } else {
+        // The one failure that is not the request's: the shared database (replicas) not answering.
+        logger.error({ err: caught, 'url.path': path }, 'silences API: the silences could not be read or written');
+        error = new ApiError(503, 'unavailable', 'the silences could not be read or written just now; try again', { 'retry-after': '5' });
+      }
       // The rest of an oversized body is not read: answer and close the connection.
       if (error.status === 413) req.pause();
       sendError(res, error.status, error.code, error.message, { ...error.headers, ...(error.status === 413 ? { connection: 'close' } : {}) }, error.details);
