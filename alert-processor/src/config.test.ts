@@ -87,6 +87,23 @@ describe('grouping, silences API and mute windows', () => {
   });
 });
 
+describe('replicas', () => {
+  it('ALERTS_DATABASE_URL (postgres only), ALERTS_LEASE_SECONDS, ALERTS_REPLICA_ID, ALERTS_DATABASE_TIMEOUT_MS', () => {
+    expect(parseAlertsConfig({})).toMatchObject({ databaseUrl: undefined, leaseMs: 15_000, databaseTimeoutMs: 3_000, replicaId: expect.stringMatching(/-\d+$/) });
+    expect(
+      parseAlertsConfig({
+        ALERTS_DATABASE_URL: 'postgres://alerts:pw@db:5432/alerts',
+        ALERTS_LEASE_SECONDS: '5',
+        ALERTS_REPLICA_ID: 'alerts-1',
+        ALERTS_DATABASE_TIMEOUT_MS: '1500',
+      }),
+    ).toMatchObject({ databaseUrl: 'postgres://alerts:pw@db:5432/alerts', leaseMs: 5_000, replicaId: 'alerts-1', databaseTimeoutMs: 1_500, warnings: [] });
+    const sqlite = parseAlertsConfig({ ALERTS_DATABASE_URL: 'file:/data/secret-pw.db' });
+    expect(sqlite.databaseUrl).toBeUndefined();
+    expect(sqlite.warnings).toEqual(['ALERTS_DATABASE_URL is not a postgres:// URL; running without replicas (state file only)']);
+  });
+});
+
 describe('sentryIssuesUrl', () => {
   const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
 

@@ -1,7 +1,8 @@
 // Two alert processors as production runs them (the bundle, each in its own process, each with its own state
 // file) on one real PostgreSQL database, both sent the same telemetry (the collector fanning out to both), and
-// one fake Slack webhook: every alert arrives once; a silence created through one replica holds on the other;
-// the sender stopping hands the lease over; the database gone, both post on their own (duplicates, not silence).
+// one fake Slack webhook: every alert arrives once; a silence created through one replica holds on the other
+// (and the muted spike's resolution is not posted either); the sender stopping hands the lease over, the sender
+// killed loses it when it runs out; the database gone, both post on their own (duplicates, not silence).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +100,13 @@ describe('alert processor replicas on PostgreSQL', () => {
     const body = (await listed.json()) as { silences: { id: string; silenced: number }[] };
     expect(body.silences).toEqual([expect.objectContaining({ id: silence.id, silenced: 1 })]);
     expect(logs(sender()).find((l) => l['event.name'] === 'alerts.muted')).toMatchObject({ 'service.name': 'drop-worker', silence_id: silence.id });
+
+    // A muted critical: its resolution, raised by a replica that cannot know, is dropped by the sender.
+    const ids = Array.from({ length: 6 }, () => randomHexId(16));
+    await fanOut('traces', encodeTraces(ids.map((traceId) => ({ service: 'drop-worker', name: 'job', traceId, spanId: randomHexId(8), statusCode: 2 }))), [replicas.a!]);
+    const orphan = (l: Record<string, unknown>) => l['event.name'] === 'alerts.duplicate' && l['alert.type'] === 'error_spike_resolved' && l['service.name'] === 'drop-worker';
+    await slack.waitFor(() => running().some((r) => logs(r).some(orphan)), 15_000, 'the resolution of the muted spike to be dropped');
+    expect(slack.delivered()).toHaveLength(4);
   });
 
   it('the sender stopping gives the lease up: the other replica sends from then on', async () => {
@@ -114,10 +122,23 @@ describe('alert processor replicas on PostgreSQL', () => {
     await start(name);
   });
 
+  it('the sender killed: its lease runs out and the other replica takes over', async () => {
+    const killed = sender()!;
+    const name = killed === replicas.a ? 'a' : 'b';
+    const other = name === 'a' ? replicas.b! : replicas.a!;
+    await killed.stop('SIGKILL');
+    replicas[name] = undefined;
+    await fanOut('logs', lifecycle('drop-mailer', 'app.started'));
+    await slack.waitFor(() => slack.delivered().length === 6, 15_000, 'the message once the lease ran out');
+    expect(sender()).toBe(other);
+    expect(firstLines().at(-1)).toBe('ℹ️ INFO: drop-mailer started');
+    await start(name);
+  });
+
   it('the database gone: each replica posts what it raises itself — duplicates rather than silence', async () => {
     await database.drop();
     await fanOut('logs', lifecycle('drop-batch', 'app.started'));
-    await slack.waitFor(() => slack.delivered().length === 7, 15_000, 'both replicas posting on their own');
+    await slack.waitFor(() => slack.delivered().length === 8, 15_000, 'both replicas posting on their own');
     expect(firstLines().slice(-2)).toEqual(['ℹ️ INFO: drop-batch started', 'ℹ️ INFO: drop-batch started']);
     for (const replica of running()) expect(logs(replica).some((l) => l['event.name'] === 'alerts.fail_open')).toBe(true);
   });

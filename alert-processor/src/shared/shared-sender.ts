@@ -39,9 +39,10 @@ export interface SharedSenderOptions {
 
 export class SharedSender {
   private timer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
   private stopped = false;
-  private renewedAt = 0;
   private readonly pollMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
@@ -56,33 +57,44 @@ export class SharedSender {
   }
 
   start(): void {
+    // The lease is renewed on its own timer: a long post (a 429's Retry-After) must not let it lapse.
+    this.renewTimer = setInterval(() => {
+      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+    }, Math.max(100, Math.floor(this.options.lease.lengthMs / 3)));
     this.timer = setInterval(() => {
-      this.running ??= this.round().finally(() => (this.running = undefined));
+      if (this.options.lease.isHeld) this.running ??= this.pump().finally(() => (this.running = undefined));
     }, this.pollMs);
+    this.renewing = this.renew().finally(() => (this.renewing = undefined));
   }
 
   /** Stops polling, waits for a post in flight, gives the lease up. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    clearInterval(this.renewTimer);
+    await Promise.all([this.running, this.renewing]);
     await this.options.lease.release().catch(() => undefined);
   }
 
-  private async round(): Promise<void> {
+  private async renew(): Promise<void> {
     const { lease, logger } = this.options;
+    if (this.stopped) return;
+    const wasHeld = lease.isHeld;
     try {
-      const now = this.now();
-      if (now - this.renewedAt >= lease.lengthMs / 3 || !lease.isHeld) {
-        const wasHeld = lease.isHeld;
-        const held = await lease.acquire(now);
-        this.renewedAt = now;
-        if (held !== wasHeld) logger.info({ 'event.name': 'alerts.lease', replica: lease.holder, held }, held ? 'this replica is the sender now' : 'this replica is no longer the sender');
-      }
+      const held = await lease.acquire(this.now());
       this.options.onDatabase?.(true);
-      while (lease.isHeld && !this.stopped) {
+      if (held !== wasHeld) logger.info({ 'event.name': 'alerts.lease', replica: lease.holder, held }, held ? 'this replica is the sender now' : 'this replica is no longer the sender');
+    } catch (error) {
+      this.options.onDatabase?.(false, error);
+      if (wasHeld) logger.info({ 'event.name': 'alerts.lease', replica: lease.holder, held: false }, 'this replica is no longer the sender');
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.options.lease.isHeld && !this.stopped) {
         const group = await this.options.outbox.claimGroup(this.now(), MAX_GROUP, this.options.claimMs);
-        if (group.length === 0) break;
+        if (group.length === 0) return;
         await this.deliver(group);
       }
     } catch (error) {
