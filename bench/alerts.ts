@@ -1,5 +1,6 @@
 /**
- * npm run bench:alerts [-- --rounds N --warmup S --duration S --connections N --no-gzip --cpu-prof --json --compare]
+ * npm run bench:alerts [-- --rounds N --warmup S --duration S --connections N --no-gzip --cpu-prof --json --compare
+ *                         --database postgres://…]
  *
  * How many OTLP log records per second the alert processor ingests. The processor runs as in production —
  * the esbuild bundle (alert-processor/build.ts), one process, pinned to core 0 with taskset — while this
@@ -12,6 +13,8 @@
  * Every feature is on: the outbox, the token bucket, the heartbeat, grouping (ALERT_GROUP_SECONDS), the silences
  * API with one silence in place and a mute window (neither matching the spike). --compare also starts a processor
  * with grouping, silences and mute windows off and alternates the two round by round, printing the ratio per round.
+ * --database URL runs the processor with features on as a replica on that PostgreSQL database (ALERTS_DATABASE_URL:
+ * shared outbox, lease, shared silences).
  * Figures: docs/PERFORMANCE.md, "Alert processor". --cpu-prof writes the processor's V8 CPU profile into
  * bench-results/ (open it in Chrome DevTools or speedscope).
  */
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     compare: { type: 'boolean', default: false },
+    database: { type: 'string' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -47,6 +51,7 @@ const GZIP = !args['no-gzip'];
 const JSON_OUTPUT = args.json;
 const CPU_PROFILE = args['cpu-prof'];
 const COMPARE = args.compare;
+const DATABASE_URL = args.database;
 const API_TOKEN = 'bench-alerts-api-token-0123456789';
 const BATCH = 512;
 const DISTINCT_BATCHES = 64;
@@ -154,6 +159,7 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string,
       // Always on: the outbox (in the state file), the webhook's token bucket, the heartbeat.
       ALERT_HEARTBEAT_MINUTES: '5',
       ...(features ? FEATURES : {}),
+      ...(features && DATABASE_URL ? { ALERTS_DATABASE_URL: DATABASE_URL, ALERTS_REPLICA_ID: 'bench' } : {}),
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -234,7 +240,8 @@ async function main() {
   const entry = await buildAlertProcessor();
   log(
     `bench:alerts — ${ROUNDS} rounds of ${DURATION_S}s after ${WARMUP_S}s warm-up, batches of ${BATCH} records` +
-      `${GZIP ? ' (protobuf + gzip)' : ' (protobuf)'}, ${CONNECTIONS} connections; processor on core ${PROCESSOR_CORE}, load on core ${LOAD_CORE}`,
+      `${GZIP ? ' (protobuf + gzip)' : ' (protobuf)'}, ${CONNECTIONS} connections; processor on core ${PROCESSOR_CORE}, load on core ${LOAD_CORE}` +
+      `${DATABASE_URL ? '; features on as a replica on PostgreSQL' : ''}`,
   );
   const bodies = Array.from({ length: DISTINCT_BATCHES }, () => {
     const encoded = Buffer.from(encodeLogs(batch()));
