@@ -1,4 +1,4 @@
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import type { Heartbeat } from './heartbeat';
 import { buildGroupMessage, buildSlackMessage, MAX_GROUP, type AlertLinks } from './message';
 import type { Outbox, OutboxEntry } from './outbox';

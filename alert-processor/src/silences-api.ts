@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { z } from 'zod';
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
 import { SEVERITY_OF, type AlertType } from './rules';

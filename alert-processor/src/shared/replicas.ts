@@ -1,4 +1,4 @@
-import type { Logger } from '../../../otel/logger';
+import type { Logger } from '@otel';
 import type { AlertsConfig } from '../config';
 import type { AlertLinks } from '../message';
 import type { OutboxEntry } from '../outbox';

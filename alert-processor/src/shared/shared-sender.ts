@@ -1,4 +1,4 @@
-import type { Logger } from '../../../otel/logger';
+import type { Logger } from '@otel';
 import { buildGroupMessage, MAX_GROUP, type AlertLinks } from '../message';
 import type { OutboxEntry } from '../outbox';
 import { SEVERITY_OF, type Alert, type AlertType } from '../rules';
