@@ -140,6 +140,11 @@ describe('alert processor replicas on PostgreSQL', () => {
     await fanOut('logs', lifecycle('drop-batch', 'app.started'));
     await slack.waitFor(() => slack.delivered().length === 8, 15_000, 'both replicas posting on their own');
     expect(firstLines().slice(-2)).toEqual(['ℹ️ INFO: drop-batch started', 'ℹ️ INFO: drop-batch started']);
-    for (const replica of running()) expect(logs(replica).some((l) => l['event.name'] === 'alerts.fail_open')).toBe(true);
+    for (const replica of running()) {
+      expect(logs(replica).some((l) => l['event.name'] === 'alerts.fail_open')).toBe(true);
+      // Connections cut under them (the database dropped) must not take the process down.
+      await sleep(500);
+      expect((await fetch(`${replica.url}/healthz`)).status).toBe(200);
+    }
   });
 });

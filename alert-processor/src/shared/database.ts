@@ -65,8 +65,11 @@ export function openSharedDb(url: string, options: { queryTimeoutMs: number }): 
     query_timeout: options.queryTimeoutMs,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its server (a restart, a failover) emits here; the next query reconnects.
+  // A client losing its server (a restart, a failover, the database dropped) emits 'error': idle ones on the pool,
+  // checked-out ones on themselves, where nothing would listen and the process would crash. The query in flight
+  // fails anyway (that is how the caller learns), and the next query reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<SharedTables>({ dialect: new PostgresDialect({ pool }) });
 }
 
