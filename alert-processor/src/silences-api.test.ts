@@ -170,6 +170,8 @@ describe('silences API: bad requests are 4xx with the error shape, never 500', (
       [{ ...valid, matchers: [{ name: 'color', value: 'red' }] }, /matchers\.0\.name: name must be one of alert\.type, alert\.severity, service\.name/],
       [{ ...valid, matchers: [{ name: 'alert.type', value: 'everything' }] }, /matchers\.0\.value: alert\.type is one of app\.started/],
       [{ ...valid, matchers: [{ name: 'alert.severity', value: 'loud' }] }, /matchers\.0\.value: alert\.severity is one of info/],
+      [{ ...valid, matchers: [{ name: 'alert.type', value: 'error_spike_resolved' }] }, /resolutions are never muted/],
+      [{ ...valid, matchers: [{ name: 'alert.severity', value: 'resolved' }] }, /alert\.severity is one of info, warning, critical \(resolutions/],
       [{ ...valid, matchers: [{ name: 'service.name', value: 'drop', op: 'regex' }] }, /matchers\.0: /],
       [{ ...valid, durationMinutes: -5 }, /durationMinutes/],
       [{ ...valid, durationMinutes: 1.5 }, /durationMinutes/],

@@ -27,8 +27,9 @@ export const MAX_SILENCES = 1000;
 export const MAX_DURATION_MS = 90 * 24 * 3600_000;
 const PREFIX = '/api/silences';
 
-const ALERT_TYPES = Object.keys(SEVERITY_OF) as AlertType[];
-const SEVERITIES = [...new Set(Object.values(SEVERITY_OF))];
+// Resolutions are never muted (silence-matchers.ts): a matcher on them would mute nothing, so it is refused.
+const ALERT_TYPES = (Object.keys(SEVERITY_OF) as AlertType[]).filter((type) => SEVERITY_OF[type] !== 'resolved');
+const SEVERITIES = [...new Set(Object.values(SEVERITY_OF))].filter((severity) => severity !== 'resolved');
 
 const matcherSchema = z.strictObject({
   name: z.enum(LABELS, { error: `name must be one of ${LABELS.join(', ')}` }),
@@ -50,10 +51,10 @@ const silenceSchema = z
     }
     for (const [i, matcher] of body.matchers.entries()) {
       if (matcher.name === ALERT_TYPE_LABEL && !(ALERT_TYPES as string[]).includes(matcher.value)) {
-        ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `alert.type is one of ${ALERT_TYPES.join(', ')}` });
+        ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `alert.type is one of ${ALERT_TYPES.join(', ')} (resolutions are never muted)` });
       }
       if (matcher.name === SEVERITY_LABEL && !(SEVERITIES as string[]).includes(matcher.value)) {
-        ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `alert.severity is one of ${SEVERITIES.join(', ')}` });
+        ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `alert.severity is one of ${SEVERITIES.join(', ')} (resolutions are never muted)` });
       }
     }
   });

@@ -145,6 +145,10 @@ describe('alert processor replicas on PostgreSQL', () => {
       // Connections cut under them (the database dropped) must not take the process down.
       await sleep(500);
       expect((await fetch(`${replica.url}/healthz`)).status).toBe(200);
+      // The silences API cannot read the database: 503 in the error shape, not a 500.
+      const silences = await fetch(`${replica.url}/api/silences`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(silences.status).toBe(503);
+      expect(((await silences.json()) as { error: { code: string } }).error.code).toBe('unavailable');
     }
   });
 });
