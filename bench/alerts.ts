@@ -23,35 +23,33 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { buildAlertProcessor } from '../alert-processor/build';
+import { benchArgs } from './args';
 import { freePort } from '../test/helpers/app-server';
 import { startFakeSlack } from '../test/helpers/fake-slack';
 import { encodeLogs, randomHexId, type LogInput } from '../test/helpers/otlp-encode';
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '4' },
-    'no-gzip': { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    'cpu-prof': { type: 'boolean', default: false },
-    compare: { type: 'boolean', default: false },
-    database: { type: 'string' },
-  },
+const args = benchArgs('bench:alerts', {
+  rounds: { type: 'number', default: 3, min: 1, description: 'measured rounds' },
+  warmup: { type: 'number', default: 5, description: 'warm-up seconds per processor' },
+  duration: { type: 'number', default: 10, min: 1, description: 'seconds per round and processor' },
+  connections: { type: 'number', default: 4, min: 1, description: 'keep-alive connections posting' },
+  'no-gzip': { type: 'boolean', description: 'send uncompressed protobuf' },
+  json: { type: 'boolean', description: 'print {"recordsPerSec":N} as the last line' },
+  'cpu-prof': { type: 'boolean', description: "write the processor's V8 CPU profile into bench-results/" },
+  compare: { type: 'boolean', description: 'alternate with a processor without grouping, silences and mute windows' },
+  database: { type: 'string', default: '', description: 'postgres:// URL: run the processor with the features as a replica on it' },
 });
-const ROUNDS = Number(args.rounds);
-const WARMUP_S = Number(args.warmup);
-const DURATION_S = Number(args.duration);
-const CONNECTIONS = Number(args.connections);
+const ROUNDS = args.rounds;
+const WARMUP_S = args.warmup;
+const DURATION_S = args.duration;
+const CONNECTIONS = args.connections;
 const GZIP = !args['no-gzip'];
 const JSON_OUTPUT = args.json;
 const CPU_PROFILE = args['cpu-prof'];
 const COMPARE = args.compare;
-const DATABASE_URL = args.database;
+const DATABASE_URL = args.database || undefined;
 const API_TOKEN = 'bench-alerts-api-token-0123456789';
 const BATCH = 512;
 const DISTINCT_BATCHES = 64;
