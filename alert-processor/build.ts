@@ -23,7 +23,8 @@ export async function buildAlertProcessor(): Promise<string> {
     target: 'node20',
     format: 'esm',
     // pino-pretty: an optional development dependency the logger requires inside a try; never in the image.
-    external: ['better-sqlite3', 'pino-pretty'],
+    // pg-native: pg's optional native binding, required inside a try; the pure-JavaScript client is used.
+    external: ['better-sqlite3', 'pino-pretty', 'pg-native'],
     // Bundled CommonJS packages (pino, protobufjs) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __dropCreateRequire } from 'node:module'; const require = __dropCreateRequire(import.meta.url);" },
     legalComments: 'none',

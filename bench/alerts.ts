@@ -1,5 +1,6 @@
 /**
- * npm run bench:alerts [-- --rounds N --warmup S --duration S --connections N --no-gzip --cpu-prof --json]
+ * npm run bench:alerts [-- --rounds N --warmup S --duration S --connections N --no-gzip --cpu-prof --json --compare
+ *                         --database postgres://…]
  *
  * How many OTLP log records per second the alert processor ingests. The processor runs as in production —
  * the esbuild bundle (alert-processor/build.ts), one process, pinned to core 0 with taskset — while this
@@ -9,6 +10,11 @@
  * (error access logs with their own trace ids, so an error spike opens and stays open), with the resource and
  * attributes the app's SDK sends. A local fake Slack webhook receives the alerts; the run fails unless the
  * spike's critical alert reached it, so what is measured is the whole path. Target: >= 20,000 records/s.
+ * Every feature is on: the outbox, the token bucket, the heartbeat, grouping (ALERT_GROUP_SECONDS), the silences
+ * API with one silence in place and a mute window (neither matching the spike). --compare also starts a processor
+ * with grouping, silences and mute windows off and alternates the two round by round, printing the ratio per round.
+ * --database URL runs the processor with features on as a replica on that PostgreSQL database (ALERTS_DATABASE_URL:
+ * shared outbox, lease, shared silences).
  * Figures: docs/PERFORMANCE.md, "Alert processor". --cpu-prof writes the processor's V8 CPU profile into
  * bench-results/ (open it in Chrome DevTools or speedscope).
  */
@@ -19,21 +25,32 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { buildAlertProcessor } from '../alert-processor/build';
+import { benchArgs } from './args';
 import { freePort } from '../test/helpers/app-server';
 import { startFakeSlack } from '../test/helpers/fake-slack';
 import { encodeLogs, randomHexId, type LogInput } from '../test/helpers/otlp-encode';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const ROUNDS = arg('rounds', 3);
-const WARMUP_S = arg('warmup', 5);
-const DURATION_S = arg('duration', 10);
-const CONNECTIONS = arg('connections', 4);
-const GZIP = !process.argv.includes('--no-gzip');
-const JSON_OUTPUT = process.argv.includes('--json');
-const CPU_PROFILE = process.argv.includes('--cpu-prof');
+const args = benchArgs('bench:alerts', {
+  rounds: { type: 'number', default: 3, min: 1, description: 'measured rounds' },
+  warmup: { type: 'number', default: 5, description: 'warm-up seconds per processor' },
+  duration: { type: 'number', default: 10, min: 1, description: 'seconds per round and processor' },
+  connections: { type: 'number', default: 4, min: 1, description: 'keep-alive connections posting' },
+  'no-gzip': { type: 'boolean', description: 'send uncompressed protobuf' },
+  json: { type: 'boolean', description: 'print {"recordsPerSec":N} as the last line' },
+  'cpu-prof': { type: 'boolean', description: "write the processor's V8 CPU profile into bench-results/" },
+  compare: { type: 'boolean', description: 'alternate with a processor without grouping, silences and mute windows' },
+  database: { type: 'string', default: '', description: 'postgres:// URL: run the processor with the features as a replica on it' },
+});
+const ROUNDS = args.rounds;
+const WARMUP_S = args.warmup;
+const DURATION_S = args.duration;
+const CONNECTIONS = args.connections;
+const GZIP = !args['no-gzip'];
+const JSON_OUTPUT = args.json;
+const CPU_PROFILE = args['cpu-prof'];
+const COMPARE = args.compare;
+const DATABASE_URL = args.database || undefined;
+const API_TOKEN = 'bench-alerts-api-token-0123456789';
 const BATCH = 512;
 const DISTINCT_BATCHES = 64;
 const TARGET = 20_000;
@@ -119,7 +136,14 @@ interface Processor {
   output: () => string;
 }
 
-async function startProcessor(entry: string, slackUrl: string, stateDir: string): Promise<Processor> {
+/** The variables of the features this issue added (grouping, silences, mute windows); --compare runs without them too. */
+const FEATURES = {
+  ALERT_GROUP_SECONDS: '2',
+  ALERTS_API_TOKEN: API_TOKEN,
+  ALERT_MUTE_WINDOWS: '* 00:00-24:00 UTC service.name=drop-batch',
+};
+
+async function startProcessor(entry: string, slackUrl: string, stateDir: string, features: boolean): Promise<Processor> {
   const port = await freePort();
   const profile = CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(import.meta.dirname, '..', 'bench-results')}`] : [];
   const child = spawn('taskset', ['-c', PROCESSOR_CORE, process.execPath, ...profile, entry], {
@@ -130,8 +154,10 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string)
       ALERTS_PORT: String(port),
       ALERTS_STATE_FILE: path.join(stateDir, 'state.db'),
       SLACK_WEBHOOK_URL: slackUrl,
-      // Everything on: the outbox (in the state file), the webhook's token bucket, the heartbeat.
+      // Always on: the outbox (in the state file), the webhook's token bucket, the heartbeat.
       ALERT_HEARTBEAT_MINUTES: '5',
+      ...(features ? FEATURES : {}),
+      ...(features && DATABASE_URL ? { ALERTS_DATABASE_URL: DATABASE_URL, ALERTS_REPLICA_ID: 'bench' } : {}),
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,6 +172,15 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string)
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
     if (Date.now() - started > 30_000) throw new Error(`the alert processor did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+  if (features) {
+    // A silence in place: every alert posted is checked against it (it matches another service).
+    const response = await fetch(`${url}/api/silences`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: [{ name: 'service.name', value: 'drop-batch' }], durationMinutes: 60, comment: 'bench:alerts' }),
+    });
+    if (response.status !== 201) throw new Error(`POST /api/silences answered ${response.status}: ${await response.text()}`);
   }
   return { url, child, output: () => output };
 }
@@ -203,7 +238,8 @@ async function main() {
   const entry = await buildAlertProcessor();
   log(
     `bench:alerts — ${ROUNDS} rounds of ${DURATION_S}s after ${WARMUP_S}s warm-up, batches of ${BATCH} records` +
-      `${GZIP ? ' (protobuf + gzip)' : ' (protobuf)'}, ${CONNECTIONS} connections; processor on core ${PROCESSOR_CORE}, load on core ${LOAD_CORE}`,
+      `${GZIP ? ' (protobuf + gzip)' : ' (protobuf)'}, ${CONNECTIONS} connections; processor on core ${PROCESSOR_CORE}, load on core ${LOAD_CORE}` +
+      `${DATABASE_URL ? '; features on as a replica on PostgreSQL' : ''}`,
   );
   const bodies = Array.from({ length: DISTINCT_BATCHES }, () => {
     const encoded = Buffer.from(encodeLogs(batch()));
@@ -211,30 +247,49 @@ async function main() {
   });
   log(`request body: ${Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length / 1024)} KiB on average`);
 
-  const slack = await startFakeSlack();
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-bench-alerts-'));
-  const processor = await startProcessor(entry, slack.url, stateDir);
+  const variants = COMPARE ? (['on', 'off'] as const) : (['on'] as const);
+  const slacks = await Promise.all(variants.map(() => startFakeSlack()));
+  const stateDirs = variants.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'drop-bench-alerts-')));
+  const processors: Processor[] = [];
   const rates: number[] = [];
+  const ratios: number[] = [];
   try {
-    await load(processor.url, bodies, WARMUP_S);
+    for (const [i, variant] of variants.entries()) processors.push(await startProcessor(entry, slacks[i]!.url, stateDirs[i]!, variant === 'on'));
+    for (const processor of processors) await load(processor.url, bodies, WARMUP_S);
     for (let round = 0; round < ROUNDS; round++) {
-      const { records, latencies, elapsedS } = await load(processor.url, bodies, DURATION_S);
-      const rate = records / elapsedS;
-      rates.push(rate);
-      log(
-        `round ${round + 1}: ${Math.round(rate).toLocaleString('en')} records/s (${Math.round(rate / BATCH)} requests/s), ` +
-          `latency p50 ${median(latencies).toFixed(1)} ms p99 ${percentile(latencies, 99).toFixed(1)} ms, RSS ${rssMb(processor.child.pid)} MB`,
-      );
+      const roundRates: number[] = [];
+      // Alternate which variant goes first, so neither always gets the quieter half of a round.
+      const order = round % 2 === 0 ? variants.map((_, i) => i) : variants.map((_, i) => i).reverse();
+      for (const i of order) {
+        const processor = processors[i]!;
+        const { records, latencies, elapsedS } = await load(processor.url, bodies, DURATION_S);
+        const rate = records / elapsedS;
+        roundRates[i] = rate;
+        log(
+          `round ${round + 1}${COMPARE ? ` (features ${variants[i]})` : ''}: ${Math.round(rate).toLocaleString('en')} records/s (${Math.round(rate / BATCH)} requests/s), ` +
+            `latency p50 ${median(latencies).toFixed(1)} ms p99 ${percentile(latencies, 99).toFixed(1)} ms, RSS ${rssMb(processor.child.pid)} MB`,
+        );
+      }
+      rates.push(roundRates[0]!);
+      if (COMPARE) {
+        ratios.push(roundRates[0]! / roundRates[1]!);
+        log(`round ${round + 1}: on/off ${ratios.at(-1)!.toFixed(3)}`);
+      }
     }
-    const critical = slack.delivered().filter((p) => p.body?.text?.startsWith('🚨 CRITICAL')).length;
-    if (critical !== 1) throw new Error(`expected the error spike's one critical alert at the fake Slack, got ${critical}:\n${processor.output()}`);
+    for (const [i, slack] of slacks.entries()) {
+      const critical = slack.delivered().filter((p) => p.body?.text?.startsWith('🚨 CRITICAL')).length;
+      if (critical !== 1) throw new Error(`expected the error spike's one critical alert at the fake Slack, got ${critical}:\n${processors[i]?.output()}`);
+    }
   } finally {
-    const exited = new Promise((resolve) => processor.child.once('exit', resolve));
-    processor.child.kill('SIGTERM');
-    await exited;
-    await slack.close();
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    for (const processor of processors) {
+      const exited = new Promise((resolve) => processor.child.once('exit', resolve));
+      processor.child.kill('SIGTERM');
+      await exited;
+    }
+    for (const slack of slacks) await slack.close();
+    for (const dir of stateDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (COMPARE) log(`on/off ratio per round: ${ratios.map((r) => r.toFixed(3)).join(', ')} (median ${median(ratios).toFixed(3)})`);
   const result = median(rates);
   log(`\nmedian ${Math.round(result).toLocaleString('en')} records/s (min ${Math.round(Math.min(...rates))}, max ${Math.round(Math.max(...rates))}); target >= ${TARGET.toLocaleString('en')} → ${result >= TARGET ? 'met' : 'NOT met'}`);
   if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify({ recordsPerSec: Math.round(result) })}\n`);

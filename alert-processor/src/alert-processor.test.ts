@@ -191,3 +191,123 @@ describe('alert processor (in-process)', () => {
     await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')), 6_000, 'the heartbeat alert after the restart');
   });
 });
+
+const lifecycle = (service: string, event: 'app.started' | 'app.stopping' = 'app.started') =>
+  encodeLogs([{ service, body: event, severityNumber: event === 'app.started' ? 9 : 13, eventName: event }]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('grouping (ALERT_GROUP_SECONDS)', () => {
+  it('alerts of one kind within the group window go out as one message with their count', async () => {
+    const processor = await start({ ALERT_GROUP_SECONDS: '1' });
+    const sentAt = Date.now();
+    for (const service of ['drop', 'drop-worker', 'drop-cron']) await send(processor, 'logs', lifecycle(service));
+    const grouped = await slack.waitFor(() => slack.delivered()[0], 5_000, 'the grouped message');
+    expect(grouped.body!.text!.split('\n')[0]).toBe('ℹ️ INFO: started × 3 — drop, drop-worker, drop-cron');
+    expect(grouped.receivedAt - sentAt).toBeGreaterThanOrEqual(900);
+    await sleep(1_500);
+    expect(slack.posts).toHaveLength(1);
+    expect(logLines.find((l) => String(l.msg).startsWith('alert sent to Slack'))).toMatchObject({ 'alert.count': 3, 'service.name': 'drop,drop-worker,drop-cron' });
+  });
+
+  it('spikes that end before the flush: the criticals go out grouped, then the resolutions — none dropped', async () => {
+    const processor = await start({ ALERT_GROUP_SECONDS: '2' });
+    const sentAt = Date.now();
+    await failRequests(processor, 6);
+    const ids = Array.from({ length: 6 }, () => randomHexId(16));
+    await send(
+      processor,
+      'traces',
+      encodeTraces(ids.map((traceId) => ({ service: 'drop-worker', name: 'job payout', traceId, spanId: randomHexId(8), statusCode: 2 }))),
+    );
+    // The window is 1 s: both spikes are quiet long before their group closes at 2 s.
+    const resolved = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.startsWith('✅ RESOLVED')), 10_000, 'the resolutions');
+    const [critical] = slack.delivered();
+    expect(critical!.body!.text!.split('\n')[0]).toBe('🚨 CRITICAL: error spike × 2 — drop, drop-worker');
+    expect(critical!.receivedAt - sentAt).toBeGreaterThanOrEqual(1_900);
+    expect(resolved.body!.text!.split('\n')[0]).toBe('✅ RESOLVED: error spike over × 2 — drop, drop-worker');
+    expect(resolved.receivedAt).toBeGreaterThan(critical!.receivedAt);
+    await sleep(2_500);
+    expect(firstLines()).toEqual(['🚨 CRITICAL', '✅ RESOLVED']);
+  });
+
+  it('a group waiting when the processor stops survives the restart, goes on filling, and is posted once', async () => {
+    const first = await start({ ALERT_GROUP_SECONDS: '2' });
+    await send(first, 'logs', lifecycle('drop'));
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    expect(slack.posts).toHaveLength(0);
+    expect(logLines.find((l) => String(l.msg).startsWith('stopping with alerts waiting for their group window'))).toMatchObject({ pending: 1 });
+    const second = await start({ ALERT_GROUP_SECONDS: '2' });
+    await send(second, 'logs', lifecycle('drop-worker'));
+    const grouped = await slack.waitFor(() => slack.delivered()[0], 5_000, 'the grouped message');
+    expect(grouped.body!.text!.split('\n')[0]).toBe('ℹ️ INFO: started × 2 — drop, drop-worker');
+    await sleep(2_500);
+    expect(slack.posts).toHaveLength(1);
+  });
+});
+
+describe('silences and mute windows', () => {
+  const TOKEN = 'in-process-token-0123456789';
+  const api = (processor: AlertProcessor, method: string, url: string, body?: unknown) =>
+    fetch(`${processor.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const muted = () => logLines.filter((l) => l['event.name'] === 'alerts.muted');
+
+  it('a silence created over HTTP holds back what it matches (logged and counted); ended, the next alert goes out', async () => {
+    const processor = await start({ ALERTS_API_TOKEN: TOKEN });
+    const created = await api(processor, 'POST', '/api/silences', {
+      matchers: [{ name: 'service.name', value: 'drop' }, { name: 'alert.type', value: 'app.started' }],
+      durationMinutes: 30,
+      comment: 'planned restarts',
+    });
+    expect(created.status).toBe(201);
+    const { silence } = (await created.json()) as { silence: { id: string } };
+    await send(processor, 'logs', lifecycle('drop'));
+    await send(processor, 'logs', lifecycle('drop', 'app.stopping'));
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the stopping message');
+    expect(firstLines()).toEqual(['⚠️ WARNING']);
+    expect(muted()).toEqual([
+      expect.objectContaining({ level: 30, 'alert.type': 'app.started', 'service.name': 'drop', silence_id: silence.id, silence_comment: 'planned restarts' }),
+    ]);
+    const listed = (await (await api(processor, 'GET', '/api/silences')).json()) as { silences: { id: string; silenced: number }[] };
+    expect(listed.silences).toEqual([expect.objectContaining({ id: silence.id, silenced: 1 })]);
+
+    expect((await api(processor, 'DELETE', `/api/silences/${silence.id}`)).status).toBe(200);
+    await send(processor, 'logs', lifecycle('drop'));
+    await slack.waitFor(() => slack.delivered().length === 2, 5_000, 'the started message after the silence');
+    expect(firstLines()).toEqual(['⚠️ WARNING', 'ℹ️ INFO']);
+  });
+
+  it('a silenced error spike sends neither its critical nor a resolution, and ends with a note', async () => {
+    const processor = await start({ ALERTS_API_TOKEN: TOKEN });
+    expect((await api(processor, 'POST', '/api/silences', { matchers: [{ name: 'service.name', value: 'drop' }], durationMinutes: 5, comment: 'known outage' })).status).toBe(201);
+    await failRequests(processor, 6);
+    await slack.waitFor(() => logLines.find((l) => String(l.msg).startsWith('error spike over (its alert was suppressed')), 5_000, 'the end of the spike');
+    await sleep(500);
+    expect(slack.posts).toEqual([]);
+    expect(muted().map((l) => l['alert.type'])).toEqual(['error_spike']);
+  });
+
+  it('ALERT_MUTE_WINDOWS: an active window mutes what it matches, the rest goes out', async () => {
+    const processor = await start({ ALERT_MUTE_WINDOWS: '* 00:00-24:00 UTC alert.severity=info' });
+    await send(processor, 'logs', lifecycle('drop'));
+    await send(processor, 'logs', lifecycle('drop', 'app.stopping'));
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the stopping message');
+    expect(firstLines()).toEqual(['⚠️ WARNING']);
+    expect(muted()).toEqual([expect.objectContaining({ 'alert.type': 'app.started', mute_window: '* 00:00-24:00 UTC alert.severity=info' })]);
+  });
+
+  it('a muted heartbeat_missing: its end sends no resolution either', async () => {
+    const processor = await start({ ALERT_MUTE_WINDOWS: '* 00:00-24:00 UTC alert.type=heartbeat_missing' }, { heartbeatMs: 1_500 });
+    await send(processor, 'logs', lifecycle('drop'));
+    await slack.waitFor(() => muted().length === 1, 5_000, 'the muted heartbeat alert');
+    await send(processor, 'traces', encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]));
+    // Long enough for a resolution to be posted, shorter than another silence of 1.5 s.
+    await sleep(800);
+    expect(firstLines()).toEqual(['ℹ️ INFO']);
+    expect(muted().map((l) => l['alert.type'])).toEqual(['heartbeat_missing']);
+  });
+});

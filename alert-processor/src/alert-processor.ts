@@ -9,10 +9,15 @@ import { servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
 import { SlackClient } from './slack-client';
 import { Outbox } from './outbox';
 import { StateStore } from './state-store';
+import { createSilencesApi } from './silences-api';
+import { Silencer } from './silencer';
+import { SilenceStore } from './silence-store';
+import { createReplicas } from './shared/replicas';
 
 /**
- * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter → Slack. A timer runs the
- * rules even when nothing arrives, so that a spike can end in silence.
+ * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter (outbox, groups, silences)
+ * → Slack; the same server answers the silences API. A timer runs the rules even when nothing arrives, so that
+ * a spike can end in silence.
  */
 export interface AlertProcessor {
   /** http://host:port once started. */
@@ -25,6 +30,9 @@ export interface AlertProcessor {
 export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
   const store = StateStore.open(config.stateFile);
   const outbox = Outbox.open(config.stateFile);
+  const replicas = config.databaseUrl ? createReplicas({ ...config, databaseUrl: config.databaseUrl }, logger) : undefined;
+  const silences = replicas?.silences ?? SilenceStore.open(config.stateFile);
+  const silencer = new Silencer(silences, config.muteWindows);
   const rules = new AlertRules({
     store,
     threshold: config.errorThreshold,
@@ -41,10 +49,12 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const alerter = new Alerter(rules, slack, outbox, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
+  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate };
+  const alerter = new Alerter({ rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay }, { groupMs: config.groupMs });
   const server = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
+    silencesApi: createSilencesApi({ token: config.apiToken, store: silences, silencer, logger }),
     intake: {
       logs: (records) => {
         const now = Date.now();
@@ -95,6 +105,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       });
       const { address, port } = server.address() as AddressInfo;
       url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      replicas?.start({ slack, silencer, links });
       const resumed = alerter.resume();
       if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
       ticker = setInterval(tick, tickMs);
@@ -107,7 +118,10 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         await closeServer();
         const drained = await alerter.drain(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
+        else if (alerter.pending > 0) logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
         heartbeat.flush();
+        await replicas?.stop();
+        await silences.close();
         outbox.close();
         store.close();
       })();

@@ -65,6 +65,45 @@ describe('parseAlertsConfig', () => {
   });
 });
 
+describe('grouping, silences API and mute windows', () => {
+  it('ALERT_GROUP_SECONDS (default 0: off), ALERTS_API_TOKEN (16+ characters), ALERT_MUTE_WINDOWS', () => {
+    expect(parseAlertsConfig({})).toMatchObject({ groupMs: 0, apiToken: undefined, muteWindows: [] });
+    const config = parseAlertsConfig({
+      ALERT_GROUP_SECONDS: '30',
+      ALERTS_API_TOKEN: ' 0123456789abcdef0123 ',
+      ALERT_MUTE_WINDOWS: 'Sat,Sun 00:00-24:00 UTC alert.severity=info; Mon-Fri 22:00-06:00 Europe/Berlin',
+    });
+    expect(config).toMatchObject({ groupMs: 30_000, apiToken: '0123456789abcdef0123', warnings: [] });
+    expect(config.muteWindows.map((w) => w.spec)).toEqual(['Sat,Sun 00:00-24:00 UTC alert.severity=info', 'Mon-Fri 22:00-06:00 Europe/Berlin']);
+  });
+
+  it('a short token leaves the API off, with a warning that does not echo it; bad windows and group values warn', () => {
+    const config = parseAlertsConfig({ ALERTS_API_TOKEN: 'short-secret', ALERT_MUTE_WINDOWS: 'Someday 10:00-11:00', ALERT_GROUP_SECONDS: '-1' });
+    expect(config.apiToken).toBeUndefined();
+    expect(config.groupMs).toBe(0);
+    expect(config.muteWindows).toEqual([]);
+    expect(config.warnings).toHaveLength(3);
+    expect(config.warnings.join('\n')).not.toContain('short-secret');
+  });
+});
+
+describe('replicas', () => {
+  it('ALERTS_DATABASE_URL (postgres only), ALERTS_LEASE_SECONDS, ALERTS_REPLICA_ID, ALERTS_DATABASE_TIMEOUT_MS', () => {
+    expect(parseAlertsConfig({})).toMatchObject({ databaseUrl: undefined, leaseMs: 15_000, databaseTimeoutMs: 3_000, replicaId: expect.stringMatching(/-\d+$/) });
+    expect(
+      parseAlertsConfig({
+        ALERTS_DATABASE_URL: 'postgres://alerts:pw@db:5432/alerts',
+        ALERTS_LEASE_SECONDS: '5',
+        ALERTS_REPLICA_ID: 'alerts-1',
+        ALERTS_DATABASE_TIMEOUT_MS: '1500',
+      }),
+    ).toMatchObject({ databaseUrl: 'postgres://alerts:pw@db:5432/alerts', leaseMs: 5_000, replicaId: 'alerts-1', databaseTimeoutMs: 1_500, warnings: [] });
+    const sqlite = parseAlertsConfig({ ALERTS_DATABASE_URL: 'file:/data/secret-pw.db' });
+    expect(sqlite.databaseUrl).toBeUndefined();
+    expect(sqlite.warnings).toEqual(['ALERTS_DATABASE_URL is not a postgres:// URL; running without replicas (state file only)']);
+  });
+});
+
 describe('sentryIssuesUrl', () => {
   const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
 

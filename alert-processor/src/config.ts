@@ -1,3 +1,6 @@
+import os from 'node:os';
+import { parseMuteWindows, type MuteWindow } from './mute-windows';
+
 /**
  * The alert processor's environment, in the layer's style (otel/config.ts): one small parser per value, a safe
  * default, and a warning (returned, logged once at start-up) when a value is invalid.
@@ -23,6 +26,20 @@ export interface AlertsConfig {
   slackMessagesPerSecond: number;
   /** No telemetry from a service for this long raises the heartbeat alert; 0: off. */
   heartbeatMs: number;
+  /** Alerts of one type within this time go out as one message (ALERT_GROUP_SECONDS); 0: each alone. */
+  groupMs: number;
+  /** The silences API's bearer token (ALERTS_API_TOKEN); undefined: the API is off. */
+  apiToken: string | undefined;
+  /** ALERT_MUTE_WINDOWS, parsed (mute-windows.ts). */
+  muteWindows: MuteWindow[];
+  /** Replicas: PostgreSQL shared by them (ALERTS_DATABASE_URL); undefined: this process alone, state file only. */
+  databaseUrl: string | undefined;
+  /** How long the sender's lease lasts without renewal (ALERTS_LEASE_SECONDS). */
+  leaseMs: number;
+  /** This replica's name in the lease (ALERTS_REPLICA_ID; default host name and process id). */
+  replicaId: string;
+  /** A database query slower than this counts as the database being gone. */
+  databaseTimeoutMs: number;
   sentryIssuesUrl: string | undefined;
   /** e.g. http://localhost:16686/trace/{traceId} */
   traceUrlTemplate: string | undefined;
@@ -31,6 +48,8 @@ export interface AlertsConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+export const MIN_API_TOKEN_LENGTH = 16;
 
 export const DEFAULTS = {
   port: 8787,
@@ -44,6 +63,9 @@ export const DEFAULTS = {
   slackMaxRetryAfterSeconds: 60,
   slackMessagesPerSecond: 1,
   heartbeatMinutes: 0,
+  groupSeconds: 0,
+  leaseSeconds: 15,
+  databaseTimeoutMs: 3_000,
   shutdownTimeoutMs: 20_000,
 } as const;
 
@@ -119,6 +141,23 @@ function sentryProject(env: Env): { protocol: string; host: string; projectId: s
   return undefined;
 }
 
+function apiToken(env: Env, warnings: string[]): string | undefined {
+  const raw = env.ALERTS_API_TOKEN?.trim();
+  if (!raw) return undefined;
+  if (raw.length >= MIN_API_TOKEN_LENGTH) return raw;
+  warnings.push(`ALERTS_API_TOKEN is shorter than ${MIN_API_TOKEN_LENGTH} characters; the silences API stays off (openssl rand -hex 32 makes a good one)`);
+  return undefined;
+}
+
+function databaseUrl(env: Env, warnings: string[]): string | undefined {
+  const raw = env.ALERTS_DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  if (/^postgres(ql)?:\/\//.test(raw)) return raw;
+  // It holds a password: name the variable, never echo it.
+  warnings.push('ALERTS_DATABASE_URL is not a postgres:// URL; running without replicas (state file only)');
+  return undefined;
+}
+
 function traceUrlTemplate(env: Env, warnings: string[]): string | undefined {
   const raw = env.TRACE_URL_TEMPLATE?.trim();
   if (!raw) return undefined;
@@ -130,7 +169,8 @@ function traceUrlTemplate(env: Env, warnings: string[]): string | undefined {
 }
 
 export function parseAlertsConfig(env: Env): AlertsConfig {
-  const warnings: string[] = [];
+  const muteWindows = parseMuteWindows(env.ALERT_MUTE_WINDOWS);
+  const warnings: string[] = [...muteWindows.warnings];
   return {
     host: env.ALERTS_HOST?.trim() || '0.0.0.0',
     port: integer('ALERTS_PORT', env, DEFAULTS.port, 0, warnings),
@@ -145,6 +185,13 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     slackMaxRetryAfterMs: integer('SLACK_MAX_RETRY_AFTER_SECONDS', env, DEFAULTS.slackMaxRetryAfterSeconds, 0, warnings) * 1000,
     slackMessagesPerSecond: integer('SLACK_MESSAGES_PER_SECOND', env, DEFAULTS.slackMessagesPerSecond, 1, warnings),
     heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
+    groupMs: integer('ALERT_GROUP_SECONDS', env, DEFAULTS.groupSeconds, 0, warnings) * 1000,
+    apiToken: apiToken(env, warnings),
+    databaseUrl: databaseUrl(env, warnings),
+    leaseMs: integer('ALERTS_LEASE_SECONDS', env, DEFAULTS.leaseSeconds, 1, warnings) * 1000,
+    replicaId: env.ALERTS_REPLICA_ID?.trim() || `${os.hostname()}-${process.pid}`,
+    databaseTimeoutMs: integer('ALERTS_DATABASE_TIMEOUT_MS', env, DEFAULTS.databaseTimeoutMs, 100, warnings),
+    muteWindows: muteWindows.windows,
     sentryIssuesUrl: sentryIssuesUrl(env, warnings),
     traceUrlTemplate: traceUrlTemplate(env, warnings),
     shutdownTimeoutMs: integer('ALERTS_SHUTDOWN_TIMEOUT_MS', env, DEFAULTS.shutdownTimeoutMs, 0, warnings),

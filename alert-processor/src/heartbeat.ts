@@ -4,7 +4,7 @@ import type { HeartbeatState, StateStore } from './state-store';
 /**
  * The dead-man switch: every service that has sent telemetry is watched; when nothing of it has arrived for
  * `timeoutMs` (ALERT_HEARTBEAT_MINUTES) a critical `heartbeat_missing` goes out, and its first record after that
- * sends `heartbeat_resumed`. Both go through the outbox, so neither is lost. Last-seen times are saved at most
+ * sends `heartbeat_resumed` (unless the missing alert was muted by a silence or mute window). Both go through the outbox, so neither is lost. Last-seen times are saved at most
  * every `saveEveryMs` (and on every change of state): a restart keeps watching the services it knew.
  */
 export class Heartbeat {
@@ -31,13 +31,15 @@ export class Heartbeat {
     if (!this.enabled) return [];
     const alerts: HeartbeatAlert[] = [];
     for (const service of services) {
-      const state = this.states.get(service) ?? { service, lastSeenMs: now, missing: false };
+      const state = this.states.get(service) ?? { service, lastSeenMs: now, missing: false, notified: false };
       const silentForMs = now - state.lastSeenMs;
       state.lastSeenMs = now;
       this.states.set(service, state);
       if (state.missing) {
         state.missing = false;
-        alerts.push({ type: 'heartbeat_resumed', service, atMs: now, silentForMs, timeoutMs: this.timeoutMs });
+        // The end of a silence nobody was told about (it was muted) is not news either.
+        if (state.notified) alerts.push({ type: 'heartbeat_resumed', service, atMs: now, silentForMs, timeoutMs: this.timeoutMs });
+        state.notified = false;
         this.save(state, now);
       } else if (now - (this.savedAt.get(service) ?? 0) >= this.saveEveryMs) {
         this.save(state, now);
@@ -52,10 +54,19 @@ export class Heartbeat {
     for (const state of this.states.values()) {
       if (state.missing || now - state.lastSeenMs < this.timeoutMs) continue;
       state.missing = true;
+      state.notified = true;
       this.save(state, now);
       alerts.push({ type: 'heartbeat_missing', service: state.service, atMs: now, silentForMs: now - state.lastSeenMs, timeoutMs: this.timeoutMs });
     }
     return alerts;
+  }
+
+  /** The service's heartbeat_missing was muted: its end sends no resolution. */
+  silenced(service: string): void {
+    const state = this.states.get(service);
+    if (!state?.missing) return;
+    state.notified = false;
+    this.save(state, state.lastSeenMs);
   }
 
   /** Saves the last-seen times not yet saved (at a graceful stop). */

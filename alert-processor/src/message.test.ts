@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSlackMessage, formatDuration } from './message';
+import { buildGroupMessage, buildSlackMessage, formatDuration, MAX_GROUP } from './message';
 import type { LifecycleAlert, SpikeAlert } from './rules';
 import type { SpikeState } from './state-store';
 
@@ -111,5 +111,32 @@ describe('Slack message', () => {
 
   it('formats durations for people', () => {
     expect([formatDuration(4_400), formatDuration(60_000), formatDuration(95_000), formatDuration(3_720_000)]).toEqual(['4s', '1m', '1m 35s', '1h 2m']);
+  });
+
+  it('a group: the count and the services in the header line, then each alert with its time, summary and trace link', () => {
+    const other = '0af7651916cd43dd8448eb211c80319c';
+    const alerts = [critical(), { ...critical({ sampleTraceId: other, service: 'drop-worker' }), service: 'drop-worker', inWindow: 9, atMs: AT + 2_000 }];
+    const message = buildGroupMessage(alerts, links);
+    const lines = message.text.split('\n');
+    expect(lines[0]).toBe('🚨 CRITICAL: error spike × 2 — drop, drop-worker');
+    expect(lines[1]).toBe(
+      `• drop: error spike (2026-03-01T12:34:56.789Z) — 6 failing requests in the last 1m (alert above 5). Trace: http://localhost:16686/trace/${TRACE_ID}`,
+    );
+    expect(lines[2]).toMatch(/^• drop-worker: error spike \(2026-03-01T12:34:58\.789Z\) — 9 failing requests .* Trace: http:\/\/localhost:16686\/trace\/0af7/);
+    expect(lines.at(-1)).toBe(`Sentry: ${links.sentryIssuesUrl}`);
+    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🚨 CRITICAL: error spike × 2', emoji: true } });
+    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions']);
+    expect(texts(message.blocks[3])).toContain(`<http://localhost:16686/trace/${other}|${other}>`);
+  });
+
+  it('a group of one is the ordinary message; a group stays within Slack’s limits and is redacted', () => {
+    expect(buildGroupMessage([critical()], links)).toEqual(buildSlackMessage(critical(), links));
+    const many = Array.from({ length: MAX_GROUP + 5 }, (_, i) => ({ ...critical(), service: i === 1 ? `svc-1 ${JWT}` : `svc-${i}` }));
+    const message = buildGroupMessage(many, links);
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(message.text.length).toBeLessThanOrEqual(3000);
+    expect(message.text.split('\n')[0]).toMatch(/^🚨 CRITICAL: error spike × 25 — svc-0, svc-1/);
+    expect(texts(message)).not.toContain(JWT);
+    expect(texts(message)).toContain('svc-1 [REDACTED:jwt]');
   });
 });

@@ -164,3 +164,67 @@ export function buildSlackMessage(alert: Alert, links: AlertLinks): SlackMessage
 
   return redact({ text: clip(textLines.join('\n'), 3000), blocks });
 }
+
+/** What a group of alerts of one type is called in its header. */
+const KIND_TITLE: Record<Alert['type'], string> = {
+  'app.started': 'started',
+  'app.stopping': 'stopping',
+  error_spike: 'error spike',
+  error_spike_resolved: 'error spike over',
+  heartbeat_missing: 'no telemetry',
+  heartbeat_resumed: 'telemetry is back',
+};
+
+/** Slack takes at most 50 blocks: a header, a summary, one section per alert and the buttons. */
+export const MAX_GROUP = 20;
+
+/**
+ * Alerts of one type gathered in one group window (ALERT_GROUP_SECONDS) as one message: the count and the
+ * services in the header line, then each alert's own title, time, summary and trace link. One alert alone is
+ * the ordinary message.
+ */
+export function buildGroupMessage(alerts: readonly Alert[], links: AlertLinks): SlackMessage {
+  const [first] = alerts;
+  if (!first) throw new Error('buildGroupMessage: no alerts');
+  if (alerts.length === 1) return buildSlackMessage(first, links);
+  const severity = SEVERITY_OF[first.type];
+  const emoji = EMOJI[severity];
+  const label = severity.toUpperCase();
+  const services = [...new Set(alerts.map((alert) => alert.service))];
+  const heading = `${emoji} ${label}: ${KIND_TITLE[first.type]} × ${alerts.length}`;
+  const serviceList = services.join(', ');
+
+  const textLines = [`${heading} — ${serviceList}`];
+  const sections: Record<string, unknown>[] = [];
+  for (const alert of alerts.slice(0, MAX_GROUP)) {
+    const { title, summary, traceId } = content(alert);
+    const time = new Date(alert.atMs).toISOString();
+    const trace = traceId ? traceUrl(links.traceUrlTemplate, traceId) : undefined;
+    textLines.push(`• ${title} (${time}) — ${summary}${trace ? ` Trace: ${trace}` : ''}`);
+    sections.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: clip(`*${escapeMrkdwn(title)}* · ${time}\n${escapeMrkdwn(summary)}${trace ? `\nTrace of one failing request: <${trace}|${traceId}>` : ''}`, SECTION_MAX),
+      },
+    });
+  }
+  if (alerts.length > MAX_GROUP) textLines.push(`… and ${alerts.length - MAX_GROUP} more`);
+  if (links.sentryIssuesUrl) textLines.push(`Sentry: ${links.sentryIssuesUrl}`);
+
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(heading, HEADER_MAX), emoji: true } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(escapeMrkdwn(`${plural(alerts.length, 'alert', 'alerts')} of one kind, grouped: ${serviceList}.`), SECTION_MAX) },
+    },
+    ...sections,
+  ];
+  if (links.sentryIssuesUrl) {
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', action_id: 'sentry', text: { type: 'plain_text', text: 'Sentry issues' }, url: links.sentryIssuesUrl }],
+    });
+  }
+  return redact({ text: clip(textLines.join('\n'), 3000), blocks });
+}

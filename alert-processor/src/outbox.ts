@@ -10,6 +10,11 @@ import type { Alert } from './rules';
  * restart, a Slack outage or a crash therefore loses no message. Each row is posted by one sender at a time;
  * the one window for a duplicate is a crash between Slack's 200 and the row's deletion (milliseconds).
  * Lives in the state file (ALERTS_STATE_FILE), on its own connection.
+ *
+ * Grouping (ALERT_GROUP_SECONDS): an alert of a type no entry of which is waiting for its group to close is due
+ * `groupMs` after it arrives; alerts of the same type arriving meanwhile join it (same due time). The sender
+ * takes every due entry of the oldest entry's type at once and posts them as one message. The group is rows in
+ * the file like any entry, so it survives a restart and goes on filling after it.
  */
 
 export interface OutboxEntry {
@@ -22,6 +27,7 @@ export interface OutboxEntry {
 
 interface OutboxRow {
   id: number;
+  alert_type: string;
   alert: string;
   message: string;
   attempts: number;
@@ -61,6 +67,13 @@ export class Outbox {
         'INSERT INTO outbox (alert_type, service, alert, message, enqueued_at_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       nextDue: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE next_attempt_ms <= ? ORDER BY id LIMIT 1'),
+      openGroup: db.prepare<[string, number], { at: number }>(
+        'SELECT next_attempt_ms AS at FROM outbox WHERE alert_type = ? AND attempts = 0 AND next_attempt_ms > ? ORDER BY id LIMIT 1',
+      ),
+      dueOfType: db.prepare<[string, number, number], OutboxRow>(
+        'SELECT * FROM outbox WHERE alert_type = ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?',
+      ),
+      removeLater: db.prepare<[string, string, number]>('DELETE FROM outbox WHERE alert_type = ? AND service = ? AND id > ?'),
       nextAttemptAt: db.prepare<[], { at: number | null }>('SELECT MIN(next_attempt_ms) AS at FROM outbox'),
       all: db.prepare<[], OutboxRow>('SELECT * FROM outbox ORDER BY id'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
@@ -78,8 +91,22 @@ export class Outbox {
     return new Outbox(db);
   }
 
-  enqueue(alert: Alert, message: SlackMessage, now: number): number {
-    return Number(this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, now).lastInsertRowid);
+  /** Writes the alert; with `groupMs` > 0 it is due when its group closes. Returns the entry's id. */
+  enqueue(alert: Alert, message: SlackMessage, now: number, groupMs = 0): number {
+    const dueAt = groupMs > 0 ? (this.statements.openGroup.get(alert.type, now)?.at ?? now + groupMs) : now;
+    return Number(this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, dueAt).lastInsertRowid);
+  }
+
+  /** The oldest due entry and the other due entries of its type (at most `max` in all, oldest first). */
+  nextGroup(now: number, max: number): OutboxEntry[] {
+    const first = this.statements.nextDue.get(now);
+    if (!first) return [];
+    return this.statements.dueOfType.all(first.alert_type, now, max).map(toEntry);
+  }
+
+  /** Deletes the entries of this type and service written after entry `id` (a resolution of a muted alert). */
+  removeLater(type: string, service: string, id: number): number {
+    return this.statements.removeLater.run(type, service, id).changes;
   }
 
   /** The oldest entry due for (another) attempt. */

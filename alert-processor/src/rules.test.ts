@@ -181,10 +181,28 @@ describe('error spike rules', () => {
     expect(r.observe(failingRequests(6), 31_000)).toEqual([]);
     expect(r.tick(42_000)).toEqual([]);
     expect(r.tick(52_000)).toEqual([]);
-    expect(notes).toContain('error spike over (its alert was suppressed by the cooldown)');
+    expect(notes).toContain('error spike over (its alert was suppressed: cooldown or silence)');
     expect(r.openSpikes()).toEqual([]);
     // After the cooldown a spike alerts again.
     expect(types(r.observe(failingRequests(6), COOLDOWN + 1))).toEqual(['error_spike:drop']);
+  });
+
+  it('a muted critical (silence, mute window) consumes no cooldown, is not offered again, and its spike ends silently', () => {
+    const r = rules();
+    const [critical] = r.observe(failingRequests(6), 0);
+    r.silenced(critical!);
+    expect(store.spikes()[0]).toMatchObject({ suppressed: true, notified: false });
+    expect(r.observe(failingRequests(6), 1_000 + REDELIVERY)).toEqual([]);
+    expect(r.tick(15_000 + REDELIVERY)).toEqual([]);
+    expect(r.tick(30_000 + REDELIVERY)).toEqual([]);
+    expect(notes).toContain('error spike over (its alert was suppressed: cooldown or silence)');
+    expect(r.openSpikes()).toEqual([]);
+    expect(store.lastSent('error_spike', 'drop')).toBeUndefined();
+    // The next spike is offered at once (no cooldown was consumed); a muted lifecycle alert neither.
+    expect(types(r.observe(failingRequests(6), 60_000 + REDELIVERY))).toEqual(['error_spike:drop']);
+    const [started] = r.observe([lifecycle('app.started')], 70_000);
+    r.silenced(started!);
+    expect(types(r.observe([lifecycle('app.started')], 71_000))).toEqual(['app.started:drop']);
   });
 
   it('a failed critical consumes no cooldown and is offered again (not before the redelivery wait) while the spike lasts', () => {

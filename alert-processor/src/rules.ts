@@ -15,6 +15,7 @@ import type { SpikeState, StateStore } from './state-store';
  *   paired with its critical instead). A suppressed critical marks its spike, which then ends silently.
  * - A delivery that fails consumes no cooldown: a lifecycle alert goes out on the next such event; a spike's
  *   critical or resolution is offered again, at most once per `redeliveryMs`, while the spike lasts.
+ * - A critical held back by a silence or mute window (silencer.ts) is treated as suppressed by the cooldown.
  * Cooldowns and spikes are kept in the StateStore, so a restart neither repeats nor forgets an alert.
  */
 
@@ -143,6 +144,15 @@ export class AlertRules {
     for (const alert of alerts) this.inFlight.add(key(alert.type, alert.service));
   }
 
+  /**
+   * A silence or mute window held the alert back at delivery: no cooldown is consumed (the next such event is
+   * checked again), and a muted spike is treated as one suppressed by the cooldown — it ends without a message.
+   */
+  silenced(alert: Alert): void {
+    this.inFlight.delete(key(alert.type, alert.service));
+    if (alert.type === 'error_spike') this.updateSpike(alert.service, (spike) => ({ ...spike, suppressed: true }));
+  }
+
   failed(alert: Alert, now: number): void {
     this.inFlight.delete(key(alert.type, alert.service));
     if (alert.type === 'error_spike' || alert.type === 'error_spike_resolved') {
@@ -238,7 +248,7 @@ export class AlertRules {
         // wait for the delivery to report back
       } else if (quietForAWindow) {
         if (!spike.notified) {
-          this.note(spike.suppressed ? 'error spike over (its alert was suppressed by the cooldown)' : 'error spike over before its alert could be delivered', {
+          this.note(spike.suppressed ? 'error spike over (its alert was suppressed: cooldown or silence)' : 'error spike over before its alert could be delivered', {
             'service.name': service,
             failing_requests: spike.failingRequests,
           });

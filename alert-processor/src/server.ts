@@ -9,7 +9,9 @@ import {
   type OtlpLogRecord,
   type OtlpSpan,
 } from './otlp/decode';
+import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
+import { isSilencesPath, type SilencesApi } from './silences-api';
 
 /** Where decoded records go. Called synchronously, before the request is answered. */
 export interface OtlpIntake {
@@ -21,19 +23,11 @@ export interface AlertServerOptions {
   maxBodyBytes: number;
   intake: OtlpIntake;
   logger: Logger;
+  /** /api/silences (silences-api.ts); without it those paths are 404 like any unknown path. */
+  silencesApi?: SilencesApi;
 }
 
 const SIGNAL_PATHS = { '/v1/logs': 'logs', '/v1/traces': 'traces' } as const;
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
-}
-
-function sendError(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}): void {
-  sendJson(res, status, { error: { code, message } }, headers);
-}
 
 /** An empty Export*ServiceResponse (full success) in the request's encoding. */
 function sendSuccess(res: http.ServerResponse, encoding: OtlpEncoding): void {
@@ -42,12 +36,12 @@ function sendSuccess(res: http.ServerResponse, encoding: OtlpEncoding): void {
 }
 
 /**
- * The processor's OTLP/HTTP endpoint: POST /v1/logs and /v1/traces (protobuf or JSON, gzip or not), and
- * GET /healthz. Bad input gets a 4xx with `{"error":{"code","message"}}` — malformed 400, too large 413,
- * unsupported content type or encoding 415 — and never takes the process down.
+ * The processor's OTLP/HTTP endpoint: POST /v1/logs and /v1/traces (protobuf or JSON, gzip or not),
+ * GET /healthz, and /api/silences when given. Bad input gets a 4xx with `{"error":{"code","message"}}` —
+ * malformed 400, too large 413, unsupported content type or encoding 415 — and never takes the process down.
  */
 export function createAlertServer(options: AlertServerOptions): http.Server {
-  const { maxBodyBytes, intake, logger } = options;
+  const { maxBodyBytes, intake, logger, silencesApi } = options;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -55,6 +49,7 @@ export function createAlertServer(options: AlertServerOptions): http.Server {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
       return sendJson(res, 200, { status: 'ok' });
     }
+    if (silencesApi && isSilencesPath(path)) return silencesApi(req, res, path);
     const signal = SIGNAL_PATHS[path as keyof typeof SIGNAL_PATHS];
     if (!signal) return sendError(res, 404, 'not_found', `no route for ${req.method} ${path.slice(0, 100)}`);
     if (req.method !== 'POST') return sendError(res, 405, 'method_not_allowed', 'use POST', { allow: 'POST' });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore, type SpikeState } from './state-store';
 
@@ -45,5 +46,21 @@ describe('StateStore (a real SQLite file)', () => {
     expect(second.spikes().map((s) => s.service)).toEqual(['drop-worker']);
     second.close();
     second.close(); // closing twice is harmless
+  });
+
+  it('adds heartbeats.notified to a state file from before silences (its missing alerts all went out)', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-alert-state-'));
+    const file = path.join(dir, 'state.db');
+    const old = new Database(file);
+    old.exec('CREATE TABLE heartbeats (service TEXT PRIMARY KEY, last_seen_ms INTEGER NOT NULL, missing INTEGER NOT NULL)');
+    old.prepare('INSERT INTO heartbeats VALUES (?, ?, ?)').run('drop', 1_000, 1);
+    old.close();
+    const store = StateStore.open(file);
+    expect(store.heartbeats()).toEqual([{ service: 'drop', lastSeenMs: 1_000, missing: true, notified: true }]);
+    store.saveHeartbeat({ service: 'drop', lastSeenMs: 2_000, missing: true, notified: false });
+    store.close();
+    const again = StateStore.open(file);
+    expect(again.heartbeats()).toEqual([{ service: 'drop', lastSeenMs: 2_000, missing: true, notified: false }]);
+    again.close();
   });
 });

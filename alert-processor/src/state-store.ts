@@ -72,15 +72,18 @@ CREATE TABLE IF NOT EXISTS spikes (
 CREATE TABLE IF NOT EXISTS heartbeats (
   service      TEXT    PRIMARY KEY,
   last_seen_ms INTEGER NOT NULL,
-  missing      INTEGER NOT NULL
+  missing      INTEGER NOT NULL,
+  notified     INTEGER NOT NULL DEFAULT 1
 );
 `;
 
 export interface HeartbeatState {
   service: string;
   lastSeenMs: number;
-  /** The heartbeat alert went out; the next sign of life sends the resolution. */
+  /** The heartbeat alert was raised; the next sign of life ends it. */
   missing: boolean;
+  /** It was not muted (silence, mute window): the next sign of life sends the resolution. */
+  notified: boolean;
 }
 
 export class StateStore {
@@ -111,10 +114,10 @@ export class StateStore {
            resolved_at_ms = excluded.resolved_at_ms, last_failure_ms = excluded.last_failure_ms`,
       ),
       deleteSpike: db.prepare<[string]>('DELETE FROM spikes WHERE service = ?'),
-      heartbeats: db.prepare<[], { service: string; last_seen_ms: number; missing: number }>('SELECT * FROM heartbeats ORDER BY service'),
-      saveHeartbeat: db.prepare<[string, number, number]>(
-        `INSERT INTO heartbeats (service, last_seen_ms, missing) VALUES (?, ?, ?)
-         ON CONFLICT (service) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, missing = excluded.missing`,
+      heartbeats: db.prepare<[], { service: string; last_seen_ms: number; missing: number; notified: number }>('SELECT * FROM heartbeats ORDER BY service'),
+      saveHeartbeat: db.prepare<[string, number, number, number]>(
+        `INSERT INTO heartbeats (service, last_seen_ms, missing, notified) VALUES (?, ?, ?, ?)
+         ON CONFLICT (service) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, missing = excluded.missing, notified = excluded.notified`,
       ),
     };
   }
@@ -126,6 +129,10 @@ export class StateStore {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    // State files from before silences have no heartbeats.notified: every missing alert of theirs went out.
+    if (!(db.pragma('table_info(heartbeats)') as { name: string }[]).some((column) => column.name === 'notified')) {
+      db.exec('ALTER TABLE heartbeats ADD COLUMN notified INTEGER NOT NULL DEFAULT 1');
+    }
     return new StateStore(db);
   }
 
@@ -177,11 +184,13 @@ export class StateStore {
   }
 
   heartbeats(): HeartbeatState[] {
-    return this.statements.heartbeats.all().map((row) => ({ service: row.service, lastSeenMs: row.last_seen_ms, missing: row.missing === 1 }));
+    return this.statements.heartbeats
+      .all()
+      .map((row) => ({ service: row.service, lastSeenMs: row.last_seen_ms, missing: row.missing === 1, notified: row.notified === 1 }));
   }
 
   saveHeartbeat(state: HeartbeatState): void {
-    this.statements.saveHeartbeat.run(state.service, state.lastSeenMs, state.missing ? 1 : 0);
+    this.statements.saveHeartbeat.run(state.service, state.lastSeenMs, state.missing ? 1 : 0, state.notified ? 1 : 0);
   }
 
   close(): void {
