@@ -78,6 +78,7 @@ matches_checksum() {
 # verify_audit URL: `npm run audit:verify --json` against URL; sets audit, fails the drill on a broken chain.
 verify_audit() {
   local result code=0 entries last_id
+  log 'verifying the audit chain of the restored copy (npm run audit:verify)'
   result=$(cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json) || code=$?
   phase_done audit
   if ((code == 2)) || [[ ! $result =~ \"entries\":([0-9]+) ]]; then
@@ -117,6 +118,7 @@ drill_sqlite() {
   fi
   phase_done copy
   check='"integrity_check"'
+  log 'checking the restored copy (PRAGMA integrity_check)'
   verdict=$(BACKUP_VERIFY=full node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$scratch") || {
     integrity=$(json_string "$verdict")
     phase_done integrity
