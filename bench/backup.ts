@@ -1,33 +1,48 @@
-// npm run bench:backup [-- --size-mb N] [--rounds N] [--json]
-// Times scripts/backup.sh against a plain `cp` of the same SQLite file, both while a concurrent writer commits, in
-// interleaved rounds. Target: backup <= 2x the copy. From the same runs it reports
-//   - the backup proper: backup.sh's copy phase (consistent snapshot written and flushed to disk) + its checksum
-//     phase (phasesMs.copy + phasesMs.checksum), the figure compared with `cp`;
-//   - backup.sh complete, wall clock: the above + PRAGMA integrity_check on the copy (the checksum runs at the same
-//     time as the check) + renames, syncs and retention;
-//   - `cp` alone, and `cp` followed by `sync` of the copy (what a durable plain copy costs).
+// npm run bench:backup [-- --size-mb N] [--rounds N] [--manual-timeout-s N] [--json]
+// Side by side, in interleaved rounds (the order rotates every round), on one SQLite database (1 GB by default)
+// while a writer process commits a transfer every 2 ms:
+//   (a) cp + sync          `cp` of the database file then `sync` of the copy: a durable plain copy (the reference)
+//   (b) backup proper      scripts/backup-lib/sqlite-backup.mjs --checksum --verify none: the consistent online copy,
+//                          on disk, with its SHA-256                                       target <= 1.5 x (a)
+//   (c) backup.sh          complete (copy, check, checksum, .sha256, renames, retention), BACKUP_VERIFY=full and quick
+//   (d) manual route       `sqlite3 DB ".backup OUT"` then `sqlite3 OUT "PRAGMA integrity_check"` (Debian's CLI),
+//                          and with quick_check for (c) quick                              target (c) <= 1.0 x (d)
+//   (e) VACUUM INTO        `sqlite3 DB "VACUUM INTO 'OUT'"` then integrity_check: the manual route that finishes
+//                          under writes
+// The CLI's .backup restarts from page 1 whenever another connection commits, so under the writer it does not
+// finish: it is tried once under the writer (up to --manual-timeout-s), and timed in every round with the writer
+// paused (SIGSTOP) for its duration, which favours it. Ratios are medians of per-round ratios.
 // The database (the app's schema, filled with transfers) is built once and cached in .cache/bench/.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
 
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, '.cache/bench');
+const SQLITE_BACKUP = path.join(ROOT, 'scripts/backup-lib/sqlite-backup.mjs');
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number`);
+const { values } = parseArgs({
+  options: {
+    'size-mb': { type: 'string', default: '1024' },
+    rounds: { type: 'string', default: '3' },
+    'manual-timeout-s': { type: 'string', default: '60' },
+    json: { type: 'boolean', default: false },
+  },
+});
+function positive(name: keyof typeof values): number {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number, got "${values[name]}"`);
   return value;
 }
-const sizeMb = option('size-mb', 1024);
-const rounds = option('rounds', 5);
-const asJson = process.argv.includes('--json');
+const sizeMb = positive('size-mb');
+const rounds = positive('rounds');
+const manualTimeoutS = positive('manual-timeout-s');
 const say = (line: string) => process.stderr.write(`[bench:backup] ${line}\n`);
 
 async function buildDatabase(file: string): Promise<void> {
@@ -75,27 +90,60 @@ async function buildDatabase(file: string): Promise<void> {
   say(`built ${file}: ${rows} transfers`);
 }
 
-function startWriter(file: string): Promise<() => Promise<number>> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'backup-writer.mjs'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+interface Writer {
+  pause(): void;
+  resume(): void;
+  stop(): Promise<number>;
+}
+
+function startWriter(file: string): Promise<Writer> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'backup-writer.mjs'), file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const stop = () =>
-    new Promise<number>((resolve) => {
-      child.once('exit', () => resolve(Number(output.trim().split('\n').pop())));
-      child.kill('SIGTERM');
-    });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const writer: Writer = {
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    stop: () =>
+      new Promise<number>((resolve) => {
+        child.once('exit', () => resolve(Number(output.trim().split('\n').pop())));
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+      }),
+  };
   return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve(stop));
+    child.stdout!.once('data', () => resolve(writer));
     child.once('exit', (code) => reject(new Error(`writer exited with ${code}`)));
   });
 }
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; stdout: string } {
+interface Run {
+  seconds: number;
+  stdout: string;
+  timedOut: boolean;
+}
+
+function timed(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutS?: number } = {}): Run {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const result = spawnSync(command, args, {
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: options.timeoutS ? options.timeoutS * 1000 : undefined,
+    killSignal: 'SIGKILL',
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-  return { seconds, stdout: result.stdout };
+  const timedOut = result.error !== undefined && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  if (!timedOut && result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stdout}`);
+  return { seconds, stdout: result.stdout, timedOut };
+}
+
+/** sqlite3 OUT "PRAGMA …": must print ok. */
+function cliCheck(file: string, pragma: 'integrity_check' | 'quick_check'): number {
+  const run = timed('sqlite3', [file, `PRAGMA ${pragma}`]);
+  if (run.stdout.trim() !== 'ok') throw new Error(`sqlite3 ${file} PRAGMA ${pragma}: ${run.stdout}`);
+  return run.seconds;
 }
 
 const median = (xs: number[]) => {
@@ -104,6 +152,18 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 const fmt = (x: number) => x.toFixed(2);
+const round3 = (x: number) => Number(x.toFixed(3));
+
+type Figure =
+  | 'cpSync'
+  | 'backupProper'
+  | 'backupShFull'
+  | 'backupShQuick'
+  | 'manualCopy'
+  | 'manualFull'
+  | 'manualQuick'
+  | 'vacuumInto'
+  | 'vacuumIntoFull';
 
 async function main() {
   fs.mkdirSync(CACHE, { recursive: true });
@@ -113,71 +173,120 @@ async function main() {
   const out = path.join(CACHE, 'out');
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out);
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `file:${file}`, BACKUP_DIR: out, BACKUP_RETENTION_DAYS: '0' };
-  delete env.BACKUP_COMPRESS;
+  const clear = () => {
+    for (const name of fs.readdirSync(out)) fs.rmSync(path.join(out, name), { recursive: true, force: true });
+  };
+  const backupEnv = (verify: 'full' | 'quick'): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `file:${file}`, BACKUP_DIR: out, BACKUP_RETENTION_DAYS: '30', BACKUP_VERIFY: verify };
+    delete env.BACKUP_COMPRESS;
+    return env;
+  };
+  const loadBefore = os.loadavg();
 
-  const stopWriter = await startWriter(file);
-  const backups: number[] = [];
-  const propers: number[] = [];
-  const copies: number[] = [];
-  const copySyncs: number[] = [];
-  const phases: Record<string, number[]> = {};
+  const writer = await startWriter(file);
+  const figures: Record<Figure, number[]> = {
+    cpSync: [], backupProper: [], backupShFull: [], backupShQuick: [], manualCopy: [], manualFull: [], manualQuick: [], vacuumInto: [], vacuumIntoFull: [],
+  };
+  const phases: Record<string, Record<string, number[]>> = { full: {}, quick: {} };
+  let manualUnderWrites: { seconds: number; finished: boolean } | undefined;
   try {
-    // Warm-up: both read the database into the page cache once.
+    // Warm-up: the database in the page cache once, as it is for the app's own reads.
     timed('cp', [file, path.join(out, 'warmup.db')]);
-    fs.rmSync(path.join(out, 'warmup.db'));
-    for (let round = 1; round <= rounds; round++) {
-      const runBackup = () => {
-        const run = timed(path.join(ROOT, 'scripts/backup.sh'), [], env);
-        backups.push(run.seconds);
-        const { phasesMs } = JSON.parse(run.stdout) as { phasesMs: Record<string, number> };
-        for (const [phase, ms] of Object.entries(phasesMs)) (phases[phase] ??= []).push(ms / 1000);
-        propers.push((phasesMs.copy! + phasesMs.checksum!) / 1000);
-        for (const name of fs.readdirSync(out)) fs.rmSync(path.join(out, name));
-      };
-      const runCopy = () => {
-        const copy = path.join(out, 'copy.db');
-        const seconds = timed('cp', [file, copy]).seconds;
-        copies.push(seconds);
-        copySyncs.push(seconds + timed('sync', [copy]).seconds);
-        fs.rmSync(copy);
-      };
-      if (round % 2) { runBackup(); runCopy(); } else { runCopy(); runBackup(); }
-      say(`round ${round}: backup proper ${fmt(propers.at(-1)!)} s, backup.sh ${fmt(backups.at(-1)!)} s, cp ${fmt(copies.at(-1)!)} s (+ sync ${fmt(copySyncs.at(-1)!)} s)`);
+    clear();
+
+    const copy = path.join(out, 'copy.db');
+    const variants: Record<string, () => void> = {
+      cpSync() {
+        figures.cpSync.push(timed('cp', [file, copy]).seconds + timed('sync', [copy]).seconds);
+        clear();
+      },
+      backupProper() {
+        figures.backupProper.push(timed(process.execPath, [SQLITE_BACKUP, file, copy, '--checksum', '--verify', 'none']).seconds);
+        clear();
+      },
+      backupShFull: () => backupSh('full'),
+      backupShQuick: () => backupSh('quick'),
+      manual() {
+        writer.pause();
+        try {
+          const seconds = timed('sqlite3', [file, `.backup '${copy}'`]).seconds;
+          figures.manualCopy.push(seconds);
+          figures.manualFull.push(seconds + cliCheck(copy, 'integrity_check'));
+          figures.manualQuick.push(seconds + cliCheck(copy, 'quick_check'));
+        } finally {
+          writer.resume();
+        }
+        clear();
+      },
+      vacuumInto() {
+        const seconds = timed('sqlite3', [file, `VACUUM INTO '${copy}'`]).seconds;
+        figures.vacuumInto.push(seconds);
+        figures.vacuumIntoFull.push(seconds + cliCheck(copy, 'integrity_check'));
+        clear();
+      },
+    };
+    function backupSh(verify: 'full' | 'quick') {
+      const run = timed('bash', [path.join(ROOT, 'scripts/backup.sh')], { env: backupEnv(verify) });
+      figures[verify === 'full' ? 'backupShFull' : 'backupShQuick'].push(run.seconds);
+      const { phasesMs } = JSON.parse(run.stdout) as { phasesMs: Record<string, number> };
+      for (const [phase, ms] of Object.entries(phasesMs)) (phases[verify]![phase] ??= []).push(ms / 1000);
+      clear();
     }
+
+    const names = Object.keys(variants);
+    for (let round = 0; round < rounds; round++) {
+      const order = names.map((_, i) => names[(i + round) % names.length]!);
+      for (const name of order) variants[name]!();
+      say(
+        `round ${round + 1}/${rounds} (${order.join(', ')}): cp+sync ${fmt(figures.cpSync.at(-1)!)} s, backup proper ${fmt(figures.backupProper.at(-1)!)} s, ` +
+          `backup.sh full ${fmt(figures.backupShFull.at(-1)!)} s / quick ${fmt(figures.backupShQuick.at(-1)!)} s, ` +
+          `manual (writer paused) ${fmt(figures.manualFull.at(-1)!)} s / quick ${fmt(figures.manualQuick.at(-1)!)} s, VACUUM INTO + check ${fmt(figures.vacuumIntoFull.at(-1)!)} s`,
+      );
+    }
+
+    say(`the manual .backup once under the writer (up to ${manualTimeoutS} s)…`);
+    const attempt = timed('sqlite3', [file, `.backup '${copy}'`], { timeoutS: manualTimeoutS });
+    manualUnderWrites = { seconds: round3(attempt.seconds), finished: !attempt.timedOut };
+    clear();
   } finally {
-    const commits = await stopWriter();
+    const commits = await writer.stop();
     say(`the writer committed ${commits} transfers during the benchmark`);
   }
-  const ratios = backups.map((b, i) => b / copies[i]!);
-  const properRatios = propers.map((b, i) => b / copies[i]!);
-  const phaseMedians = Object.fromEntries(Object.entries(phases).map(([phase, xs]) => [phase, Number(median(xs).toFixed(3))]));
-  const result = {
-    backupSeconds: median(backups),
-    copySeconds: median(copies),
-    ratioToCopy: median(ratios),
-    backupProperSeconds: median(propers),
-    backupProperRatioToCopy: median(properRatios),
-    copyAndSyncSeconds: median(copySyncs),
-    phasesSeconds: phaseMedians,
-    verify: process.env.BACKUP_VERIFY || 'integrity',
+
+  const perRound = (a: Figure, b: Figure) => figures[a].map((x, i) => x / figures[b][i]!);
+  const ratios = {
+    backupProperToCpSync: perRound('backupProper', 'cpSync'),
+    backupShFullToManualFull: perRound('backupShFull', 'manualFull'),
+    backupShQuickToManualQuick: perRound('backupShQuick', 'manualQuick'),
+    backupShFullToVacuumIntoFull: perRound('backupShFull', 'vacuumIntoFull'),
   };
-  const bytes = fs.statSync(file).size;
-  const spread = (xs: number[]) => `median ${fmt(median(xs))} s (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))})`;
-  const ratio = (xs: number[]) => `${fmt(median(xs))}x (min ${fmt(Math.min(...xs))}x, max ${fmt(Math.max(...xs))}x)`;
-  process.stdout.write(
-    `SQLite backup of ${Math.round(bytes / 1048576)} MB, ${rounds} rounds with a concurrent writer (BACKUP_VERIFY=${result.verify}):\n` +
-      `  backup proper  ${spread(propers)}  = phases copy + checksum\n` +
-      `  backup.sh      ${spread(backups)}  = complete run, wall clock, with the ${result.verify}_check\n` +
-      `  cp             ${spread(copies)}\n` +
-      `  cp + sync      ${spread(copySyncs)}  (reference: a plain copy made durable)\n` +
-      `  backup.sh phases (median s): ${Object.entries(phaseMedians)
-        .map(([phase, x]) => `${phase} ${fmt(x)}`)
-        .join(', ')} (checksum runs at the same time as verify)\n` +
-      `  ratio to cp    backup proper ${ratio(properRatios)}: target <= 2x ${result.backupProperRatioToCopy <= 2 ? 'met' : 'MISSED'}\n` +
-      `                 backup.sh     ${ratio(ratios)}: target <= 2x ${result.ratioToCopy <= 2 ? 'met' : 'MISSED'}\n`,
+  const medians = Object.fromEntries(Object.entries(figures).map(([k, xs]) => [k, round3(median(xs))]));
+  const ratioMedians = Object.fromEntries(Object.entries(ratios).map(([k, xs]) => [k, round3(median(xs))]));
+  const phaseMedians = Object.fromEntries(
+    Object.entries(phases).map(([verify, byPhase]) => [verify, Object.fromEntries(Object.entries(byPhase).map(([p, xs]) => [p, round3(median(xs))]))]),
   );
-  if (asJson) process.stdout.write(`${JSON.stringify(result)}\n`);
+  const bytes = fs.statSync(file).size;
+  const spread = (f: Figure) => `${fmt(median(figures[f]))} s (${fmt(Math.min(...figures[f]))}–${fmt(Math.max(...figures[f]))})`;
+  const ratio = (xs: number[]) => `${fmt(median(xs))}x (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+  const verdict = (xs: number[], target: number) => (median(xs) <= target ? 'met' : 'MISSED');
+  process.stdout.write(
+    `SQLite backup of ${Math.round(bytes / 1048576)} MB, ${rounds} interleaved rounds, a writer committing every 2 ms; median (min–max):\n` +
+      `  (a) cp + sync                         ${spread('cpSync')}\n` +
+      `  (b) backup proper (copy+flush+sha256) ${spread('backupProper')}   ratio to (a) ${ratio(ratios.backupProperToCpSync)}: target <= 1.5 ${verdict(ratios.backupProperToCpSync, 1.5)}\n` +
+      `  (c) backup.sh BACKUP_VERIFY=full      ${spread('backupShFull')}   ratio to (d) ${ratio(ratios.backupShFullToManualFull)}: target <= 1.0 ${verdict(ratios.backupShFullToManualFull, 1)}\n` +
+      `      backup.sh BACKUP_VERIFY=quick     ${spread('backupShQuick')}   ratio to (d) quick ${ratio(ratios.backupShQuickToManualQuick)}: target <= 1.0 ${verdict(ratios.backupShQuickToManualQuick, 1)}\n` +
+      `  (d) sqlite3 .backup + integrity_check ${spread('manualFull')}   (.backup alone ${spread('manualCopy')}; writer paused)\n` +
+      `      sqlite3 .backup + quick_check     ${spread('manualQuick')}\n` +
+      `      sqlite3 .backup under the writer  ${manualUnderWrites!.finished ? `finished in ${fmt(manualUnderWrites!.seconds)} s` : `did NOT finish in ${manualTimeoutS} s (stopped)`}\n` +
+      `  (e) VACUUM INTO + integrity_check     ${spread('vacuumIntoFull')}   (VACUUM INTO alone ${spread('vacuumInto')}); (c) full to (e) ${ratio(ratios.backupShFullToVacuumIntoFull)}\n` +
+      `  backup.sh phases, median s (after the copy, flush/checksum/verify run at once): full ${JSON.stringify(phaseMedians.full)}, quick ${JSON.stringify(phaseMedians.quick)}\n` +
+      `  load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} cores)\n`,
+  );
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ sizeBytes: bytes, rounds, seconds: medians, ratios: ratioMedians, perRound: figures, phasesSeconds: phaseMedians, manualUnderWrites, loadAverage: { before: loadBefore, after: os.loadavg() } })}\n`,
+    );
+  }
   fs.rmSync(out, { recursive: true, force: true });
 }
 

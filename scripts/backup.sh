@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Backs up Drop's database into BACKUP_DIR, verifies the copy, then applies retention. See docs/DEPLOYMENT.md.
 #
-#   SQLite (DATABASE_URL unset or file:<path>): SQLite's online backup API from one read snapshot, safe while the
-#     app writes → drop-YYYYMMDDTHHMMSSZ.db (.db.gz with BACKUP_COMPRESS=1), checked with PRAGMA integrity_check
-#     (or quick_check with BACKUP_VERIFY=quick).
+#   SQLite (DATABASE_URL unset or file:<path>): a file-level copy of the database and its WAL under one held read
+#     snapshot, safe while the app writes (scripts/backup-lib/sqlite-backup.mjs) → drop-YYYYMMDDTHHMMSSZ.db
+#     (.db.gz with BACKUP_COMPRESS=1), flushed to disk, checked with PRAGMA integrity_check (BACKUP_VERIFY=full,
+#     the default) or quick_check (BACKUP_VERIFY=quick); flush, checksum and check run at the same time.
 #   PostgreSQL (DATABASE_URL=postgres://…): pg_dump -Fc → drop-YYYYMMDDTHHMMSSZ.dump, checked with pg_restore --list.
 #   Each backup gets a sha256sum-compatible .sha256 beside it. Files appear under their final name only when
 #   complete and verified (temp name, then rename); a failed run leaves nothing behind.
 #
 # Environment: DATABASE_URL, BACKUP_DIR (./backups), BACKUP_RETENTION_DAYS (30; 0 keeps everything),
-#   BACKUP_COMPRESS (0|1, SQLite only), BACKUP_VERIFY (integrity|quick, SQLite only), BACKUP_PG_BINDIR,
-#   BACKUP_SQLITE_STEP_PAGES.
-# Output: one JSON line on stdout on success; progress and errors on stderr.
+#   BACKUP_COMPRESS (0|1, SQLite only), BACKUP_VERIFY (full|quick, SQLite only), BACKUP_PG_BINDIR.
+# Output: one JSON line on stdout on success; progress (percent, MB/s; on a terminal) and errors on stderr.
 # Exit codes: 0 ok; 1 missing database or bad configuration; 2 backup failed; 3 verification failed.
 set -euo pipefail
 TOOL_NAME=backup
@@ -27,8 +27,9 @@ COMPRESS=${BACKUP_COMPRESS:-0}
 [[ $RETENTION_DAYS =~ ^[0-9]+$ ]] || die 1 "BACKUP_RETENTION_DAYS must be a whole number of days (0 keeps everything), got \"$RETENTION_DAYS\""
 RETENTION_DAYS=$((10#$RETENTION_DAYS))
 [[ $COMPRESS == 0 || $COMPRESS == 1 ]] || die 1 "BACKUP_COMPRESS must be 0 or 1, got \"$COMPRESS\""
-export BACKUP_VERIFY=${BACKUP_VERIFY:-integrity}
-[[ $BACKUP_VERIFY == integrity || $BACKUP_VERIFY == quick ]] || die 1 "BACKUP_VERIFY must be integrity or quick, got \"$BACKUP_VERIFY\""
+VERIFY=${BACKUP_VERIFY:-full}
+[[ $VERIFY == full || $VERIFY == quick ]] || die 1 "BACKUP_VERIFY must be full (PRAGMA integrity_check) or quick (PRAGMA quick_check), got \"$VERIFY\""
+if [[ $VERIFY == full ]]; then sqlite_check=integrity_check; else sqlite_check=quick_check; fi
 
 if [[ $DIALECT == sqlite ]]; then
   [[ -f $SQLITE_FILE ]] || die 1 "database not found: $SQLITE_FILE (from DATABASE_URL=${DATABASE_URL:-<unset>}); nothing to back up"
@@ -62,8 +63,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP
 
-# Milliseconds spent in each phase, reported in the summary. The checksum runs at the same time as the SQLite
-# integrity check, so the phases can add up to more than durationMs.
+# Milliseconds spent in each phase, reported in the summary. SQLite: flush, checksum and verify run at the same
+# time after the copy; PostgreSQL: the checksum runs with pg_restore --list. Phases can add up to more than
+# durationMs.
 phases=()
 phase_started=$(now_ms)
 phase_done() {
@@ -90,15 +92,22 @@ finish_checksum() {
 
 integrity=
 if [[ $DIALECT == sqlite ]]; then
-  log "backing up $SQLITE_FILE"
-  node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "$SQLITE_FILE" "$work.db" >/dev/null || die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed"
-  phase_done copy # the snapshot, written, switched to the rollback journal and flushed to disk
-  # The check opens the finished copy read-only: uncompressed, it is hashed at the same time, on another core.
+  log "backing up $SQLITE_FILE (then PRAGMA $sqlite_check)"
+  # Uncompressed, the copy's checksum is taken by sqlite-backup.mjs while it flushes and checks the copy.
+  copy_args=("$SQLITE_FILE" "$work.db" --verify "$VERIFY")
+  [[ $COMPRESS == 1 ]] || copy_args+=(--checksum)
+  code=0
+  result=$(node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "${copy_args[@]}") || code=$?
+  case $code in
+    0) ;;
+    3) die 3 "the copy failed PRAGMA $sqlite_check: $result" ;;
+    *) die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed" ;;
+  esac
+  # Its phases (copy; then flush, checksum and verify at the same time) join this script's own.
+  [[ $result =~ \"phasesMs\":\{([^}]*)\} ]] && phases+=("${BASH_REMATCH[1]}")
+  phase_started=$(now_ms)
+  integrity=ok
   payload="$work.db"
-  [[ $COMPRESS == 1 ]] || start_checksum "$payload"
-  log "checking the copy (PRAGMA ${BACKUP_VERIFY}_check)"
-  integrity=$(node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$work.db") || die 3 "the copy failed PRAGMA ${BACKUP_VERIFY}_check: $integrity"
-  phase_done verify
   if [[ $COMPRESS == 1 ]]; then
     log 'compressing'
     gzip -c -- "$work.db" >"$work.gz" || die 2 "gzip into $BACKUP_DIR failed"
@@ -107,19 +116,24 @@ if [[ $DIALECT == sqlite ]]; then
     rm -f -- "$work.db"
     payload="$work.gz"
     start_checksum "$payload"
+    finish_checksum
+  else
+    [[ $result =~ \"sha256\":\"([0-9a-f]{64})\" ]] || die 2 "no checksum from sqlite-backup.mjs: $result"
+    sha=${BASH_REMATCH[1]}
   fi
 else
   log "dumping $(pg_url_database "$PG_URL") with $PG_DUMP"
-  "$PG_DUMP" --format=custom --file="$work" --dbname="$PG_URL" || die 2 "pg_dump failed"
+  "$PG_DUMP" --format=custom --file="$work" --dbname="$PG_URL" &
+  watch_progress dump "$work" $! || die 2 "pg_dump failed"
   phase_done copy
   payload=$work
   start_checksum "$payload"
   "$PG_RESTORE" --list -- "$work" >/dev/null || die 3 "the dump does not pass pg_restore --list"
   phase_done verify
   integrity=ok
+  finish_checksum
 fi
 
-finish_checksum
 [[ $payload == "$work" ]] || mv -- "$payload" "$work"
 printf '%s  %s\n' "$sha" "$name" >"$work.sha256" || die 2 "cannot write $final.sha256"
 sync -- "$work" "$work.sha256" || die 2 "cannot flush $work to disk"
@@ -148,8 +162,8 @@ if ((RETENTION_DAYS > 0)); then
     -regex ".*/$BACKUP_NAME_REGEX\.sha256" -mmin "+$((RETENTION_DAYS * 1440))" -print0)
 fi
 
-if [[ $DIALECT == sqlite ]]; then check="${BACKUP_VERIFY}_check"; else check='pg_restore --list'; fi
+if [[ $DIALECT == sqlite ]]; then check=$sqlite_check; else check='pg_restore --list'; fi
 phase_done retention
-printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s,"phasesMs":{%s}}\n' \
-  "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$check" "$DIALECT" "$sha" \
+printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","verify":%s,"dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s,"phasesMs":{%s}}\n' \
+  "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$check" "$([[ $DIALECT == sqlite ]] && echo "\"$VERIFY\"" || echo null)" "$DIALECT" "$sha" \
   "$([[ $COMPRESS == 1 && $DIALECT == sqlite ]] && echo true || echo false)" "$deleted" "$(IFS=,; echo "${phases[*]}")"

@@ -2,6 +2,7 @@
 # Restores a backup made by scripts/backup.sh into the database DATABASE_URL names. See docs/DEPLOYMENT.md.
 #
 #   restore.sh [--force] FILE
+#   restore.sh --drill FILE      a restore drill into a scratch database, the live one untouched: restore-drill.sh
 #
 # 1. Verifies first, touching nothing: FILE's .sha256 must exist and match; SQLite: PRAGMA integrity_check on the
 #    copy about to be installed; PostgreSQL: pg_restore --list.
@@ -23,7 +24,12 @@ TOOL_NAME=restore
 # shellcheck source=backup-lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/backup-lib/common.sh"
 
-usage() { die 1 'usage: scripts/restore.sh [--force] FILE   (FILE: a drop-….db, .db.gz or .dump made by scripts/backup.sh)'; }
+usage() { die 1 'usage: scripts/restore.sh [--force] FILE | --drill FILE   (FILE: a drop-….db, .db.gz or .dump made by scripts/backup.sh)'; }
+
+if [[ ${1:-} == --drill ]]; then
+  shift
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/restore-drill.sh" "$@"
+fi
 
 force=0
 file=
@@ -82,7 +88,7 @@ restore_sqlite() {
     verify_checksum "$temp"
   fi
   local integrity
-  integrity=$(BACKUP_VERIFY=integrity node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
+  integrity=$(BACKUP_VERIFY=full node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
   log "verified $file: checksum matches, integrity_check $integrity"
 
   local reason code=0

@@ -3,6 +3,7 @@
 #   unset → SQLite at ./data/drop.db; file:<path> → SQLite; postgres:// or postgresql:// → PostgreSQL.
 
 BACKUP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export TOOL_NAME # the .mjs helpers prefix their progress with it
 
 # The names this tooling writes, and the only ones retention may ever delete.
 BACKUP_NAME_REGEX='drop-[0-9]{8}T[0-9]{6}Z\.(db|db\.gz|dump)'
@@ -18,6 +19,23 @@ die() {
 }
 
 now_ms() { date +%s%3N; }
+
+# watch_progress LABEL FILE PID: waits for PID (a background job writing FILE) and returns its exit status. On a
+# terminal, meanwhile, shows how much of FILE is written and at what rate (the total is unknown beforehand).
+watch_progress() {
+  local label=$1 file=$2 pid=$3 started bytes elapsed
+  if [[ -t 2 ]]; then
+    started=$(now_ms)
+    while kill -0 "$pid" 2>/dev/null; do
+      bytes=$(stat -c %s -- "$file" 2>/dev/null || echo 0)
+      elapsed=$(($(now_ms) - started + 1))
+      printf '\r\033[K[%s] %s %s MB, %s MB/s' "$TOOL_NAME" "$label" $((bytes / 1048576)) $((bytes * 1000 / elapsed / 1048576)) >&2
+      sleep 0.25
+    done
+    printf '\n' >&2
+  fi
+  wait "$pid"
+}
 
 # A JSON string literal for $1 (quotes, backslashes and control characters escaped).
 json_string() {

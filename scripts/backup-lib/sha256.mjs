@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// Prints the SHA-256 of FILE in hex. Node's OpenSSL uses the CPU's SHA instructions where present, several times
-// faster than coreutils' sha256sum on a large backup; the .sha256 files stay sha256sum-compatible.
-// Usage: node sha256.mjs FILE [--elapsed]   (--elapsed: then a space and the milliseconds the hashing took; backup.sh
-// runs it in the background, at the same time as the integrity check, and reports that duration)
-import crypto from 'node:crypto';
+// Prints the SHA-256 of FILE in hex (sha256sum-compatible digest), with progress on a terminal.
+// Usage: node sha256.mjs FILE [--elapsed] [--copy-to DEST]
+//   --elapsed: then a space and the milliseconds the hashing took;
+//   --copy-to DEST: also copies FILE to DEST (must not exist) in the same pass, hashing the bytes written.
+import { parseArgs } from 'node:util';
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { copyAndSha256, sha256File } from './hash-file.mjs';
+import { progress } from './progress.mjs';
 
-const [file, flag] = process.argv.slice(2);
+const { values, positionals } = parseArgs({ options: { elapsed: { type: 'boolean', default: false }, 'copy-to': { type: 'string' } }, allowPositionals: true });
+const [file] = positionals;
 const started = performance.now();
-const hash = crypto.createHash('sha256');
 try {
-  await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash);
-  const elapsed = flag === '--elapsed' ? ` ${Math.round(performance.now() - started)}` : '';
-  process.stdout.write(`${hash.digest('hex')}${elapsed}\n`);
+  const copyTo = values['copy-to'];
+  const meter = progress(process.env.TOOL_NAME || 'sha256', copyTo ? 'copy + checksum' : 'checksum', fs.statSync(file).size);
+  const digest = copyTo ? await copyAndSha256(file, copyTo, meter.update) : await sha256File(file, meter.update);
+  meter.done();
+  const elapsed = values.elapsed ? ` ${Math.round(performance.now() - started)}` : '';
+  process.stdout.write(`${digest}${elapsed}\n`);
 } catch (error) {
   process.stderr.write(`sha256: ${error.message}\n`);
   process.exit(1);

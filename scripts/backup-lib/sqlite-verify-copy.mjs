@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks a SQLite copy: PRAGMA integrity_check (BACKUP_VERIFY=integrity, the default) or the faster
+// Checks a SQLite copy: PRAGMA integrity_check (BACKUP_VERIFY=full, the default) or the faster
 // PRAGMA quick_check (BACKUP_VERIFY=quick: every page, record and constraint, but not whether each index matches its
 // table), and prints the verdict: "ok" or the problems found.
 // A copy already in the rollback-journal mode (what sqlite-backup.mjs writes) is opened read-only: not a byte
@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 
-const CHECKS = { integrity: 'integrity_check', quick: 'quick_check' };
-const mode = process.env.BACKUP_VERIFY || 'integrity';
+const CHECKS = { full: 'integrity_check', quick: 'quick_check' };
+const mode = process.env.BACKUP_VERIFY || 'full';
 const check = Object.hasOwn(CHECKS, mode) ? CHECKS[mode] : undefined;
 if (!check) {
-  process.stdout.write(`BACKUP_VERIFY must be integrity or quick, got "${process.env.BACKUP_VERIFY}"\n`);
+  process.stdout.write(`BACKUP_VERIFY must be full or quick, got "${process.env.BACKUP_VERIFY}"\n`);
   process.exit(1);
 }
 

@@ -74,12 +74,7 @@ describe.each(DIALECTS)('backup.sh while another process writes (%s)', (dialect)
     const writer = await startWriter(test.url);
     cleanups.push(() => stopWriter(writer));
     const before = await countRows(test.url, 'backup_probe');
-    // Small steps: thousands of backup steps interleave with the writer's commits.
-    const result = await runScript('backup.sh', [], {
-      DATABASE_URL: test.url,
-      BACKUP_DIR: backupDir,
-      BACKUP_SQLITE_STEP_PAGES: '16',
-    });
+    const result = await runScript('backup.sh', [], { DATABASE_URL: test.url, BACKUP_DIR: backupDir });
     const after = await countRows(test.url, 'backup_probe');
     await stopWriter(writer);
 

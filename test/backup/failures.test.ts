@@ -51,7 +51,8 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     [{ DATABASE_URL: 'mysql://localhost/drop' }, /DATABASE_URL must be unset/],
     [{ BACKUP_RETENTION_DAYS: 'thirty' }, /BACKUP_RETENTION_DAYS must be a whole number/],
     [{ BACKUP_COMPRESS: 'yes' }, /BACKUP_COMPRESS must be 0 or 1/],
-    [{ BACKUP_VERIFY: 'none' }, /BACKUP_VERIFY must be integrity or quick/],
+    [{ BACKUP_VERIFY: 'none' }, /BACKUP_VERIFY must be full \(PRAGMA integrity_check\) or quick \(PRAGMA quick_check\), got "none"/],
+    [{ BACKUP_VERIFY: 'integrity' }, /BACKUP_VERIFY must be full .* or quick .*, got "integrity"/],
     [{ BACKUP_PG_BINDIR: '/nonexistent', DATABASE_URL: 'postgres://drop@127.0.0.1/drop' }, /BACKUP_PG_BINDIR=\/nonexistent has no executable pg_dump/],
   ])('%j', async (env, message) => {
     const db = await createTestDatabase('sqlite');

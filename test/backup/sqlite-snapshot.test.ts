@@ -1,0 +1,92 @@
+// The SQLite backup is a file-level copy of the database and its WAL under one held read snapshot, replayed into
+// a stand-alone file. Commits that live only in the WAL (not yet checkpointed, the app still running) must be in
+// the backup, and Debian's sqlite3 CLI, an independent reader, must find the copy intact and complete.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backupSummary, createTestDatabase, runScript, seedAppData, sqliteFile, tempDir } from './helpers';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const sqlite3 = (file: string, sql: string) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' }).trim();
+
+/** A process that commits ROWS rows into the WAL with checkpoints off, then keeps the database open (as the app
+ *  does), so the rows stay in the WAL only. */
+function walHolder(file: string, rows: number): Promise<ChildProcess> {
+  const code = `
+    const D = require('better-sqlite3');
+    const db = new D(process.argv[1]);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    const insert = db.prepare("INSERT INTO wal_only (payload) VALUES (?)");
+    for (let i = 0; i < ${rows}; i++) insert.run('in the WAL ' + i);
+    console.log('ready');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['-e', code, file], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve(child));
+    child.once('exit', (exitCode) => reject(new Error(`holder exited with ${exitCode}`)));
+  });
+}
+
+describe('SQLite backup: file-level copy under a read snapshot', () => {
+  it('includes commits that are only in the WAL; the copy stands alone and the sqlite3 CLI finds it intact', async () => {
+    const source = await createTestDatabase('sqlite');
+    cleanups.push(() => source.drop());
+    await seedAppData(source, 400);
+    const file = sqliteFile(source.url);
+    const db = new SQLite(file);
+    db.exec('CREATE TABLE wal_only (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
+    db.close();
+
+    await walHolder(file, 500);
+    // The rows are committed but not in the database file: the WAL holds them.
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    expect(sqlite3(file, 'SELECT count(*) FROM wal_only')).toBe('500');
+
+    const dir = tempDir('drop-backup-snapshot-');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const summary = backupSummary(await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: dir }));
+    expect(summary).toMatchObject({ integrity: 'ok', check: 'integrity_check', verify: 'full' });
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(summary.file), `${path.basename(summary.file)}.sha256`].sort());
+
+    // An independent reader of the copy: Debian's sqlite3 CLI.
+    expect(sqlite3(summary.file, 'PRAGMA integrity_check')).toBe('ok');
+    expect(sqlite3(summary.file, 'PRAGMA journal_mode')).toBe('delete');
+    expect(sqlite3(summary.file, 'SELECT count(*) FROM wal_only')).toBe('500');
+    expect(sqlite3(summary.file, 'SELECT count(*) FROM transfers')).toBe('400');
+    expect(fs.readdirSync(dir)).toHaveLength(2); // reading it left no -wal/-shm/-journal
+  });
+
+  it.each([
+    ['full', 'integrity_check'],
+    ['quick', 'quick_check'],
+  ])('BACKUP_VERIFY=%s runs PRAGMA %s and says so in the summary', async (verify, check) => {
+    const source = await createTestDatabase('sqlite');
+    cleanups.push(() => source.drop());
+    await seedAppData(source, 50);
+    const dir = tempDir('drop-backup-verify-');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const result = await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: dir, BACKUP_VERIFY: verify });
+    expect(backupSummary(result)).toMatchObject({ integrity: 'ok', check, verify });
+    expect(result.stderr).toContain(`PRAGMA ${check}`);
+  });
+
+  it('a database that is not SQLite: exit 2, nothing left in BACKUP_DIR', async () => {
+    const dir = tempDir('drop-backup-notdb-');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const bogus = path.join(dir, 'bogus.db');
+    fs.writeFileSync(bogus, 'this is not a SQLite database'.repeat(200));
+    const out = path.join(dir, 'out');
+    const result = await runScript('backup.sh', [], { DATABASE_URL: `file:${bogus}`, BACKUP_DIR: out });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/SQLite backup of .*bogus\.db into .* failed/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
