@@ -119,14 +119,17 @@ describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
 
     expect(await findOwnPaymentRequest(handle().db, payee.id, paid.code)).toMatchObject({ state: 'paid', paidAt: expect.any(String) });
     expect(await findOwnPaymentRequest(handle().db, payer.id, paid.code)).toBeUndefined();
-    expect(await findPayableRequest(handle().db, expired.code)).toEqual({
+    expect(await findPayableRequest(handle().db, expired.code, payer.id)).toEqual({
       code: expired.code,
       amountCents: 200,
       description: 'Expired one',
       state: 'expired',
       expiresAt: expect.any(String),
       payee: { id: payee.id, name: payee.name },
+      paidByViewerAt: null,
     });
-    expect(await findPayableRequest(handle().db, 'no-such-code')).toBeUndefined();
+    expect(await findPayableRequest(handle().db, paid.code, payer.id)).toMatchObject({ state: 'paid', paidByViewerAt: expect.any(String) });
+    expect(await findPayableRequest(handle().db, paid.code, payee.id)).toMatchObject({ state: 'paid', paidByViewerAt: null });
+    expect(await findPayableRequest(handle().db, 'no-such-code', payer.id)).toBeUndefined();
   });
 });

@@ -164,14 +164,16 @@ export interface PayableRequestView {
   state: PaymentRequestState;
   expiresAt: string;
   payee: { id: string; name: string };
+  /** When the viewer is the one who paid it. */
+  paidByViewerAt: string | null;
 }
 
 /** What a payer is shown before paying: the amount, what for, whom to, and whether it can still be paid. */
-export async function findPayableRequest(db: Executor, code: string): Promise<PayableRequestView | undefined> {
+export async function findPayableRequest(db: Executor, code: string, viewerId: string): Promise<PayableRequestView | undefined> {
   const row = await db
     .selectFrom('payment_requests as p')
     .innerJoin('users as u', 'u.id', 'p.payee_user_id')
-    .select(['p.code', 'p.amount_cents', 'p.description', 'p.status', 'p.expires_at', 'u.id as payee_id', 'u.name as payee_name'])
+    .select(['p.code', 'p.amount_cents', 'p.description', 'p.status', 'p.expires_at', 'p.paid_at', 'p.paid_by_user_id', 'u.id as payee_id', 'u.name as payee_name'])
     .where('p.code', '=', code)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -182,5 +184,6 @@ export async function findPayableRequest(db: Executor, code: string): Promise<Pa
     state: paymentRequestState(row),
     expiresAt: new Date(row.expires_at).toISOString(),
     payee: { id: row.payee_id, name: row.payee_name },
+    paidByViewerAt: row.paid_by_user_id === viewerId && row.paid_at !== null ? new Date(row.paid_at).toISOString() : null,
   };
 }
