@@ -45,7 +45,7 @@ export function KycForm() {
         <input name="dateOfBirth" type="date" required autoComplete="bday" />
       </label>
       <label>
-        Document
+        Document type
         <select name="documentType" required defaultValue="passport">
           <option value="passport">Passport</option>
           <option value="id_card">ID card</option>

@@ -26,7 +26,7 @@ export function PendingTransferActions({ transferId }: { transferId: string }) {
   }
 
   return (
-    <div className="rowActions">
+    <div className="rowActions below">
       <button type="button" className="small" disabled={busy} onClick={() => act('confirm')}>
         Confirm
       </button>

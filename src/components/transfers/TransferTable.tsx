@@ -2,7 +2,8 @@ import { formatCents } from '@/lib/format';
 import type { TransferView } from '@/server/domain/transfers';
 import { PendingTransferActions } from './PendingTransferActions';
 
-const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'short' });
+const when = (iso: string) =>
+  new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 
 /** Sent and received transfers with their notes; a pending one the viewer sent can be confirmed or cancelled. */
 export function TransferTable({ transfers }: { transfers: TransferView[] }) {
@@ -24,7 +25,7 @@ export function TransferTable({ transfers }: { transfers: TransferView[] }) {
             <td>{when(t.createdAt)}</td>
             <td>{t.direction === 'sent' ? `to ${t.to.email}` : `from ${t.from.email}`}</td>
             <td className="note">{t.note ?? <span className="muted">—</span>}</td>
-            <td>
+            <td className="actions">
               <span className={`badge ${t.status}`}>{t.kind === 'qr_payment' && t.status === 'completed' ? 'paid by QR' : t.status}</span>
               {t.status === 'pending' && t.direction === 'sent' ? <PendingTransferActions transferId={t.id} /> : null}
             </td>
