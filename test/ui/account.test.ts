@@ -84,7 +84,7 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
     await first.screenshot(`kyc-form-${dialect}`);
     await form.getByRole('button', { name: 'Send for review' }).click();
     const review = first.page.getByTestId('kyc-review');
-    await expect.poll(() => review.textContent(), settled).toMatch(/We received your id card ending 6789 on .+ UTC and are reviewing it\./);
+    await expect.poll(() => review.textContent(), settled).toMatch(/We received your ID card ending 6789 on .+ UTC and are reviewing it\./);
     await first.screenshot(`kyc-under-review-${dialect}`);
 
     await first.page.getByRole('link', { name: 'Back to your dashboard' }).click();

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { DOCUMENT_LABELS } from '@/components/kyc/KycStatusLine';
+import { DOCUMENT_NOUNS } from '@/components/kyc/KycStatusLine';
 import { KycForm } from '@/components/kyc/KycForm';
 import { currentUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
@@ -26,7 +26,7 @@ export default async function KycPage() {
             <span className="badge submitted">under review</span>
           </p>
           <p>
-            We received your {DOCUMENT_LABELS[status.documentType].toLowerCase()} ending <strong>{status.documentLast4}</strong> on{' '}
+            We received your {DOCUMENT_NOUNS[status.documentType]} ending <strong>{status.documentLast4}</strong> on{' '}
             {day(status.submittedAt)} UTC and are reviewing it. There is nothing more to do: you can send new documents only once
             this review is finished.
           </p>

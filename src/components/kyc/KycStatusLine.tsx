@@ -2,6 +2,8 @@ import Link from 'next/link';
 import type { KycStatus } from '@/server/domain/kyc';
 
 export const DOCUMENT_LABELS = { passport: 'Passport', id_card: 'ID card', driving_licence: 'Driving licence' } as const;
+/** The same within a sentence ("your ID card ending …"). */
+export const DOCUMENT_NOUNS = { passport: 'passport', id_card: 'ID card', driving_licence: 'driving licence' } as const;
 
 const day = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { timeZone: 'UTC', dateStyle: 'long' });
 

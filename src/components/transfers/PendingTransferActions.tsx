@@ -27,12 +27,14 @@ export function PendingTransferActions({ transferId }: { transferId: string }) {
 
   return (
     <div className="rowActions below">
-      <button type="button" className="small" disabled={busy} onClick={() => act('confirm')}>
-        Confirm
-      </button>
-      <button type="button" className="small secondary" disabled={busy} onClick={() => act('cancel')}>
-        Cancel
-      </button>
+      <span className="buttonPair">
+        <button type="button" className="small" disabled={busy} onClick={() => act('confirm')}>
+          Confirm
+        </button>
+        <button type="button" className="small secondary" disabled={busy} onClick={() => act('cancel')}>
+          Cancel
+        </button>
+      </span>
       {error ? (
         <p className="error small" role="alert">
           {error}
