@@ -42,7 +42,8 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
 
 function createLogger(): Logger {
   const config = telemetryConfig();
-  return pino(
+  const pretty = config.prettyLogs ? prettyStream() : undefined;
+  const logger = pino(
     {
       level: config.logLevel,
       messageKey: 'msg',
@@ -65,8 +66,12 @@ function createLogger(): Logger {
         },
       },
     },
-    config.prettyLogs ? prettyStream() : undefined,
+    pretty,
   );
+  if (config.prettyLogs && !pretty) {
+    logger.warn({ 'event.name': 'otel.config' }, 'LOG_FORMAT=pretty needs pino-pretty (a dev dependency, not in the production image); logging JSON');
+  }
+  return logger;
 }
 
 /**

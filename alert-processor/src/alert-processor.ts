@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import { Alerter } from './alerter';
 import type { AlertsConfig } from './config';
 import { AlertRules } from './rules';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import { buildSlackMessage, type AlertLinks } from './message';
 import type { Outbox, OutboxEntry } from './outbox';
 import { SEVERITY_OF, type Alert, type AlertRules } from './rules';

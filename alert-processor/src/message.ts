@@ -1,4 +1,4 @@
-import { redact } from '../../otel/redact';
+import { traceUrl, redact } from '@otel';
 import { SEVERITY_OF, type Alert, type Severity } from './rules';
 
 /**
@@ -38,10 +38,6 @@ function clip(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
-export function traceUrl(template: string | undefined, traceId: string): string | undefined {
-  if (!template || !/^[0-9a-f]{32}$/.test(traceId)) return undefined;
-  return template.replaceAll('{traceId}', traceId);
-}
 
 /** 95 s → "1m 35s". */
 export function formatDuration(ms: number): string {

@@ -1,4 +1,4 @@
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import type { SlackMessage } from './message';
 import { TokenBucket } from './token-bucket';
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEntry, appendSequencedAuditEntry, auditSequencer, type AuditInput, type AuditSequencer } from '@audit';
 import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
+import { serverConfig } from '../config';
 import type { Database } from '../db/schema';
 import { afterCommit, databaseOf, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';
@@ -18,31 +19,11 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact):
   const input = { ...fact, ip: ctx.ip, userAgent: ctx.userAgent };
   const commit = (callback: () => void | Promise<void>) => afterCommit(tx, callback);
   const keyring = getAuditKeyring();
-  if (sequencedWrites()) {
+  if (serverConfig().auditWriteMode === 'sequenced') {
     await appendSequencedAuditEntry(tx, input, commit, { sequencer: sequencerFor(tx), keyring });
     return;
   }
   await appendAuditEntry(tx, input, commit, { keyring, checkpointer: getAuditCheckpointer() });
-}
-
-/**
- * AUDIT_WRITE_MODE: `chained` (default) — each transaction chains its entry itself, holding the chain head until
- * commit; `sequenced` — entries are queued in the transaction and sealed into the chain in batches after the
- * commit (the many-writers design, docs/AUDIT.md).
- */
-export function sequencedWrites(): boolean {
-  const mode = process.env.AUDIT_WRITE_MODE ?? 'chained';
-  if (mode !== 'chained' && mode !== 'sequenced') throw new Error(`AUDIT_WRITE_MODE must be chained or sequenced, got "${mode}"`);
-  return mode === 'sequenced';
-}
-
-/** AUDIT_SEAL_GATHER_MS: how long the sequencer gathers entries into one batch (default 2 ms). */
-export function sealGatherMs(): number {
-  const raw = process.env.AUDIT_SEAL_GATHER_MS;
-  if (raw === undefined || raw === '') return 2;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 1000) throw new Error(`AUDIT_SEAL_GATHER_MS must be an integer between 0 and 1000, got "${raw}"`);
-  return value;
 }
 
 const sequencers = new WeakMap<Kysely<Database>, AuditSequencer>();
@@ -52,7 +33,7 @@ function sequencerFor(tx: Tx): AuditSequencer {
   const db = databaseOf(tx);
   let sequencer = sequencers.get(db);
   if (!sequencer) {
-    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: sealGatherMs() });
+    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: serverConfig().auditSealGatherMs });
     sequencers.set(db, sequencer);
   }
   return sequencer;
