@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args';
 import pg from 'pg';
 import { generateAuditSigningKeyPem, verifyAuditChain } from '@audit';
 import { openDatabase } from '../src/server/db/connect';
@@ -153,17 +153,18 @@ async function runOnce(
 }
 
 export async function benchWriters(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      writers: { type: 'string', default: '1,2,4' },
-      modes: { type: 'string', default: 'chained,sequenced' },
-      duration: { type: 'string', default: '10' },
-      rounds: { type: 'string', default: '2' },
-      concurrency: { type: 'string', default: '4' },
-      json: { type: 'boolean', default: false },
+  const values = benchArgs(
+    'bench:audit',
+    {
+      writers: { type: 'string', default: '1,2,4', description: 'comma-separated numbers of app processes' },
+      modes: { type: 'string', default: 'chained,sequenced', description: 'AUDIT_WRITE_MODE values to compare' },
+      duration: { type: 'number', default: 10, min: 1, description: 'seconds of load per measurement' },
+      rounds: { type: 'number', default: 2, min: 1, description: 'interleaved rounds' },
+      concurrency: { type: 'number', default: 4, min: 1, description: 'requests in flight per process' },
+      json: { type: 'boolean', description: 'print the figures as one JSON line too' },
     },
-  });
+    argv,
+  );
   const ks = values.writers.split(',').map(Number);
   if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('--writers takes a comma-separated list of positive integers, e.g. 1,2,4');
   const modes = values.modes.split(',') as WriteMode[];

@@ -14,6 +14,7 @@ import { AUDIT_ACTIONS, GENESIS_HASH, hashAuditEntry, listAuditEntries, type Aud
 import { openDatabase, type DatabaseHandle } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { findPgBin, startThrowawayPostgres } from '../scripts/throwaway-postgres.mjs';
+import { benchArgs } from './args';
 
 // Slow-query warnings would be noise here: the verifier reads large batches on purpose.
 process.env.DB_SLOW_QUERY_MS ??= '60000';
@@ -23,9 +24,16 @@ const USERS = 2_000;
 const PAGE = 50;
 const CACHE_DIR = path.resolve(import.meta.dirname, '..', '.cache', 'bench');
 const CACHE_FILE = path.join(CACHE_DIR, `audit-${ROWS}.sqlite`);
-const json = process.argv.includes('--json');
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 300;
+const writersMode = process.argv.includes('--writers');
+const args = writersMode
+  ? undefined
+  : benchArgs('bench:audit', {
+      runs: { type: 'number', default: 300, min: 1, description: 'page reads per kind and database' },
+      json: { type: 'boolean', description: 'print the figures as one JSON line too' },
+      writers: { type: 'string', default: '', description: 'K app processes on PostgreSQL doing audited transfers, e.g. 1,2,4 (see bench/audit-writers.ts)' },
+    });
+const json = args?.json ?? false;
+const RUNS = args?.runs ?? 300;
 
 const say = (line: string): void => {
   process.stderr.write(`[bench:audit] ${line}\n`);
@@ -287,7 +295,7 @@ async function main() {
   if (json) process.stdout.write(`${JSON.stringify({ sqlite: pick(sqlite), postgres: pick(postgres), verifyRowsPerSec })}\n`);
 }
 
-const run = process.argv.includes('--writers') ? import('./audit-writers').then((m) => m.benchWriters(process.argv.slice(2))) : main();
+const run = writersMode ? import('./audit-writers').then((m) => m.benchWriters(process.argv.slice(2))) : main();
 run.catch((error: unknown) => {
   say(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 
 const API_DIR = path.resolve(import.meta.dirname, '../../src/app/api');
 const WRITABLE = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -21,7 +21,7 @@ function apiRoutes(): Array<{ path: string; methods: string[] }> {
 }
 
 describe('the API contract: every answer is JSON with x-request-id', () => {
-  const fixture = useApp('sqlite');
+  const fixture = useStack();
   const routes = apiRoutes();
 
   it('finds the route files', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases';
-import { uniqueEmail, useApp } from '../helpers/app-fixture';
+import { uniqueEmail, useStack } from '../helpers/stack';
 import type { HttpClient } from '../helpers/http-client';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 
 describe.each(DIALECTS)('auth and sessions API on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   async function signedIn(email: string, password: string): Promise<HttpClient> {
     const client = fixture().client();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import type { ApiResponse } from '../helpers/http-client';
 
 /**
@@ -9,7 +9,7 @@ import type { ApiResponse } from '../helpers/http-client';
  * answers (401/400 against 429) and by the audit rows each checked guess leaves.
  */
 describe.each(DIALECTS)('password guessing in parallel on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   const statuses = (responses: ApiResponse[]) => {
     const counts: Record<number, number> = {};

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp, type AppServer } from '../helpers/app-server';
 import { DIALECTS, createTestDatabase, postgresAdminUrl, type TestDatabase } from '../helpers/databases';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import { HttpClient } from '../helpers/http-client';
 import packageJson from '../../package.json' with { type: 'json' };
 
@@ -19,7 +19,7 @@ async function pollHealth(client: HttpClient, status: number, timeoutMs = 15_000
 }
 
 describe.each(DIALECTS)('GET /api/health on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   it('answers 200 with the database check, uptime and version', async () => {
     const res = await fixture().client().get('/api/health');

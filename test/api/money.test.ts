@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases';
-import { useApp, type SignedUpUser } from '../helpers/app-fixture';
+import { useStack, type SignedUpUser } from '../helpers/stack';
 import type { HttpClient } from '../helpers/http-client';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
@@ -12,7 +12,7 @@ function sendMoney(client: HttpClient, body: unknown, key = newKey()) {
 }
 
 describe.each(DIALECTS)('money API on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   /** A funded sender and an empty recipient, both registered through the API. */
   async function twoUsers(senderCents = 10_000): Promise<{ sender: SignedUpUser; recipient: SignedUpUser }> {

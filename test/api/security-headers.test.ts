@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../helpers/app-server';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import type { ApiResponse, HttpClient } from '../helpers/http-client';
 
 /** The directives of a Content-Security-Policy header, by name. */
@@ -23,7 +23,7 @@ const PAGES = ['/login', '/', '/admin/audit', '/admin/debug'];
 
 // Headers do not depend on the database: SQLite only.
 describe('security headers (SQLite)', () => {
-  const fixture = useApp('sqlite');
+  const fixture = useStack();
 
   async function admin(): Promise<HttpClient> {
     const client = fixture().client();
@@ -123,7 +123,7 @@ describe('security headers (SQLite)', () => {
 
 describe('security headers with secure cookies and a browser Sentry DSN (SQLite)', () => {
   const SENTRY_HOST = '127.0.0.1:9'; // never contacted: only the policy is checked here
-  const fixture = useApp('sqlite', {
+  const fixture = useStack({
     env: { COOKIE_SECURE: 'true', NEXT_PUBLIC_SENTRY_DSN: `http://0123456789abcdef@${SENTRY_HOST}/42` },
   });
 

@@ -3,7 +3,7 @@ import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TEST_AUTH_SECRET } from '../helpers/app-server';
 import { DIALECTS } from '../helpers/databases';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import { HttpClient } from '../helpers/http-client';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
@@ -25,7 +25,7 @@ const PROTECTED_ROUTES: [method: string, path: string, body?: unknown][] = [
 ];
 
 describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   describe('CSRF', () => {
     const login = { email: 'bob@drop.test', password: 'drop-demo-password' };

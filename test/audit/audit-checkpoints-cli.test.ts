@@ -68,6 +68,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
     expect(stdout).toMatch(/checkpoints DO NOT MATCH at checkpoint 10: .* \(unknown_key\)/);
   });
 
+  // Runs the verify CLI (a tsx process) twice: on a loaded machine that alone can take most of the default 30 s.
   it('detects a chain rewritten consistently by someone with write access to the database', async () => {
     await asDatabaseOwner(handle, async (db) => {
       const rows = await db.selectFrom('audit_log').selectAll().where('id', '>=', 12).orderBy('id').execute();
@@ -93,7 +94,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
     const fromUrl = await verify(database.url, ['--checkpoints', url, '--json']);
     expect(fromUrl.code).toBe(1);
     expect(JSON.parse(fromUrl.stdout)).toMatchObject({ ok: true, checkpoints: { ok: false, newestMatched: 10, firstMismatch: { treeSize: 20, reason: 'hash_mismatch' } } });
-  });
+  }, 120000);
 
   it('exits 2 when the checkpoints cannot be read', async () => {
     const missing = await verify(database.url, ['--checkpoints', path.join(dir, 'nope.json')]);

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CHECKPOINT_EVENT, verifyAgainstCheckpoints, verifyCheckpointSignature, type AuditCheckpoint } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, type AppServer } from '../helpers/app-server';
 import { runAuditScript } from '../helpers/audit-cli';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { DIALECTS, type TestDatabase } from '../helpers/databases';
 import { HttpClient } from '../helpers/http-client';
 import type { OtlpLogRecord } from '../../alert-processor/src/otlp/decode';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import type { OtlpReceiver } from '../helpers/otlp-receiver';
+import { useStack } from '../helpers/stack';
 
 const EVERY = 5;
 
@@ -15,6 +16,7 @@ const isCheckpointRecord = (record: OtlpLogRecord) =>
   record.eventName === AUDIT_CHECKPOINT_EVENT || record.attributes['event.name'] === AUDIT_CHECKPOINT_EVENT;
 
 describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (dialect) => {
+  const stack = useStack({ dialect, otlp: { logs: true }, env: { AUDIT_CHECKPOINT_EVERY: String(EVERY), OTEL_BLRP_SCHEDULE_DELAY: '100' } });
   let database: TestDatabase;
   let handle: DatabaseHandle;
   let server: AppServer;
@@ -23,33 +25,14 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
   let aliceId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    receiver = await startOtlpReceiver();
-    server = await startApp({
-      databaseUrl: database.url,
-      env: {
-        AUDIT_CHECKPOINT_EVERY: String(EVERY),
-        OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
-      },
-    });
-    handle = await openTestDatabase(database);
-    admin = new HttpClient(server.url);
-    expect((await admin.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);
-    const alice = new HttpClient(server.url);
-    expect((await alice.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
+    ({ database, db: handle, app: server, otlp: receiver } = stack());
+    admin = (await stack().signIn('admin@drop.test')).client;
+    const alice = await stack().signIn('alice@drop.test');
     for (let i = 0; i < 4; i++) {
-      const res = await alice.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 100 }, { headers: { 'idempotency-key': crypto.randomUUID() } });
+      const res = await alice.client.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 100 }, { headers: { 'idempotency-key': crypto.randomUUID() } });
       expect(res.status, res.text).toBe(201);
     }
-    aliceId = (await handle.db.selectFrom('users').select('id').where('email', '=', 'alice@drop.test').executeTakeFirstOrThrow()).id;
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await receiver?.close();
-    await handle?.close();
-    await database?.drop();
+    aliceId = alice.userId;
   });
 
   it('publishes the checkpoints and the public key to admins only; they verify and match the chain', async () => {

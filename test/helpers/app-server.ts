@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { freePort } from '../../scripts/free-port.mjs';
 import { seedDemoUsers } from '../../src/server/db/seed';
 import { openTestDatabase } from './databases';
 
@@ -43,16 +43,7 @@ export interface StartAppOptions {
   timeoutMs?: number;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 async function seed(databaseUrl: string): Promise<void> {
   const handle = await openTestDatabase({ url: databaseUrl });

@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases';
 import { DEMO_PASSWORD } from '../helpers/app-server';
-import { useAppExportingToReceiver } from '../helpers/otlp-app';
+import { useStack } from '../helpers/stack';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
 import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
 
-const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
-
 describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
-  const otlpApp = useAppExportingToReceiver(dialect, { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' });
+  const otlpApp = useStack({ dialect, otlp: true });
 
   it('uses the incoming trace id everywhere: x-request-id, every log line, route and DB spans, OTLP logs', async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const client = new HttpClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     const { traceparent, traceId } = newTraceparent();
@@ -80,7 +78,7 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
   });
 
   it('names dynamic routes by their pattern', async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const client = new HttpClient(app.url);
     await client.login('alice@drop.test', DEMO_PASSWORD);
     const created = await client.post<{ transfer: { id: string } }>(
@@ -101,7 +99,7 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
   });
 
   it('keeps secrets out of stdout and out of every OTLP payload', async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const password = 'Canary-Password-7e1d';
     const documentNumber = 'CANARYDOC9931';
     const card = '4111 1111 1111 1111';
@@ -129,10 +127,10 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
 });
 
 describe('OTEL_LOGS_EXPORTER=none', () => {
-  const otlpApp = useAppExportingToReceiver('sqlite', { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'none' });
+  const otlpApp = useStack({ otlp: { traces: true } });
 
   it('keeps trace_id on every stdout line and exports spans, but sends no log records', async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const client = new HttpClient(app.url);
     const { traceparent, traceId } = newTraceparent();
     expect((await client.login('alice@drop.test', DEMO_PASSWORD, { headers: { traceparent } })).status).toBe(200);

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../helpers/app-server';
-import { useAppExportingToReceiver } from '../helpers/otlp-app';
+import { useStack } from '../helpers/stack';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
 
 describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', () => {
-  const otlpApp = useAppExportingToReceiver('sqlite', {
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_METRIC_EXPORT_INTERVAL: '500',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_BLRP_SCHEDULE_DELAY: '200',
-    DB_SLOW_QUERY_MS: '0',
+  const otlpApp = useStack({
+    otlp: { traces: true, logs: true, metrics: true },
+    env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', DB_SLOW_QUERY_MS: '0' },
   });
 
   it('records http.server.request.duration and db.client.operation.duration histograms', async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const client = new HttpClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     expect((await client.get('/api/account')).status).toBe(200);
@@ -36,7 +30,7 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
   });
 
   it('logs statements slower than DB_SLOW_QUERY_MS at warn with their shape and the trace id, never values', async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const client = new HttpClient(app.url);
     await client.login('bob@drop.test', DEMO_PASSWORD);
     const { traceparent, traceId } = newTraceparent();

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
-import { useAppExportingToReceiver } from '../helpers/otlp-app';
+import { useStack } from '../helpers/stack';
 
 // The default (plumbing spans left out) is checked in correlation.test.ts; this is the switch that brings them back.
 describe('TRACE_NEXT_INTERNAL_SPANS=true', () => {
-  const otlpApp = useAppExportingToReceiver('sqlite', {
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    TRACE_NEXT_INTERNAL_SPANS: 'true',
-  });
+  const otlpApp = useStack({ otlp: { traces: true }, env: { TRACE_NEXT_INTERNAL_SPANS: 'true' } });
 
   it("records Next's plumbing spans too, under the request span", async () => {
-    const { app, receiver } = otlpApp();
+    const { app, otlp: receiver } = otlpApp();
     const { traceparent, traceId } = newTraceparent();
     const res = await new HttpClient(app.url).request('GET', '/api/health', { headers: { traceparent } });
     expect(res.status).toBe(200);

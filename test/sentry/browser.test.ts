@@ -1,9 +1,10 @@
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
-import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases';
-import { startSentryIngest, type SentryEvent, type SentryIngest } from '../helpers/sentry-ingest';
+import { DEMO_PASSWORD, type AppServer } from '../helpers/app-server';
+import { DIALECTS } from '../helpers/databases';
+import type { SentryEvent, SentryIngest } from '../helpers/sentry-ingest';
+import { useStack } from '../helpers/stack';
 
 const settled = { timeout: 15_000, interval: 100 };
 
@@ -29,40 +30,31 @@ async function signInAsAdmin(page: Page, app: AppServer): Promise<void> {
 }
 
 describe.each(DIALECTS)('Sentry in the browser, on %s', (dialect) => {
-  let db: TestDatabase;
+  const stack = useStack({
+    dialect,
+    // NEXT_PUBLIC_SENTRY_DSN is read by the server at run time and handed to the page (GET /api/client-config):
+    // the build has no DSN.
+    sentry: { browser: true },
+    env: {
+      SENTRY_ENVIRONMENT: 'e2e-browser',
+      // The defaults: release drop@<version>, every trace sampled (so the browser's traceparent is sampled).
+      SENTRY_RELEASE: undefined,
+      GIT_SHA: undefined,
+      SOURCE_COMMIT: undefined,
+      SENTRY_TRACES_SAMPLE_RATE: undefined,
+      OTEL_TRACES_SAMPLER: undefined,
+      // No OTEL_EXPORTER_OTLP_ENDPOINT, no collector: traces and logs go straight to Sentry's OTLP ingest.
+      OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_BLRP_SCHEDULE_DELAY: '200',
+    },
+  });
   let ingest: SentryIngest;
   let app: AppServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    ingest = await startSentryIngest();
-    app = await startApp({
-      databaseUrl: db.url,
-      env: {
-        SENTRY_DSN: ingest.dsn,
-        // Read by the server at run time and handed to the page (GET /api/client-config): the build has no DSN.
-        NEXT_PUBLIC_SENTRY_DSN: ingest.dsn,
-        SENTRY_ENVIRONMENT: 'e2e-browser',
-        // The defaults: release drop@<version>, every trace sampled (so the browser's traceparent is sampled).
-        SENTRY_RELEASE: undefined,
-        GIT_SHA: undefined,
-        SOURCE_COMMIT: undefined,
-        SENTRY_TRACES_SAMPLE_RATE: undefined,
-        OTEL_TRACES_SAMPLER: undefined,
-        // No OTEL_EXPORTER_OTLP_ENDPOINT, no collector: traces and logs go straight to Sentry's OTLP ingest.
-        OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        OTEL_BLRP_SCHEDULE_DELAY: '200',
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await ingest?.close();
-    await db?.drop();
+  beforeAll(() => {
+    ({ app, sentry: ingest } = stack());
   });
 
   it('reports an error thrown in the page, and puts a failing API call and its server error on one trace', async () => {

@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, type AppServer } from '../helpers/app-server';
+import { DIALECTS } from '../helpers/databases';
 import { HttpClient, newTraceparent } from '../helpers/http-client';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { startSentryIngest, type SentryEvent, type SentryIngest } from '../helpers/sentry-ingest';
+import type { OtlpReceiver } from '../helpers/otlp-receiver';
+import type { SentryEvent, SentryIngest } from '../helpers/sentry-ingest';
+import { useStack } from '../helpers/stack';
 
 /** Prints on exit whether the server process ever set up Sentry's global carrier, and how many clients it had. */
 const SENTRY_PROBE = `--import ${path.resolve(import.meta.dirname, '../helpers/sentry-probe.mjs')}`;
@@ -21,38 +22,25 @@ async function signedIn(app: AppServer, email: string): Promise<{ client: HttpCl
 }
 
 describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
-  let db: TestDatabase;
+  const stack = useStack({
+    dialect,
+    sentry: true,
+    otlp: { traces: true },
+    env: {
+      SENTRY_ENVIRONMENT: 'e2e',
+      SENTRY_RELEASE: undefined,
+      GIT_SHA,
+      // Set on purpose: it must configure the OTel sampler, never make Sentry trace on its own.
+      SENTRY_TRACES_SAMPLE_RATE: '1',
+      OTEL_TRACES_SAMPLER: undefined,
+      NODE_OPTIONS: SENTRY_PROBE,
+    },
+  });
   let ingest: SentryIngest;
   let receiver: OtlpReceiver;
   let app: AppServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    ingest = await startSentryIngest();
-    receiver = await startOtlpReceiver();
-    app = await startApp({
-      databaseUrl: db.url,
-      env: {
-        SENTRY_DSN: ingest.dsn,
-        SENTRY_ENVIRONMENT: 'e2e',
-        SENTRY_RELEASE: undefined,
-        GIT_SHA,
-        // Set on purpose: it must configure the OTel sampler, never make Sentry trace on its own.
-        SENTRY_TRACES_SAMPLE_RATE: '1',
-        OTEL_TRACES_SAMPLER: undefined,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        NODE_OPTIONS: SENTRY_PROBE,
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await receiver?.close();
-    await ingest?.close();
-    await db?.drop();
+  beforeAll(() => {
+    ({ app, sentry: ingest, otlp: receiver } = stack());
   });
 
   it('sends a thrown route error exactly once, on the trace of its log lines and x-request-id', async () => {
@@ -196,24 +184,16 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
 });
 
 describe.each(DIALECTS)('without SENTRY_DSN, on %s', (dialect) => {
-  let db: TestDatabase;
+  // Everything Sentry-related is set except the DSN itself: nothing may be sent, nothing loaded.
+  const stack = useStack({
+    dialect,
+    sentry: true,
+    env: { SENTRY_DSN: undefined, NEXT_PUBLIC_SENTRY_DSN: undefined, SENTRY_ENVIRONMENT: 'e2e', NODE_OPTIONS: SENTRY_PROBE },
+  });
   let ingest: SentryIngest;
   let app: AppServer;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    ingest = await startSentryIngest();
-    // Everything Sentry-related is set except the DSN itself: nothing may be sent, nothing loaded.
-    app = await startApp({
-      databaseUrl: db.url,
-      env: { SENTRY_DSN: undefined, NEXT_PUBLIC_SENTRY_DSN: undefined, SENTRY_ENVIRONMENT: 'e2e', NODE_OPTIONS: SENTRY_PROBE },
-    });
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-    await ingest?.close();
-    await db?.drop();
+  beforeAll(() => {
+    ({ app, sentry: ingest } = stack());
   });
 
   it('serves, answers a 500 with its trace id, and never sets up Sentry', async () => {

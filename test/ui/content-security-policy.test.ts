@@ -2,7 +2,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
 import { DEMO_PASSWORD } from '../helpers/app-server';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import { startSentryIngest, type SentryIngest } from '../helpers/sentry-ingest';
 
 const settled = { timeout: 15_000, interval: 100 };
@@ -43,7 +43,7 @@ async function watchedContext(): Promise<{ context: BrowserContext; page: Page; 
 
 // The policy does not depend on the database: SQLite only.
 describe('Content-Security-Policy in Chromium (SQLite)', () => {
-  const fixture = useApp('sqlite');
+  const fixture = useStack();
 
   it('signs in and visits every page with no violation, and the pages work (their scripts ran)', { timeout: 60_000 }, async () => {
     const { app } = fixture();
@@ -119,9 +119,9 @@ describe('Content-Security-Policy with the browser Sentry configured (SQLite)', 
   afterAll(async () => {
     await ingest?.close();
   });
-  const fixture = useApp('sqlite', {
+  const fixture = useStack({
     env: {
-      // Read when the app starts (useApp's beforeAll runs after the one above, so the ingest's DSN is known).
+      // Read when the app starts (useStack's beforeAll runs after the one above, so the ingest's DSN is known).
       get NEXT_PUBLIC_SENTRY_DSN() {
         return ingest.dsn;
       },

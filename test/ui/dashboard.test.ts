@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
 import { DEMO_PASSWORD } from '../helpers/app-server';
 import { DIALECTS } from '../helpers/databases';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 
 /** Where the signed-in dashboard is captured, for a person to look at. */
 const SCREENSHOT_DIR = process.env.DROP_SCREENSHOT_DIR ?? '/tmp';
@@ -35,7 +35,7 @@ async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
 }
 
 describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   it('signs alice in, shows her balance, sends money to bob, lists it, and signs out', async () => {
     const { app } = fixture();

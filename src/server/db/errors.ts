@@ -8,5 +8,3 @@ const codeOf = (error: unknown) => (error as DriverError | null)?.code;
 export const isUniqueViolation = (error: unknown) =>
   codeOf(error) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || codeOf(error) === '23505';
 
-export const isCheckViolation = (error: unknown) =>
-  codeOf(error) === 'SQLITE_CONSTRAINT_CHECK' || codeOf(error) === '23514';

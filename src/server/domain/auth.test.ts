@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uniqueEmail } from '../../../test/helpers/app-fixture';
+import { uniqueEmail } from '../../../test/helpers/stack';
 import { DIALECTS } from '../../../test/helpers/databases';
 import { useDatabase } from '../../../test/helpers/domain-fixture';
 import { MAX_FAILURES_PER_EMAIL_AND_IP } from '../auth/login-rate-limit';

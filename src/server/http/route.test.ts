@@ -30,6 +30,8 @@ describe.each(DIALECTS)('route() on %s', (dialect) => {
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     process.env.DATABASE_URL = database.url; // what getDatabase(), and so route(), opens
+    // The app reads its settings once per process; this file points it at a second database.
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for('drop.serverConfig')];
     const handle = await getDatabase();
     for (const role of ['admin', 'user'] as const) {
       const actor = await actorFor(handle, await makeUser(handle, { role }));

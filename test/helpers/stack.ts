@@ -1,0 +1,178 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import type { DatabaseHandle } from '../../src/server/db/connect';
+import { startAlertProcessor, type RunningAlertProcessor } from './alert-processor-process';
+import { DEMO_PASSWORD, startApp, type AppServer, type StartAppOptions } from './app-server';
+import { createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from './databases';
+import { startFakeSlack, type FakeSlack } from './fake-slack';
+import { HttpClient } from './http-client';
+import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
+import { startSentryIngest, type SentryIngest } from './sentry-ingest';
+
+export interface SignedUpUser {
+  client: HttpClient;
+  id: string;
+  email: string;
+  password: string;
+  name: string;
+}
+
+export interface StackOptions {
+  dialect?: DialectName;
+  /**
+   * An OTLP receiver the app exports to: `true` for traces and logs, or the signals to export. Batches are flushed
+   * every 200 ms (the env can override it).
+   */
+  otlp?: boolean | { traces?: boolean; logs?: boolean; metrics?: boolean };
+  /** A local Sentry ingest and the app's SENTRY_DSN pointing at it; `{ browser: true }`: NEXT_PUBLIC_SENTRY_DSN too. */
+  sentry?: boolean | { browser?: boolean };
+  /** A Slack-like webhook and the alert processor posting to it, with the app exporting its telemetry there. */
+  slack?: boolean;
+  /** The app's environment on top of the stack's (a value `undefined` removes a variable). */
+  env?: Record<string, string | undefined>;
+  seed?: boolean;
+  waitFor?: StartAppOptions['waitFor'];
+}
+
+export interface Stack {
+  app: AppServer;
+  database: TestDatabase;
+  /** The test's own connection to the server's database, for arranging and checking state. */
+  db: DatabaseHandle;
+  /** The parts asked for in the options; reading one that was not throws, naming the option. */
+  readonly otlp: OtlpReceiver;
+  readonly sentry: SentryIngest;
+  readonly slack: FakeSlack;
+  readonly alertProcessor: RunningAlertProcessor;
+  /** A fresh client with an empty cookie jar. */
+  client(): HttpClient;
+  /** A client signed in as a seeded demo user (alice@drop.test, admin@drop.test, …). */
+  signIn(email: string): Promise<{ client: HttpClient; userId: string }>;
+  /** Registers a new user through the API; the returned client is signed in as them. */
+  signUp(options?: { balanceCents?: number; name?: string }): Promise<SignedUpUser>;
+  /** Sets a user's balance directly in the database (registration starts everyone at 0). */
+  setBalance(userId: string, cents: number): Promise<void>;
+  balanceOf(userId: string): Promise<number>;
+}
+
+export const uniqueEmail = (prefix = 'user') => `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.test`;
+
+const FAST_BATCHES = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
+
+function otlpEnv(signals: StackOptions['otlp'], endpoint: string): Record<string, string> {
+  const wanted = signals === true ? { traces: true, logs: true } : signals || {};
+  return {
+    ...FAST_BATCHES,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_TRACES_EXPORTER: wanted.traces ? 'otlp' : 'none',
+    OTEL_LOGS_EXPORTER: wanted.logs ? 'otlp' : 'none',
+    ...(wanted.metrics ? { OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' } : {}),
+  };
+}
+
+/**
+ * The whole stack a test needs, for the enclosing describe block: a fresh database of the dialect, the app on it,
+ * and on demand an OTLP receiver, a Sentry ingest, a Slack webhook with the alert processor in front of it — all
+ * started before the block's tests and stopped (the database dropped) after them. Use the returned getter in tests.
+ */
+export function useStack(options: StackOptions = {}): () => Stack {
+  const { dialect = 'sqlite' } = options;
+  let stack: Stack | undefined;
+  const stops: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    const database = await createTestDatabase(dialect);
+    stops.unshift(() => database.drop());
+    const db = await openTestDatabase(database);
+    stops.unshift(() => db.close());
+    const env: Record<string, string | undefined> = {};
+
+    const otlp = options.otlp ? await startOtlpReceiver() : undefined;
+    if (otlp) {
+      stops.unshift(() => otlp.close());
+      Object.assign(env, otlpEnv(options.otlp, otlp.url));
+    }
+    const sentry = options.sentry ? await startSentryIngest() : undefined;
+    if (sentry) {
+      stops.unshift(() => sentry.close());
+      env.SENTRY_DSN = sentry.dsn;
+      if (typeof options.sentry === 'object' && options.sentry.browser) env.NEXT_PUBLIC_SENTRY_DSN = sentry.dsn;
+    }
+    let slack: FakeSlack | undefined;
+    let alertProcessor: RunningAlertProcessor | undefined;
+    if (options.slack) {
+      if (otlp) throw new Error('useStack(): with slack the app exports to the alert processor, not to an OTLP receiver');
+      const fakeSlack = await startFakeSlack();
+      slack = fakeSlack;
+      stops.unshift(() => fakeSlack.close());
+      const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-stack-alerts-'));
+      const processor = await startAlertProcessor({ SLACK_WEBHOOK_URL: fakeSlack.url, ALERTS_STATE_FILE: path.join(stateDir, 'state.db') });
+      alertProcessor = processor;
+      stops.unshift(() => processor.stop());
+      Object.assign(env, otlpEnv(true, processor.url));
+    }
+
+    const app = await startApp({ databaseUrl: database.url, seed: options.seed, waitFor: options.waitFor, env: { ...env, ...options.env } });
+    stops.unshift(() => app.stop());
+
+    const client = () => new HttpClient(app.url);
+    const setBalance = async (userId: string, cents: number) => {
+      await db.db.updateTable('users').set({ balance_cents: cents }).where('id', '=', userId).execute();
+    };
+    const part = <T>(value: T | undefined, option: string): T => {
+      if (value === undefined) throw new Error(`useStack(): this stack has no ${option} (pass { ${option}: true })`);
+      return value;
+    };
+    stack = {
+      app,
+      database,
+      db,
+      get otlp() {
+        return part(otlp, 'otlp');
+      },
+      get sentry() {
+        return part(sentry, 'sentry');
+      },
+      get slack() {
+        return part(slack, 'slack');
+      },
+      get alertProcessor() {
+        return part(alertProcessor, 'slack');
+      },
+      client,
+      setBalance,
+      async signIn(email) {
+        const c = client();
+        const res = await c.login(email, DEMO_PASSWORD);
+        if (res.status !== 200) throw new Error(`login as ${email} answered ${res.status}: ${res.text}`);
+        return { client: c, userId: res.body.user.id as string };
+      },
+      async balanceOf(userId) {
+        const row = await db.db.selectFrom('users').select('balance_cents').where('id', '=', userId).executeTakeFirstOrThrow();
+        return row.balance_cents;
+      },
+      async signUp({ balanceCents = 0, name = 'Test User' } = {}) {
+        const c = client();
+        const email = uniqueEmail();
+        const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
+        const res = await c.post('/api/auth/register', { email, password, name });
+        if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text}`);
+        const id = res.body.user.id as string;
+        if (balanceCents) await setBalance(id, balanceCents);
+        return { client: c, id, email, password, name };
+      },
+    };
+  });
+
+  afterAll(async () => {
+    for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+  });
+
+  return () => {
+    if (!stack) throw new Error('useStack(): the stack is not started (is the test inside the describe block?)');
+    return stack;
+  };
+}
