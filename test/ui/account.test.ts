@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
 import { DIALECTS } from '../helpers/databases';
-import { uniqueEmail, useApp } from '../helpers/app-fixture';
+import { uniqueEmail, useStack } from '../helpers/stack';
 import { HttpClient } from '../helpers/http-client';
 import { SCREENSHOT_DIR, settled, signInThroughPage, watchedPage } from '../helpers/watched-page';
 
@@ -20,7 +20,7 @@ const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWe
 const LAPTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0';
 
 describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   it('the login/register toggle changes the heading and clears a stale error; a new user registers', async () => {
     const { app } = fixture();

@@ -1,39 +1,26 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import { HttpClient } from '../helpers/http-client';
 import { DEMO_PASSWORD } from '../helpers/app-server';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { settled, signInThroughPage, watchedPage } from '../helpers/watched-page';
 
 let browser: Browser;
-let receiver: OtlpReceiver;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  // Traces exported (to a local receiver), so every request has a trace id, as in production.
-  receiver = await startOtlpReceiver();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await receiver?.close();
 });
 
 // What these pages show does not depend on the database (the audit page's queries are tested on both in
 // test/audit/audit-page.test.ts): SQLite only. No TRACE_URL_TEMPLATE here: request ids still link, to the filter.
 describe('admin pages in a browser (SQLite)', () => {
-  const fixture = useApp('sqlite', {
-    env: {
-      TRACE_URL_TEMPLATE: undefined,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      // Read when the app starts (useApp's beforeAll runs after the one above, so the receiver's address is known).
-      get OTEL_EXPORTER_OTLP_ENDPOINT() {
-        return receiver.url;
-      },
-    },
-  });
+  // Traces exported (to a local receiver), so every request has a trace id, as in production.
+  const fixture = useStack({ otlp: { traces: true }, env: { TRACE_URL_TEMPLATE: undefined } });
 
   it('admins get Audit log and Monitoring in the navigation; the audit page filters by request id, explains bad filters, and Reset empties every field', { timeout: 90_000 }, async () => {
     const { app } = fixture();

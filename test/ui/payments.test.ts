@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
 import { DIALECTS } from '../helpers/databases';
-import { useApp } from '../helpers/app-fixture';
+import { useStack } from '../helpers/stack';
 import { settled, signInContext, watchedPage } from '../helpers/watched-page';
 
 let browser: Browser;
@@ -25,7 +25,7 @@ function decodeQr(png: Buffer): string | undefined {
 }
 
 describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
-  const fixture = useApp(dialect);
+  const fixture = useStack({ dialect });
 
   it('bob shows a QR code for €12.50, alice pays it by its link, both see it paid; an expired one cannot be paid', { timeout: 90_000 }, async () => {
     const { app, db } = fixture();
