@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'password_change',
   'transfer_initiated',
   'transfer_completed',
+  'transfer_cancelled',
   'qr_payment',
   'kyc_submitted',
   'session_created',

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
-import Link from 'next/link';
 import { connection } from 'next/server';
+import { TopBar } from '@/components/nav/TopBar';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -16,11 +16,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <header className="topbar">
-          <Link href="/" className="brand">
-            Drop
-          </Link>
-        </header>
+        <TopBar />
         <main className="container">{children}</main>
       </body>
     </html>

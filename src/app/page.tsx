@@ -1,9 +1,12 @@
 import { redirect } from 'next/navigation';
+import { KycStatusLine } from '@/components/kyc/KycStatusLine';
 import { SendMoneyForm } from '@/components/SendMoneyForm';
 import { SignOutButton } from '@/components/SignOutButton';
+import { TransferTable } from '@/components/transfers/TransferTable';
 import { formatCents } from '@/lib/format';
 import { currentUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
+import { kycStatus } from '@/server/domain/kyc';
 import { listTransfers } from '@/server/domain/transfers';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +15,7 @@ export default async function DashboardPage() {
   const user = await currentUser();
   if (!user) redirect('/login');
   const { db } = await getDatabase();
-  const transfers = await listTransfers(db, user.id, 20);
+  const [transfers, kyc] = await Promise.all([listTransfers(db, user.id, 20), kycStatus(db, user.id)]);
   return (
     <>
       <section className="card">
@@ -23,6 +26,7 @@ export default async function DashboardPage() {
             <p className="balance" data-testid="balance">
               {formatCents(user.balance_cents)}
             </p>
+            <KycStatusLine status={kyc} />
           </div>
           <SignOutButton />
         </div>
@@ -33,35 +37,7 @@ export default async function DashboardPage() {
       </section>
       <section className="card">
         <h2>Recent transfers</h2>
-        {transfers.length === 0 ? (
-          <p className="muted">No transfers yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>With</th>
-                <th>Status</th>
-                <th className="amount">Amount</th>
-              </tr>
-            </thead>
-            <tbody>
-              {transfers.map((t) => (
-                <tr key={t.id}>
-                  <td>{new Date(t.createdAt).toLocaleString('en-GB', { timeZone: 'UTC' })}</td>
-                  <td>{t.direction === 'sent' ? `to ${t.to.email}` : `from ${t.from.email}`}</td>
-                  <td>
-                    <span className={`badge ${t.status}`}>{t.status}</span>
-                  </td>
-                  <td className="amount">
-                    {t.direction === 'sent' ? '−' : '+'}
-                    {formatCents(t.amountCents)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <TransferTable transfers={transfers} />
       </section>
     </>
   );

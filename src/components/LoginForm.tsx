@@ -30,33 +30,42 @@ export function LoginForm() {
     }
   }
 
+  function toggleMode() {
+    setMode(mode === 'login' ? 'register' : 'login');
+    // An error belongs to the attempt it answered, not to the other form.
+    setError(null);
+  }
+
   return (
-    <form onSubmit={onSubmit} aria-label={mode === 'login' ? 'Sign in' : 'Create account'}>
-      {mode === 'register' && (
+    <>
+      <h1>{mode === 'login' ? 'Sign in to Drop' : 'Create your Drop account'}</h1>
+      <form onSubmit={onSubmit} aria-label={mode === 'login' ? 'Sign in' : 'Create account'}>
+        {mode === 'register' && (
+          <label>
+            Name
+            <input name="name" required maxLength={100} autoComplete="name" />
+          </label>
+        )}
         <label>
-          Name
-          <input name="name" required maxLength={100} autoComplete="name" />
+          Email
+          <input name="email" type="email" required autoComplete="email" />
         </label>
-      )}
-      <label>
-        Email
-        <input name="email" type="email" required autoComplete="email" />
-      </label>
-      <label>
-        Password
-        <input name="password" type="password" required autoComplete={mode === 'login' ? 'current-password' : 'new-password'} />
-      </label>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" disabled={busy}>
-        {mode === 'login' ? 'Sign in' : 'Create account'}
-      </button>
-      <button type="button" className="secondary" onClick={() => setMode(mode === 'login' ? 'register' : 'login')}>
-        {mode === 'login' ? 'New here? Create an account' : 'Have an account? Sign in'}
-      </button>
-    </form>
+        <label>
+          Password
+          <input name="password" type="password" required autoComplete={mode === 'login' ? 'current-password' : 'new-password'} />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {mode === 'login' ? 'Sign in' : 'Create account'}
+        </button>
+        <button type="button" className="secondary" onClick={toggleMode}>
+          {mode === 'login' ? 'New here? Create an account' : 'Have an account? Sign in'}
+        </button>
+      </form>
+    </>
   );
 }

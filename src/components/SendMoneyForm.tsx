@@ -3,11 +3,16 @@
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { api, ApiCallError, formatCents } from '@/lib/api-client';
+import { describeApiError } from '@/lib/error-messages';
 
 interface TransferResponse {
   transfer: { id: string; amountCents: number; to: { email: string } };
 }
 
+/**
+ * Sending is two calls (create, then confirm). When the confirm fails the form cancels the transfer it created,
+ * so a failed send leaves nothing pending; should even the cancel fail, the transfer is listed with Confirm / Cancel.
+ */
 export function SendMoneyForm() {
   const router = useRouter();
   const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
@@ -21,23 +26,21 @@ export function SendMoneyForm() {
     const note = String(form.get('note') ?? '').trim();
     setBusy(true);
     setMessage(null);
+    let created: TransferResponse['transfer'] | undefined;
     try {
-      const { transfer } = await api<TransferResponse>('/api/transfers', {
+      ({ transfer: created } = await api<TransferResponse>('/api/transfers', {
         method: 'POST',
         headers: { 'idempotency-key': crypto.randomUUID() },
         body: { toEmail: form.get('toEmail'), amountCents: Math.round(amount * 100), ...(note ? { note } : {}) },
-      });
-      await api(`/api/transfers/${transfer.id}/confirm`, { method: 'POST' });
-      setMessage({ kind: 'success', text: `Sent ${formatCents(transfer.amountCents)} to ${transfer.to.email}` });
+      }));
+      await api(`/api/transfers/${created.id}/confirm`, { method: 'POST' });
+      setMessage({ kind: 'success', text: `Sent ${formatCents(created.amountCents)} to ${created.to.email}` });
       formElement.reset();
-      router.refresh();
     } catch (e) {
-      setMessage({
-        kind: 'error',
-        text: e instanceof ApiCallError ? (e.body.error.issues?.[0]?.message ?? e.message) : 'Network error, try again',
-      });
+      setMessage({ kind: 'error', text: `Not sent: ${describeApiError(e)}${created ? await cancelAfterFailure(created.id) : ''}` });
     } finally {
       setBusy(false);
+      router.refresh();
     }
   }
 
@@ -65,4 +68,16 @@ export function SendMoneyForm() {
       </button>
     </form>
   );
+}
+
+/** The tail of the failure message: what became of the transfer that was created but not confirmed. */
+async function cancelAfterFailure(transferId: string): Promise<string> {
+  try {
+    await api(`/api/transfers/${transferId}/cancel`, { method: 'POST' });
+    return ' Nothing was taken from your balance.';
+  } catch (error) {
+    // Not pending any more: the confirm went through after all (its answer was what got lost).
+    if (error instanceof ApiCallError && error.code === 'transfer_not_pending') return ' It may have gone through: check the list below.';
+    return ' The transfer is still pending: confirm or cancel it in the list below.';
+  }
 }

@@ -8,8 +8,14 @@ export class ApiCallError extends Error {
   constructor(
     readonly status: number,
     readonly body: ApiErrorBody,
+    /** From Retry-After on a 429: how long until the next attempt may succeed. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(body.error.message);
+  }
+
+  get code(): string {
+    return this.body.error.code;
   }
 }
 
@@ -40,7 +46,10 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   });
   if (res.status === 204) return undefined as T;
   const body = (await res.json().catch(() => ({ error: { code: 'bad_response', message: `HTTP ${res.status}` } }))) as unknown;
-  if (!res.ok) throw new ApiCallError(res.status, body as ApiErrorBody);
+  if (!res.ok) {
+    const retryAfter = Number(res.headers.get('retry-after'));
+    throw new ApiCallError(res.status, body as ApiErrorBody, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  }
   return body as T;
 }
 

@@ -181,6 +181,77 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
     });
   });
 
+  describe('POST /api/transfers/{id}/cancel', () => {
+    const auditRowsOf = (transferId: string) =>
+      fixture()
+        .db.db.selectFrom('audit_log')
+        .select(['action', 'outcome', 'user_id', 'resource', 'request_id'])
+        .where('resource', '=', `transfer:${transferId}`)
+        .orderBy('id')
+        .execute();
+
+    it('answers 200 with the cancelled transfer, moves no money, and records transfer_cancelled', async () => {
+      const { sender, recipient } = await twoUsers(500);
+      const { transfer } = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 2_500, note: 'rent' })).body;
+      const short = await sender.client.post(`/api/transfers/${transfer.id}/confirm`);
+      expect(short.body).toEqual(errorBody('insufficient_funds'));
+      const res = await sender.client.post(`/api/transfers/${transfer.id}/cancel`);
+      expect(res.status).toBe(200);
+      expect(res.body.transfer).toEqual({ ...transfer, status: 'cancelled' });
+      expect((await sender.client.get('/api/transfers')).body.transfers).toEqual([{ ...transfer, status: 'cancelled' }]);
+      expect(await fixture().balanceOf(sender.id)).toBe(500);
+      expect(await fixture().balanceOf(recipient.id)).toBe(0);
+      expect(await auditRowsOf(transfer.id)).toEqual([
+        { action: 'transfer_initiated', outcome: 'success', user_id: sender.id, resource: `transfer:${transfer.id}`, request_id: expect.any(String) },
+        { action: 'transfer_cancelled', outcome: 'success', user_id: sender.id, resource: `transfer:${transfer.id}`, request_id: res.headers.get('x-request-id') },
+      ]);
+    });
+
+    it('answers 409 transfer_not_pending for a completed or an already cancelled transfer, recording nothing', async () => {
+      const { sender, recipient } = await twoUsers();
+      const completed = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 100 })).body.transfer;
+      expect((await sender.client.post(`/api/transfers/${completed.id}/confirm`)).status).toBe(200);
+      const late = await sender.client.post(`/api/transfers/${completed.id}/cancel`);
+      expect(late.status).toBe(409);
+      expect(late.body).toEqual(errorBody('transfer_not_pending'));
+      expect(await fixture().balanceOf(recipient.id)).toBe(100);
+
+      const cancelled = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 200 })).body.transfer;
+      expect((await sender.client.post(`/api/transfers/${cancelled.id}/cancel`)).status).toBe(200);
+      const twice = await sender.client.post(`/api/transfers/${cancelled.id}/cancel`);
+      expect(twice.status).toBe(409);
+      expect(twice.body).toEqual(errorBody('transfer_not_pending'));
+      const confirmAfter = await sender.client.post(`/api/transfers/${cancelled.id}/confirm`);
+      expect(confirmAfter.status).toBe(409);
+      expect(await fixture().balanceOf(recipient.id)).toBe(100);
+      expect((await auditRowsOf(completed.id)).map((r) => r.action)).toEqual(['transfer_initiated', 'transfer_completed']);
+      expect((await auditRowsOf(cancelled.id)).map((r) => r.action)).toEqual(['transfer_initiated', 'transfer_cancelled']);
+    });
+
+    it("answers 404 for someone else's transfer (the recipient's too) and an unknown one, leaving it pending", async () => {
+      const { sender, recipient } = await twoUsers();
+      const { transfer } = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 100 })).body;
+      const stranger = await fixture().signUp();
+      for (const client of [recipient.client, stranger.client]) {
+        const res = await client.post(`/api/transfers/${transfer.id}/cancel`);
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual(errorBody('transfer_not_found'));
+      }
+      expect((await sender.client.post(`/api/transfers/${crypto.randomUUID()}/cancel`)).status).toBe(404);
+      expect((await sender.client.get('/api/transfers')).body.transfers[0]).toMatchObject({ id: transfer.id, status: 'pending' });
+      expect((await auditRowsOf(transfer.id)).map((r) => r.action)).toEqual(['transfer_initiated']);
+    });
+
+    it('answers 401 signed out and 403 without the CSRF token', async () => {
+      const { sender, recipient } = await twoUsers();
+      const { transfer } = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 100 })).body;
+      expect((await fixture().client().post(`/api/transfers/${transfer.id}/cancel`)).status).toBe(401);
+      const noCsrf = await sender.client.request('POST', `/api/transfers/${transfer.id}/cancel`, { csrf: false });
+      expect(noCsrf.status).toBe(403);
+      expect(noCsrf.body).toEqual(errorBody('csrf_failed'));
+    });
+  });
+
   describe('GET /api/transfers', () => {
     it("answers 200 with the user's transfers, sent and received, newest first", async () => {
       const { sender, recipient } = await twoUsers();

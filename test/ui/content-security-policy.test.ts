@@ -70,7 +70,7 @@ describe('Content-Security-Policy in Chromium (SQLite)', () => {
     await page.waitForURL(`${app.url}/login`);
 
     await signIn('admin@drop.test');
-    for (const path of ['/admin/audit', '/admin/debug', '/admin/debug/server-error', '/no-such-page']) {
+    for (const path of ['/qr', '/pay', '/pay?code=no-such-code', '/kyc', '/sessions', '/admin/audit', '/admin/debug', '/admin/debug/server-error', '/no-such-page']) {
       await page.goto(`${app.url}${path}`);
       await page.waitForLoadState('networkidle');
       expect(await violations(), path).toEqual([]);

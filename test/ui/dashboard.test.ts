@@ -71,6 +71,7 @@ describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
     await expect.poll(() => firstRow.locator('td').allTextContents(), settled).toEqual([
       expect.any(String),
       'to bob@drop.test',
+      'Pizza night',
       'completed',
       '−€12.34',
     ]);

@@ -8,7 +8,6 @@ export default async function LoginPage() {
   if (await currentUser()) redirect('/');
   return (
     <section className="card">
-      <h1>Sign in to Drop</h1>
       <LoginForm />
       {process.env.NODE_ENV !== 'production' || process.env.DROP_DEMO === '1' ? (
         <p className="muted">Demo: alice@drop.test, bob@drop.test or admin@drop.test with the demo password.</p>

@@ -7,31 +7,33 @@ import { api, ApiCallError } from '@/lib/api-client';
 export function MonitoringCheckButtons() {
   const [status, setStatus] = useState('');
   return (
-    <div className="row">
-      <button
-        type="button"
-        onClick={() => {
-          throw new Error('Deliberate browser error to check the monitoring pipeline');
-        }}
-      >
-        Throw in the browser
-      </button>
-      <button
-        type="button"
-        className="secondary"
-        onClick={async () => {
-          try {
-            await api('/api/admin/debug/error', { method: 'POST' });
-          } catch (error) {
-            const traceId = error instanceof ApiCallError ? error.body.error.traceId : undefined;
-            setStatus(`The server answered with an error (trace ${traceId || 'unknown'})`);
-            // Left unhandled on purpose: the browser's Sentry reports it, on the same trace as the request.
-            throw error;
-          }
-        }}
-      >
-        Fail an API request
-      </button>
+    <div>
+      <div className="buttonRow">
+        <button
+          type="button"
+          onClick={() => {
+            throw new Error('Deliberate browser error to check the monitoring pipeline');
+          }}
+        >
+          Throw in the browser
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          onClick={async () => {
+            try {
+              await api('/api/admin/debug/error', { method: 'POST' });
+            } catch (error) {
+              const traceId = error instanceof ApiCallError ? error.body.error.traceId : undefined;
+              setStatus(`The server answered with an error (trace ${traceId || 'unknown'})`);
+              // Left unhandled on purpose: the browser's Sentry reports it, on the same trace as the request.
+              throw error;
+            }
+          }}
+        >
+          Fail an API request
+        </button>
+      </div>
       <p role="status">{status}</p>
     </div>
   );

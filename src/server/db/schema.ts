@@ -23,7 +23,7 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
-export type TransferStatus = 'pending' | 'completed';
+export type TransferStatus = 'pending' | 'completed' | 'cancelled';
 export type TransferKind = 'transfer' | 'qr_payment';
 
 export interface TransfersTable {

@@ -3,7 +3,7 @@ import { TEST_AUTH_SECRET } from '../../../test/helpers/app-server';
 import { DIALECTS } from '../../../test/helpers/databases';
 import { actorFor, makeUser, useDatabase } from '../../../test/helpers/domain-fixture';
 import { inTransaction } from '../db/transaction';
-import { hashDocumentNumber, submitKyc, type KycInput } from './kyc';
+import { hashDocumentNumber, kycStatus, submitKyc, type KycInput } from './kyc';
 
 // The document hash is keyed with AUTH_SECRET; without one, development mode would create ./data/.auth-secret.
 process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
@@ -45,5 +45,16 @@ describe.each(DIALECTS)('KYC on %s', (dialect) => {
     });
     const rows = await handle().db.selectFrom('kyc_submissions').select('id').where('user_id', '=', actor.userId).execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it('reports not_submitted, then submitted with when, the document type and its last four', async () => {
+    const user = await makeUser(handle());
+    expect(await kycStatus(handle().db, user.id)).toEqual({ status: 'not_submitted' });
+    const actor = await actorFor(handle(), user);
+    const before = Date.now();
+    await inTransaction(handle().db, (tx) => submitKyc(tx, actor, input));
+    const status = await kycStatus(handle().db, user.id);
+    expect(status).toEqual({ status: 'submitted', submittedAt: expect.any(String), documentType: 'passport', documentLast4: 'T479' });
+    expect(status.status === 'submitted' && Date.parse(status.submittedAt)).toBeGreaterThanOrEqual(before - 1);
   });
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Tx } from '../db/transaction';
+import type { Executor, Tx } from '../db/transaction';
 import type { KycSubmissionsTable } from '../db/schema';
 import { deriveKey } from '../auth/secret';
 import { recordAudit } from './audit';
@@ -54,4 +54,26 @@ export async function submitKyc(tx: Tx, actor: Actor, input: KycInput): Promise<
     details: { documentType: input.documentType },
   });
   return { id, status: 'submitted' };
+}
+
+export type KycStatus =
+  | { status: 'not_submitted' }
+  | { status: 'submitted'; submittedAt: string; documentType: KycInput['documentType']; documentLast4: string };
+
+/** The user's identity check as the dashboard and /kyc show it: nothing sent yet, or under review since when. */
+export async function kycStatus(db: Executor, userId: string): Promise<KycStatus> {
+  const row = await db
+    .selectFrom('kyc_submissions')
+    .select(['created_at', 'document_type', 'document_last4'])
+    .where('user_id', '=', userId)
+    .where('status', '=', 'submitted')
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (!row) return { status: 'not_submitted' };
+  return {
+    status: 'submitted',
+    submittedAt: new Date(row.created_at).toISOString(),
+    documentType: row.document_type,
+    documentLast4: row.document_last4,
+  };
 }

@@ -3,7 +3,7 @@ import { DIALECTS } from '../../../test/helpers/databases';
 import { actorFor, balanceOf, makeUser, outcomes, rendezvous, useDatabase } from '../../../test/helpers/domain-fixture';
 import { inTransaction } from '../db/transaction';
 import type { Actor } from './context';
-import { createPaymentRequest, payPaymentRequest } from './qr';
+import { createPaymentRequest, findOwnPaymentRequest, findPayableRequest, listPaymentRequests, payPaymentRequest } from './qr';
 
 describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
   const handle = useDatabase(dialect);
@@ -98,5 +98,38 @@ describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
     const balances = await Promise.all(payers.map((p) => balanceOf(handle(), p.id)));
     expect(balances.sort()).toEqual([2_000, 5_000, 5_000, 5_000]);
     expect(await balanceOf(handle(), payee.id)).toBe(3_000);
+  });
+
+  it("shows the payee their requests as open, paid (by whom) or expired, and a payer what they would pay", async () => {
+    const { payee, payer, payeeActor, payerActor } = await parties();
+    const { request: paid } = await request(payeeActor, 300, 'Paid one');
+    await pay(payerActor, paid.code);
+    const { request: expired } = await request(payeeActor, 200, 'Expired one');
+    await handle().db.updateTable('payment_requests').set({ expires_at: Date.now() - 1 }).where('code', '=', expired.code).execute();
+    const { request: open } = await request(payeeActor, 100);
+
+    const listed = await listPaymentRequests(handle().db, payee.id);
+    expect(listed.map((r) => [r.code, r.state, r.paidBy?.name ?? null])).toEqual([
+      [open.code, 'open', null],
+      [expired.code, 'expired', null],
+      [paid.code, 'paid', payer.name],
+    ]);
+    expect(listed[0]!.payload).toBe(`drop://pay?code=${open.code}&amount=100&currency=EUR`);
+    expect(await listPaymentRequests(handle().db, payer.id)).toEqual([]);
+
+    expect(await findOwnPaymentRequest(handle().db, payee.id, paid.code)).toMatchObject({ state: 'paid', paidAt: expect.any(String) });
+    expect(await findOwnPaymentRequest(handle().db, payer.id, paid.code)).toBeUndefined();
+    expect(await findPayableRequest(handle().db, expired.code, payer.id)).toEqual({
+      code: expired.code,
+      amountCents: 200,
+      description: 'Expired one',
+      state: 'expired',
+      expiresAt: expect.any(String),
+      payee: { id: payee.id, name: payee.name },
+      paidByViewerAt: null,
+    });
+    expect(await findPayableRequest(handle().db, paid.code, payer.id)).toMatchObject({ state: 'paid', paidByViewerAt: expect.any(String) });
+    expect(await findPayableRequest(handle().db, paid.code, payee.id)).toMatchObject({ state: 'paid', paidByViewerAt: null });
+    expect(await findPayableRequest(handle().db, 'no-such-code', payer.id)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Tx } from '../db/transaction';
+import type { Executor, Tx } from '../db/transaction';
 import type { PaymentRequest, Transfer } from '../db/schema';
 import { QR_TTL_MS } from '../config';
 import { recordAudit } from './audit';
@@ -7,6 +7,7 @@ import type { Actor } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { moveMoney } from './money';
 import { getTransferView, type TransferView } from './transfers';
+import { findUserNames } from './users';
 
 export interface PaymentRequestView {
   code: string;
@@ -107,5 +108,82 @@ export async function payPaymentRequest(tx: Tx, actor: Actor, code: string): Pro
     description: request.description,
     paidAt: new Date(now).toISOString(),
     transfer: await getTransferView(tx, actor.userId, transfer.id),
+  };
+}
+
+/** What a person sees: an open request past its expiry is `expired` (the stored status stays `open`). */
+export type PaymentRequestState = 'open' | 'paid' | 'expired';
+
+export const paymentRequestState = (r: Pick<PaymentRequest, 'status' | 'expires_at'>, now = Date.now()): PaymentRequestState =>
+  r.status === 'paid' ? 'paid' : r.expires_at <= now ? 'expired' : 'open';
+
+export interface OwnPaymentRequestView extends PaymentRequestView {
+  state: PaymentRequestState;
+  payload: string;
+  paidAt: string | null;
+  paidBy: { name: string } | null;
+}
+
+function toOwnView(r: PaymentRequest, names: Map<string, string>, now: number): OwnPaymentRequestView {
+  return {
+    ...toView(r),
+    state: paymentRequestState(r, now),
+    payload: paymentUri(r),
+    paidAt: r.paid_at === null ? null : new Date(r.paid_at).toISOString(),
+    paidBy: r.paid_by_user_id ? { name: names.get(r.paid_by_user_id) ?? 'a Drop user' } : null,
+  };
+}
+
+/** The payee's own requests, newest first, with who paid each. */
+export async function listPaymentRequests(db: Executor, payeeId: string, limit = 20): Promise<OwnPaymentRequestView[]> {
+  const rows = await db
+    .selectFrom('payment_requests')
+    .selectAll()
+    .where('payee_user_id', '=', payeeId)
+    .orderBy('created_at', 'desc')
+    .orderBy('code', 'desc')
+    .limit(limit)
+    .execute();
+  const names = await findUserNames(db, rows.flatMap((r) => (r.paid_by_user_id ? [r.paid_by_user_id] : [])));
+  const now = Date.now();
+  return rows.map((r) => toOwnView(r, names, now));
+}
+
+/** One of the payee's own requests, or undefined (also when the code is someone else's). */
+export async function findOwnPaymentRequest(db: Executor, payeeId: string, code: string): Promise<OwnPaymentRequestView | undefined> {
+  const row = await db.selectFrom('payment_requests').selectAll().where('code', '=', code).where('payee_user_id', '=', payeeId).executeTakeFirst();
+  if (!row) return undefined;
+  const names = await findUserNames(db, row.paid_by_user_id ? [row.paid_by_user_id] : []);
+  return toOwnView(row, names, Date.now());
+}
+
+export interface PayableRequestView {
+  code: string;
+  amountCents: number;
+  description: string | null;
+  state: PaymentRequestState;
+  expiresAt: string;
+  payee: { id: string; name: string };
+  /** When the viewer is the one who paid it. */
+  paidByViewerAt: string | null;
+}
+
+/** What a payer is shown before paying: the amount, what for, whom to, and whether it can still be paid. */
+export async function findPayableRequest(db: Executor, code: string, viewerId: string): Promise<PayableRequestView | undefined> {
+  const row = await db
+    .selectFrom('payment_requests as p')
+    .innerJoin('users as u', 'u.id', 'p.payee_user_id')
+    .select(['p.code', 'p.amount_cents', 'p.description', 'p.status', 'p.expires_at', 'p.paid_at', 'p.paid_by_user_id', 'u.id as payee_id', 'u.name as payee_name'])
+    .where('p.code', '=', code)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    code: row.code,
+    amountCents: row.amount_cents,
+    description: row.description,
+    state: paymentRequestState(row),
+    expiresAt: new Date(row.expires_at).toISOString(),
+    payee: { id: row.payee_id, name: row.payee_name },
+    paidByViewerAt: row.paid_by_user_id === viewerId && row.paid_at !== null ? new Date(row.paid_at).toISOString() : null,
   };
 }

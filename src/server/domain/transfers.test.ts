@@ -3,13 +3,14 @@ import { DIALECTS } from '../../../test/helpers/databases';
 import { actorFor, balanceOf, makeUser, outcomes, rendezvous, useDatabase } from '../../../test/helpers/domain-fixture';
 import { inTransaction } from '../db/transaction';
 import type { Actor } from './context';
-import { confirmTransfer, createTransfer, listTransfers, type NewTransferInput } from './transfers';
+import { cancelTransfer, confirmTransfer, createTransfer, listTransfers, type NewTransferInput } from './transfers';
 
 describe.each(DIALECTS)('transfers on %s', (dialect) => {
   const handle = useDatabase(dialect);
   const create = (actor: Actor, input: NewTransferInput, key: string) =>
     inTransaction(handle().db, (tx) => createTransfer(tx, actor, input, key));
   const confirm = (actor: Actor, id: string) => inTransaction(handle().db, (tx) => confirmTransfer(tx, actor, id));
+  const cancel = (actor: Actor, id: string) => inTransaction(handle().db, (tx) => cancelTransfer(tx, actor, id));
 
   async function pair(fromCents = 10_000, toCents = 0) {
     const from = await makeUser(handle(), { balanceCents: fromCents });
@@ -150,6 +151,59 @@ describe.each(DIALECTS)('transfers on %s', (dialect) => {
       for (const error of rejected) expect(error).toMatchObject({ code: 'transfer_not_pending' });
       expect(await balanceOf(handle(), from.id)).toBe(6_000);
       expect(await balanceOf(handle(), to.id)).toBe(4_000);
+    });
+  });
+
+  describe('cancelling', () => {
+    it('cancels a pending transfer, moves no money, and it can be neither confirmed nor cancelled again', async () => {
+      const { from, to, actor } = await pair(300);
+      const { transfer } = await create(actor, { toEmail: to.email, amountCents: 500 }, 'key-cancel-01');
+      await expect(confirm(actor, transfer.id)).rejects.toMatchObject({ code: 'insufficient_funds' });
+      const cancelled = await cancel(actor, transfer.id);
+      expect(cancelled).toMatchObject({ id: transfer.id, status: 'cancelled', completedAt: null });
+      await handle().db.updateTable('users').set({ balance_cents: 10_000 }).where('id', '=', from.id).execute();
+      await expect(confirm(actor, transfer.id)).rejects.toMatchObject({ kind: 'conflict', code: 'transfer_not_pending' });
+      await expect(cancel(actor, transfer.id)).rejects.toMatchObject({ kind: 'conflict', code: 'transfer_not_pending' });
+      expect(await balanceOf(handle(), from.id)).toBe(10_000);
+      expect(await balanceOf(handle(), to.id)).toBe(0);
+    });
+
+    it('refuses a completed transfer (409) and leaves it completed', async () => {
+      const { to, actor } = await pair();
+      const { transfer } = await create(actor, { toEmail: to.email, amountCents: 100 }, 'key-cancel-02');
+      await confirm(actor, transfer.id);
+      await expect(cancel(actor, transfer.id)).rejects.toMatchObject({ kind: 'conflict', code: 'transfer_not_pending' });
+      const row = await handle().db.selectFrom('transfers').select('status').where('id', '=', transfer.id).executeTakeFirstOrThrow();
+      expect(row.status).toBe('completed');
+    });
+
+    it("does not let the recipient or a stranger cancel someone else's transfer (404)", async () => {
+      const { to, actor } = await pair();
+      const { transfer } = await create(actor, { toEmail: to.email, amountCents: 100 }, 'key-cancel-03');
+      await expect(cancel(await actorFor(handle(), to), transfer.id)).rejects.toMatchObject({ kind: 'not_found', code: 'transfer_not_found' });
+      const stranger = await actorFor(handle(), await makeUser(handle()));
+      await expect(cancel(stranger, transfer.id)).rejects.toMatchObject({ kind: 'not_found', code: 'transfer_not_found' });
+    });
+
+    it('lets exactly one of a concurrent confirm and cancel win', async () => {
+      const { from, to, actor } = await pair(10_000, 0);
+      const { transfer } = await create(actor, { toEmail: to.email, amountCents: 1_000 }, 'key-cancel-04');
+      const bothOpen = rendezvous(dialect, 2);
+      const { fulfilled, rejected } = await outcomes([
+        inTransaction(handle().db, async (tx) => {
+          await bothOpen();
+          return confirmTransfer(tx, actor, transfer.id);
+        }),
+        inTransaction(handle().db, async (tx) => {
+          await bothOpen();
+          return cancelTransfer(tx, actor, transfer.id);
+        }),
+      ]);
+      expect(fulfilled).toHaveLength(1);
+      expect(rejected).toEqual([expect.objectContaining({ code: 'transfer_not_pending' })]);
+      const moved = fulfilled[0]!.status === 'completed' ? 1_000 : 0;
+      expect(await balanceOf(handle(), from.id)).toBe(10_000 - moved);
+      expect(await balanceOf(handle(), to.id)).toBe(moved);
     });
   });
 

@@ -113,6 +113,35 @@ export async function confirmTransfer(tx: Tx, actor: Actor, transferId: string):
   return getTransferView(tx, actor.userId, transferId);
 }
 
+/**
+ * The sender gives up on a pending transfer (a send that failed to confirm, or one they changed their mind
+ * about): it becomes `cancelled`, no money moves, and it can never be confirmed afterwards.
+ */
+export async function cancelTransfer(tx: Tx, actor: Actor, transferId: string): Promise<TransferView> {
+  const transfer = await tx
+    .selectFrom('transfers')
+    .selectAll()
+    .where('id', '=', transferId)
+    .where('from_user_id', '=', actor.userId)
+    .executeTakeFirst();
+  if (!transfer) throw notFound('transfer_not_found', 'No such transfer');
+  // Like confirm, the status flip decides a race between a cancel and a confirm: exactly one of them wins.
+  const flipped = await tx
+    .updateTable('transfers')
+    .set({ status: 'cancelled' })
+    .where('id', '=', transferId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (flipped.numUpdatedRows === 0n) throw conflict('transfer_not_pending', 'This transfer is not pending');
+  await recordAudit(tx, actor, {
+    action: 'transfer_cancelled',
+    resource: `transfer:${transferId}`,
+    userId: actor.userId,
+    details: { amountCents: transfer.amount_cents, toUserId: transfer.to_user_id },
+  });
+  return getTransferView(tx, actor.userId, transferId);
+}
+
 function transferViews(db: Executor) {
   return db
     .selectFrom('transfers as t')

@@ -70,3 +70,11 @@ export async function findUserEmails(db: Executor, ids: readonly string[]): Prom
   const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', unique).execute();
   return new Map(rows.map((r) => [r.id, r.email]));
 }
+
+/** Display names by user id (for "paid by …"), in one query. */
+export async function findUserNames(db: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', unique).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -12,6 +12,7 @@ import { findUserByEmail, findUserEmails } from '@/server/domain/users';
 import { auditFilters, auditListParams, type AuditListParams } from '@/server/http/audit-params';
 import { ValidationError, queryObject } from '@/server/http/request';
 import styles from './audit.module.css';
+import { filterProblemInWords } from './filter-problems';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Audit log · Drop' };
@@ -82,19 +83,21 @@ async function load(query: URLSearchParams): Promise<Loaded> {
   const lookup = new URLSearchParams(query);
   if (user?.includes('@')) {
     const found = await findUserByEmail(db, user);
-    if (!found) return { problems: [`No user has the email ${user}`] };
+    if (!found) return { problems: [`User: no Drop user has the email “${user}”.`] };
     lookup.set('user_id', found.id);
   }
   let raw: Record<string, string | string[]>;
   try {
     raw = queryObject(lookup, ['action']);
   } catch (error) {
-    if (error instanceof ValidationError) return { problems: error.issues.map((i) => `${i.path}: ${i.message}`) };
+    if (error instanceof ValidationError) return { problems: error.issues.map((i) => filterProblemInWords(i, query)) };
     throw error;
   }
   if (!raw.limit) raw.limit = String(PAGE_SIZE);
   const parsed = auditListParams.safeParse(raw);
-  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`) };
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => filterProblemInWords({ path: i.path.join('.') || 'query', message: i.message }, query)) };
+  }
   const params = parsed.data;
   const page = await listAuditEntries(db, auditFilters(params), { limit: params.limit ?? PAGE_SIZE, cursor: params.cursor });
   page.entries = await revealAuditRows(db, getAuditKeyring(), page.entries);
@@ -130,7 +133,9 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
         <p className={styles.intro}>
           Every security and payment event, newest first. Entries are append-only and hash-chained; they are kept for 5 years.
         </p>
-        <form method="get" action="/admin/audit" className={styles.filters} aria-label="Filter the audit log">
+        {/* Keyed by the query: the fields are uncontrolled, and a client-side navigation (Reset, a filter link) would keep
+            what they showed before. */}
+        <form method="get" action="/admin/audit" className={styles.filters} aria-label="Filter the audit log" key={filterQuery.toString()}>
           <label>
             User (email or id)
             <input name="user_id" defaultValue={query.get('user_id') ?? ''} placeholder="email or user id" />
@@ -229,12 +234,22 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                         <td className={styles.mono}>
                           {!entry.request_id ? (
                             <span className={styles.muted}>—</span>
-                          ) : trace ? (
-                            <a className={styles.link} href={trace} target="_blank" rel="noreferrer" title={entry.request_id} data-testid="trace-link">
-                              {entry.request_id.slice(0, 12)}…
-                            </a>
                           ) : (
-                            <span title={entry.request_id}>{entry.request_id.slice(0, 12)}…</span>
+                            <span className={styles.requestLinks}>
+                              <Link
+                                className={styles.link}
+                                href={withParams('/admin/audit', new URLSearchParams(), { request_id: entry.request_id })}
+                                title={`Every entry of request ${entry.request_id}`}
+                                data-testid="request-link"
+                              >
+                                {entry.request_id.slice(0, 12)}…
+                              </Link>
+                              {trace ? (
+                                <a className={styles.link} href={trace} target="_blank" rel="noreferrer" title={`Trace ${entry.request_id}`} data-testid="trace-link">
+                                  trace ↗
+                                </a>
+                              ) : null}
+                            </span>
                           )}
                         </td>
                       </tr>

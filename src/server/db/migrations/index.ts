@@ -3,6 +3,7 @@ import type { Dialect } from '../connect';
 import { initial } from './0001_initial';
 import { auditLog } from './0002_audit_log';
 import { auditTrust } from './0003_audit_trust';
+import { transferCancelled } from './0004_transfer_cancelled';
 
 /**
  * The migrations for one dialect, ordered by name; most are the same on both, a few (triggers) need dialect SQL.
@@ -13,5 +14,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial,
     '0002_audit_log': auditLog(dialect),
     '0003_audit_trust': auditTrust(dialect),
+    '0004_transfer_cancelled': transferCancelled(dialect),
   };
 }

@@ -1,0 +1,34 @@
+import Link from 'next/link';
+import { currentUser } from '@/server/current-user';
+import { NavLinks, type NavLink } from './NavLinks';
+
+const USER_LINKS: NavLink[] = [
+  { href: '/', label: 'Home' },
+  { href: '/qr', label: 'Get paid' },
+  { href: '/pay', label: 'Pay' },
+  { href: '/kyc', label: 'Identity' },
+  { href: '/sessions', label: 'Security' },
+];
+
+const ADMIN_LINKS: NavLink[] = [
+  { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/debug', label: 'Monitoring' },
+];
+
+/** The brand and, when signed in, every page of the app (and, for admins, the operators' pages). */
+export async function TopBar() {
+  const user = await currentUser();
+  return (
+    <header className="topbar">
+      <Link href="/" className="brand">
+        Drop
+      </Link>
+      {user ? (
+        <div className="navGroups">
+          <NavLinks links={USER_LINKS} label="Main" />
+          {user.role === 'admin' ? <NavLinks links={ADMIN_LINKS} label="Admin" /> : null}
+        </div>
+      ) : null}
+    </header>
+  );
+}
