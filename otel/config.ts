@@ -35,6 +35,13 @@ export interface TelemetryConfig {
   logLevel: LogLevel;
   prettyLogs: boolean;
   slowQueryMs: number;
+  /**
+   * SQLite statement spans: `slow` (default) records a span only for a statement slower than statementSpanMs (or
+   * failing) and folds the others into their transaction's span, or the active span, as a count and total time;
+   * `all` (DB_STATEMENT_SPANS=all) records one span per statement. PostgreSQL always records every statement.
+   */
+  statementSpans: 'slow' | 'all';
+  statementSpanMs: number;
   shutdownTimeoutMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
   sentry: SentryServerConfig | undefined;
@@ -88,6 +95,14 @@ function parsePositiveInt(name: string, env: Env, fallback: number, warnings: st
   return fallback;
 }
 
+function parseStatementSpans(env: Env, warnings: string[]): 'slow' | 'all' {
+  const raw = env.DB_STATEMENT_SPANS?.trim().toLowerCase();
+  if (!raw || raw === 'slow') return 'slow';
+  if (raw === 'all') return 'all';
+  warnings.push(`DB_STATEMENT_SPANS="${env.DB_STATEMENT_SPANS}" is not slow or all; using slow`);
+  return 'slow';
+}
+
 function parseTraceSampleRatio(env: Env, warnings: string[]): number | undefined {
   const ratio = parseTracesSampleRate(env, warnings);
   if (ratio === undefined) return undefined;
@@ -137,6 +152,8 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     logLevel: parseLogLevel(env, warnings),
     prettyLogs: environment !== 'production' && env.LOG_FORMAT?.trim().toLowerCase() === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
+    statementSpans: parseStatementSpans(env, warnings),
+    statementSpanMs: parsePositiveInt('DB_STATEMENT_SPAN_MS', env, 10, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
     tracesSampler: parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings),

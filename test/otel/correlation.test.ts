@@ -8,7 +8,13 @@ import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
 const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
 describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
-  const otlpApp = useAppExportingToReceiver(dialect, { ...FAST_EXPORT, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' });
+  // Every statement's span (SQLite's default folds fast ones into their transaction's span: otel/db/statement-spans.test.ts).
+  const otlpApp = useAppExportingToReceiver(dialect, {
+    ...FAST_EXPORT,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    DB_STATEMENT_SPANS: 'all',
+  });
 
   it('uses the incoming trace id everywhere: x-request-id, every log line, route and DB spans, OTLP logs', async () => {
     const { app, receiver } = otlpApp();
