@@ -1,0 +1,18 @@
+// Drop's own code makes spans through the global API whatever SDK is registered: the DB layer's statement and
+// transaction spans (otel/db, tracer "drop-db"). A peer would have none of them in an app of its own (neither
+// @vercel/otel nor auto-instrumentations-node instruments Kysely or better-sqlite3), so each peer's provider is
+// registered behind this filter, which hands that one tracer out as a no-op.
+import { trace } from '@opentelemetry/api';
+
+const DROP_TRACERS = new Set(['drop-db']);
+const noopTracer = trace.getTracerProvider().getTracer('noop-before-registration');
+
+export function hideDropSpans() {
+  const proxy = trace.getTracerProvider();
+  const registered = typeof proxy.getDelegate === 'function' ? proxy.getDelegate() : proxy;
+  const filtered = {
+    getTracer: (name, version, options) => (DROP_TRACERS.has(name) ? noopTracer : registered.getTracer(name, version, options)),
+  };
+  trace.disable();
+  trace.setGlobalTracerProvider(filtered);
+}
