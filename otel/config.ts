@@ -41,6 +41,17 @@ export interface TelemetryConfig {
    * `all` (DB_STATEMENT_SPANS=all) records one span per statement. PostgreSQL always records every statement.
    */
   statementSpans: 'slow' | 'all';
+  /**
+   * Where OTLP log records come from: `object` (default) builds them from the object pino writes
+   * (otel/pino-log-records.ts); `line` (LOG_RECORD_SOURCE=line) lets @opentelemetry/instrumentation-pino parse
+   * every written line back.
+   */
+  logRecordSource: 'object' | 'line';
+  /**
+   * `deferred` (default): a full batch is serialised and sent in a task of its own (otel/deferred-exporter.ts);
+   * `inline` (EXPORT_SERIALIZATION=inline): inside the span.end() or log call that filled it, as the SDK does.
+   */
+  exportSerialization: 'deferred' | 'inline';
   statementSpanMs: number;
   shutdownTimeoutMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
@@ -103,6 +114,22 @@ function parseStatementSpans(env: Env, warnings: string[]): 'slow' | 'all' {
   return 'slow';
 }
 
+function parseLogRecordSource(env: Env, warnings: string[]): 'object' | 'line' {
+  const raw = env.LOG_RECORD_SOURCE?.trim().toLowerCase();
+  if (!raw || raw === 'object') return 'object';
+  if (raw === 'line') return 'line';
+  warnings.push(`LOG_RECORD_SOURCE="${env.LOG_RECORD_SOURCE}" is not object or line; using object`);
+  return 'object';
+}
+
+function parseExportSerialization(env: Env, warnings: string[]): 'deferred' | 'inline' {
+  const raw = env.EXPORT_SERIALIZATION?.trim().toLowerCase();
+  if (!raw || raw === 'deferred') return 'deferred';
+  if (raw === 'inline') return 'inline';
+  warnings.push(`EXPORT_SERIALIZATION="${env.EXPORT_SERIALIZATION}" is not deferred or inline; using deferred`);
+  return 'deferred';
+}
+
 function parseTraceSampleRatio(env: Env, warnings: string[]): number | undefined {
   const ratio = parseTracesSampleRate(env, warnings);
   if (ratio === undefined) return undefined;
@@ -153,6 +180,8 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     prettyLogs: environment !== 'production' && env.LOG_FORMAT?.trim().toLowerCase() === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     statementSpans: parseStatementSpans(env, warnings),
+    logRecordSource: parseLogRecordSource(env, warnings),
+    exportSerialization: parseExportSerialization(env, warnings),
     statementSpanMs: parsePositiveInt('DB_STATEMENT_SPAN_MS', env, 10, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),

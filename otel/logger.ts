@@ -1,5 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { TelemetryConfig } from './config';
+import { pinoLogRecords } from './pino-log-records';
 import { redact, redactString } from './redact';
 import { telemetryConfig } from './service-info';
 
@@ -40,8 +42,13 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
   return out;
 }
 
-function createLogger(): Logger {
-  const config = telemetryConfig();
+/**
+ * Drop's logger for a configuration, writing to `destination` (stdout by default). Exported for tests; the app
+ * uses getLogger().
+ */
+export function createLogger(config: TelemetryConfig, destination?: DestinationStream): Logger {
+  // OTLP records from pino's object (not from its line), when the SDK runs and exports logs.
+  const records = !config.disabled && config.logsExporter === 'otlp' && config.logRecordSource === 'object' ? pinoLogRecords(serializeError) : undefined;
   return pino(
     {
       level: config.logLevel,
@@ -56,16 +63,21 @@ function createLogger(): Logger {
       formatters: {
         level: (label) => ({ level: label }),
         // The shared redaction policy runs on every record before it is written to any stream.
-        log: (object) => redact(object),
+        log: (object) => {
+          const redacted = redact(object);
+          records?.captureObject(redacted);
+          return redacted;
+        },
       },
       hooks: {
-        logMethod(args, method) {
+        logMethod(args, method, level) {
           const cleaned = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)) as typeof args;
-          return method.apply(this, cleaned);
+          method.apply(this, cleaned);
+          records?.emitAfter(this, cleaned, level);
         },
       },
     },
-    config.prettyLogs ? prettyStream() : undefined,
+    destination ?? (config.prettyLogs ? prettyStream() : undefined),
   );
 }
 
@@ -75,6 +87,6 @@ function createLogger(): Logger {
  */
 export function getLogger(): Logger {
   const g = globalThis as GlobalWithLogger;
-  g[loggerKey] ??= createLogger();
+  g[loggerKey] ??= createLogger(telemetryConfig());
   return g[loggerKey];
 }
