@@ -20,6 +20,11 @@ export interface Variant {
 }
 
 const disabled = () => ({ OTEL_SDK_DISABLED: 'true' });
+/**
+ * A peer in Drop's build: Drop's logger must not emit OTLP records of its own (otel/pino-log-records.ts), only
+ * what the peer's own set-up makes (auto-instrumentations' pino stream, for node-sdk-auto).
+ */
+const peer = (sinkUrl: string, name: VariantName) => ({ ...exporting(sinkUrl, name), DROP_BENCH_PEER: name, LOG_RECORD_SOURCE: 'line' });
 const exporting = (sinkUrl: string, name: VariantName) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${name}`,
   OTEL_TRACES_EXPORTER: 'otlp',
@@ -48,12 +53,12 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
     'vercel-otel': {
       name: 'vercel-otel',
       records: "@vercel/otel registerOTel(): Next's spans (all of them) and fetch spans over OTLP; no DB spans, no OTLP logs",
-      env: (sink) => ({ ...exporting(sink, 'vercel-otel'), DROP_BENCH_PEER: 'vercel-otel' }),
+      env: (sink) => peer(sink, 'vercel-otel'),
     },
     'node-sdk-auto': {
       name: 'node-sdk-auto',
       records: "NodeSDK + auto-instrumentations-node: Next's and http spans, pino lines as OTLP logs; no DB spans",
-      env: (sink) => ({ ...exporting(sink, 'node-sdk-auto'), DROP_BENCH_PEER: 'node-sdk-auto' }),
+      env: (sink) => peer(sink, 'node-sdk-auto'),
     },
     lever: {
       name: 'lever',
