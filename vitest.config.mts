@@ -5,6 +5,9 @@ export default defineConfig({
   resolve: {
     alias: {
       '@audit': path.resolve(import.meta.dirname, 'audit/index.ts'),
+      '@otel/register': path.resolve(import.meta.dirname, 'otel/register.ts'),
+      '@otel/browser': path.resolve(import.meta.dirname, 'otel/browser/index.ts'),
+      '@otel': path.resolve(import.meta.dirname, 'otel/index.ts'),
       '@': path.resolve(import.meta.dirname, 'src'),
     },
   },

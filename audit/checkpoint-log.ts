@@ -1,4 +1,4 @@
-import { getLogger } from '../otel/logger';
+import { getLogger } from '@otel';
 import type { AuditCheckpoint } from './checkpoint';
 
 /** The event name of the log record every checkpoint is emitted as (and so, over OTLP, leaves the database). */

@@ -1,4 +1,4 @@
-import { redact } from '../otel/redact';
+import { redact } from '@otel';
 
 /** Ids, amounts and reasons that describe an audited action. */
 export type AuditDetails = Record<string, unknown>;

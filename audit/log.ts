@@ -1,11 +1,10 @@
 import { trace } from '@opentelemetry/api';
 import type { Transaction } from 'kysely';
-import { currentTraceIds } from '../otel/trace-context';
+import { currentTraceIds, addAuditSpanEvent } from '@otel';
 import type { AuditAction, AuditOutcome } from './actions';
 import { hashAuditEntry, storableText } from './chain';
 import { redactDetails, type AuditDetails } from './details';
 import { auditDb, type AuditRow, type AuditTables } from './schema';
-import { addAuditSpanEvent } from '../otel/audit-span-event';
 import { logAuditCheckpoint } from './checkpoint-log';
 import { signCheckpoint, toAuditCheckpoint, type AuditCheckpointer } from './checkpoint';
 import { sealDetails, sealField, userKeyForWriting, type AuditKeyring } from './personal-data';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { trace, type Span } from '@opentelemetry/api';
 import type { Kysely, Transaction } from 'kysely';
-import { addAuditSpanEvent } from '../otel/audit-span-event';
+import { addAuditSpanEvent } from '@otel';
 import type { AuditCheckpointer } from './checkpoint';
 import { chainAuditEntries, unchainedFields, type AuditInput } from './log';
 import type { AuditKeyring } from './personal-data';

@@ -130,6 +130,8 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string)
       ALERTS_PORT: String(port),
       ALERTS_STATE_FILE: path.join(stateDir, 'state.db'),
       SLACK_WEBHOOK_URL: slackUrl,
+      // Everything on: the outbox (in the state file), the webhook's token bucket, the heartbeat.
+      ALERT_HEARTBEAT_MINUTES: '5',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

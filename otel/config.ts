@@ -4,6 +4,7 @@
  */
 
 import { parseSentryServerConfig, parseTracesSampleRate, type SentryServerConfig } from './sentry/config';
+import type { OtlpEndpointsConfigured } from './sentry/otlp-endpoints';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -22,6 +23,15 @@ export interface TracesSamplerSetting {
   /** The ratio of the traceidratio samplers, 0–1. */
   ratio: number;
 }
+
+/** A batch processor's settings (OTEL_BSP_* for spans, OTEL_BLRP_* for log records). */
+export interface BatchSettings {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
 
 export interface TelemetryConfig {
   disabled: boolean;
@@ -66,7 +76,44 @@ export interface TelemetryConfig {
    * or Next's own NEXT_OTEL_VERBOSE=1. Off by default: they are most of Next's spans and tell little.
    */
   nextInternalSpans: boolean;
+  spanBatch: BatchSettings;
+  logBatch: BatchSettings;
+  /** OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT (the timeout never above the interval). */
+  metricExport: { intervalMillis: number; timeoutMillis: number };
+  otlpEndpoints: OtlpEndpointsConfigured;
   warnings: string[];
+}
+
+// Bounded queues: with the backend down, memory stays flat and new work is dropped, not the app.
+const MAX_QUEUE_SIZE = 2048;
+const MAX_EXPORT_BATCH_SIZE = 512;
+
+/**
+ * NodeSDK reads OTEL_BSP_* / OTEL_BLRP_* only for processors it builds itself, and the processors read none, so the
+ * layer does it.
+ */
+function parseBatch(prefix: 'OTEL_BSP' | 'OTEL_BLRP', env: Env, warnings: string[]): BatchSettings {
+  const maxQueueSize = parsePositiveInt(`${prefix}_MAX_QUEUE_SIZE`, env, MAX_QUEUE_SIZE, warnings);
+  return {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(parsePositiveInt(`${prefix}_MAX_EXPORT_BATCH_SIZE`, env, MAX_EXPORT_BATCH_SIZE, warnings), maxQueueSize),
+    scheduledDelayMillis: parsePositiveInt(`${prefix}_SCHEDULE_DELAY`, env, 5_000, warnings),
+    exportTimeoutMillis: parsePositiveInt(`${prefix}_EXPORT_TIMEOUT`, env, 30_000, warnings),
+  };
+}
+
+function parseMetricExport(env: Env, warnings: string[]): TelemetryConfig['metricExport'] {
+  const intervalMillis = parsePositiveInt('OTEL_METRIC_EXPORT_INTERVAL', env, 60_000, warnings);
+  return { intervalMillis, timeoutMillis: Math.min(parsePositiveInt('OTEL_METRIC_EXPORT_TIMEOUT', env, 30_000, warnings), intervalMillis) };
+}
+
+const configured = (env: Env, name: string) => Boolean(env[name]?.trim());
+
+/** The share of new traces the server samples: what the browser, the head of page-triggered traces, must use too. */
+export function samplingRatio(sampler: TracesSamplerSetting): number {
+  if (sampler.name === 'always_off' || sampler.name === 'parentbased_always_off') return 0;
+  if (sampler.name === 'traceidratio' || sampler.name === 'parentbased_traceidratio') return sampler.ratio;
+  return 1;
 }
 
 type Env = Record<string, string | undefined>;
@@ -160,6 +207,14 @@ function parseTracesSampler(env: Env, sentryRatio: number | undefined, warnings:
   return { name, ratio: 1 };
 }
 
+function parseLogFormat(env: Env, warnings: string[]): 'json' | 'pretty' {
+  const raw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (!raw || raw === 'json') return 'json';
+  if (raw === 'pretty') return 'pretty';
+  warnings.push(`LOG_FORMAT="${raw}" is not json or pretty; using json`);
+  return 'json';
+}
+
 const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 
 export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
@@ -177,7 +232,7 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     metricsExporter: metricsConfigured ? parseExporter('OTEL_METRICS_EXPORTER', env, 'none', warnings) : 'none',
     protocol: parseProtocol(env, warnings),
     logLevel: parseLogLevel(env, warnings),
-    prettyLogs: environment !== 'production' && env.LOG_FORMAT?.trim().toLowerCase() === 'pretty',
+    prettyLogs: parseLogFormat(env, warnings) === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     statementSpans: parseStatementSpans(env, warnings),
     logRecordSource: parseLogRecordSource(env, warnings),
@@ -187,6 +242,14 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
     tracesSampler: parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings),
     nextInternalSpans: truthy(env.TRACE_NEXT_INTERNAL_SPANS) || env.NEXT_OTEL_VERBOSE?.trim() === '1',
+    spanBatch: parseBatch('OTEL_BSP', env, warnings),
+    logBatch: parseBatch('OTEL_BLRP', env, warnings),
+    metricExport: parseMetricExport(env, warnings),
+    otlpEndpoints: {
+      any: configured(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+      traces: configured(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
+      logs: configured(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'),
+    },
     warnings,
   };
 }

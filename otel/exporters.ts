@@ -4,7 +4,6 @@ import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { getNumberFromEnv } from '@opentelemetry/core';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -12,24 +11,6 @@ import type { TelemetryConfig } from './config';
 import { DeferredExporter } from './deferred-exporter';
 import { RedactingSpanProcessor } from './redacting-span-processor';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
-
-// Bounded queues: with the backend down, memory stays flat and new work is dropped, not the app.
-const MAX_QUEUE_SIZE = 2048;
-const MAX_EXPORT_BATCH_SIZE = 512;
-
-/**
- * Batch processor settings from OTEL_BSP_* / OTEL_BLRP_*: NodeSDK reads these only for processors it builds
- * itself, and the processors read none, so the layer does it.
- */
-function batchOptions(prefix: 'OTEL_BSP' | 'OTEL_BLRP') {
-  const maxQueueSize = getNumberFromEnv(`${prefix}_MAX_QUEUE_SIZE`) ?? MAX_QUEUE_SIZE;
-  return {
-    maxQueueSize,
-    maxExportBatchSize: Math.min(getNumberFromEnv(`${prefix}_MAX_EXPORT_BATCH_SIZE`) ?? MAX_EXPORT_BATCH_SIZE, maxQueueSize),
-    scheduledDelayMillis: getNumberFromEnv(`${prefix}_SCHEDULE_DELAY`) ?? 5_000,
-    exportTimeoutMillis: getNumberFromEnv(`${prefix}_EXPORT_TIMEOUT`) ?? 30_000,
-  };
-}
 
 /**
  * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters,
@@ -43,7 +24,7 @@ export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointO
   const target = endpoints.traces;
   const otlp = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
   const exporter = config.exportSerialization === 'deferred' ? new DeferredExporter(otlp) : otlp;
-  processors.push(new BatchSpanProcessor({ exporter, ...batchOptions('OTEL_BSP') }));
+  processors.push(new BatchSpanProcessor({ exporter, ...config.spanBatch }));
   return processors;
 }
 
@@ -52,14 +33,13 @@ export function logRecordProcessors(config: TelemetryConfig, endpoints: OtlpEndp
   const target = endpoints.logs;
   const otlp = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
   const exporter = config.exportSerialization === 'deferred' ? new DeferredExporter(otlp) : otlp;
-  return [new BatchLogRecordProcessor({ exporter, ...batchOptions('OTEL_BLRP') })];
+  return [new BatchLogRecordProcessor({ exporter, ...config.logBatch })];
 }
 
 export function metricReaders(config: TelemetryConfig): IMetricReader[] {
   if (config.metricsExporter === 'none') return [];
   const exporter = config.protocol === 'http/json' ? new JsonMetricExporter() : new ProtoMetricExporter();
-  // The reader does not read these itself (NodeSDK only does for readers it builds); timeout <= interval.
-  const exportIntervalMillis = getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
-  const exportTimeoutMillis = Math.min(getNumberFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, exportIntervalMillis);
-  return [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis })];
+  // The reader does not read these itself (NodeSDK only does for readers it builds).
+  const { intervalMillis, timeoutMillis } = config.metricExport;
+  return [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: intervalMillis, exportTimeoutMillis: timeoutMillis })];
 }

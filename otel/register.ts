@@ -6,6 +6,8 @@ import { startTelemetry, type Telemetry } from './sdk';
 import { errorReporter } from './sentry/error-reporter';
 import { sentryOtlpOverrides, type OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
+export { reportRequestError } from './sentry/request-error';
+
 /** The providers' shutdown and Sentry's flush, both bounded by the same timeout. */
 function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | undefined {
   const reporter = errorReporter();
@@ -29,14 +31,20 @@ export async function registerNodeTelemetry(): Promise<void> {
   const sentry = config.sentry ? await import('./sentry/node') : undefined;
   const sentryLoadMs = performance.now() - sentryLoadStarted;
   let endpoints: OtlpEndpointOverrides = {};
-  if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), process.env);
+  if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), config.otlpEndpoints);
   const releaseRequireHook = holdRequireForStartup();
   const telemetry = startTelemetry(config, endpoints);
   // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
   // would leave log lines without trace_id and keep them off OTLP.
   const { getLogger } = await import('./logger');
   const { installLifecycle } = await import('./lifecycle');
+  const { installPageAccessLog } = await import('./http/page-access-log');
   const logger = getLogger();
+  installPageAccessLog(logger);
+  if (!config.prettyLogs) {
+    const { bridgeConsole } = await import('./console-bridge');
+    bridgeConsole(logger);
+  }
   // The SDK's own errors (a backend that is down, above all) reach the log at most once a minute each.
   diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);

@@ -1,20 +1,29 @@
 import packageJson from '../package.json' with { type: 'json' };
-import { parseTelemetryConfig, type TelemetryConfig } from './config';
+import { parseTelemetryConfig, samplingRatio, type TelemetryConfig } from './config';
 import { parseSentryBrowserConfig, type SentryBrowserConfig } from './sentry/config';
 
 export const SERVICE_VERSION: string = packageJson.version;
 
-let cached: TelemetryConfig | undefined;
-let cachedBrowser: { sentry: SentryBrowserConfig | undefined } | undefined;
+const configKey = Symbol.for('drop.telemetryConfig');
+const browserKey = Symbol.for('drop.browserTelemetryConfig');
+type GlobalWithConfig = typeof globalThis & {
+  [configKey]?: TelemetryConfig;
+  [browserKey]?: { sentry: SentryBrowserConfig | undefined };
+};
 
-/** The process's telemetry configuration, parsed once from the environment. */
+/**
+ * The process's telemetry configuration, parsed once from the environment (on globalThis: Next bundles
+ * instrumentation and each route separately); register() logs its warnings once at boot.
+ */
 export function telemetryConfig(): TelemetryConfig {
-  cached ??= parseTelemetryConfig(process.env, SERVICE_VERSION);
-  return cached;
+  const g = globalThis as GlobalWithConfig;
+  g[configKey] ??= parseTelemetryConfig(process.env, SERVICE_VERSION);
+  return g[configKey];
 }
 
 /** What the browser's monitoring needs, from this process's environment at run time (GET /api/client-config). */
 export function browserTelemetryConfig(): { sentry: SentryBrowserConfig | undefined } {
-  cachedBrowser ??= { sentry: parseSentryBrowserConfig(process.env, SERVICE_VERSION) };
-  return cachedBrowser;
+  const g = globalThis as GlobalWithConfig;
+  g[browserKey] ??= { sentry: parseSentryBrowserConfig(process.env, SERVICE_VERSION, samplingRatio(telemetryConfig().tracesSampler)) };
+  return g[browserKey];
 }

@@ -16,6 +16,7 @@ done
 cp .env.example "$project/.env"
 
 export AUTH_SECRET=compose-validate-auth-secret-0123456789abcdef
+export AUDIT_SIGNING_KEY='-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAOZ27mvAYPdwXflzzi6q7jBXBthiyAHGblkK8cR5qcC\n-----END PRIVATE KEY-----\n'
 export SENTRY_OTLP_TRACES_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/traces
 export SENTRY_OTLP_LOGS_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/logs
 export SENTRY_PUBLIC_KEY=0123456789abcdef0123456789abcdef
@@ -52,4 +53,9 @@ if AUTH_SECRET='' compose_in_project -f docker-compose.yml config -q 2>"$project
   exit 1
 fi
 grep -q AUTH_SECRET "$project/err" || { cat "$project/err"; exit 1; }
+if AUDIT_SIGNING_KEY='' compose_in_project -f docker-compose.yml config -q 2>"$project/err"; then
+  echo 'compose accepted an empty AUDIT_SIGNING_KEY'
+  exit 1
+fi
+grep -q AUDIT_SIGNING_KEY "$project/err" || { cat "$project/err"; exit 1; }
 echo 'compose validation passed'

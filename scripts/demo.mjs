@@ -65,6 +65,8 @@ const env = {
   DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'drop-demo-password',
   COOKIE_SECURE: process.env.COOKIE_SECURE ?? 'false',
   DROP_DEMO: '1',
+  // Next's anonymous usage telemetry leaves the machine; a local demo sends nothing anywhere unasked.
+  NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? '1',
 };
 // No collector in the demo: keep trace ids and JSON logs, but export nothing unless a backend is named.
 const otlpNamed = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.SENTRY_DSN);

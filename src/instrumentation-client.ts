@@ -1,4 +1,4 @@
-import { startBrowserMonitoring } from '../otel/browser/start';
+import { startBrowserMonitoring } from '@otel/browser';
 
 // Runs before hydration. Tiny on purpose: the Sentry SDK is fetched only when the server configures a DSN.
 startBrowserMonitoring();

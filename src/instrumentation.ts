@@ -12,16 +12,25 @@ export async function register() {
         registerPeer(name: string): Promise<void>;
       };
       await registerPeer(peer);
-      return;
+    } else {
+      const { registerNodeTelemetry } = await import('@otel/register');
+      await registerNodeTelemetry();
     }
-    const { registerNodeTelemetry } = await import('../otel/register');
-    await registerNodeTelemetry();
+    const { checkServerConfig } = await import('./server/startup-check');
+    const problems = checkServerConfig();
+    if (problems.length > 0) {
+      const { getLogger } = await import('@otel');
+      const logger = getLogger();
+      for (const problem of problems) logger.fatal({ 'event.name': 'config.invalid' }, `config: ${problem}`);
+      logger.flush();
+      process.exit(1);
+    }
   }
 }
 
 /** Errors of pages and server components, to Sentry when SENTRY_DSN is set (otel/sentry/request-error.ts). */
 export const onRequestError: Instrumentation.onRequestError = async (error, request, context) => {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { reportRequestError } = await import('../otel/sentry/request-error');
+  const { reportRequestError } = await import('@otel/register');
   await reportRequestError(error, request, context);
 };

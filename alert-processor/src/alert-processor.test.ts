@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack';
 import { encodeLogs, encodeTraces, randomHexId } from '../../test/helpers/otlp-encode';
 import { createAlertProcessor, type AlertProcessor } from './alert-processor';
-import { parseAlertsConfig } from './config';
+import { parseAlertsConfig, type AlertsConfig } from './config';
+import { Outbox } from './outbox';
 
 // The whole service in-process (server, rules, SQLite state, Slack client) against a fake Slack webhook.
 let slack: FakeSlack;
@@ -27,8 +28,8 @@ const logger = () =>
     }),
   );
 
-async function start(env: Record<string, string> = {}): Promise<AlertProcessor> {
-  const config = parseAlertsConfig({
+async function start(env: Record<string, string> = {}, overrides: Partial<AlertsConfig> = {}): Promise<AlertProcessor> {
+  const parsed = parseAlertsConfig({
     ALERTS_HOST: '127.0.0.1',
     ALERTS_PORT: '0',
     ALERTS_STATE_FILE: path.join(dir, 'state.db'),
@@ -39,6 +40,7 @@ async function start(env: Record<string, string> = {}): Promise<AlertProcessor> 
     SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=7',
     ...env,
   });
+  const config = { ...parsed, ...overrides };
   const processor = createAlertProcessor(config, logger());
   await processor.start();
   running.push(processor);
@@ -123,10 +125,69 @@ describe('alert processor (in-process)', () => {
     const processor = await start({ SLACK_MAX_ATTEMPTS: '1' });
     slack.answerNext({ status: 500 });
     await send(processor, 'logs', started());
-    await slack.waitFor(() => logLines.find((l) => l.msg === 'alert could not be delivered to Slack'), 5_000, 'the error log');
-    expect(logLines.find((l) => l.msg === 'alert could not be delivered to Slack')).toMatchObject({ level: 50, 'alert.type': 'app.started' });
+    const undelivered = (l: Record<string, unknown>) => String(l.msg).startsWith('alert could not be delivered to Slack');
+    await slack.waitFor(() => logLines.find(undelivered), 5_000, 'the error log');
+    expect(logLines.find(undelivered)).toMatchObject({ level: 50, 'alert.type': 'app.started' });
     await send(processor, 'logs', started());
     await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the second try');
     expect(firstLines()).toEqual(['ℹ️ INFO']);
+  });
+
+  it('a message waiting for Slack survives a restart in the outbox and is posted exactly once after it', async () => {
+    const first = await start({ SLACK_MAX_ATTEMPTS: '1' });
+    slack.answerNext({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
+    await send(first, 'logs', started());
+    await slack.waitFor(() => slack.posts.length >= 1, 5_000, 'the failing post');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    const rows = Outbox.open(path.join(dir, 'state.db'));
+    expect(rows.entries().map((e) => e.alert.type)).toEqual(['app.started']);
+    rows.close();
+    slack.clearAnswers();
+    slack.posts.length = 0;
+    const second = await start();
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the message after the restart');
+    // The app starts again meanwhile: still one message (the rules know the outbox entry is on its way).
+    await send(second, 'logs', started());
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(firstLines()).toEqual(['ℹ️ INFO']);
+    await second.stop();
+    running.splice(running.indexOf(second), 1);
+    const after = Outbox.open(path.join(dir, 'state.db'));
+    expect(after.size).toBe(0);
+    after.close();
+  });
+
+  it('Slack refusing a message for good (400 invalid_payload) drops it with an error, and the outbox moves on', async () => {
+    const processor = await start();
+    slack.answerNext({ status: 400, body: 'invalid_payload' });
+    await send(processor, 'logs', started());
+    await send(processor, 'logs', encodeLogs([{ service: 'drop', body: 'app.stopping', severityNumber: 13, eventName: 'app.stopping' }]));
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the second message');
+    expect(slack.posts.map((p) => p.status)).toEqual([400, 200]);
+    expect(logLines.find((l) => String(l.msg).includes('refused: dropped'))).toMatchObject({ level: 50, reason: 'Slack answered 400 invalid_payload' });
+  });
+
+  it('heartbeat: a service silent for ALERT_HEARTBEAT_MINUTES raises a critical, its next record the resolution', async () => {
+    const processor = await start({}, { heartbeatMs: 1_500 });
+    await send(processor, 'logs', started());
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the started message');
+    const missing = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')), 5_000, 'the heartbeat alert');
+    expect(missing.body!.text).toMatch(/^🚨 CRITICAL: drop: no telemetry/);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(slack.delivered()).toHaveLength(2); // once, not once per tick
+    await send(processor, 'traces', encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]));
+    const back = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('telemetry is back')), 5_000, 'the resolution');
+    expect(back.body!.text).toMatch(/^✅ RESOLVED: drop: telemetry is back/);
+  });
+
+  it('heartbeat: the services watched survive a restart (silence across the restart still alerts)', async () => {
+    const first = await start({}, { heartbeatMs: 2_000 });
+    await send(first, 'logs', started());
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the started message');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    await start({}, { heartbeatMs: 2_000 });
+    await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')), 6_000, 'the heartbeat alert after the restart');
   });
 });

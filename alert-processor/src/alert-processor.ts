@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import { Alerter } from './alerter';
 import type { AlertsConfig } from './config';
 import { AlertRules } from './rules';
 import { createAlertServer } from './server';
-import { signalsFromLogs, signalsFromSpans } from './signals';
+import { Heartbeat } from './heartbeat';
+import { servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
 import { SlackClient } from './slack-client';
+import { Outbox } from './outbox';
 import { StateStore } from './state-store';
 
 /**
@@ -22,6 +24,7 @@ export interface AlertProcessor {
 
 export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
   const store = StateStore.open(config.stateFile);
+  const outbox = Outbox.open(config.stateFile);
   const rules = new AlertRules({
     store,
     threshold: config.errorThreshold,
@@ -29,23 +32,28 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     cooldownMs: config.cooldownMs,
     onNote: (note, fields) => logger.info(fields, note),
   });
+  const heartbeat = new Heartbeat(store, config.heartbeatMs);
   const slack = new SlackClient({
     webhookUrl: config.slackWebhookUrl,
     logger,
     maxAttempts: config.slackMaxAttempts,
     timeoutMs: config.slackTimeoutMs,
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
+    messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const alerter = new Alerter(rules, slack, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
+  const alerter = new Alerter(rules, slack, outbox, { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate }, logger);
   const server = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
     intake: {
       logs: (records) => {
         const now = Date.now();
-        alerter.dispatch(rules.observe(signalsFromLogs(records, now), now));
+        alerter.dispatch([...heartbeat.seen(servicesOf(records), now), ...rules.observe(signalsFromLogs(records, now), now)]);
       },
-      spans: (spans) => alerter.dispatch(rules.observe(signalsFromSpans(spans), Date.now())),
+      spans: (spans) => {
+        const now = Date.now();
+        alerter.dispatch([...heartbeat.seen(servicesOf(spans), now), ...rules.observe(signalsFromSpans(spans), now)]);
+      },
     },
   });
 
@@ -56,7 +64,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
 
   const tick = () => {
     try {
-      alerter.dispatch(rules.tick(Date.now()));
+      const now = Date.now();
+      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now)]);
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');
     }
@@ -86,6 +95,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       });
       const { address, port } = server.address() as AddressInfo;
       url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      const resumed = alerter.resume();
+      if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
       ticker = setInterval(tick, tickMs);
       const spikes = rules.openSpikes();
       if (spikes.length > 0) logger.info({ spikes: spikes.map((s) => `${s.service}:${s.status}`) }, 'error spikes restored from the state file');
@@ -95,7 +106,9 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         clearInterval(ticker);
         await closeServer();
         const drained = await alerter.drain(config.shutdownTimeoutMs);
-        if (!drained) logger.error({ pending: alerter.pending }, 'stopping with alert deliveries still in flight');
+        if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
+        heartbeat.flush();
+        outbox.close();
         store.close();
       })();
       return stopping;

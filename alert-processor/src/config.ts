@@ -19,6 +19,10 @@ export interface AlertsConfig {
   slackTimeoutMs: number;
   /** A 429's Retry-After longer than this is not waited for: the message fails. */
   slackMaxRetryAfterMs: number;
+  /** Posts per second to the webhook (Slack allows 1). */
+  slackMessagesPerSecond: number;
+  /** No telemetry from a service for this long raises the heartbeat alert; 0: off. */
+  heartbeatMs: number;
   sentryIssuesUrl: string | undefined;
   /** e.g. http://localhost:16686/trace/{traceId} */
   traceUrlTemplate: string | undefined;
@@ -38,6 +42,8 @@ export const DEFAULTS = {
   slackMaxAttempts: 4,
   slackTimeoutMs: 10_000,
   slackMaxRetryAfterSeconds: 60,
+  slackMessagesPerSecond: 1,
+  heartbeatMinutes: 0,
   shutdownTimeoutMs: 20_000,
 } as const;
 
@@ -137,6 +143,8 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     slackMaxAttempts: integer('SLACK_MAX_ATTEMPTS', env, DEFAULTS.slackMaxAttempts, 1, warnings),
     slackTimeoutMs: integer('SLACK_TIMEOUT_MS', env, DEFAULTS.slackTimeoutMs, 100, warnings),
     slackMaxRetryAfterMs: integer('SLACK_MAX_RETRY_AFTER_SECONDS', env, DEFAULTS.slackMaxRetryAfterSeconds, 0, warnings) * 1000,
+    slackMessagesPerSecond: integer('SLACK_MESSAGES_PER_SECOND', env, DEFAULTS.slackMessagesPerSecond, 1, warnings),
+    heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
     sentryIssuesUrl: sentryIssuesUrl(env, warnings),
     traceUrlTemplate: traceUrlTemplate(env, warnings),
     shutdownTimeoutMs: integer('ALERTS_SHUTDOWN_TIMEOUT_MS', env, DEFAULTS.shutdownTimeoutMs, 0, warnings),

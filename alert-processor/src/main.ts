@@ -2,7 +2,7 @@
  * `npm run alerts` (development, through tsx) or `node alert-processor/dist/main.mjs` (the image, bundled by
  * alert-processor/build.ts): Drop's Slack alert processor. Configuration: docs/MONITORING.md, "Alert processor".
  */
-import { getLogger } from '../../otel/logger';
+import { getLogger } from '@otel';
 import { createAlertProcessor } from './alert-processor';
 import { parseAlertsConfig } from './config';
 

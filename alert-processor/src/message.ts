@@ -1,4 +1,4 @@
-import { redact } from '../../otel/redact';
+import { traceUrl, redact } from '@otel';
 import { SEVERITY_OF, type Alert, type Severity } from './rules';
 
 /**
@@ -38,10 +38,6 @@ function clip(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
-export function traceUrl(template: string | undefined, traceId: string): string | undefined {
-  if (!template || !/^[0-9a-f]{32}$/.test(traceId)) return undefined;
-  return template.replaceAll('{traceId}', traceId);
-}
 
 /** 95 s → "1m 35s". */
 export function formatDuration(ms: number): string {
@@ -98,6 +94,24 @@ function content(alert: Alert): Content {
         traceId: alert.spike.sampleTraceId,
       };
     }
+    case 'heartbeat_missing':
+      return {
+        title: `${service}: no telemetry`,
+        summary: `Nothing from ${service} has arrived for ${formatDuration(alert.silentForMs)} (alert after ${formatDuration(alert.timeoutMs)}): the app, or its path to the collector, may be down.`,
+        fields: [
+          ['Service', service],
+          ['Last seen', new Date(alert.atMs - alert.silentForMs).toISOString()],
+        ],
+      };
+    case 'heartbeat_resumed':
+      return {
+        title: `${service}: telemetry is back`,
+        summary: `${service} is sending telemetry again after ${formatDuration(alert.silentForMs)} of silence.`,
+        fields: [
+          ['Service', service],
+          ['Silent for', formatDuration(alert.silentForMs)],
+        ],
+      };
     case 'error_spike_resolved': {
       const window = formatDuration(alert.windowMs);
       const lasted = formatDuration((alert.spike.resolvedAtMs ?? alert.atMs) - alert.spike.openedAtMs);

@@ -18,7 +18,7 @@ import type { SpikeState, StateStore } from './state-store';
  * Cooldowns and spikes are kept in the StateStore, so a restart neither repeats nor forgets an alert.
  */
 
-export type AlertType = 'app.started' | 'app.stopping' | 'error_spike' | 'error_spike_resolved';
+export type AlertType = 'app.started' | 'app.stopping' | 'error_spike' | 'error_spike_resolved' | 'heartbeat_missing' | 'heartbeat_resumed';
 export type Severity = 'info' | 'warning' | 'critical' | 'resolved';
 
 export const SEVERITY_OF: Record<AlertType, Severity> = {
@@ -26,6 +26,8 @@ export const SEVERITY_OF: Record<AlertType, Severity> = {
   'app.stopping': 'warning',
   error_spike: 'critical',
   error_spike_resolved: 'resolved',
+  heartbeat_missing: 'critical',
+  heartbeat_resumed: 'resolved',
 };
 
 export interface LifecycleAlert {
@@ -47,7 +49,17 @@ export interface SpikeAlert {
   spike: SpikeState;
 }
 
-export type Alert = LifecycleAlert | SpikeAlert;
+/** Raised by the heartbeat (heartbeat.ts), not by these rules. */
+export interface HeartbeatAlert {
+  type: 'heartbeat_missing' | 'heartbeat_resumed';
+  service: string;
+  atMs: number;
+  /** How long nothing arrived (so far, for missing; in all, for resumed). */
+  silentForMs: number;
+  timeoutMs: number;
+}
+
+export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert;
 
 export interface RulesOptions {
   store: StateStore;
@@ -116,6 +128,7 @@ export class AlertRules {
 
   delivered(alert: Alert, now: number): void {
     this.inFlight.delete(key(alert.type, alert.service));
+    if (alert.type === 'heartbeat_missing' || alert.type === 'heartbeat_resumed') return;
     if (alert.type === 'error_spike_resolved') {
       // Announced as over. Had it flared up again meanwhile, the next evaluation opens a new spike.
       this.dropSpike(alert.service);
@@ -123,6 +136,11 @@ export class AlertRules {
     }
     this.store.recordSent(alert.type, alert.service, now);
     if (alert.type === 'error_spike') this.updateSpike(alert.service, (spike) => ({ ...spike, notified: true, lastFailureMs: null }));
+  }
+
+  /** Alerts already on their way (left in the outbox by a previous run): not handed out again. */
+  pending(alerts: Alert[]): void {
+    for (const alert of alerts) this.inFlight.add(key(alert.type, alert.service));
   }
 
   failed(alert: Alert, now: number): void {

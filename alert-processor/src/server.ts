@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import {
   decodeLogs,
   decodeTraces,

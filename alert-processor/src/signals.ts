@@ -104,3 +104,15 @@ export function signalsFromSpans(spans: OtlpSpan[]): AlertSignal[] {
   }
   return signals;
 }
+
+/** The services that sent these records (the heartbeat's signs of life). */
+export function servicesOf(records: readonly { resource: Attributes }[]): Set<string> {
+  const services = new Set<string>();
+  let last: Attributes | undefined;
+  for (const record of records) {
+    if (record.resource === last) continue;
+    last = record.resource;
+    services.add(serviceOf(record.resource));
+  }
+  return services;
+}

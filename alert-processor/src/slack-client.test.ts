@@ -38,6 +38,26 @@ beforeEach(() => {
 });
 
 describe('SlackClient', () => {
+  it('sends at most one message a second to the webhook (token bucket)', async () => {
+    const shared = client();
+    await Promise.all([shared.send(message), shared.send(message), shared.send(message)]);
+    const times = slack.posts.map((p) => p.receivedAt).sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(950);
+  });
+
+  it("a 429's Retry-After holds back the other messages too", async () => {
+    slack.answerNext({ status: 429, headers: { 'retry-after': '2' }, body: 'rate_limited' });
+    const shared = client();
+    const first = shared.send(message);
+    await slack.waitFor(() => slack.posts.length === 1);
+    await shared.send(message);
+    await first;
+    expect(slack.posts.map((p) => p.status)).toEqual([429, 200, 200]);
+    expect(slack.posts[1]!.receivedAt - slack.posts[0]!.receivedAt).toBeGreaterThanOrEqual(1_950);
+  });
+
   it('posts the message as JSON and is done on 200', async () => {
     expect(await client().send(message)).toEqual({ ok: true, attempts: 1, skipped: false });
     expect(slack.posts).toHaveLength(1);
@@ -82,13 +102,13 @@ describe('SlackClient', () => {
   it('5xx every time: gives up after maxAttempts', async () => {
     slack.answerNext({ status: 502 }, { status: 502 }, { status: 502 });
     const result = await client({ maxAttempts: 3 }).send(message);
-    expect(result).toEqual({ ok: false, attempts: 3, reason: 'Slack answered 502 (after 3 attempts)' });
+    expect(result).toEqual({ ok: false, attempts: 3, reason: 'Slack answered 502 (after 3 attempts)', retryable: true });
     expect(slack.posts.map((p) => p.status)).toEqual([502, 502, 502]);
   });
 
   it('4xx other than 429: fails at once, Slack’s reason kept', async () => {
     slack.answerNext({ status: 400, body: 'invalid_payload' });
-    expect(await client().send(message)).toEqual({ ok: false, attempts: 1, reason: 'Slack answered 400 invalid_payload' });
+    expect(await client().send(message)).toEqual({ ok: false, attempts: 1, reason: 'Slack answered 400 invalid_payload', retryable: false });
     expect(slack.posts).toHaveLength(1);
   });
 

@@ -1,5 +1,6 @@
-import type { Logger } from '../../otel/logger';
+import type { Logger } from '@otel';
 import type { SlackMessage } from './message';
+import { TokenBucket } from './token-bucket';
 
 /**
  * Posts messages to a Slack incoming webhook.
@@ -8,13 +9,14 @@ import type { SlackMessage } from './message';
  *   than `maxRetryAfterMs` is not taken: the message fails.
  * - 5xx, timeouts and network errors: retried with exponential backoff (±20 % jitter), `maxAttempts` in all.
  * - Any other status (400 invalid_payload, 403, 404 no_service, …): fails at once, retrying cannot help.
+ * - At most `messagesPerSecond` posts a second (a token bucket; a 429's Retry-After holds back every post).
  * - No webhook configured: nothing is sent; the message is logged at debug level and counts as delivered.
  * The webhook URL is a secret (its path is the credential): it is never logged.
  */
 
 export type DeliveryResult =
   | { ok: true; attempts: number; skipped: boolean }
-  | { ok: false; attempts: number; reason: string };
+  | { ok: false; attempts: number; reason: string; /** Worth trying again later (5xx, network, a long 429). */ retryable: boolean };
 
 export interface SlackClientOptions {
   webhookUrl: string | undefined;
@@ -25,6 +27,8 @@ export interface SlackClientOptions {
   /** First backoff after a 5xx or network error; doubles per attempt up to 8× (default 500 ms). */
   baseBackoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Messages per second to this webhook (Slack: 1; default 1). Every attempt takes a token. */
+  messagesPerSecond?: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -46,6 +50,7 @@ export class SlackClient {
   private readonly maxRetryAfterMs: number;
   private readonly baseBackoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly bucket: TokenBucket;
 
   constructor(options: SlackClientOptions) {
     this.webhookUrl = options.webhookUrl;
@@ -55,6 +60,7 @@ export class SlackClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.baseBackoffMs = options.baseBackoffMs ?? 500;
     this.sleep = options.sleep ?? defaultSleep;
+    this.bucket = new TokenBucket(options.messagesPerSecond ?? 1, 1, Date.now, this.sleep);
   }
 
   get configured(): boolean {
@@ -72,6 +78,7 @@ export class SlackClient {
     let waitedForRateLimit = false;
     for (;;) {
       attempts += 1;
+      await this.bucket.take();
       let outcome: { status: number; retryAfter: string | null; text: string } | { error: string };
       try {
         const response = await fetch(this.webhookUrl, {
@@ -89,22 +96,22 @@ export class SlackClient {
       if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) return { ok: true, attempts, skipped: false };
 
       if ('status' in outcome && outcome.status === 429) {
-        if (waitedForRateLimit) return { ok: false, attempts, reason: 'Slack answered 429 again after the Retry-After wait' };
         const wait = retryAfterMs(outcome.retryAfter) ?? 1000;
+        this.bucket.pushBack(wait);
+        if (waitedForRateLimit) return { ok: false, attempts, reason: 'Slack answered 429 again after the Retry-After wait', retryable: true };
         if (wait > this.maxRetryAfterMs) {
-          return { ok: false, attempts, reason: `Slack answered 429 with Retry-After ${Math.round(wait / 1000)} s, longer than allowed` };
+          return { ok: false, attempts, reason: `Slack answered 429 with Retry-After ${Math.round(wait / 1000)} s, longer than allowed`, retryable: true };
         }
         waitedForRateLimit = true;
         this.logger.warn({ retry_after_ms: wait }, 'Slack rate-limited the webhook (429): sending once more after Retry-After');
-        await this.sleep(wait);
         continue;
       }
 
       const reason = 'status' in outcome ? `Slack answered ${outcome.status}${outcome.text ? ` ${outcome.text}` : ''}` : outcome.error;
       const retryable = !('status' in outcome) || outcome.status >= 500;
-      if (!retryable) return { ok: false, attempts, reason };
+      if (!retryable) return { ok: false, attempts, reason, retryable: false };
       failures += 1;
-      if (failures >= this.maxAttempts) return { ok: false, attempts, reason: `${reason} (after ${failures} attempts)` };
+      if (failures >= this.maxAttempts) return { ok: false, attempts, reason: `${reason} (after ${failures} attempts)`, retryable: true };
       const backoff = Math.min(this.baseBackoffMs * 2 ** (failures - 1), this.baseBackoffMs * 8) * (0.8 + Math.random() * 0.4);
       this.logger.warn({ attempt: attempts, retry_in_ms: Math.round(backoff), reason }, 'Slack webhook failed: retrying');
       await this.sleep(backoff);

@@ -69,7 +69,19 @@ CREATE TABLE IF NOT EXISTS spikes (
   resolved_at_ms     INTEGER,
   last_failure_ms    INTEGER
 );
+CREATE TABLE IF NOT EXISTS heartbeats (
+  service      TEXT    PRIMARY KEY,
+  last_seen_ms INTEGER NOT NULL,
+  missing      INTEGER NOT NULL
+);
 `;
+
+export interface HeartbeatState {
+  service: string;
+  lastSeenMs: number;
+  /** The heartbeat alert went out; the next sign of life sends the resolution. */
+  missing: boolean;
+}
 
 export class StateStore {
   private readonly db: Database.Database;
@@ -99,6 +111,11 @@ export class StateStore {
            resolved_at_ms = excluded.resolved_at_ms, last_failure_ms = excluded.last_failure_ms`,
       ),
       deleteSpike: db.prepare<[string]>('DELETE FROM spikes WHERE service = ?'),
+      heartbeats: db.prepare<[], { service: string; last_seen_ms: number; missing: number }>('SELECT * FROM heartbeats ORDER BY service'),
+      saveHeartbeat: db.prepare<[string, number, number]>(
+        `INSERT INTO heartbeats (service, last_seen_ms, missing) VALUES (?, ?, ?)
+         ON CONFLICT (service) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, missing = excluded.missing`,
+      ),
     };
   }
 
@@ -157,6 +174,14 @@ export class StateStore {
 
   deleteSpike(service: string): void {
     this.statements.deleteSpike.run(service);
+  }
+
+  heartbeats(): HeartbeatState[] {
+    return this.statements.heartbeats.all().map((row) => ({ service: row.service, lastSeenMs: row.last_seen_ms, missing: row.missing === 1 }));
+  }
+
+  saveHeartbeat(state: HeartbeatState): void {
+    this.statements.saveHeartbeat.run(state.service, state.lastSeenMs, state.missing ? 1 : 0);
   }
 
   close(): void {

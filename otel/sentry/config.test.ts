@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTelemetryConfig } from '../config';
-import { effectiveTraceRatio, isValidDsn, parseSentryBrowserConfig, parseSentryServerConfig, sentryRelease } from './config';
+import { parseTelemetryConfig, samplingRatio } from '../config';
+import { isValidDsn, parseSentryBrowserConfig, parseSentryServerConfig, sentryRelease } from './config';
 
 const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
 
@@ -53,17 +53,20 @@ describe('Sentry configuration', () => {
     expect(invalid.warnings.join('\n')).toContain('SENTRY_TRACES_SAMPLE_RATE="1.5"');
   });
 
-  it('gives the browser the ratio the server samples new traces at', () => {
-    expect(effectiveTraceRatio({}, undefined)).toBe(1);
-    expect(effectiveTraceRatio({}, 0.1)).toBe(0.1);
-    expect(effectiveTraceRatio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.3' }, 0.1)).toBe(0.3);
-    expect(effectiveTraceRatio({ OTEL_TRACES_SAMPLER: 'always_off' }, 0.1)).toBe(0);
-    expect(effectiveTraceRatio({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, 0.1)).toBe(1);
+  it('gives the browser the ratio the server samples new traces at, from the one parsed sampler', () => {
+    const ratio = (env: Record<string, string>) => samplingRatio(parseTelemetryConfig(env, '1.2.3').tracesSampler);
+    expect(ratio({})).toBe(1);
+    expect(ratio({ SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(0.1);
+    expect(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.3', SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(0.3);
+    expect(ratio({ OTEL_TRACES_SAMPLER: 'always_off', SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(0);
+    expect(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_always_on', SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(1);
+    // Once disagreed: the server sampled every trace and the browser none.
+    expect(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '' })).toBe(1);
   });
 
   it('serves the browser its own DSN only when NEXT_PUBLIC_SENTRY_DSN is set', () => {
-    expect(parseSentryBrowserConfig({ SENTRY_DSN: DSN }, '1.2.3')).toBeUndefined();
-    expect(parseSentryBrowserConfig({ NEXT_PUBLIC_SENTRY_DSN: DSN, SENTRY_TRACES_SAMPLE_RATE: '0.5', NODE_ENV: 'production' }, '1.2.3')).toEqual({
+    expect(parseSentryBrowserConfig({ SENTRY_DSN: DSN }, '1.2.3', 1)).toBeUndefined();
+    expect(parseSentryBrowserConfig({ NEXT_PUBLIC_SENTRY_DSN: DSN, NODE_ENV: 'production' }, '1.2.3', 0.5)).toEqual({
       dsn: DSN,
       environment: 'production',
       release: 'drop@1.2.3',

@@ -82,30 +82,19 @@ export function parseTracesSampleRate(env: Env, warnings: string[]): number | un
   return undefined;
 }
 
-/**
- * The ratio the server samples new traces at, which the browser (the head of page-triggered traces) must use
- * too: an explicit OTEL_TRACES_SAMPLER ratio sampler, else SENTRY_TRACES_SAMPLE_RATE, else 1 (always on).
- */
-export function effectiveTraceRatio(env: Env, sentryRate: number | undefined): number {
-  const sampler = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
-  if (sampler) {
-    if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
-    if (sampler === 'traceidratio' || sampler === 'parentbased_traceidratio') {
-      const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
-      return Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
-    }
-    return 1;
-  }
-  return sentryRate ?? 1;
-}
-
-export function parseSentryBrowserConfig(env: Env, serviceVersion: string, warnings: string[] = []): SentryBrowserConfig | undefined {
+/** `tracesSampleRate`: the share the server samples new traces at (otel/config.ts samplingRatio), so both agree. */
+export function parseSentryBrowserConfig(
+  env: Env,
+  serviceVersion: string,
+  tracesSampleRate: number,
+  warnings: string[] = [],
+): SentryBrowserConfig | undefined {
   const dsn = parseDsn(BROWSER_DSN_VARIABLE, env, warnings);
   if (!dsn) return undefined;
   return {
     dsn,
     environment: sentryEnvironment(env),
     release: sentryRelease(env, serviceVersion),
-    tracesSampleRate: effectiveTraceRatio(env, parseTracesSampleRate(env, [])),
+    tracesSampleRate,
   };
 }

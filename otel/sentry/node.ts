@@ -1,4 +1,5 @@
 import * as Sentry from '@sentry/node';
+import { CORRELATION } from '../correlation';
 import type { SentryServerConfig } from './config';
 import { setErrorReporter, type ErrorContext } from './error-reporter';
 import type { OtlpEndpoint } from './otlp-endpoints';
@@ -19,7 +20,7 @@ import { scrubBreadcrumb, scrubEvent } from './scrub';
  */
 
 /** Request headers worth having on an event; everything else (cookies, authorization, csrf) is never collected. */
-const COLLECTED_REQUEST_HEADERS = ['user-agent', 'content-type', 'content-length', 'accept', 'host', 'x-request-id'];
+const COLLECTED_REQUEST_HEADERS = ['user-agent', 'content-type', 'content-length', 'accept', 'host', CORRELATION.header];
 
 function integrations() {
   return [
@@ -52,7 +53,7 @@ export function sentryOtlpTracesEndpoint(dsn: string): OtlpEndpoint | undefined 
 function capture(error: unknown, context: ErrorContext): void {
   Sentry.withScope((scope) => {
     if (context.userId) scope.setUser({ id: context.userId });
-    if (context.requestId) scope.setTag('request_id', context.requestId);
+    if (context.requestId) scope.setTag(CORRELATION.sentryTag, context.requestId);
     if (context.route) scope.setTag('route', context.route);
     if (context.method) scope.setTag('method', context.method);
     if (context.method && context.route) scope.setTransactionName(`${context.method} ${context.route}`);

@@ -10,9 +10,12 @@ export interface OtlpEndpointOverrides {
   logs?: OtlpEndpoint;
 }
 
-type Env = Record<string, string | undefined>;
-
-const configured = (env: Env, name: string) => Boolean(env[name]?.trim());
+/** Which OTLP endpoint variables are set (TelemetryConfig.otlpEndpoints). */
+export interface OtlpEndpointsConfigured {
+  any: boolean;
+  traces: boolean;
+  logs: boolean;
+}
 
 /**
  * Without a collector (no OTEL_EXPORTER_OTLP_ENDPOINT, nor the signal's own endpoint variable) traces and logs go
@@ -20,11 +23,11 @@ const configured = (env: Env, name: string) => Boolean(env[name]?.trim());
  * endpoint is its sibling (`…/integration/otlp/v1/logs/`, the URL listed on the DSN's settings page). With a
  * collector, nothing is overridden: the collector forwards both to Sentry itself (otel-collector.yaml).
  */
-export function sentryOtlpOverrides(tracesEndpoint: OtlpEndpoint | undefined, env: Env): OtlpEndpointOverrides {
-  if (!tracesEndpoint || configured(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')) return {};
+export function sentryOtlpOverrides(tracesEndpoint: OtlpEndpoint | undefined, configured: OtlpEndpointsConfigured): OtlpEndpointOverrides {
+  if (!tracesEndpoint || configured.any) return {};
   const overrides: OtlpEndpointOverrides = {};
-  if (!configured(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) overrides.traces = tracesEndpoint;
-  if (!configured(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT')) {
+  if (!configured.traces) overrides.traces = tracesEndpoint;
+  if (!configured.logs) {
     overrides.logs = { url: tracesEndpoint.url.replace(/\/v1\/traces\/?$/, '/v1/logs/'), headers: tracesEndpoint.headers };
   }
   return overrides;

@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEST_AUTH_SECRET, freePort } from '../helpers/app-server';
+import { TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, freePort } from '../helpers/app-server';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -46,6 +46,7 @@ async function startCommand(args: string[], env: Record<string, string> = {}): P
   Object.assign(childEnv, {
     DATABASE_URL: `file:${path.join(dir, 'drop.db')}`,
     AUTH_SECRET: TEST_AUTH_SECRET,
+    AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     PORT: String(port),
     NEXT_TELEMETRY_DISABLED: '1',
     OTEL_TRACES_EXPORTER: 'none',

@@ -52,6 +52,8 @@ function logsRequest() {
               record('app started', SEVERITY.INFO, { 'event.name': str('app.started') }),
               record('app stopping', SEVERITY.INFO, {}, 'app.stopping'),
               record('slow login', SEVERITY.WARN, { 'event.name': str('user.login') }),
+              record('GET /api/health 200', SEVERITY.INFO, { 'event.name': str('http.access'), 'http.route': str('/api/health') }),
+              record('GET /api/account 200', SEVERITY.INFO, { 'event.name': str('http.access'), 'http.route': str('/api/account') }),
             ],
           },
         ],
@@ -158,7 +160,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
       () => vendor.logs.length >= 5 && vendor.spans.length >= 3 && vendor.metrics.length >= 1,
       collector,
     );
-    await waitFor('the alert processor to receive 3 logs and 1 span', () => alerts.logs.length >= 3 && alerts.spans.length >= 1, collector);
+    await waitFor('the alert processor to receive 4 logs and 1 span', () => alerts.logs.length >= 4 && alerts.spans.length >= 1, collector);
     // Anything that should not reach a destination would have arrived by now: give it one more flush window.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   }, 20 * 60_000); // a cold collector build (no cache) takes minutes; `.ci/run` builds it before the tests
@@ -175,7 +177,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
 
   it('sends every log and span to Sentry, on its OTLP endpoints, with the x-sentry-auth header', () => {
     expect(sentry.rejected).toEqual([]);
-    expect(logBodies(sentry)).toHaveLength(5);
+    expect(logBodies(sentry)).toHaveLength(7);
     expect(spanNames(sentry)).toEqual(['GET /api/account', 'GET /api/health', 'POST /api/transfers']);
     expect(sentry.requests.length).toBeGreaterThanOrEqual(2);
     for (const request of sentry.requests) {
@@ -187,9 +189,9 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
     expect(sentry.logs[0]?.resource['service.name']).toBe('drop');
   });
 
-  it('sends the alert processor only error logs, error spans and lifecycle events', () => {
+  it("sends the alert processor only error logs, error spans, lifecycle events and the health checks' access logs (the heartbeat)", () => {
     expect(alerts.rejected).toEqual([]);
-    expect(logBodies(alerts)).toEqual(['app started', 'app stopping', 'transfer failed']);
+    expect(logBodies(alerts)).toEqual(['GET /api/health 200', 'app started', 'app stopping', 'transfer failed']);
     expect(spanNames(alerts)).toEqual(['POST /api/transfers']);
     expect(alerts.spans[0]?.status.code).toBe(STATUS.ERROR);
     expect(alerts.metrics).toEqual([]);

@@ -33,6 +33,8 @@ export interface FakeSlack {
   posts: SlackPost[];
   delivered(): SlackPost[];
   answerNext(...answers: ScriptedAnswer[]): void;
+  /** Forgets the answers still queued: back to 200 "ok". */
+  clearAnswers(): void;
   waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
   close(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     posts,
     delivered: () => posts.filter((post) => post.status === 200),
     answerNext: (...answers) => script.push(...answers),
+    clearAnswers: () => void script.splice(0),
     async waitFor(probe, timeoutMs = 15_000, what = 'Slack posts') {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -226,7 +226,7 @@ describe.each(DIALECTS)('without SENTRY_DSN, on %s', (dialect) => {
     expect((await client.post('/api/admin/debug/error', { kind: 'unhandled-rejection' })).status).toBe(202);
     const config = await client.get('/api/client-config');
     expect(config.body).toEqual({ sentry: null });
-    await app.waitForLog(/unhandledRejection/);
+    await app.waitForLog(/"event.name":"process.unhandled_rejection"/);
     await settle();
     await app.stop();
 

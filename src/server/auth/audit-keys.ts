@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { auditCheckpointer, auditSigner, generateAuditSigningKeyPem, type AuditCheckpointer, type AuditKeyring, type AuditSigner } from '@audit';
-import { isProduction } from '../config';
+import { serverConfig } from '../config';
 import { deriveKey } from './secret';
 
 export class AuditKeyError extends Error {}
@@ -39,8 +39,8 @@ export function getAuditSigner(): AuditSigner {
   const file = process.env.AUDIT_SIGNING_KEY_FILE;
   let pem: string;
   if (fromEnv) pem = fromEnv.replaceAll('\\n', '\n');
-  else if (file && isProduction()) pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
-  else if (isProduction()) throw new AuditKeyError('AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 PEM key)');
+  else if (file && serverConfig().production) pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
+  else if (serverConfig().production) throw new AuditKeyError('AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 PEM key)');
   else pem = readOrCreateDevKey(path.resolve(/*turbopackIgnore: true*/ file ?? './data/.audit-signing-key.pem'));
   try {
     signer = auditSigner(pem);

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { trustedProxyCount } from '../config';
+import { serverConfig, type ServerConfig } from '../config';
 import { deriveKey } from './secret';
 
 export const CSRF_COOKIE = 'drop_csrf';
@@ -33,8 +33,7 @@ export function isValidCsrfPair(cookieValue: string | undefined, headerValue: st
  * right behind N proxies (entries further left are the client's claim). Without a trusted proxy the header is the
  * client's own and is ignored.
  */
-function forwardedHost(headers: Headers): string | undefined {
-  const proxies = trustedProxyCount();
+function forwardedHost(headers: Headers, proxies: number): string | undefined {
   if (proxies === 0) return undefined;
   const chain = (headers.get('x-forwarded-host') ?? '')
     .split(',')
@@ -48,7 +47,10 @@ function forwardedHost(headers: Headers): string | undefined {
  * name this host (Host, X-Forwarded-Host from a trusted proxy, or APP_ORIGIN). Non-browser clients send neither
  * and are covered by the token alone.
  */
-export function isSameOrigin(headers: Headers): boolean {
+export function isSameOrigin(
+  headers: Headers,
+  config: Pick<ServerConfig, 'trustedProxyCount' | 'appOriginHost'> = serverConfig(),
+): boolean {
   const source = headers.get('origin') ?? headers.get('referer');
   if (!source) return true;
   if (source === 'null') return false;
@@ -59,13 +61,8 @@ export function isSameOrigin(headers: Headers): boolean {
     return false;
   }
   const allowed = new Set<string>();
-  for (const host of [headers.get('host'), forwardedHost(headers)]) if (host) allowed.add(host);
-  if (process.env.APP_ORIGIN) {
-    try {
-      allowed.add(new URL(process.env.APP_ORIGIN).host);
-    } catch {
-      // ignored: an invalid APP_ORIGIN adds nothing
-    }
+  for (const host of [headers.get('host'), forwardedHost(headers, config.trustedProxyCount), config.appOriginHost]) {
+    if (host) allowed.add(host);
   }
   return allowed.has(sourceHost);
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isProduction } from '../config';
+import { serverConfig } from '../config';
 
 const MIN_SECRET_LENGTH = 32;
 let cached: Uint8Array | undefined;
@@ -22,7 +22,7 @@ export function getAuthSecret(): Uint8Array {
     cached = new TextEncoder().encode(fromEnv);
     return cached;
   }
-  if (isProduction()) throw new AuthSecretError('AUTH_SECRET is required in production (32+ random characters)');
+  if (serverConfig().production) throw new AuthSecretError('AUTH_SECRET is required in production (32+ random characters)');
   cached = new TextEncoder().encode(readOrCreateDevSecret());
   return cached;
 }

@@ -4,10 +4,8 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import { registerAuditSqliteFunctions } from '@audit';
-import { instrumentDialect } from '../../../otel/db/instrument-dialect';
-import { logSlowQuery } from '../../../otel/db/slow-query-log';
-import { getLogger } from '../../../otel/logger';
-import { telemetryConfig } from '../../../otel/service-info';
+import { instrumentDialect, logSlowQuery, getLogger, telemetryConfig } from '@otel';
+import { serverConfig } from '../config';
 import type { DatabaseConfig } from './database-url';
 import type { Database } from './schema';
 
@@ -71,7 +69,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     types: pgTypes,
-    max: Number(process.env.PG_POOL_MAX ?? 10),
+    max: serverConfig().pgPoolMax,
     connectionTimeoutMillis: 5_000,
   });
   // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) makes the pool emit 'error';

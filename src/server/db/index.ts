@@ -1,5 +1,5 @@
 import { openDatabase, type DatabaseHandle } from './connect';
-import { parseDatabaseUrl } from './database-url';
+import { serverConfig } from '../config';
 import { migrateToLatest } from './migrate';
 
 const globalKey = Symbol.for('drop.database');
@@ -12,7 +12,7 @@ type GlobalWithDb = typeof globalThis & { [globalKey]?: Promise<DatabaseHandle> 
 export function getDatabase(): Promise<DatabaseHandle> {
   const g = globalThis as GlobalWithDb;
   g[globalKey] ??= (async () => {
-    const handle = openDatabase(parseDatabaseUrl(process.env.DATABASE_URL));
+    const handle = openDatabase(serverConfig().database);
     try {
       await migrateToLatest(handle.db, handle.dialect);
     } catch (error) {

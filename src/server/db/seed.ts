@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../auth/password';
-import { isProduction } from '../config';
+import { serverConfig } from '../config';
 import { createUser, normalizeEmail } from '../domain/users';
 import { inTransaction } from './transaction';
 import type { Database } from './schema';
@@ -16,7 +16,7 @@ export const DEFAULT_DEMO_PASSWORD = 'drop-demo-password';
 export function demoPassword(): string {
   const fromEnv = process.env.DEMO_PASSWORD;
   if (fromEnv) return fromEnv;
-  if (isProduction()) throw new Error('DEMO_PASSWORD is required to seed in production');
+  if (serverConfig().production) throw new Error('DEMO_PASSWORD is required to seed in production');
   return DEFAULT_DEMO_PASSWORD;
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEntry, appendSequencedAuditEntry, auditSequencer, type AuditInput, type AuditSequencer } from '@audit';
 import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
+import { serverConfig } from '../config';
 import type { Database } from '../db/schema';
 import { afterCommit, databaseOf, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';
@@ -18,22 +19,11 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact):
   const input = { ...fact, ip: ctx.ip, userAgent: ctx.userAgent };
   const commit = (callback: () => void | Promise<void>) => afterCommit(tx, callback);
   const keyring = getAuditKeyring();
-  if (sequencedWrites()) {
+  if (serverConfig().auditWriteMode === 'sequenced') {
     await appendSequencedAuditEntry(tx, input, commit, { sequencer: sequencerFor(tx), keyring });
     return;
   }
   await appendAuditEntry(tx, input, commit, { keyring, checkpointer: getAuditCheckpointer() });
-}
-
-/**
- * AUDIT_WRITE_MODE: `chained` (default) — each transaction chains its entry itself, holding the chain head until
- * commit; `sequenced` — entries are queued in the transaction and sealed into the chain in batches after the
- * commit (the many-writers design, docs/AUDIT.md).
- */
-function sequencedWrites(): boolean {
-  const mode = process.env.AUDIT_WRITE_MODE ?? 'chained';
-  if (mode !== 'chained' && mode !== 'sequenced') throw new Error(`AUDIT_WRITE_MODE must be chained or sequenced, got "${mode}"`);
-  return mode === 'sequenced';
 }
 
 const sequencers = new WeakMap<Kysely<Database>, AuditSequencer>();
@@ -43,7 +33,7 @@ function sequencerFor(tx: Tx): AuditSequencer {
   const db = databaseOf(tx);
   let sequencer = sequencers.get(db);
   if (!sequencer) {
-    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: Number(process.env.AUDIT_SEAL_GATHER_MS ?? 2) });
+    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: serverConfig().auditSealGatherMs });
     sequencers.set(db, sequencer);
   }
   return sequencer;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Executor, Tx } from '../db/transaction';
 import type { Session, User } from '../db/schema';
-import { sessionTtlMs } from '../config';
+import { serverConfig } from '../config';
 import { recordAudit } from './audit';
 import type { Actor, RequestContext } from './context';
 import { notFound } from './errors';
@@ -25,7 +25,7 @@ export async function createSession(tx: Tx, userId: string, ctx: RequestContext)
     user_id: userId,
     created_at: now,
     last_seen_at: now,
-    expires_at: now + sessionTtlMs(),
+    expires_at: now + serverConfig().sessionTtlMs,
     revoked_at: null,
     ip: ctx.ip,
     user_agent: ctx.userAgent?.slice(0, 512) ?? null,

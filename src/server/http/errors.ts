@@ -32,3 +32,7 @@ export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Sign
 export const forbidden = () => new HttpError(403, 'forbidden', 'You do not have access to this resource');
 export const csrfFailed = () =>
   new HttpError(403, 'csrf_failed', 'Missing or invalid CSRF token; fetch one from GET /api/auth/csrf and send it in x-csrf-token');
+
+export const noSuchEndpoint = (path: string) => new HttpError(404, 'not_found', `There is no API endpoint at ${path}`);
+export const methodNotAllowed = (method: string, allow: string) =>
+  new HttpError(405, 'method_not_allowed', `${method} is not supported here; use ${allow}`, { Allow: allow });

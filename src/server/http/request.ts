@@ -1,6 +1,6 @@
 import type { NextRequest } from 'next/server';
 import { z } from 'zod';
-import { trustedProxyCount } from '../config';
+import { serverConfig } from '../config';
 import type { RequestContext } from '../domain/context';
 import { HttpError } from './errors';
 
@@ -89,7 +89,7 @@ export function clientIp(headers: Headers): string | null {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const fromRight = Math.max(trustedProxyCount(), 1);
+  const fromRight = Math.max(serverConfig().trustedProxyCount, 1);
   const ip = chain[chain.length - fromRight] ?? chain[0] ?? null;
   return ip ? ip.replace(/^::ffff:/, '') : null;
 }

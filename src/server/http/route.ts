@@ -1,6 +1,5 @@
 import type { NextRequest, NextResponse } from 'next/server';
-import { REQUEST_ID_HEADER, beginRequest, routePattern } from '../../../otel/http/request-telemetry';
-import { isShuttingDown } from '../../../otel/lifecycle';
+import { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
 import { getDatabase } from '../db';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';
@@ -36,43 +35,29 @@ type Handler<P, A extends Access> = (args: HandlerArgs<P, A>) => Promise<NextRes
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+type Answer = (
+  req: NextRequest,
+  params: Record<string, string>,
+  telemetry: RequestTelemetry,
+  identify: (userId: string) => void,
+) => Promise<Response>;
+
 /**
- * Every API route goes through here: CSRF, authentication and role checks, then the handler; any error
- * leaves as `{ error: { code, message } }` with its 4xx status, or a 500 that reveals nothing.
+ * The part every `/api/*` answer shares, database or not (health, 404, 405 too): the request's telemetry (span
+ * attributes, one access line, the duration metric), any error as `{ error: { code, message } }` with its 4xx
+ * status or a 500 that reveals nothing, the API's security headers and `x-request-id`.
  */
-export function route<A extends Access, K extends string = never>(
-  options: RouteOptions<A, K>,
-  handler: Handler<Record<K, string>, A>,
-) {
-  type P = Record<K, string>;
-  return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
-    const path = req.nextUrl.pathname;
-    const telemetry = beginRequest(req.method, path);
+export function answered(answer: Answer) {
+  return async (req: NextRequest, context: { params: Promise<Record<string, string>> }): Promise<Response> => {
+    const telemetry = beginRequest(req.method, req.nextUrl.pathname);
     let userId: string | undefined;
     let unexpected: unknown;
     let response: Response;
     try {
-      const params = (await context.params) ?? ({} as P);
-      telemetry.setRoute(routePattern(path, params));
-      if (!SAFE_METHODS.has(req.method) && options.csrf !== false) {
-        if (!isSameOrigin(req.headers) || !isValidCsrfPair(req.cookies.get(CSRF_COOKIE)?.value, req.headers.get(CSRF_HEADER))) {
-          throw csrfFailed();
-        }
-      }
-      const db = await getDatabase();
-      const actor = await authenticate(db.db, req);
-      userId = actor?.userId;
-      if (options.access !== 'public' && !actor) throw unauthenticated();
-      if (options.access === 'admin' && actor?.role !== 'admin') throw forbidden();
-      response = await handler({
-        req,
-        params,
-        db,
-        ctx: requestContext(req),
-        actor: actor as HandlerArgs<P, A>['actor'],
-        identify: (id) => {
-          userId = id;
-        },
+      const params = (await context.params) ?? {};
+      telemetry.setRoute(routePattern(req.nextUrl.pathname, params));
+      response = await answer(req, params, telemetry, (id) => {
+        userId = id;
       });
     } catch (error) {
       response = toErrorResponse(error, telemetry.requestId);
@@ -84,6 +69,31 @@ export function route<A extends Access, K extends string = never>(
     telemetry.end({ status: response.status, userId, error: unexpected });
     return response;
   };
+}
+
+/**
+ * Every API route goes through here: CSRF, authentication and role checks, then the handler, inside answered().
+ */
+export function route<A extends Access, K extends string = never>(
+  options: RouteOptions<A, K>,
+  handler: Handler<Record<K, string>, A>,
+) {
+  type P = Record<K, string>;
+  const answer = answered(async (req, routeParams, _telemetry, identify) => {
+    const params = routeParams as P;
+    if (!SAFE_METHODS.has(req.method) && options.csrf !== false) {
+      if (!isSameOrigin(req.headers) || !isValidCsrfPair(req.cookies.get(CSRF_COOKIE)?.value, req.headers.get(CSRF_HEADER))) {
+        throw csrfFailed();
+      }
+    }
+    const db = await getDatabase();
+    const actor = await authenticate(db.db, req);
+    if (actor) identify(actor.userId);
+    if (options.access !== 'public' && !actor) throw unauthenticated();
+    if (options.access === 'admin' && actor?.role !== 'admin') throw forbidden();
+    return handler({ req, params, db, ctx: requestContext(req), actor: actor as HandlerArgs<P, A>['actor'], identify });
+  });
+  return answer as (req: NextRequest, context: { params: Promise<P> }) => Promise<Response>;
 }
 
 export function toErrorResponse(error: unknown, requestId?: string): Response {

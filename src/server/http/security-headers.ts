@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { browserTelemetryConfig } from '../../../otel/service-info';
-import { secureCookies } from '../config';
+import { browserTelemetryConfig } from '@otel';
+import { serverConfig } from '../config';
 
 /** One year; subdomains included, so no sibling host can be reached over plain http under our name. */
 export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
@@ -47,13 +47,13 @@ export function pageContentSecurityPolicy(nonce: string): string {
     "frame-ancestors 'none'",
   ];
   // Over plain http (the demo) an upgrade would break every subresource; with secure cookies we are on https.
-  if (secureCookies()) directives.push('upgrade-insecure-requests');
+  if (serverConfig().secureCookies) directives.push('upgrade-insecure-requests');
   return directives.join('; ');
 }
 
 /** HSTS whenever cookies are secure: then the app is served over https (directly or behind a proxy). */
 export function applyTransportSecurity(headers: Headers): void {
-  if (secureCookies()) headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+  if (serverConfig().secureCookies) headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
 }
 
 /**

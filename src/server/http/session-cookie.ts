@@ -1,5 +1,5 @@
 import type { NextRequest, NextResponse } from 'next/server';
-import { secureCookies } from '../config';
+import { serverConfig } from '../config';
 import type { Session } from '../db/schema';
 import type { Executor } from '../db/transaction';
 import { signSessionToken, verifySessionToken } from '../auth/jwt';
@@ -15,14 +15,14 @@ export async function setSessionCookie(res: NextResponse, session: Session): Pro
   res.cookies.set(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: secureCookies(),
+    secure: serverConfig().secureCookies,
     path: '/',
     expires: new Date(session.expires_at),
   });
 }
 
 export function clearSessionCookie(res: NextResponse): void {
-  res.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: secureCookies(), path: '/', maxAge: 0 });
+  res.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: serverConfig().secureCookies, path: '/', maxAge: 0 });
 }
 
 /** The signed-in user behind a session token: valid JWT, and a live server-side session row. */

@@ -2,7 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { forbidden, redirect } from 'next/navigation';
 import { AUDIT_ACTIONS, type AuditAction, listAuditEntries, revealAuditRows, type AuditPage } from '@audit';
+import { traceUrl as traceViewerUrl } from '@otel';
 import { getAuditKeyring } from '@/server/auth/audit-keys';
+import { serverConfig } from '@/server/config';
 import { ChainStatusBadge } from '@/components/admin/ChainStatusBadge';
 import { currentUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
@@ -39,9 +41,7 @@ function withParams(base: string, query: URLSearchParams, set: Record<string, st
 }
 
 function traceUrl(traceId: string): string | undefined {
-  const template = process.env.TRACE_URL_TEMPLATE;
-  if (!template || !/^https?:\/\//.test(template)) return undefined;
-  return template.replaceAll('{traceId}', traceId);
+  return traceViewerUrl(serverConfig().traceUrlTemplate, traceId);
 }
 
 function actionClass(action: AuditAction): string {

@@ -1,6 +1,7 @@
-import { browserTelemetryConfig } from '../../../../otel/service-info';
+import { browserTelemetryConfig } from '@otel';
 import { json } from '@/server/http/respond';
-import { applyApiSecurityHeaders } from '@/server/http/security-headers';
+import { answered } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,9 +10,9 @@ export const dynamic = 'force-dynamic';
  * every environment: `{ sentry: { dsn, environment, release, tracesSampleRate } | null }`. Public by design (a DSN
  * only lets one send events); fetched once per page load by instrumentation-client.ts, cached for 5 minutes.
  */
-export function GET() {
+export const GET = answered(async () => {
   const { sentry } = browserTelemetryConfig();
-  const res = json({ sentry: sentry ?? null }, 200, { 'Cache-Control': 'public, max-age=300' });
-  applyApiSecurityHeaders(res.headers);
-  return res;
-}
+  return json({ sentry: sentry ?? null }, 200, { 'Cache-Control': 'public, max-age=300' });
+});
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });

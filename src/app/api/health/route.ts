@@ -2,7 +2,8 @@ import { getDatabase } from '@/server/db';
 import { pingDatabase } from '@/server/db/connect';
 import { appVersion } from '@/server/version';
 import { json } from '@/server/http/respond';
-import { applyApiSecurityHeaders } from '@/server/http/security-headers';
+import { answered } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 export const dynamic = 'force-dynamic';
 
@@ -24,7 +25,8 @@ async function checkDatabase(): Promise<{ ok: boolean; latencyMs: number }> {
   }
 }
 
-export async function GET() {
+// answered(), not route(): health must answer (503) when the database cannot even be opened.
+export const GET = answered(async () => {
   const db = await checkDatabase();
   const body = {
     status: db.ok ? 'ok' : 'degraded',
@@ -32,7 +34,7 @@ export async function GET() {
     uptimeSeconds: Math.round(process.uptime()),
     version: appVersion,
   };
-  const res = json(body, db.ok ? 200 : 503);
-  applyApiSecurityHeaders(res.headers);
-  return res;
-}
+  return json(body, db.ok ? 200 : 503);
+});
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });

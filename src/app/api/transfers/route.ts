@@ -4,6 +4,7 @@ import { parseWith, readJson } from '@/server/http/request';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { idempotencyKey, transferBody } from '@/server/http/schemas';
+import { otherMethods } from '@/server/http/methods';
 
 export const POST = route({ access: 'user' }, async ({ req, db, actor }) => {
   const key = parseWith(idempotencyKey, req.headers.get('idempotency-key') ?? undefined);
@@ -15,3 +16,5 @@ export const POST = route({ access: 'user' }, async ({ req, db, actor }) => {
 export const GET = route({ access: 'user' }, async ({ db, actor }) => {
   return json({ transfers: await listTransfers(db.db, actor.userId) });
 });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET, POST });

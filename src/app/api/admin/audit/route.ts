@@ -4,6 +4,7 @@ import { auditFilters, auditListParams } from '@/server/http/audit-params';
 import { parseWith, queryObject } from '@/server/http/request';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 export const dynamic = 'force-dynamic';
 
@@ -31,3 +32,5 @@ export const GET = route({ access: 'admin' }, async ({ req, db }) => {
     { 'Cache-Control': 'no-store' },
   );
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });

@@ -5,6 +5,7 @@ import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { loginBody } from '@/server/http/schemas';
 import { setSessionCookie } from '@/server/http/session-cookie';
+import { otherMethods } from '@/server/http/methods';
 
 export const POST = route({ access: 'public' }, async ({ req, db, ctx, identify }) => {
   const input = await readJson(req, loginBody);
@@ -14,3 +15,5 @@ export const POST = route({ access: 'public' }, async ({ req, db, ctx, identify 
   await setSessionCookie(res, session);
   return res;
 });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ POST });

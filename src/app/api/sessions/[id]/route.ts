@@ -3,6 +3,7 @@ import { revokeSession } from '@/server/domain/sessions';
 import { noContent } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { clearSessionCookie } from '@/server/http/session-cookie';
+import { otherMethods } from '@/server/http/methods';
 
 export const DELETE = route({ access: 'user', params: ['id'] }, async ({ db, actor, params }) => {
   await inTransaction(db.db, (tx) => revokeSession(tx, actor, params.id));
@@ -10,3 +11,5 @@ export const DELETE = route({ access: 'user', params: ['id'] }, async ({ db, act
   if (params.id === actor.sessionId) clearSessionCookie(res);
   return res;
 });
+
+export const { GET, HEAD, POST, PUT, PATCH, OPTIONS } = otherMethods({ DELETE });

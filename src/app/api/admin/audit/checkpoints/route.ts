@@ -2,6 +2,7 @@ import { listAuditCheckpoints } from '@audit';
 import { getAuditSigner } from '@/server/auth/audit-keys';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,3 +15,5 @@ export const GET = route({ access: 'admin' }, async ({ db }) => {
   const checkpoints = await listAuditCheckpoints(db.db);
   return json({ keyId: signer.keyId, publicKey: signer.publicJwk, publicKeyPem: signer.publicPem, checkpoints }, 200, { 'Cache-Control': 'no-store' });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });

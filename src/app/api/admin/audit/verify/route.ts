@@ -1,6 +1,7 @@
 import { verifyAuditChain } from '@audit';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,3 +9,5 @@ export const dynamic = 'force-dynamic';
 export const GET = route({ access: 'admin' }, async ({ db }) => {
   return json(await verifyAuditChain(db), 200, { 'Cache-Control': 'no-store' });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });

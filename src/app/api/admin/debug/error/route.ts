@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readJson } from '@/server/http/request';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
+import { otherMethods } from '@/server/http/methods';
 
 /** Thrown on purpose, so an operator can watch one error travel through logs, traces, Sentry and alerts. */
 class DeliberateError extends Error {
@@ -33,3 +34,5 @@ export const POST = route({ access: 'admin' }, async ({ req, actor }) => {
   }
   throw new DeliberateError(message);
 });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ POST });

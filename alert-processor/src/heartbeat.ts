@@ -1,0 +1,70 @@
+import type { HeartbeatAlert } from './rules';
+import type { HeartbeatState, StateStore } from './state-store';
+
+/**
+ * The dead-man switch: every service that has sent telemetry is watched; when nothing of it has arrived for
+ * `timeoutMs` (ALERT_HEARTBEAT_MINUTES) a critical `heartbeat_missing` goes out, and its first record after that
+ * sends `heartbeat_resumed`. Both go through the outbox, so neither is lost. Last-seen times are saved at most
+ * every `saveEveryMs` (and on every change of state): a restart keeps watching the services it knew.
+ */
+export class Heartbeat {
+  private readonly states = new Map<string, HeartbeatState>();
+  private readonly savedAt = new Map<string, number>();
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly timeoutMs: number,
+    private readonly saveEveryMs = 10_000,
+  ) {
+    for (const state of store.heartbeats()) {
+      this.states.set(state.service, state);
+      this.savedAt.set(state.service, state.lastSeenMs);
+    }
+  }
+
+  get enabled(): boolean {
+    return this.timeoutMs > 0;
+  }
+
+  /** Telemetry of these services arrived now. */
+  seen(services: Iterable<string>, now: number): HeartbeatAlert[] {
+    if (!this.enabled) return [];
+    const alerts: HeartbeatAlert[] = [];
+    for (const service of services) {
+      const state = this.states.get(service) ?? { service, lastSeenMs: now, missing: false };
+      const silentForMs = now - state.lastSeenMs;
+      state.lastSeenMs = now;
+      this.states.set(service, state);
+      if (state.missing) {
+        state.missing = false;
+        alerts.push({ type: 'heartbeat_resumed', service, atMs: now, silentForMs, timeoutMs: this.timeoutMs });
+        this.save(state, now);
+      } else if (now - (this.savedAt.get(service) ?? 0) >= this.saveEveryMs) {
+        this.save(state, now);
+      }
+    }
+    return alerts;
+  }
+
+  tick(now: number): HeartbeatAlert[] {
+    if (!this.enabled) return [];
+    const alerts: HeartbeatAlert[] = [];
+    for (const state of this.states.values()) {
+      if (state.missing || now - state.lastSeenMs < this.timeoutMs) continue;
+      state.missing = true;
+      this.save(state, now);
+      alerts.push({ type: 'heartbeat_missing', service: state.service, atMs: now, silentForMs: now - state.lastSeenMs, timeoutMs: this.timeoutMs });
+    }
+    return alerts;
+  }
+
+  /** Saves the last-seen times not yet saved (at a graceful stop). */
+  flush(): void {
+    for (const state of this.states.values()) if (this.savedAt.get(state.service) !== state.lastSeenMs) this.save(state, state.lastSeenMs);
+  }
+
+  private save(state: HeartbeatState, now: number): void {
+    this.store.saveHeartbeat(state);
+    this.savedAt.set(state.service, now);
+  }
+}

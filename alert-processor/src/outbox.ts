@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { SlackMessage } from './message';
+import type { Alert } from './rules';
+
+/**
+ * The persisted outbox: every alert the rules hand out is written here before anything is posted, and leaves
+ * only once Slack has answered 2xx (or answered that it will never take it, e.g. 400 invalid_payload). A
+ * restart, a Slack outage or a crash therefore loses no message. Each row is posted by one sender at a time;
+ * the one window for a duplicate is a crash between Slack's 200 and the row's deletion (milliseconds).
+ * Lives in the state file (ALERTS_STATE_FILE), on its own connection.
+ */
+
+export interface OutboxEntry {
+  id: number;
+  alert: Alert;
+  message: SlackMessage;
+  attempts: number;
+  enqueuedAtMs: number;
+}
+
+interface OutboxRow {
+  id: number;
+  alert: string;
+  message: string;
+  attempts: number;
+  enqueued_at_ms: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_type      TEXT    NOT NULL,
+  service         TEXT    NOT NULL,
+  alert           TEXT    NOT NULL,
+  message         TEXT    NOT NULL,
+  enqueued_at_ms  INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_ms, id);
+`;
+
+const toEntry = (row: OutboxRow): OutboxEntry => ({
+  id: row.id,
+  alert: JSON.parse(row.alert) as Alert,
+  message: JSON.parse(row.message) as SlackMessage,
+  attempts: row.attempts,
+  enqueuedAtMs: row.enqueued_at_ms,
+});
+
+export class Outbox {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.statements = {
+      enqueue: db.prepare<[string, string, string, string, number, number]>(
+        'INSERT INTO outbox (alert_type, service, alert, message, enqueued_at_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      nextDue: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE next_attempt_ms <= ? ORDER BY id LIMIT 1'),
+      nextAttemptAt: db.prepare<[], { at: number | null }>('SELECT MIN(next_attempt_ms) AS at FROM outbox'),
+      all: db.prepare<[], OutboxRow>('SELECT * FROM outbox ORDER BY id'),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
+      remove: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
+      retryAt: db.prepare<[number, number]>('UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ?'),
+    };
+  }
+
+  static open(file: string): Outbox {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new Outbox(db);
+  }
+
+  enqueue(alert: Alert, message: SlackMessage, now: number): number {
+    return Number(this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, now).lastInsertRowid);
+  }
+
+  /** The oldest entry due for (another) attempt. */
+  nextDue(now: number): OutboxEntry | undefined {
+    const row = this.statements.nextDue.get(now);
+    return row && toEntry(row);
+  }
+
+  /** When the earliest entry is due, epoch ms; undefined when empty. */
+  nextAttemptAt(): number | undefined {
+    return this.statements.nextAttemptAt.get()?.at ?? undefined;
+  }
+
+  entries(): OutboxEntry[] {
+    return this.statements.all.all().map(toEntry);
+  }
+
+  get size(): number {
+    return this.statements.count.get()?.n ?? 0;
+  }
+
+  remove(id: number): void {
+    this.statements.remove.run(id);
+  }
+
+  retryAt(id: number, atMs: number): void {
+    this.statements.retryAt.run(atMs, id);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The operations layer's public entry for server code (the app, the audit module, the alert processor), imported
+ * as `@otel`. Two more entries: `@otel/register` boots the layer (src/instrumentation.ts, dynamically), and
+ * `@otel/browser` starts the browser's monitoring (src/instrumentation-client.ts). Nothing else in otel/ is
+ * imported from outside it (ESLint no-restricted-imports).
+ */
+export { CORRELATION, isTraceId, traceUrl } from './correlation';
+export { currentTraceIds, type TraceIds } from './trace-context';
+export { getLogger, type Logger } from './logger';
+export { REDACTED, redact, redactString } from './redact';
+export { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestOutcome, type RequestTelemetry } from './http/request-telemetry';
+export { isShuttingDown } from './lifecycle';
+export { addAuditSpanEvent, type AuditSpanEventFields } from './audit-span-event';
+export { instrumentDialect, type DbTelemetryOptions } from './db/instrument-dialect';
+export { logSlowQuery } from './db/slow-query-log';
+export { browserTelemetryConfig, telemetryConfig } from './service-info';

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp } from '../helpers/app-server';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+
+/** A bad setting stops `next start` at boot with one line naming the variable, instead of a 500 per request. */
+describe('configuration checked at start-up', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+  });
+  afterAll(async () => database?.drop());
+
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ TRUSTED_PROXY_COUNT: 'two' }, /config: TRUSTED_PROXY_COUNT must be an integer between 0 and 10, got "two"/],
+    [{ PG_POOL_MAX: 'abc' }, /config: PG_POOL_MAX must be an integer between 1 and 1000, got "abc"/],
+    [{ SESSION_TTL_HOURS: '-1' }, /config: SESSION_TTL_HOURS must be an integer/],
+    [{ COOKIE_SECURE: 'yes' }, /config: COOKIE_SECURE must be true or false, got "yes"/],
+    [{ AUDIT_SIGNING_KEY: '' }, /config: AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production/],
+    [{ AUDIT_WRITE_MODE: 'fast' }, /config: AUDIT_WRITE_MODE must be chained or sequenced, got "fast"/],
+    [{ APP_ORIGIN: 'not a url' }, /config: APP_ORIGIN must be an origin/],
+  ];
+
+  /** The `config.invalid` log lines the server printed before it exited. */
+  async function configProblems(env: Record<string, string>): Promise<string[]> {
+    const error = await startApp({ databaseUrl: database.url, env, timeoutMs: 45_000 }).then(
+      () => new Error('the server started'),
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/the server exited \(code 1/);
+    return error.message
+      .split('\n')
+      .filter((line) => line.startsWith('[stdout] {'))
+      .map((line) => JSON.parse(line.slice('[stdout] '.length)) as { 'event.name'?: string; level: string; msg: string })
+      .filter((record) => record['event.name'] === 'config.invalid')
+      .map((record) => {
+        expect(record.level).toBe('fatal');
+        return record.msg;
+      });
+  }
+
+  it.each(cases)('%o stops the server with a message naming it', async (env, message) => {
+    const problems = await configProblems(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('two problems are both named, one line each', async () => {
+    const problems = await configProblems({ TRUSTED_PROXY_COUNT: 'two', PG_POOL_MAX: '0' });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/TRUSTED_PROXY_COUNT/);
+    expect(problems.join('\n')).toMatch(/PG_POOL_MAX/);
+  });
+});
