@@ -1,20 +1,25 @@
 /**
- * npm run bench:overhead [-- --rounds N --warmup S --duration S --slices K --json] [-- --sentry | --aa] [-- --lever K=V,…]
+ * npm run bench:overhead [-- --rounds N --warmup S --duration S --slices K --connections C --json]
+ *                        [-- --variants a,b,… | --sentry | --aa | --lever K=V,…]
  *
- * What the operations layer costs: the same build served (1) uninstrumented — OTEL_SDK_DISABLED=true, logs to
- * a sink — and (2) with the full layer exporting traces and logs over OTLP to a local sink. Per round a fresh
- * server of each variant, both pinned to core 0 while the load generator and the OTLP sink run on core 1; each
- * server is warmed up, then GET /api/health and an authenticated POST /api/transfers are loaded with autocannon,
- * each endpoint's time cut into K slices per server taken A B B A A B B A … (the first variant alternating from
- * round to round). The figures that matter are within-round ratios (instrumented / uninstrumented), reported as
- * their median and min–max: this machine's speed drifts by tens of percent within minutes, so absolute numbers
- * across rounds are not comparable, and slices close in time keep the drift out of the ratio.
+ * What the operations layer costs, against what a user would pick instead, all in the same interleaved rounds and
+ * the same `next build`: uninstrumented (OTEL_SDK_DISABLED=true), Drop's full layer, the floor (Drop's SDK started,
+ * nothing recorded, logs not exported), the peers @vercel/otel and NodeSDK + auto-instrumentations-node (their
+ * set-ups in bench/peers/, chosen by DROP_BENCH_PEER), and a second uninstrumented server whose ratio to the first
+ * is the A/A noise floor, printed beside. All export OTLP/HTTP protobuf to one local sink that accepts everything.
  *
- * --aa serves the uninstrumented build as both variants (an A/A run): the ratios it reports are this machine's noise
- * floor, what any real difference has to stand out from.
+ * Per round a fresh server of each variant, all pinned to core 0 while the load generator and the sink run on
+ * core 1; each server is warmed up, then GET /api/health and an authenticated POST /api/transfers are loaded with
+ * autocannon, each endpoint's time cut into K slices per server taken A B C … C B A A B C … (the first variant
+ * rotating from round to round). The figures that matter are within-round ratios (variant / uninstrumented, and
+ * full / floor, full / each peer), reported as their median and min–max: this machine's speed drifts by tens of
+ * percent within minutes, so absolute numbers across rounds are not comparable, and slices close in time keep the
+ * drift out of the ratio.
  *
- * --sentry compares the full layer without (baseline) and with SENTRY_DSN (pointing at the same local sink), to
- * show what error tracking costs on requests that raise no error, and at start-up.
+ * --aa serves only the A/A pair; --sentry compares the full layer without and with SENTRY_DSN (at the same sink);
+ * --lever adds environment to a copy of the full layer ("lever"), served beside the full layer;
+ * --variants picks any list of uninstrumented, uninstrumented-aa, full, floor, vercel-otel, node-sdk-auto,
+ * lever, sentry (the first is the baseline).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
@@ -22,45 +27,48 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort } from '../test/helpers/app-server';
+import { freePort, TEST_AUDIT_SIGNING_KEY } from '../test/helpers/app-server';
 import { openDatabase } from '../src/server/db/connect';
 import { parseDatabaseUrl } from '../src/server/db/database-url';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { seedDemoUsers } from '../src/server/db/seed';
+import { chooseVariants, variants, type VariantName } from './overhead-variants';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PASSWORD = 'bench-password-123';
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const ROUNDS = arg('rounds', 5);
-const WARMUP_S = arg('warmup', 15);
-const DURATION_S = arg('duration', 10);
-const CONNECTIONS = arg('connections', 8);
-const SLICES = arg('slices', 4);
-const JSON_OUTPUT = process.argv.includes('--json');
-const SENTRY = process.argv.includes('--sentry');
-const AA = process.argv.includes('--aa');
-/** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the instrumented variant, to measure one lever. */
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '7' },
+    warmup: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '8' },
+    slices: { type: 'string', default: '4' },
+    json: { type: 'boolean', default: false },
+    sentry: { type: 'boolean', default: false },
+    aa: { type: 'boolean', default: false },
+    lever: { type: 'string' },
+    variants: { type: 'string' },
+  },
+});
+const ROUNDS = Number(flags.rounds);
+const WARMUP_S = Number(flags.warmup);
+const DURATION_S = Number(flags.duration);
+const CONNECTIONS = Number(flags.connections);
+const SLICES = Number(flags.slices);
+/** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the "lever" variant, to measure one lever. */
 const LEVER: Record<string, string> = Object.fromEntries(
-  (process.argv[process.argv.indexOf('--lever') + 1] && process.argv.includes('--lever')
-    ? process.argv[process.argv.indexOf('--lever') + 1]!.split(',')
-    : []
-  ).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  (flags.lever ? flags.lever.split(',') : []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
+const VARIANTS = variants(LEVER);
+const SERVED = chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== undefined, only: flags.variants });
+for (const name of SERVED) if (!(name in VARIANTS)) throw new Error(`unknown variant "${name}"`);
+const BASELINE = SERVED[0]!;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-type Variant = 'uninstrumented' | 'instrumented';
-/** What each variant is in this run: the layer off and on, (--sentry) the layer without and with Sentry, or (--aa) off twice. */
-const LABEL: Record<Variant, string> = AA
-  ? { uninstrumented: 'A', instrumented: "A'" }
-  : SENTRY
-    ? { uninstrumented: 'otel', instrumented: 'otel+sentry' }
-    : { uninstrumented: 'uninstrumented', instrumented: 'instrumented' };
 interface EndpointResult {
   rps: number;
   p50: number;
@@ -72,24 +80,37 @@ interface RunResult {
   coldStartMs: number;
   rssMb: number;
 }
+type Target = 'health' | 'transfer';
 
 const cpus = os.availableParallelism();
 const SERVER_CORE = '0';
 const LOAD_CORE = cpus > 1 ? '1' : '0';
 
+interface Sink {
+  url: string;
+  /** Export requests and bytes received, by `<variant> <signal>` (the path the exporter posted to). */
+  received: Map<string, { requests: number; bytes: number }>;
+  close(): void;
+}
+
 /** A local OTLP endpoint that accepts and drops everything: the cost measured is the app's, not a backend's. */
-async function startOtlpSink(): Promise<{ url: string; received: () => number; close(): void }> {
-  let received = 0;
+async function startOtlpSink(): Promise<Sink> {
+  const received = new Map<string, { requests: number; bytes: number }>();
   const server = http.createServer((req, res) => {
-    req.on('data', () => undefined);
+    // /<variant>/v1/<signal>, or Sentry's /api/1/envelope/
+    const [, variant = '?', , signal = 'other'] = (req.url ?? '').split('?')[0]!.split('/');
+    const key = `${variant} ${signal}`;
+    const entry = received.get(key) ?? { requests: 0, bytes: 0 };
+    received.set(key, entry);
+    req.on('data', (chunk: Buffer) => (entry.bytes += chunk.length));
     req.on('end', () => {
-      received += 1;
+      entry.requests += 1;
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}`, received: () => received, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}`, received, close: () => server.close() };
 }
 
 async function prepareDatabase(): Promise<string> {
@@ -108,7 +129,7 @@ interface Server {
   coldStartMs: number;
 }
 
-async function startServer(variant: Variant, databaseUrl: string, otlpUrl: string): Promise<Server> {
+async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: string): Promise<Server> {
   const port = await freePort();
   // NODE_ENV is left for `next start` to set (production).
   const { NODE_ENV: _nodeEnv, ...parentEnv } = process.env;
@@ -116,31 +137,29 @@ async function startServer(variant: Variant, databaseUrl: string, otlpUrl: strin
     ...parentEnv,
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: SECRET,
+    AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     COOKIE_SECURE: 'false',
     NEXT_TELEMETRY_DISABLED: '1',
     LOG_LEVEL: 'info',
-    ...((variant === 'uninstrumented' && !SENTRY) || AA
-      ? { OTEL_SDK_DISABLED: 'true' }
-      : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' }),
+    ...VARIANTS[variant].env(sinkUrl),
   };
-  if (variant === 'instrumented' && !AA) Object.assign(env, LEVER);
-  // The sink answers Sentry's envelope endpoint too: any path, 200.
-  if (SENTRY && variant === 'instrumented') env.SENTRY_DSN = `${otlpUrl.replace('http://', 'http://benchkey@')}/1`;
   const started = performance.now();
   const child = spawn(
     'taskset',
     ['-c', SERVER_CORE, process.execPath, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
     { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  // Both variants write their logs to a pipe that is drained and dropped: the sink.
+  // Every variant writes its log lines to a pipe that is drained and dropped: the sink. The last stderr is kept
+  // to say why a server would not start.
   child.stdout?.resume();
-  child.stderr?.resume();
+  let lastError = '';
+  child.stderr?.on('data', (chunk: Buffer) => (lastError = (lastError + chunk.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${variant} server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${variant} server exited with ${child.exitCode}: ${lastError}`);
     const ok = await fetch(`${url}/api/health`).then((r) => r.status === 200, () => false);
     if (ok) break;
-    if (performance.now() - started > 60_000) throw new Error(`${variant} server did not start`);
+    if (performance.now() - started > 60_000) throw new Error(`${variant} server did not start: ${lastError}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return { url, child, coldStartMs: performance.now() - started };
@@ -175,7 +194,7 @@ async function sessionCookie(url: string): Promise<{ cookie: string; csrf: strin
 }
 
 let keyCounter = 0;
-function load(url: string, target: 'health' | 'transfer', auth: { cookie: string; csrf: string }, seconds: number) {
+function load(url: string, target: Target, auth: { cookie: string; csrf: string }, seconds: number) {
   const options: autocannon.Options =
     target === 'health'
       ? { url: `${url}/api/health`, connections: CONNECTIONS, duration: seconds }
@@ -206,7 +225,7 @@ interface Sample {
 }
 
 /** One slice of load on one server: completed requests, elapsed time, and every response's latency. */
-async function slice(url: string, target: 'health' | 'transfer', auth: { cookie: string; csrf: string }, seconds: number): Promise<Sample> {
+async function slice(url: string, target: Target, auth: { cookie: string; csrf: string }, seconds: number): Promise<Sample> {
   const latenciesMs: number[] = [];
   const statuses = new Map<number, number>();
   // Without a callback autocannon returns its event emitter, made thenable (its types only declare the promise).
@@ -234,35 +253,37 @@ function endpointResult(samples: Sample[]): EndpointResult {
 }
 
 /**
- * Both servers of a round are up at once (pinned to the same core, the idle one idle); each endpoint's measured
- * time is cut into SLICES slices per server, taken in the order A B B A A B B A …, so a change in the machine's
- * speed during the round falls on both variants alike.
+ * All servers of a round are up at once (pinned to the same core, the idle ones idle); each endpoint's measured
+ * time is cut into SLICES slices per server, taken in the order A B C … C B A A B C …, so a change in the
+ * machine's speed during the round falls on every variant alike.
  */
-async function measureRound(servers: Record<Variant, Server>, order: Variant[]): Promise<Record<Variant, Omit<RunResult, 'coldStartMs'>>> {
-  const auth = { uninstrumented: await sessionCookie(servers.uninstrumented.url), instrumented: await sessionCookie(servers.instrumented.url) };
+async function measureRound(servers: Map<VariantName, Server>, order: VariantName[]): Promise<Map<VariantName, Omit<RunResult, 'coldStartMs'>>> {
+  const auth = new Map<VariantName, { cookie: string; csrf: string }>();
+  for (const variant of order) auth.set(variant, await sessionCookie(servers.get(variant)!.url));
   // Warm-up: both endpoints on each server, so JIT and caches are hot for what is measured.
   for (const variant of order) {
-    await load(servers[variant].url, 'health', auth[variant], Math.ceil(WARMUP_S / 2));
-    await load(servers[variant].url, 'transfer', auth[variant], Math.ceil(WARMUP_S / 2));
+    await load(servers.get(variant)!.url, 'health', auth.get(variant)!, Math.ceil(WARMUP_S / 2));
+    await load(servers.get(variant)!.url, 'transfer', auth.get(variant)!, Math.ceil(WARMUP_S / 2));
   }
-  const samples: Record<Variant, Record<'health' | 'transfer', Sample[]>> = {
-    uninstrumented: { health: [], transfer: [] },
-    instrumented: { health: [], transfer: [] },
-  };
+  const samples = new Map(order.map((variant) => [variant, { health: [] as Sample[], transfer: [] as Sample[] }]));
   const sliceSeconds = DURATION_S / SLICES;
   for (const target of ['health', 'transfer'] as const) {
     for (let i = 0; i < SLICES; i++) {
       for (const variant of i % 2 === 0 ? order : [...order].reverse()) {
-        samples[variant][target].push(await slice(servers[variant].url, target, auth[variant], sliceSeconds));
+        samples.get(variant)![target].push(await slice(servers.get(variant)!.url, target, auth.get(variant)!, sliceSeconds));
       }
     }
   }
-  const result = (variant: Variant) => ({
-    health: endpointResult(samples[variant].health),
-    transfer: endpointResult(samples[variant].transfer),
-    rssMb: rssMb(servers[variant].child.pid),
-  });
-  return { uninstrumented: result('uninstrumented'), instrumented: result('instrumented') };
+  return new Map(
+    order.map((variant) => [
+      variant,
+      {
+        health: endpointResult(samples.get(variant)!.health),
+        transfer: endpointResult(samples.get(variant)!.transfer),
+        rssMb: rssMb(servers.get(variant)!.child.pid),
+      },
+    ]),
+  );
 }
 
 const median = (xs: number[]) => {
@@ -271,63 +292,132 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
-const summary = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+interface Summary {
+  median: number;
+  min: number;
+  max: number;
+}
+const summary = (xs: number[]): Summary => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+interface Ratios {
+  health: { rps: Summary; p99: Summary };
+  transfer: { rps: Summary; p99: Summary };
+  coldStart: Summary;
+  rss: Summary;
+}
+
+/** Within-round ratios of one variant to another, over all rounds. */
+function ratios(rounds: Map<VariantName, RunResult>[], of: VariantName, to: VariantName): Ratios {
+  const r = (pick: (run: RunResult) => number) => summary(rounds.map((round) => pick(round.get(of)!) / pick(round.get(to)!)));
+  return {
+    health: { rps: r((x) => x.health.rps), p99: r((x) => x.health.p99) },
+    transfer: { rps: r((x) => x.transfer.rps), p99: r((x) => x.transfer.p99) },
+    coldStart: r((x) => x.coldStartMs),
+    rss: r((x) => x.rssMb),
+  };
+}
+
+/** The pairs reported: every variant against the baseline, and the full layer against the floor and each peer. */
+function comparedPairs(): [VariantName, VariantName][] {
+  const pairs: [VariantName, VariantName][] = SERVED.slice(1).map((v) => [v, BASELINE]);
+  if (SERVED.includes('full') && BASELINE !== 'full') {
+    for (const other of SERVED) if (other !== 'full' && other !== BASELINE && !other.startsWith('uninstrumented')) pairs.push(['full', other]);
+  }
+  return pairs;
+}
+
+const PEERS: VariantName[] = ['vercel-otel', 'node-sdk-auto'];
+
+/** The issue's targets, where this run has the variants they compare. */
+function targets(report: Map<string, Ratios>): { name: string; value: string; met: boolean }[] {
+  const out: { name: string; value: string; met: boolean }[] = [];
+  const floor = report.get('full/floor');
+  if (floor) {
+    for (const target of ['health', 'transfer'] as const) {
+      out.push({ name: `${target} full/floor req/s >= 0.95`, value: fmt(floor[target].rps.median), met: floor[target].rps.median >= 0.95 });
+      out.push({ name: `${target} full/floor p99 <= 1.10`, value: fmt(floor[target].p99.median), met: floor[target].p99.median <= 1.1 });
+    }
+  }
+  const full = report.get(`full/${BASELINE}`);
+  for (const peer of PEERS) {
+    const other = report.get(`${peer}/${BASELINE}`);
+    if (!full || !other) continue;
+    for (const target of ['health', 'transfer'] as const) {
+      out.push({
+        name: `${target} req/s ratio full > ${peer}`,
+        value: `${fmt(full[target].rps.median)} vs ${fmt(other[target].rps.median)}`,
+        met: full[target].rps.median > other[target].rps.median,
+      });
+    }
+  }
+  return out;
+}
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('build first: npx next build');
   spawnSync('taskset', ['-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
-  log(`bench:overhead — ${ROUNDS} rounds, warm-up ${WARMUP_S}s, ${DURATION_S}s per endpoint in ${SLICES} slices, ${CONNECTIONS} connections; server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`);
+  log(
+    `bench:overhead — ${ROUNDS} rounds of ${SERVED.join(', ')}; warm-up ${WARMUP_S}s, ${DURATION_S}s per endpoint in ${SLICES} slices, ` +
+      `${CONNECTIONS} connections; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; load average ${os.loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+  );
+  for (const name of SERVED) log(`  ${name.padEnd(18)} ${VARIANTS[name].records}`);
   const sink = await startOtlpSink();
-  // One database per variant: the two servers of a round are up at once, and SQLite is one writer's file.
-  const databaseUrls: Record<Variant, string> = { uninstrumented: await prepareDatabase(), instrumented: await prepareDatabase() };
-  const rounds: Record<Variant, RunResult>[] = [];
+  // One database per variant: the servers of a round are up at once, and SQLite is one writer's file.
+  const databaseUrls = new Map<VariantName, string>();
+  for (const name of SERVED) databaseUrls.set(name, await prepareDatabase());
+  const rounds: Map<VariantName, RunResult>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const order: Variant[] = round % 2 === 0 ? ['uninstrumented', 'instrumented'] : ['instrumented', 'uninstrumented'];
-    const servers: Partial<Record<Variant, Server>> = {};
+    const order = SERVED.map((_, i) => SERVED[(i + round) % SERVED.length]!);
+    const servers = new Map<VariantName, Server>();
     try {
       // Started one after the other, so each cold start has the core to itself.
-      for (const variant of order) servers[variant] = await startServer(variant, databaseUrls[variant], sink.url);
-      const measured = await measureRound(servers as Record<Variant, Server>, order);
-      const results = {} as Record<Variant, RunResult>;
-      for (const variant of order) {
-        const r = (results[variant] = { ...measured[variant], coldStartMs: servers[variant]!.coldStartMs });
+      for (const variant of order) servers.set(variant, await startServer(variant, databaseUrls.get(variant)!, sink.url));
+      const measured = await measureRound(servers, order);
+      const results = new Map<VariantName, RunResult>();
+      for (const variant of SERVED) {
+        const r = { ...measured.get(variant)!, coldStartMs: servers.get(variant)!.coldStartMs };
+        results.set(variant, r);
         log(
-          `round ${round + 1} ${LABEL[variant].padEnd(14)} health ${fmt(r.health.rps, 0)} req/s p50 ${fmt(r.health.p50, 1)} ms p99 ${fmt(r.health.p99, 1)} ms | ` +
+          `round ${round + 1} ${variant.padEnd(18)} health ${fmt(r.health.rps, 0)} req/s p50 ${fmt(r.health.p50, 1)} ms p99 ${fmt(r.health.p99, 1)} ms | ` +
             `transfer ${fmt(r.transfer.rps, 0)} req/s p50 ${fmt(r.transfer.p50, 1)} ms p99 ${fmt(r.transfer.p99, 1)} ms | RSS ${r.rssMb} MB | cold start ${fmt(r.coldStartMs, 0)} ms`,
         );
       }
       rounds.push(results);
     } finally {
-      for (const server of Object.values(servers)) await stopServer(server);
+      for (const server of servers.values()) await stopServer(server);
     }
   }
   sink.close();
-  if (sink.received() === 0 && Object.keys(LEVER).length === 0 && !AA) throw new Error('the instrumented servers exported nothing: the measurement is not of the layer');
+  for (const name of SERVED) {
+    if (name.startsWith('uninstrumented') || name === 'floor') continue;
+    if (![...sink.received.keys()].some((key) => key.startsWith(`${name} `))) throw new Error(`${name} exported nothing: the measurement is not of its telemetry`);
+  }
 
-  const ratio = (pick: (r: RunResult) => number) => summary(rounds.map((r) => pick(r.instrumented) / pick(r.uninstrumented)));
-  const report = {
-    health: { rpsRatio: ratio((r) => r.health.rps), p99Ratio: ratio((r) => r.health.p99) },
-    transfer: { rpsRatio: ratio((r) => r.transfer.rps), p99Ratio: ratio((r) => r.transfer.p99) },
-    coldStartRatio: ratio((r) => r.coldStartMs),
-    rssRatio: ratio((r) => r.rssMb),
-  };
-  const line = (name: string, s: { median: number; min: number; max: number }, target: string) =>
-    log(`${name.padEnd(22)} median ${fmt(s.median)}  (min ${fmt(s.min)} – max ${fmt(s.max)})  target ${target}`);
-  log(`\nwithin-round ratios, ${LABEL.instrumented} / ${LABEL.uninstrumented}:`);
-  line('health req/s', report.health.rpsRatio, '>= 0.90');
-  line('health p99', report.health.p99Ratio, '<= 1.15');
-  line('transfer req/s', report.transfer.rpsRatio, '>= 0.90');
-  line('transfer p99', report.transfer.p99Ratio, '<= 1.15');
-  line('cold start', report.coldStartRatio, '<= 1.20');
-  line('RSS', report.rssRatio, '(report)');
-  log(`OTLP export requests received by the sink: ${sink.received()}`);
-  if (JSON_OUTPUT) {
+  const report = new Map<string, Ratios>();
+  for (const [of, to] of comparedPairs()) report.set(`${of}/${to}`, ratios(rounds, of, to));
+  const line = (name: string, s: Summary) => `${name} ${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+  log(`\nwithin-round ratios, median (min–max) of ${ROUNDS} rounds:`);
+  for (const [pair, r] of report) {
+    log(
+      `${pair.padEnd(34)} ${line('health req/s', r.health.rps)}  ${line('p99', r.health.p99)} | ${line('transfer req/s', r.transfer.rps)}  ` +
+        `${line('p99', r.transfer.p99)} | ${line('cold start', r.coldStart)}  ${line('RSS', r.rss)}`,
+    );
+  }
+  const checked = targets(report);
+  if (checked.length) log('\ntargets (bench figures, medians):');
+  for (const t of checked) log(`  ${t.name.padEnd(40)} ${t.value.padEnd(14)} ${t.met ? 'met' : 'missed'}`);
+  log('\nOTLP export requests (bytes) received by the sink:');
+  for (const [key, { requests, bytes }] of [...sink.received].sort()) log(`  ${key.padEnd(26)} ${requests} (${Math.round(bytes / 1024)} KiB)`);
+  if (flags.json) {
     process.stdout.write(
       `${JSON.stringify({
-        health: { rpsRatio: report.health.rpsRatio.median, p99Ratio: report.health.p99Ratio.median },
-        transfer: { rpsRatio: report.transfer.rpsRatio.median, p99Ratio: report.transfer.p99Ratio.median },
-        coldStartRatio: report.coldStartRatio.median,
-      })}\n`,
+        rounds: ROUNDS,
+        variants: SERVED,
+        loadAverage: os.loadavg(),
+        ratios: Object.fromEntries(report),
+        targets: checked,
+        exports: Object.fromEntries(sink.received),
+      }, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value))}\n`,
     );
   }
 }

@@ -39,4 +39,19 @@ describe('the layer config: every variable read once, here', () => {
     expect(odd.prettyLogs).toBe(false);
     expect(odd.warnings).toEqual(['LOG_FORMAT="xml" is not json or pretty; using json']);
   });
+
+  it('the overhead levers: on by default, each undone by its variable, anything else warns and keeps the default', () => {
+    expect(parse({})).toMatchObject({ statementSpans: 'slow', statementSpanMs: 10, logRecordSource: 'object', exportSerialization: 'deferred' });
+    expect(parse({ DB_STATEMENT_SPANS: 'ALL', LOG_RECORD_SOURCE: 'line', EXPORT_SERIALIZATION: 'inline' })).toMatchObject({
+      statementSpans: 'all',
+      logRecordSource: 'line',
+      exportSerialization: 'inline',
+    });
+    const odd = parse({ LOG_RECORD_SOURCE: 'both', EXPORT_SERIALIZATION: 'later' });
+    expect(odd).toMatchObject({ logRecordSource: 'object', exportSerialization: 'deferred' });
+    expect(odd.warnings).toEqual([
+      'LOG_RECORD_SOURCE="both" is not object or line; using object',
+      'EXPORT_SERIALIZATION="later" is not deferred or inline; using deferred',
+    ]);
+  });
 });

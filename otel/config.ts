@@ -45,6 +45,24 @@ export interface TelemetryConfig {
   logLevel: LogLevel;
   prettyLogs: boolean;
   slowQueryMs: number;
+  /**
+   * SQLite statement spans: `slow` (default) records a span only for a statement slower than statementSpanMs (or
+   * failing) and folds the others into their transaction's span, or the active span, as a count and total time;
+   * `all` (DB_STATEMENT_SPANS=all) records one span per statement. PostgreSQL always records every statement.
+   */
+  statementSpans: 'slow' | 'all';
+  /**
+   * Where OTLP log records come from: `object` (default) builds them from the object pino writes
+   * (otel/pino-log-records.ts); `line` (LOG_RECORD_SOURCE=line) lets @opentelemetry/instrumentation-pino parse
+   * every written line back.
+   */
+  logRecordSource: 'object' | 'line';
+  /**
+   * `deferred` (default): a full batch is serialised and sent in a task of its own (otel/deferred-exporter.ts);
+   * `inline` (EXPORT_SERIALIZATION=inline): inside the span.end() or log call that filled it, as the SDK does.
+   */
+  exportSerialization: 'deferred' | 'inline';
+  statementSpanMs: number;
   shutdownTimeoutMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
   sentry: SentryServerConfig | undefined;
@@ -135,6 +153,30 @@ function parsePositiveInt(name: string, env: Env, fallback: number, warnings: st
   return fallback;
 }
 
+function parseStatementSpans(env: Env, warnings: string[]): 'slow' | 'all' {
+  const raw = env.DB_STATEMENT_SPANS?.trim().toLowerCase();
+  if (!raw || raw === 'slow') return 'slow';
+  if (raw === 'all') return 'all';
+  warnings.push(`DB_STATEMENT_SPANS="${env.DB_STATEMENT_SPANS}" is not slow or all; using slow`);
+  return 'slow';
+}
+
+function parseLogRecordSource(env: Env, warnings: string[]): 'object' | 'line' {
+  const raw = env.LOG_RECORD_SOURCE?.trim().toLowerCase();
+  if (!raw || raw === 'object') return 'object';
+  if (raw === 'line') return 'line';
+  warnings.push(`LOG_RECORD_SOURCE="${env.LOG_RECORD_SOURCE}" is not object or line; using object`);
+  return 'object';
+}
+
+function parseExportSerialization(env: Env, warnings: string[]): 'deferred' | 'inline' {
+  const raw = env.EXPORT_SERIALIZATION?.trim().toLowerCase();
+  if (!raw || raw === 'deferred') return 'deferred';
+  if (raw === 'inline') return 'inline';
+  warnings.push(`EXPORT_SERIALIZATION="${env.EXPORT_SERIALIZATION}" is not deferred or inline; using deferred`);
+  return 'deferred';
+}
+
 function parseTraceSampleRatio(env: Env, warnings: string[]): number | undefined {
   const ratio = parseTracesSampleRate(env, warnings);
   if (ratio === undefined) return undefined;
@@ -192,6 +234,10 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     logLevel: parseLogLevel(env, warnings),
     prettyLogs: parseLogFormat(env, warnings) === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
+    statementSpans: parseStatementSpans(env, warnings),
+    logRecordSource: parseLogRecordSource(env, warnings),
+    exportSerialization: parseExportSerialization(env, warnings),
+    statementSpanMs: parsePositiveInt('DB_STATEMENT_SPAN_MS', env, 10, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
     tracesSampler: parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings),

@@ -8,6 +8,7 @@ import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from './config';
+import { DeferredExporter } from './deferred-exporter';
 import { RedactingSpanProcessor } from './redacting-span-processor';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
@@ -21,7 +22,8 @@ export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointO
   const processors: SpanProcessor[] = [new RedactingSpanProcessor()];
   if (config.tracesExporter === 'none') return processors;
   const target = endpoints.traces;
-  const exporter = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
+  const otlp = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
+  const exporter = config.exportSerialization === 'deferred' ? new DeferredExporter(otlp) : otlp;
   processors.push(new BatchSpanProcessor({ exporter, ...config.spanBatch }));
   return processors;
 }
@@ -29,7 +31,8 @@ export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointO
 export function logRecordProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): LogRecordProcessor[] {
   if (config.logsExporter === 'none') return [];
   const target = endpoints.logs;
-  const exporter = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
+  const otlp = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
+  const exporter = config.exportSerialization === 'deferred' ? new DeferredExporter(otlp) : otlp;
   return [new BatchLogRecordProcessor({ exporter, ...config.logBatch })];
 }
 

@@ -1,5 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { TelemetryConfig } from './config';
+import { pinoLogRecords } from './pino-log-records';
 import { redact, redactString } from './redact';
 import { telemetryConfig } from './service-info';
 
@@ -40,9 +42,14 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
   return out;
 }
 
-function createLogger(): Logger {
-  const config = telemetryConfig();
-  const pretty = config.prettyLogs ? prettyStream() : undefined;
+/**
+ * Drop's logger for a configuration, writing to `destination` (stdout by default). Exported for tests; the app
+ * uses getLogger().
+ */
+export function createLogger(config: TelemetryConfig, destination?: DestinationStream): Logger {
+  // OTLP records from pino's object (not from its line), when the SDK runs and exports logs.
+  const records = !config.disabled && config.logsExporter === 'otlp' && config.logRecordSource === 'object' ? pinoLogRecords(serializeError) : undefined;
+  const pretty = !destination && config.prettyLogs ? prettyStream() : undefined;
   const logger = pino(
     {
       level: config.logLevel,
@@ -57,16 +64,21 @@ function createLogger(): Logger {
       formatters: {
         level: (label) => ({ level: label }),
         // The shared redaction policy runs on every record before it is written to any stream.
-        log: (object) => redact(object),
+        log: (object) => {
+          const redacted = redact(object);
+          records?.captureObject(redacted);
+          return redacted;
+        },
       },
       hooks: {
-        logMethod(args, method) {
+        logMethod(args, method, level) {
           const cleaned = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)) as typeof args;
-          return method.apply(this, cleaned);
+          method.apply(this, cleaned);
+          records?.emitAfter(this, cleaned, level);
         },
       },
     },
-    pretty,
+    destination ?? pretty,
   );
   if (config.prettyLogs && !pretty) {
     logger.warn({ 'event.name': 'otel.config' }, 'LOG_FORMAT=pretty needs pino-pretty (a dev dependency, not in the production image); logging JSON');
@@ -80,6 +92,6 @@ function createLogger(): Logger {
  */
 export function getLogger(): Logger {
   const g = globalThis as GlobalWithLogger;
-  g[loggerKey] ??= createLogger();
+  g[loggerKey] ??= createLogger(telemetryConfig());
   return g[loggerKey];
 }

@@ -16,7 +16,8 @@ export interface Telemetry {
 
 /**
  * The instrumentations Drop needs, chosen one by one (no auto-instrumentations bundle):
- * - pino: trace_id/span_id on every log line, and the same records over OTLP (unless OTEL_LOGS_EXPORTER=none);
+ * - pino: trace_id/span_id on every log line; with LOG_RECORD_SOURCE=line also the same records over OTLP, parsed
+ *   back from each line (by default otel/logger.ts emits them from pino's object instead);
  * - undici: spans and traceparent for outgoing fetch() calls (through diagnostics channels, no require hook).
  * No http: Next makes the server span, and Drop's outgoing calls use fetch; the http instrumentation would only
  * trace the exporters' and Sentry's own requests (which suppress it) and keep a require hook busy.
@@ -24,8 +25,10 @@ export interface Telemetry {
  * and a second span per query from the driver would double them. No fs: noise.
  */
 function instrumentations(config: TelemetryConfig) {
-  // With logs not exported, the stream that turns each line back into a log record would feed nothing.
-  return [new PinoInstrumentation({ disableLogSending: config.logsExporter === 'none' }), new UndiciInstrumentation()];
+  // With logs not exported, the stream that turns each line back into a log record would feed nothing; with
+  // records built from pino's object (otel/pino-log-records.ts), it would send each record twice.
+  const lineRecords = config.logsExporter === 'otlp' && config.logRecordSource === 'line';
+  return [new PinoInstrumentation({ disableLogSending: !lineRecords }), new UndiciInstrumentation()];
 }
 
 export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): Telemetry | undefined {

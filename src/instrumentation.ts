@@ -3,8 +3,19 @@ import type { Instrumentation } from 'next';
 export async function register() {
   // Node.js only: the edge runtime has no NodeSDK, and Drop runs nothing there.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { registerNodeTelemetry } = await import('@otel/register');
-    await registerNodeTelemetry();
+    // bench:overhead only: a peer's set-up instead of Drop's layer, loaded by Node at run time from bench/peers
+    // (a path the bundler never follows), so the production build carries none of it.
+    const peer = process.env.DROP_BENCH_PEER;
+    if (peer) {
+      const entry = `${process.cwd()}/bench/peers/index.mjs`;
+      const { registerPeer } = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as {
+        registerPeer(name: string): Promise<void>;
+      };
+      await registerPeer(peer);
+    } else {
+      const { registerNodeTelemetry } = await import('@otel/register');
+      await registerNodeTelemetry();
+    }
     const { checkServerConfig } = await import('./server/startup-check');
     const problems = checkServerConfig();
     if (problems.length > 0) {

@@ -6,7 +6,8 @@ import { HttpClient, newTraceparent } from '../helpers/http-client';
 import { NEXT_PLUMBING_SPAN_TYPES } from '../../otel/sampler';
 
 describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
-  const otlpApp = useStack({ dialect, otlp: true });
+  // Every statement's span (SQLite's default folds fast ones into their transaction's span: otel/db/statement-spans.test.ts).
+  const otlpApp = useStack({ dialect, otlp: true, env: { DB_STATEMENT_SPANS: 'all' } });
 
   it('uses the incoming trace id everywhere: x-request-id, every log line, route and DB spans, OTLP logs', async () => {
     const { app, otlp: receiver } = otlpApp();

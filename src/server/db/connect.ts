@@ -59,6 +59,9 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
       namespace: path.basename(config.file),
       slowQueryMs: telemetryConfig().slowQueryMs,
       onSlowQuery: logSlowQuery,
+      // In-process SQLite statements take microseconds: a span each would cost more than the statement.
+      statementSpans: telemetryConfig().statementSpans,
+      statementSpanMs: telemetryConfig().statementSpanMs,
     });
     const db = new Kysely<Database>({ dialect });
     return { db, dialect: 'sqlite', close: () => db.destroy() };

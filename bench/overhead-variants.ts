@@ -1,0 +1,84 @@
+/**
+ * The servers bench:overhead compares: the same `next build`, started with different environment. Each exports
+ * to its own path on the one local OTLP sink (`<sink>/<variant>/v1/traces`), so the sink can tell who sent what.
+ */
+export type VariantName =
+  | 'uninstrumented'
+  | 'uninstrumented-aa'
+  | 'full'
+  | 'floor'
+  | 'vercel-otel'
+  | 'node-sdk-auto'
+  | 'lever'
+  | 'sentry';
+
+export interface Variant {
+  name: VariantName;
+  /** What the variant records and sends, for the report and docs/PERFORMANCE.md's table. */
+  records: string;
+  env(sinkUrl: string): Record<string, string>;
+}
+
+const disabled = () => ({ OTEL_SDK_DISABLED: 'true' });
+/**
+ * A peer in Drop's build: Drop's logger must not emit OTLP records of its own (otel/pino-log-records.ts), only
+ * what the peer's own set-up makes (auto-instrumentations' pino stream, for node-sdk-auto).
+ */
+const peer = (sinkUrl: string, name: VariantName) => ({ ...exporting(sinkUrl, name), DROP_BENCH_PEER: name, LOG_RECORD_SOURCE: 'line' });
+const exporting = (sinkUrl: string, name: VariantName) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${name}`,
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_LOGS_EXPORTER: 'otlp',
+  OTEL_METRICS_EXPORTER: 'none',
+});
+
+export function variants(lever: Record<string, string>): Record<VariantName, Variant> {
+  return {
+    uninstrumented: { name: 'uninstrumented', records: 'nothing (OTEL_SDK_DISABLED=true); JSON log lines to stdout', env: disabled },
+    'uninstrumented-aa': {
+      name: 'uninstrumented-aa',
+      records: 'the same as uninstrumented: the A/A pair, whose ratio is the noise floor',
+      env: disabled,
+    },
+    full: {
+      name: 'full',
+      records: "Drop's layer: Next's request and handler spans, DB transaction spans (+ slow statements), OTLP logs, audit span events",
+      env: (sink) => exporting(sink, 'full'),
+    },
+    floor: {
+      name: 'floor',
+      records: "Drop's layer with nothing recorded (OTEL_TRACES_SAMPLER=always_off) and logs not exported: SDK, context manager, Next's tracing",
+      env: (sink) => ({ ...exporting(sink, 'floor'), OTEL_TRACES_SAMPLER: 'always_off', OTEL_LOGS_EXPORTER: 'none' }),
+    },
+    'vercel-otel': {
+      name: 'vercel-otel',
+      records: "@vercel/otel registerOTel(): Next's spans (all of them) and fetch spans over OTLP; no DB spans, no OTLP logs",
+      env: (sink) => peer(sink, 'vercel-otel'),
+    },
+    'node-sdk-auto': {
+      name: 'node-sdk-auto',
+      records: "NodeSDK + auto-instrumentations-node: Next's spans (all of them), pino lines as OTLP logs; no DB spans (and no http spans: Next loads http before instrumentation.ts runs)",
+      env: (sink) => peer(sink, 'node-sdk-auto'),
+    },
+    lever: {
+      name: 'lever',
+      records: `the full layer with ${Object.entries(lever).map(([k, v]) => `${k}=${v}`).join(', ') || '(no --lever given)'}`,
+      env: (sink) => ({ ...exporting(sink, 'lever'), ...lever }),
+    },
+    sentry: {
+      name: 'sentry',
+      records: 'the full layer with SENTRY_DSN (at the same sink)',
+      // The sink answers Sentry's envelope endpoint too: any path, 200.
+      env: (sink) => ({ ...exporting(sink, 'sentry'), SENTRY_DSN: `${sink.replace('http://', 'http://benchkey@')}/1` }),
+    },
+  };
+}
+
+/** Which variants a run serves, by its flags; the first is the baseline every ratio is taken against. */
+export function chooseVariants(flags: { sentry: boolean; aa: boolean; lever: boolean; only: string | undefined }): VariantName[] {
+  if (flags.only) return flags.only.split(',').map((name) => name.trim()) as VariantName[];
+  if (flags.sentry) return ['full', 'sentry'];
+  if (flags.aa) return ['uninstrumented', 'uninstrumented-aa'];
+  if (flags.lever) return ['uninstrumented', 'full', 'lever', 'uninstrumented-aa'];
+  return ['uninstrumented', 'full', 'floor', 'vercel-otel', 'node-sdk-auto', 'uninstrumented-aa'];
+}
