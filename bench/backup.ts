@@ -18,7 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
@@ -27,22 +27,15 @@ const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, '.cache/bench');
 const SQLITE_BACKUP = path.join(ROOT, 'scripts/backup-lib/sqlite-backup.mjs');
 
-const { values } = parseArgs({
-  options: {
-    'size-mb': { type: 'string', default: '1024' },
-    rounds: { type: 'string', default: '3' },
-    'manual-timeout-s': { type: 'string', default: '60' },
-    json: { type: 'boolean', default: false },
-  },
+const values = benchArgs('bench:backup', {
+  'size-mb': { type: 'number', default: 1024, min: 1, description: 'size of the SQLite database to back up' },
+  rounds: { type: 'number', default: 3, min: 1, description: 'interleaved rounds' },
+  'manual-timeout-s': { type: 'number', default: 60, min: 1, description: 'give up on the manual sqlite3 route after this many seconds' },
+  json: { type: 'boolean', description: 'print every figure as one JSON line too' },
 });
-function positive(name: keyof typeof values): number {
-  const value = Number(values[name]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number, got "${values[name]}"`);
-  return value;
-}
-const sizeMb = positive('size-mb');
-const rounds = positive('rounds');
-const manualTimeoutS = positive('manual-timeout-s');
+const sizeMb = values['size-mb'];
+const rounds = values.rounds;
+const manualTimeoutS = values['manual-timeout-s'];
 const say = (line: string) => process.stderr.write(`[bench:backup] ${line}\n`);
 
 async function buildDatabase(file: string): Promise<void> {

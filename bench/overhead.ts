@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args';
 import autocannon from 'autocannon';
 import { freePort, TEST_AUDIT_SIGNING_KEY } from '../test/helpers/app-server';
 import { openDatabase } from '../src/server/db/connect';
@@ -40,31 +40,29 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const PASSWORD = 'bench-password-123';
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 
-const { values: flags } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '7' },
-    warmup: { type: 'string', default: '10' },
-    duration: { type: 'string', default: '8' },
-    connections: { type: 'string', default: '8' },
-    slices: { type: 'string', default: '4' },
-    json: { type: 'boolean', default: false },
-    sentry: { type: 'boolean', default: false },
-    aa: { type: 'boolean', default: false },
-    lever: { type: 'string' },
-    variants: { type: 'string' },
-  },
+const flags = benchArgs('bench:overhead', {
+  rounds: { type: 'number', default: 7, min: 1, description: 'interleaved rounds (servers restarted each round)' },
+  warmup: { type: 'number', default: 10, min: 0, description: 'seconds of warm-up per server' },
+  duration: { type: 'number', default: 8, min: 1, description: 'seconds of load per endpoint' },
+  connections: { type: 'number', default: 8, min: 1, description: 'concurrent connections' },
+  slices: { type: 'number', default: 4, min: 1, description: 'slices each measurement is split into' },
+  json: { type: 'boolean', description: 'print every figure and ratio as one JSON line too' },
+  sentry: { type: 'boolean', description: 'add the variant with Sentry on' },
+  aa: { type: 'boolean', description: 'add an A/A pair (the same server twice)' },
+  lever: { type: 'string', default: '', description: 'KEY=VALUE[,KEY=VALUE]: a variant with that extra environment' },
+  variants: { type: 'string', default: '', description: 'comma-separated variants to serve (default: all)' },
 });
-const ROUNDS = Number(flags.rounds);
-const WARMUP_S = Number(flags.warmup);
-const DURATION_S = Number(flags.duration);
-const CONNECTIONS = Number(flags.connections);
-const SLICES = Number(flags.slices);
+const ROUNDS = flags.rounds;
+const WARMUP_S = flags.warmup;
+const DURATION_S = flags.duration;
+const CONNECTIONS = flags.connections;
+const SLICES = flags.slices;
 /** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the "lever" variant, to measure one lever. */
 const LEVER: Record<string, string> = Object.fromEntries(
   (flags.lever ? flags.lever.split(',') : []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 const VARIANTS = variants(LEVER);
-const SERVED = chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== undefined, only: flags.variants });
+const SERVED = chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== '', only: flags.variants || undefined });
 for (const name of SERVED) if (!(name in VARIANTS)) throw new Error(`unknown variant "${name}"`);
 const BASELINE = SERVED[0]!;
 const log = (line: string) => process.stderr.write(`${line}\n`);
