@@ -24,7 +24,10 @@ const config = [
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+otel(/|$)|^@otel/(?!register$|browser$)', message: 'Import the operations layer through @otel (or @otel/register, @otel/browser).' },
+            {
+              regex: '^(\\.\\./)+otel(/|$)|^@otel/(?!register$|browser$)',
+              message: 'Import the operations layer through @otel (or @otel/register, @otel/browser).',
+            },
             { regex: '^(\\.\\./)+audit(/|$)|^@audit/', message: 'Import the audit log through @audit.' },
           ],
         },
@@ -39,7 +42,10 @@ const config = [
         'error',
         {
           patterns: [
-            { regex: '^@/|^@audit|^(\\.\\./)+(src|audit|alert-processor)(/|$)', message: 'The layer depends on libraries only, never on the app, the audit module or the alert processor.' },
+            {
+              regex: '^@/|^@audit|^(\\.\\./)+(src|audit|alert-processor)(/|$)',
+              message: 'The layer depends on libraries only, never on the app, the audit module or the alert processor.',
+            },
           ],
         },
       ],
@@ -54,7 +60,10 @@ const config = [
         {
           patterns: [
             { regex: '^(\\.\\./)+otel(/|$)|^@otel/', message: 'Import the operations layer through @otel.' },
-            { regex: '^@/|^(\\.\\./)+(src|alert-processor)(/|$)', message: 'The audit module never depends on the app or the alert processor.' },
+            {
+              regex: '^@/|^(\\.\\./)+(src|alert-processor)(/|$)',
+              message: 'The audit module never depends on the app or the alert processor.',
+            },
           ],
         },
       ],

@@ -12,7 +12,14 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['src/**/*.test.ts', 'otel/**/*.test.ts', 'audit/**/*.test.ts', 'alert-processor/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'otel/**/*.test.ts',
+      'audit/**/*.test.ts',
+      'alert-processor/**/*.test.ts',
+      'test/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 180_000,

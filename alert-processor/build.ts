@@ -26,7 +26,9 @@ export async function buildAlertProcessor(): Promise<string> {
     // pg-native: pg's optional native binding, required inside a try; the pure-JavaScript client is used.
     external: ['better-sqlite3', 'pino-pretty', 'pg-native'],
     // Bundled CommonJS packages (pino, protobufjs) call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __dropCreateRequire } from 'node:module'; const require = __dropCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __dropCreateRequire } from 'node:module'; const require = __dropCreateRequire(import.meta.url);",
+    },
     legalComments: 'none',
     logLevel: 'warning',
   });

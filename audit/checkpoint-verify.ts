@@ -52,7 +52,11 @@ export async function verifyAgainstCheckpoints<DB extends AuditTables>(
     const rows = await db
       .selectFrom('audit_log')
       .select(['id', 'hash'])
-      .where('id', 'in', batch.map((c) => c.treeSize))
+      .where(
+        'id',
+        'in',
+        batch.map((c) => c.treeSize),
+      )
       .execute();
     const hashes = new Map(rows.map((row) => [Number(row.id), row.hash]));
     for (const checkpoint of batch) {
@@ -65,7 +69,11 @@ export async function verifyAgainstCheckpoints<DB extends AuditTables>(
       const hash = hashes.get(treeSize);
       if (hash === undefined) return fail(treeSize, 'missing_entry', `entry ${treeSize}, named by a checkpoint, is missing`);
       if (hash !== checkpoint.headHash) {
-        return fail(treeSize, 'hash_mismatch', `entry ${treeSize} does not have the hash its checkpoint of ${checkpoint.timestamp} states: the chain was rewritten`);
+        return fail(
+          treeSize,
+          'hash_mismatch',
+          `entry ${treeSize} does not have the hash its checkpoint of ${checkpoint.timestamp} states: the chain was rewritten`,
+        );
       }
       matched++;
       newestMatched = treeSize;

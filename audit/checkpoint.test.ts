@@ -57,9 +57,14 @@ describe.each(DIALECTS)('signed checkpoints on %s', (dialect) => {
     for (let i = 1; i <= 35; i++) {
       const pending: (() => void)[] = [];
       await handle.db.transaction().execute((tx) =>
-        appendAuditEntry(tx, { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null }, (cb) => pending.push(cb), {
-          checkpointer,
-        }),
+        appendAuditEntry(
+          tx,
+          { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
+          (cb) => pending.push(cb),
+          {
+            checkpointer,
+          },
+        ),
       );
       for (const callback of pending) callback();
     }
@@ -90,7 +95,12 @@ describe.each(DIALECTS)('signed checkpoints on %s', (dialect) => {
 
   it('match the chain, and catch a chain rewritten consistently (which verifyAuditChain alone cannot)', async () => {
     const held = await listAuditCheckpoints(handle.db);
-    expect(await verifyAgainstCheckpoints(handle.db, held, [signer.publicJwk])).toEqual({ ok: true, matched: 3, newestMatched: 30, firstMismatch: null });
+    expect(await verifyAgainstCheckpoints(handle.db, held, [signer.publicJwk])).toEqual({
+      ok: true,
+      matched: 3,
+      newestMatched: 30,
+      firstMismatch: null,
+    });
 
     // The owner rewrites entry 15 and re-hashes every entry after it and the head: the chain is consistent again.
     await asDatabaseOwner(handle, async (db) => {

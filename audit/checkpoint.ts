@@ -122,11 +122,6 @@ export function signCheckpoint(signer: AuditSigner, treeSize: number, headHash: 
 
 /** Every checkpoint, oldest first (at most `limit`, the newest ones when there are more). */
 export async function listAuditCheckpoints<DB extends AuditTables>(database: Kysely<DB>, limit = 10_000): Promise<AuditCheckpoint[]> {
-  const rows = await auditDb(database)
-    .selectFrom('audit_checkpoints')
-    .selectAll()
-    .orderBy('tree_size', 'desc')
-    .limit(limit)
-    .execute();
+  const rows = await auditDb(database).selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(limit).execute();
   return rows.reverse().map(toAuditCheckpoint);
 }

@@ -35,13 +35,7 @@ export {
   type ErasureResult,
 } from './personal-data';
 export { auditTrustMigration } from './trust-migration';
-export {
-  appendSequencedAuditEntry,
-  auditSequencer,
-  type AfterCommitAsync,
-  type AuditSequencer,
-  type SequencerOptions,
-} from './sequencer';
+export { appendSequencedAuditEntry, auditSequencer, type AfterCommitAsync, type AuditSequencer, type SequencerOptions } from './sequencer';
 export { auditLogMigration, type AuditSqlDialect } from './migration';
 export {
   AUDIT_PAGE_MAX,

@@ -47,7 +47,14 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
 
   const head = () => handle.db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
   const count = async () =>
-    Number((await handle.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await handle.db
+          .selectFrom('audit_log')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('stores every field, numbers entries without gaps and links each to the one before', async () => {
     const before = await head();
@@ -141,7 +148,12 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
     );
     const after = await head();
     expect(after.last_id).toBe(before.last_id + writers);
-    const rows = await handle.db.selectFrom('audit_log').select(['id', 'prev_hash', 'hash']).where('id', '>', before.last_id).orderBy('id').execute();
+    const rows = await handle.db
+      .selectFrom('audit_log')
+      .select(['id', 'prev_hash', 'hash'])
+      .where('id', '>', before.last_id)
+      .orderBy('id')
+      .execute();
     expect(rows.map((r) => r.id)).toEqual(Array.from({ length: writers }, (_, i) => before.last_id + 1 + i));
     expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(writers);
     expect(await verifyAuditChain(handle)).toMatchObject({ ok: true, lastId: after.last_id });
@@ -172,10 +184,23 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
     const rebuilt = await handle.db
       .selectFrom('audit_log')
       .select(['id', canonicalAuditSql().as('canonical')])
-      .where('id', 'in', rows.map((r) => r.id))
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .orderBy('id')
       .execute();
-    const stored = await handle.db.selectFrom('audit_log').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
+    const stored = await handle.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('id')
+      .execute();
     expect(stored).toEqual(rows);
     expect(rebuilt.map((r) => r.canonical)).toEqual(stored.map((r) => canonicalAuditText(r)));
     expect((await verifyAuditChain(handle)).ok).toBe(true);

@@ -22,14 +22,16 @@ describe.each(DIALECTS)('personal data in audit entries on %s', (dialect) => {
   });
 
   const append = (input: Partial<AuditInput> & { userId: string | null }) =>
-    handle.db.transaction().execute((tx) =>
-      appendAuditEntry(
-        tx,
-        { action: 'login_failure', resource: `user:${input.userId}`, ip: '198.51.100.23', userAgent: 'Firefox/140', ...input },
-        () => undefined,
-        { keyring },
-      ),
-    );
+    handle.db
+      .transaction()
+      .execute((tx) =>
+        appendAuditEntry(
+          tx,
+          { action: 'login_failure', resource: `user:${input.userId}`, ip: '198.51.100.23', userAgent: 'Firefox/140', ...input },
+          () => undefined,
+          { keyring },
+        ),
+      );
   const stored = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const reveal = async (id: number) => (await revealAuditRows(handle.db, keyring, [await stored(id)]))[0]!;
   const erase = (userId: string) => handle.db.transaction().execute((tx) => eraseAuditUserKey(tx, userId));
@@ -49,7 +51,10 @@ describe.each(DIALECTS)('personal data in audit entries on %s', (dialect) => {
     });
     // Without a user there is no key: the masked email of an unknown address stays as it is.
     const anonymous = await append({ userId: null, details: { email: 'n***@example.test' } });
-    expect(await stored(anonymous.id)).toMatchObject({ ip_address: '198.51.100.23', details: JSON.stringify({ email: 'n***@example.test' }) });
+    expect(await stored(anonymous.id)).toMatchObject({
+      ip_address: '198.51.100.23',
+      details: JSON.stringify({ email: 'n***@example.test' }),
+    });
   });
 
   it('reads "erased" once the key is destroyed, while the chain still verifies', async () => {

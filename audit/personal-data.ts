@@ -119,7 +119,8 @@ export async function revealAuditRows<DB extends AuditTables>(
 ): Promise<AuditRow[]> {
   const sealedUsers = new Set<string>();
   for (const row of rows) {
-    if (row.user_id && (isSealed(row.ip_address) || isSealed(row.user_agent) || row.details.includes(SEALED_PREFIX))) sealedUsers.add(row.user_id);
+    if (row.user_id && (isSealed(row.ip_address) || isSealed(row.user_agent) || row.details.includes(SEALED_PREFIX)))
+      sealedUsers.add(row.user_id);
   }
   if (sealedUsers.size === 0) return [...rows];
   const keyRows = await auditDb(database)
@@ -166,7 +167,10 @@ export async function eraseAuditUserKey<DB extends AuditTables>(transaction: Tra
   if (row?.legal_hold) throw new AuditLegalHoldError(userId, row.legal_hold);
   if (!row) {
     // Remembered as erased, so entries written later for this user keep no personal data either.
-    await tx.insertInto('audit_user_keys').values({ user_id: userId, wrapped_key: null, created_at: now, erased_at: now, legal_hold: null }).execute();
+    await tx
+      .insertInto('audit_user_keys')
+      .values({ user_id: userId, wrapped_key: null, created_at: now, erased_at: now, legal_hold: null })
+      .execute();
     return { userId, keyDestroyed: false, erasedAt: now };
   }
   await tx.updateTable('audit_user_keys').set({ wrapped_key: null, erased_at: now }).where('user_id', '=', userId).execute();
@@ -174,7 +178,11 @@ export async function eraseAuditUserKey<DB extends AuditTables>(transaction: Tra
 }
 
 /** Puts the user's audit data under legal hold (reason) or releases it (null): erasure is refused while held. */
-export async function setAuditLegalHold<DB extends AuditTables>(transaction: Transaction<DB>, userId: string, reason: string | null): Promise<void> {
+export async function setAuditLegalHold<DB extends AuditTables>(
+  transaction: Transaction<DB>,
+  userId: string,
+  reason: string | null,
+): Promise<void> {
   const tx = auditDb(transaction);
   await tx
     .insertInto('audit_user_keys')

@@ -4,14 +4,7 @@ import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } fro
 import { inSpan } from '../test/helpers/in-memory-spans';
 import type { AuditAction } from './actions';
 import { appendAuditEntry } from './log';
-import {
-  decodeAuditCursor,
-  encodeAuditCursor,
-  listAuditEntries,
-  streamAuditEntries,
-  type AuditFilters,
-  type AuditPage,
-} from './query';
+import { decodeAuditCursor, encodeAuditCursor, listAuditEntries, streamAuditEntries, type AuditFilters, type AuditPage } from './query';
 import type { AuditRow } from './schema';
 
 const ACTIONS: AuditAction[] = ['login_success', 'transfer_initiated', 'transfer_completed', 'login_failure'];
@@ -56,8 +49,7 @@ describe.each(DIALECTS)('audit queries on %s', (dialect) => {
     await testDb?.drop();
   });
 
-  const newestFirst = (rows: AuditRow[]) =>
-    [...rows].sort((a, b) => b.timestamp - a.timestamp || b.id - a.id).map((r) => r.id);
+  const newestFirst = (rows: AuditRow[]) => [...rows].sort((a, b) => b.timestamp - a.timestamp || b.id - a.id).map((r) => r.id);
   const allRows = () => handle.db.selectFrom('audit_log').selectAll().execute();
 
   async function readAllPages(filters: AuditFilters, limit: number, between?: () => Promise<void>) {
@@ -102,7 +94,10 @@ describe.each(DIALECTS)('audit queries on %s', (dialect) => {
       [{ requestId }, (r) => r.request_id === requestId],
       [{ from: median }, (r) => r.timestamp >= median],
       [{ to: median }, (r) => r.timestamp < median],
-      [{ userId: 'user-2', actions: ['transfer_initiated'], from: 0, to: Date.now() + 1 }, (r) => r.user_id === 'user-2' && r.action === 'transfer_initiated'],
+      [
+        { userId: 'user-2', actions: ['transfer_initiated'], from: 0, to: Date.now() + 1 },
+        (r) => r.user_id === 'user-2' && r.action === 'transfer_initiated',
+      ],
     ];
     for (const [filters, predicate] of cases) {
       const expected = newestFirst(rows.filter(predicate));
@@ -132,7 +127,14 @@ describe.each(DIALECTS)('audit queries on %s', (dialect) => {
   it('round-trips cursors and rejects anything else', () => {
     const cursor = { timestamp: 1_750_000_000_123, id: 42, direction: 'older' as const };
     expect(decodeAuditCursor(encodeAuditCursor(cursor))).toEqual(cursor);
-    for (const bad of ['', 'not a cursor', 'eyJ4IjoxfQ', Buffer.from('["o",1.5,2]').toString('base64url'), Buffer.from('["x",1,2]').toString('base64url'), 'A'.repeat(300)]) {
+    for (const bad of [
+      '',
+      'not a cursor',
+      'eyJ4IjoxfQ',
+      Buffer.from('["o",1.5,2]').toString('base64url'),
+      Buffer.from('["x",1,2]').toString('base64url'),
+      'A'.repeat(300),
+    ]) {
       expect(decodeAuditCursor(bad), bad).toBeUndefined();
     }
   });

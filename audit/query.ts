@@ -105,7 +105,11 @@ export async function listAuditEntries<DB extends AuditTables>(
   if (cursor) {
     query = query.where((eb) => eb(eb.refTuple('timestamp', 'id'), '<', eb.tuple(cursor.timestamp, cursor.id)));
   }
-  const rows = await query.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('timestamp', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const entries = rows.slice(0, limit);
   const last = entries.at(-1);
   const first = entries[0];

@@ -65,7 +65,11 @@ describe.each(DIALECTS)('range checks on %s', (dialect) => {
     await asDatabaseOwner(database.handle, async (db) => {
       await db.updateTable('audit_log').set({ user_agent: 'changed' }).where('id', '=', 2).execute();
       await db.deleteFrom('audit_log').where('id', '=', 5).execute();
-      await db.updateTable('audit_log').set({ prev_hash: 'f'.repeat(64) }).where('id', '=', 12).execute();
+      await db
+        .updateTable('audit_log')
+        .set({ prev_hash: 'f'.repeat(64) })
+        .where('id', '=', 12)
+        .execute();
     });
     expect(await answers(checker)).toEqual([
       { firstBroken: { id: 2, problem: 'hash' }, newest: { id: 4, hash: await hashOf(4) } },

@@ -92,11 +92,7 @@ export function readRangeCheck(rows: readonly RangeCheckRow[]): RangeCheck {
 }
 
 /** Checks ranges through the app's Kysely connection(s): one statement (and one span) per range. */
-export function databaseRangeChecker<DB extends AuditTables>(
-  db: Kysely<DB>,
-  dialect: AuditSqlDialect,
-  parallelism: number,
-): RangeChecker {
+export function databaseRangeChecker<DB extends AuditTables>(db: Kysely<DB>, dialect: AuditSqlDialect, parallelism: number): RangeChecker {
   return {
     parallelism,
     async check(fromId, toId) {

@@ -6,7 +6,13 @@ import type { AuditInput } from './log';
 import { appendSequencedAuditEntry, auditSequencer, type AuditSequencer } from './sequencer';
 import { verifyAuditChain } from './verify';
 
-const input = (i: number): AuditInput => ({ action: 'transfer_initiated', resource: `transfer:t-${i}`, userId: `u-${i % 5}`, ip: null, userAgent: null });
+const input = (i: number): AuditInput => ({
+  action: 'transfer_initiated',
+  resource: `transfer:t-${i}`,
+  userId: `u-${i % 5}`,
+  ip: null,
+  userAgent: null,
+});
 
 describe.each(DIALECTS)('the audit sequencer on %s', (dialect) => {
   let testDb: TestDatabase;
@@ -32,7 +38,14 @@ describe.each(DIALECTS)('the audit sequencer on %s', (dialect) => {
     for (const callback of pending) await callback();
   }
   const count = async (table: 'audit_log' | 'audit_pending') =>
-    Number((await handle.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await handle.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('seals concurrent writers’ entries into one gapless chain, in batches, with checkpoints', async () => {
     const checkpointer = auditCheckpointer({ signer, everyEntries: 10, everyMs: 3_600_000 });
@@ -59,11 +72,35 @@ describe.each(DIALECTS)('the audit sequencer on %s', (dialect) => {
     const before = await count('audit_log');
     await handle.db
       .insertInto('audit_pending')
-      .values({ sealer: 'crashed-process', timestamp: Date.now() - 60_000, user_id: null, action: 'logout', resource: 'session:s-1', outcome: 'success', details: '{}', ip_address: null, user_agent: null, request_id: null, span_id: null })
+      .values({
+        sealer: 'crashed-process',
+        timestamp: Date.now() - 60_000,
+        user_id: null,
+        action: 'logout',
+        resource: 'session:s-1',
+        outcome: 'success',
+        details: '{}',
+        ip_address: null,
+        user_agent: null,
+        request_id: null,
+        span_id: null,
+      })
       .execute();
     await handle.db
       .insertInto('audit_pending')
-      .values({ sealer: 'busy-process', timestamp: Date.now(), user_id: null, action: 'logout', resource: 'session:s-2', outcome: 'success', details: '{}', ip_address: null, user_agent: null, request_id: null, span_id: null })
+      .values({
+        sealer: 'busy-process',
+        timestamp: Date.now(),
+        user_id: null,
+        action: 'logout',
+        resource: 'session:s-2',
+        outcome: 'success',
+        details: '{}',
+        ip_address: null,
+        user_agent: null,
+        request_id: null,
+        span_id: null,
+      })
       .execute();
     const sealed = await auditSequencer(handle.db).flush();
     expect([...sealed.values()].map((r) => r.resource)).toEqual(['session:s-1']);

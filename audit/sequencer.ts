@@ -66,7 +66,14 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
           (callback) => callbacks.push(callback),
           options.checkpointer,
         );
-        await tx.deleteFrom('audit_pending').where('seq', 'in', pending.map((p) => p.seq)).execute();
+        await tx
+          .deleteFrom('audit_pending')
+          .where(
+            'seq',
+            'in',
+            pending.map((p) => p.seq),
+          )
+          .execute();
         pending.forEach((p, i) => sealed.set(Number(p.seq), rows[i]!));
         return pending.length;
       });

@@ -13,7 +13,5 @@ export function sha256Hex(text) {
 
 /** Adds `audit_sha256_hex(text)` to a better-sqlite3 connection, so the chain can be checked inside SQL. */
 export function registerAuditSqliteFunctions(database) {
-  database.function(AUDIT_SHA256_SQL_FUNCTION, { deterministic: true }, (text) =>
-    typeof text === 'string' ? sha256Hex(text) : null,
-  );
+  database.function(AUDIT_SHA256_SQL_FUNCTION, { deterministic: true }, (text) => (typeof text === 'string' ? sha256Hex(text) : null));
 }

@@ -100,7 +100,9 @@ FOR EACH STATEMENT EXECUTE FUNCTION audit_log_reject_change()`,
     )
     .execute(db);
   await sql
-    .raw(`COMMENT ON TABLE audit_pending IS 'Audit entries committed but not chained yet (AUDIT_WRITE_MODE=sequenced); sealed into audit_log by the sequencer.'`)
+    .raw(
+      `COMMENT ON TABLE audit_pending IS 'Audit entries committed but not chained yet (AUDIT_WRITE_MODE=sequenced); sealed into audit_log by the sequencer.'`,
+    )
     .execute(db);
   await sql
     .raw(

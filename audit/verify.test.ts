@@ -49,7 +49,8 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
 
   const row = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const verify = () => verifyAuditChain(handle, { batchSize: BATCH, parallelism });
-  const tamper = (change: (db: DatabaseHandle['db']) => Promise<unknown>) => asDatabaseOwner(handle, (db) => change(db).then(() => undefined));
+  const tamper = (change: (db: DatabaseHandle['db']) => Promise<unknown>) =>
+    asDatabaseOwner(handle, (db) => change(db).then(() => undefined));
 
   it('reports an intact chain with its length and newest hash, in batches, with progress', async () => {
     const progress: [number, number][] = [];
@@ -91,19 +92,36 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
 
   it('names the entry whose field was modified', async () => {
     await asDatabaseOwner(handle, (db) =>
-      db.updateTable('audit_log').set({ details: JSON.stringify({ amountCents: 1 }) }).where('id', '=', 10).execute().then(() => undefined),
+      db
+        .updateTable('audit_log')
+        .set({ details: JSON.stringify({ amountCents: 1 }) })
+        .where('id', '=', 10)
+        .execute()
+        .then(() => undefined),
     );
     expect((await verify()).firstBroken).toMatchObject({ id: 10, reason: 'hash_mismatch' });
     expect((await verify()).ok).toBe(false);
   });
 
   it('names the entry that was deleted', async () => {
-    await asDatabaseOwner(handle, (db) => db.deleteFrom('audit_log').where('id', '=', 10).execute().then(() => undefined));
+    await asDatabaseOwner(handle, (db) =>
+      db
+        .deleteFrom('audit_log')
+        .where('id', '=', 10)
+        .execute()
+        .then(() => undefined),
+    );
     expect(await verify()).toMatchObject({ ok: false, entries: 9, firstBroken: { id: 10, reason: 'missing_entry' } });
   });
 
   it('notices the newest entries deleted, through the chain head', async () => {
-    await asDatabaseOwner(handle, (db) => db.deleteFrom('audit_log').where('id', '>=', ENTRIES - 1).execute().then(() => undefined));
+    await asDatabaseOwner(handle, (db) =>
+      db
+        .deleteFrom('audit_log')
+        .where('id', '>=', ENTRIES - 1)
+        .execute()
+        .then(() => undefined),
+    );
     expect((await verify()).firstBroken).toMatchObject({ id: ENTRIES - 1, reason: 'missing_entry' });
   });
 
@@ -124,9 +142,17 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
     const before = await row(10);
     await asDatabaseOwner(handle, async (db) => {
       // Make room at id 11 (highest first, so the primary key never collides), then forge a linked entry there.
-      for (let id = ENTRIES; id >= 11; id--) await db.updateTable('audit_log').set({ id: id + 1 }).where('id', '=', id).execute();
+      for (let id = ENTRIES; id >= 11; id--)
+        await db
+          .updateTable('audit_log')
+          .set({ id: id + 1 })
+          .where('id', '=', id)
+          .execute();
       const forged = { ...before, id: 11, action: 'kyc_submitted' as const, prev_hash: before.hash };
-      await db.insertInto('audit_log').values({ ...forged, hash: hashAuditEntry(forged) }).execute();
+      await db
+        .insertInto('audit_log')
+        .values({ ...forged, hash: hashAuditEntry(forged) })
+        .execute();
     });
     expect((await verify()).firstBroken).toMatchObject({ id: 12, reason: 'prev_hash_mismatch' });
   });
@@ -134,7 +160,10 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
   it('names an entry appended behind the writer’s back, even with a well-formed hash', async () => {
     const newest = await row(ENTRIES);
     const forged = { ...newest, id: ENTRIES + 1, prev_hash: newest.hash };
-    await handle.db.insertInto('audit_log').values({ ...forged, hash: hashAuditEntry(forged) }).execute();
+    await handle.db
+      .insertInto('audit_log')
+      .values({ ...forged, hash: hashAuditEntry(forged) })
+      .execute();
     expect((await verify()).firstBroken).toMatchObject({ id: ENTRIES + 1, reason: 'not_in_head' });
   });
 
@@ -175,7 +204,11 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
         await db.updateTable('audit_log').set(contentsOfB).where('id', '=', 14).execute();
         await db.updateTable('audit_log').set(contentsOfA).where('id', '=', 15).execute();
       });
-      expect((await verify()).firstBroken).toMatchObject({ id: 14, reason: 'prev_hash_mismatch', message: 'entry 14 does not follow entry 13' });
+      expect((await verify()).firstBroken).toMatchObject({
+        id: 14,
+        reason: 'prev_hash_mismatch',
+        message: 'entry 14 does not follow entry 13',
+      });
     });
 
     it('reports the earlier of two breaks in different ranges', async () => {
@@ -193,7 +226,10 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
     it('names the missing entry before a forged one far ahead, without walking the ids in between', async () => {
       const newest = await row(ENTRIES);
       const forged = { ...newest, id: FAR, prev_hash: newest.hash };
-      await handle.db.insertInto('audit_log').values({ ...forged, hash: hashAuditEntry(forged) }).execute();
+      await handle.db
+        .insertInto('audit_log')
+        .values({ ...forged, hash: hashAuditEntry(forged) })
+        .execute();
       expect((await verify()).firstBroken).toMatchObject({
         id: ENTRIES + 1,
         reason: 'missing_entry',

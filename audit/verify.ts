@@ -96,7 +96,12 @@ async function sqliteFile(db: Kysely<AuditTables>): Promise<string> {
 }
 
 /** PostgreSQL: ranges on several pooled connections. SQLite: worker threads when there is a file and more than one range. */
-async function openRangeChecker(db: Kysely<AuditTables>, dialect: AuditSqlDialect, parallelism: number, ranges: number): Promise<RangeChecker> {
+async function openRangeChecker(
+  db: Kysely<AuditTables>,
+  dialect: AuditSqlDialect,
+  parallelism: number,
+  ranges: number,
+): Promise<RangeChecker> {
   if (dialect === 'postgres') return databaseRangeChecker(db, 'postgres', parallelism);
   const file = parallelism > 1 && ranges > 1 ? await sqliteFile(db) : '';
   return file ? sqliteWorkerRangeChecker(db, file, parallelism) : databaseRangeChecker(db, 'sqlite', 1);
@@ -179,7 +184,11 @@ export async function verifyAuditChain<DB extends AuditTables>(
           last = await entryBefore(db, outcome.id);
           if (outcome.problem === 'gap') return missing(last.id + 1, `the next entry is ${outcome.id}`);
           if (outcome.problem === 'link') {
-            return result({ id: outcome.id, reason: 'prev_hash_mismatch', message: `entry ${outcome.id} does not follow entry ${last.id}` });
+            return result({
+              id: outcome.id,
+              reason: 'prev_hash_mismatch',
+              message: `entry ${outcome.id} does not follow entry ${last.id}`,
+            });
           }
           return result({ id: outcome.id, reason: 'hash_mismatch', message: `entry ${outcome.id} was changed after it was written` });
         }

@@ -105,7 +105,13 @@ function batch(): LogInput[] {
         body: 'db.slow_query: SELECT transfers 412 ms',
         traceId,
         spanId,
-        attributes: { 'event.name': 'db.slow_query', 'db.system.name': 'postgresql', 'db.operation.name': 'SELECT', 'db.collection.name': 'transfers', duration_ms: 412 },
+        attributes: {
+          'event.name': 'db.slow_query',
+          'db.system.name': 'postgresql',
+          'db.operation.name': 'SELECT',
+          'db.collection.name': 'transfers',
+          duration_ms: 412,
+        },
       });
     } else {
       records.push({
@@ -169,7 +175,13 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string,
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the alert processor exited with ${child.exitCode}:\n${output}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() - started > 30_000) throw new Error(`the alert processor did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -254,7 +266,8 @@ async function main() {
   const rates: number[] = [];
   const ratios: number[] = [];
   try {
-    for (const [i, variant] of variants.entries()) processors.push(await startProcessor(entry, slacks[i]!.url, stateDirs[i]!, variant === 'on'));
+    for (const [i, variant] of variants.entries())
+      processors.push(await startProcessor(entry, slacks[i]!.url, stateDirs[i]!, variant === 'on'));
     for (const processor of processors) await load(processor.url, bodies, WARMUP_S);
     for (let round = 0; round < ROUNDS; round++) {
       const roundRates: number[] = [];
@@ -278,7 +291,8 @@ async function main() {
     }
     for (const [i, slack] of slacks.entries()) {
       const critical = slack.delivered().filter((p) => p.body?.text?.startsWith('🚨 CRITICAL')).length;
-      if (critical !== 1) throw new Error(`expected the error spike's one critical alert at the fake Slack, got ${critical}:\n${processors[i]?.output()}`);
+      if (critical !== 1)
+        throw new Error(`expected the error spike's one critical alert at the fake Slack, got ${critical}:\n${processors[i]?.output()}`);
     }
   } finally {
     for (const processor of processors) {
@@ -291,7 +305,9 @@ async function main() {
   }
   if (COMPARE) log(`on/off ratio per round: ${ratios.map((r) => r.toFixed(3)).join(', ')} (median ${median(ratios).toFixed(3)})`);
   const result = median(rates);
-  log(`\nmedian ${Math.round(result).toLocaleString('en')} records/s (min ${Math.round(Math.min(...rates))}, max ${Math.round(Math.max(...rates))}); target >= ${TARGET.toLocaleString('en')} → ${result >= TARGET ? 'met' : 'NOT met'}`);
+  log(
+    `\nmedian ${Math.round(result).toLocaleString('en')} records/s (min ${Math.round(Math.min(...rates))}, max ${Math.round(Math.max(...rates))}); target >= ${TARGET.toLocaleString('en')} → ${result >= TARGET ? 'met' : 'NOT met'}`,
+  );
   if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify({ recordsPerSec: Math.round(result) })}\n`);
 }
 

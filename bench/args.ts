@@ -29,7 +29,10 @@ export function benchArgs<S extends Record<string, Spec>>(name: string, spec: S,
     refuse(`${name}: ${(error as Error).message} (--help lists the options)`);
   }
   if (parsed.values.help) {
-    const lines = Object.entries(spec).map(([key, s]) => `  --${key}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.description}${'default' in s && s.default !== '' ? ` (default ${s.default})` : ''}`);
+    const lines = Object.entries(spec).map(
+      ([key, s]) =>
+        `  --${key}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.description}${'default' in s && s.default !== '' ? ` (default ${s.default})` : ''}`,
+    );
     process.stdout.write(`npm run ${name} -- [options]\n${lines.join('\n')}\n`);
     process.exit(0);
   }

@@ -23,7 +23,10 @@ async function main() {
       await createUser(tx, { email: `w${tag}-${i}-a@bench.test`, name: 'Writer A', passwordHash: 'x', balanceCents: 1_000_000_000 }),
       await createUser(tx, { email: `w${tag}-${i}-b@bench.test`, name: 'Writer B', passwordHash: 'x' }),
     ]);
-    pairs.push({ actor: { userId: from!.id, sessionId: 'bench', role: 'user', ip: '198.51.100.7', userAgent: 'bench-writer' }, toEmail: to!.email });
+    pairs.push({
+      actor: { userId: from!.id, sessionId: 'bench', role: 'user', ip: '198.51.100.7', userAgent: 'bench-writer' },
+      toEmail: to!.email,
+    });
   }
   process.stdout.write('READY\n');
   await new Promise<void>((resolve) => readline.createInterface({ input: process.stdin }).on('line', (line) => line === 'GO' && resolve()));
@@ -45,7 +48,8 @@ async function main() {
       while (performance.now() < end) {
         let id: string | undefined;
         await timed(async () => {
-          id = (await inTransaction(handle.db, (tx) => createTransfer(tx, actor, { toEmail, amountCents: 1 }, crypto.randomUUID()))).transfer.id;
+          id = (await inTransaction(handle.db, (tx) => createTransfer(tx, actor, { toEmail, amountCents: 1 }, crypto.randomUUID())))
+            .transfer.id;
         });
         if (id) await timed(() => inTransaction(handle.db, (tx) => confirmTransfer(tx, actor, id!)));
       }

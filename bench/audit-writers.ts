@@ -166,7 +166,8 @@ export async function benchWriters(argv: string[]): Promise<void> {
     argv,
   );
   const ks = values.writers.split(',').map(Number);
-  if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error('--writers takes a comma-separated list of positive integers, e.g. 1,2,4');
+  if (ks.some((k) => !Number.isInteger(k) || k < 1))
+    throw new Error('--writers takes a comma-separated list of positive integers, e.g. 1,2,4');
   const modes = values.modes.split(',') as WriteMode[];
   if (modes.some((m) => m !== 'chained' && m !== 'sequenced')) throw new Error('--modes takes chained, sequenced or both');
   const durationMs = Number(values.duration) * 1000;
@@ -194,7 +195,9 @@ export async function benchWriters(argv: string[]): Promise<void> {
       const order = round % 2 === 0 ? runs : [...runs].reverse();
       for (const [mode, k] of order) {
         const figures = await runOnce(database.url, mode, k, { durationMs, concurrency, env });
-        say(`round ${round + 1}: ${mode}, ${k} writer(s) × ${concurrency} loops: ${figures.txPerSec} audited tx/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors; backends busy ${figures.active}, of them waiting on a lock ${figures.lockWaiters}`);
+        say(
+          `round ${round + 1}: ${mode}, ${k} writer(s) × ${concurrency} loops: ${figures.txPerSec} audited tx/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors; backends busy ${figures.active}, of them waiting on a lock ${figures.lockWaiters}`,
+        );
         byRun.set(key(mode, k), [...(byRun.get(key(mode, k)) ?? []), figures]);
       }
     }
@@ -211,8 +214,14 @@ export async function benchWriters(argv: string[]): Promise<void> {
   const summary = modes.flatMap((mode) => ks.map((k) => median(byRun.get(key(mode, k))!)));
   const lines = [
     `audited transfers on PostgreSQL, K writer processes × ${concurrency} concurrent loops, ${durationMs / 1000} s per run, ${rounds} rounds (median round):`,
-    ...summary.map((f) => `  ${f.mode.padEnd(9)} K=${f.writers}  ${f.txPerSec} tx/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  busy backends ${f.active}, waiting on a lock ${f.lockWaiters}`),
-    `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+    ...summary.map(
+      (f) =>
+        `  ${f.mode.padEnd(9)} K=${f.writers}  ${f.txPerSec} tx/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  busy backends ${f.active}, waiting on a lock ${f.lockWaiters}`,
+    ),
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -10,7 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { AUDIT_ACTIONS, GENESIS_HASH, hashAuditEntry, listAuditEntries, type AuditCursor, type AuditFilters, type AuditRow, defaultVerifyParallelism, verifyAuditChain } from '@audit';
+import {
+  AUDIT_ACTIONS,
+  GENESIS_HASH,
+  hashAuditEntry,
+  listAuditEntries,
+  type AuditCursor,
+  type AuditFilters,
+  type AuditRow,
+  defaultVerifyParallelism,
+  verifyAuditChain,
+} from '@audit';
 import { openDatabase, type DatabaseHandle } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { findPgBin, startThrowawayPostgres } from '../scripts/throwaway-postgres.mjs';
@@ -30,7 +40,11 @@ const args = writersMode
   : benchArgs('bench:audit', {
       runs: { type: 'number', default: 300, min: 1, description: 'page reads per kind and database' },
       json: { type: 'boolean', description: 'print the figures as one JSON line too' },
-      writers: { type: 'string', default: '', description: 'K app processes on PostgreSQL doing audited transfers, e.g. 1,2,4 (see bench/audit-writers.ts)' },
+      writers: {
+        type: 'string',
+        default: '',
+        description: 'K app processes on PostgreSQL doing audited transfers, e.g. 1,2,4 (see bench/audit-writers.ts)',
+      },
     });
 const json = args?.json ?? false;
 const RUNS = args?.runs ?? 300;
@@ -83,7 +97,21 @@ function* generateChain(): Generator<AuditRow> {
   }
 }
 
-const COLUMNS = ['id', 'timestamp', 'user_id', 'action', 'resource', 'outcome', 'details', 'ip_address', 'user_agent', 'request_id', 'span_id', 'prev_hash', 'hash'] as const;
+const COLUMNS = [
+  'id',
+  'timestamp',
+  'user_id',
+  'action',
+  'resource',
+  'outcome',
+  'details',
+  'ip_address',
+  'user_agent',
+  'request_id',
+  'span_id',
+  'prev_hash',
+  'hash',
+] as const;
 
 async function ensureCachedSqlite(): Promise<void> {
   if (fs.existsSync(CACHE_FILE)) {
@@ -133,7 +161,10 @@ async function loadPostgres(url: string): Promise<void> {
       SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
     let batch: AuditRow[] = [];
     const flush = async () => {
-      await pool.query(statement, COLUMNS.map((c) => batch.map((r) => r[c])));
+      await pool.query(
+        statement,
+        COLUMNS.map((c) => batch.map((r) => r[c])),
+      );
       batch = [];
     };
     for (const row of source.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditRow>) {
@@ -289,7 +320,10 @@ async function main() {
     `  postgres  first ${postgres.firstPageP50Ms} / ${postgres.firstPageP95Ms}   deep ${postgres.deepPageP50Ms} / ${postgres.deepPageP95Ms}   user ${postgres.userPageP50Ms} / ${postgres.userPageP95Ms}`,
     `  verify    sqlite ${sqliteVerify.toLocaleString('en')} entries/s, postgres ${postgresVerify.toLocaleString('en')} entries/s`,
     `targets: page p95 <= 10 ms (SQLite), <= 15 ms (PostgreSQL); verify >= 200,000 entries/s`,
-    `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ sqlite: pick(sqlite), postgres: pick(postgres), verifyRowsPerSec })}\n`);

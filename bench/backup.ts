@@ -66,9 +66,17 @@ async function buildDatabase(file: string): Promise<void> {
     for (let i = 0; i < n; i++, rows++) {
       const from = users[rows % users.length]!;
       const to = users[(rows * 7 + 1) % users.length]!;
-      addTransfer.run(crypto.randomUUID(), from, from === to ? users[(rows + 1) % users.length] : to, 100 + (rows % 10_000),
-        `bench transfer ${rows} ${crypto.randomBytes(24).toString('base64')}`, crypto.randomUUID(),
-        crypto.randomBytes(32).toString('hex'), now - rows, now - rows + 1);
+      addTransfer.run(
+        crypto.randomUUID(),
+        from,
+        from === to ? users[(rows + 1) % users.length] : to,
+        100 + (rows % 10_000),
+        `bench transfer ${rows} ${crypto.randomBytes(24).toString('base64')}`,
+        crypto.randomUUID(),
+        crypto.randomBytes(32).toString('hex'),
+        now - rows,
+        now - rows + 1,
+      );
     }
   });
   for (;;) {
@@ -170,7 +178,13 @@ async function main() {
     for (const name of fs.readdirSync(out)) fs.rmSync(path.join(out, name), { recursive: true, force: true });
   };
   const backupEnv = (verify: 'full' | 'quick'): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `file:${file}`, BACKUP_DIR: out, BACKUP_RETENTION_DAYS: '30', BACKUP_VERIFY: verify };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: `file:${file}`,
+      BACKUP_DIR: out,
+      BACKUP_RETENTION_DAYS: '30',
+      BACKUP_VERIFY: verify,
+    };
     delete env.BACKUP_COMPRESS;
     return env;
   };
@@ -178,7 +192,15 @@ async function main() {
 
   const writer = await startWriter(file);
   const figures: Record<Figure, number[]> = {
-    cpSync: [], backupProper: [], backupShFull: [], backupShQuick: [], manualCopy: [], manualFull: [], manualQuick: [], vacuumInto: [], vacuumIntoFull: [],
+    cpSync: [],
+    backupProper: [],
+    backupShFull: [],
+    backupShQuick: [],
+    manualCopy: [],
+    manualFull: [],
+    manualQuick: [],
+    vacuumInto: [],
+    vacuumIntoFull: [],
   };
   const phases: Record<string, Record<string, number[]>> = { full: {}, quick: {} };
   let manualUnderWrites: { seconds: number; finished: boolean } | undefined;
@@ -256,7 +278,10 @@ async function main() {
   const medians = Object.fromEntries(Object.entries(figures).map(([k, xs]) => [k, round3(median(xs))]));
   const ratioMedians = Object.fromEntries(Object.entries(ratios).map(([k, xs]) => [k, round3(median(xs))]));
   const phaseMedians = Object.fromEntries(
-    Object.entries(phases).map(([verify, byPhase]) => [verify, Object.fromEntries(Object.entries(byPhase).map(([p, xs]) => [p, round3(median(xs))]))]),
+    Object.entries(phases).map(([verify, byPhase]) => [
+      verify,
+      Object.fromEntries(Object.entries(byPhase).map(([p, xs]) => [p, round3(median(xs))])),
+    ]),
   );
   const bytes = fs.statSync(file).size;
   const spread = (f: Figure) => `${fmt(median(figures[f]))} s (${fmt(Math.min(...figures[f]))}–${fmt(Math.max(...figures[f]))})`;
@@ -273,7 +298,10 @@ async function main() {
       `      sqlite3 .backup under the writer  ${manualUnderWrites!.finished ? `finished in ${fmt(manualUnderWrites!.seconds)} s` : `did NOT finish in ${manualTimeoutS} s (stopped)`}\n` +
       `  (e) VACUUM INTO + integrity_check     ${spread('vacuumIntoFull')}   (VACUUM INTO alone ${spread('vacuumInto')}); (c) full to (e) ${ratio(ratios.backupShFullToVacuumIntoFull)}\n` +
       `  backup.sh phases, median s (after the copy, flush/checksum/verify run at once): full ${JSON.stringify(phaseMedians.full)}, quick ${JSON.stringify(phaseMedians.quick)}\n` +
-      `  load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} cores)\n`,
+      `  load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} (${os.cpus().length} cores)\n`,
   );
   if (values.json) {
     process.stdout.write(

@@ -2,15 +2,7 @@
  * The servers bench:overhead compares: the same `next build`, started with different environment. Each exports
  * to its own path on the one local OTLP sink (`<sink>/<variant>/v1/traces`), so the sink can tell who sent what.
  */
-export type VariantName =
-  | 'uninstrumented'
-  | 'uninstrumented-aa'
-  | 'full'
-  | 'floor'
-  | 'vercel-otel'
-  | 'node-sdk-auto'
-  | 'lever'
-  | 'sentry';
+export type VariantName = 'uninstrumented' | 'uninstrumented-aa' | 'full' | 'floor' | 'vercel-otel' | 'node-sdk-auto' | 'lever' | 'sentry';
 
 export interface Variant {
   name: VariantName;
@@ -47,7 +39,8 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
     },
     floor: {
       name: 'floor',
-      records: "Drop's layer with nothing recorded (OTEL_TRACES_SAMPLER=always_off) and logs not exported: SDK, context manager, Next's tracing",
+      records:
+        "Drop's layer with nothing recorded (OTEL_TRACES_SAMPLER=always_off) and logs not exported: SDK, context manager, Next's tracing",
       env: (sink) => ({ ...exporting(sink, 'floor'), OTEL_TRACES_SAMPLER: 'always_off', OTEL_LOGS_EXPORTER: 'none' }),
     },
     'vercel-otel': {
@@ -57,12 +50,17 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
     },
     'node-sdk-auto': {
       name: 'node-sdk-auto',
-      records: "NodeSDK + auto-instrumentations-node: Next's spans (all of them), pino lines as OTLP logs; no DB spans (and no http spans: Next loads http before instrumentation.ts runs)",
+      records:
+        "NodeSDK + auto-instrumentations-node: Next's spans (all of them), pino lines as OTLP logs; no DB spans (and no http spans: Next loads http before instrumentation.ts runs)",
       env: (sink) => peer(sink, 'node-sdk-auto'),
     },
     lever: {
       name: 'lever',
-      records: `the full layer with ${Object.entries(lever).map(([k, v]) => `${k}=${v}`).join(', ') || '(no --lever given)'}`,
+      records: `the full layer with ${
+        Object.entries(lever)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || '(no --lever given)'
+      }`,
       env: (sink) => ({ ...exporting(sink, 'lever'), ...lever }),
     },
     sentry: {

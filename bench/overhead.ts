@@ -155,7 +155,10 @@ async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: s
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${variant} server exited with ${child.exitCode}: ${lastError}`);
-    const ok = await fetch(`${url}/api/health`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (performance.now() - started > 60_000) throw new Error(`${variant} server did not start: ${lastError}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -255,7 +258,10 @@ function endpointResult(samples: Sample[]): EndpointResult {
  * time is cut into SLICES slices per server, taken in the order A B C … C B A A B C …, so a change in the
  * machine's speed during the round falls on every variant alike.
  */
-async function measureRound(servers: Map<VariantName, Server>, order: VariantName[]): Promise<Map<VariantName, Omit<RunResult, 'coldStartMs'>>> {
+async function measureRound(
+  servers: Map<VariantName, Server>,
+  order: VariantName[],
+): Promise<Map<VariantName, Omit<RunResult, 'coldStartMs'>>> {
   const auth = new Map<VariantName, { cookie: string; csrf: string }>();
   for (const variant of order) auth.set(variant, await sessionCookie(servers.get(variant)!.url));
   // Warm-up: both endpoints on each server, so JIT and caches are hot for what is measured.
@@ -319,7 +325,8 @@ function ratios(rounds: Map<VariantName, RunResult>[], of: VariantName, to: Vari
 function comparedPairs(): [VariantName, VariantName][] {
   const pairs: [VariantName, VariantName][] = SERVED.slice(1).map((v) => [v, BASELINE]);
   if (SERVED.includes('full') && BASELINE !== 'full') {
-    for (const other of SERVED) if (other !== 'full' && other !== BASELINE && !other.startsWith('uninstrumented')) pairs.push(['full', other]);
+    for (const other of SERVED)
+      if (other !== 'full' && other !== BASELINE && !other.startsWith('uninstrumented')) pairs.push(['full', other]);
   }
   return pairs;
 }
@@ -356,7 +363,10 @@ async function main() {
   spawnSync('taskset', ['-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
   log(
     `bench:overhead — ${ROUNDS} rounds of ${SERVED.join(', ')}; warm-up ${WARMUP_S}s, ${DURATION_S}s per endpoint in ${SLICES} slices, ` +
-      `${CONNECTIONS} connections; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; load average ${os.loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+      `${CONNECTIONS} connections; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; load average ${os
+        .loadavg()
+        .map((l) => fmt(l, 1))
+        .join(' ')}`,
   );
   for (const name of SERVED) log(`  ${name.padEnd(18)} ${VARIANTS[name].records}`);
   const sink = await startOtlpSink();
@@ -388,7 +398,8 @@ async function main() {
   sink.close();
   for (const name of SERVED) {
     if (name.startsWith('uninstrumented') || name === 'floor') continue;
-    if (![...sink.received.keys()].some((key) => key.startsWith(`${name} `))) throw new Error(`${name} exported nothing: the measurement is not of its telemetry`);
+    if (![...sink.received.keys()].some((key) => key.startsWith(`${name} `)))
+      throw new Error(`${name} exported nothing: the measurement is not of its telemetry`);
   }
 
   const report = new Map<string, Ratios>();
@@ -405,17 +416,21 @@ async function main() {
   if (checked.length) log('\ntargets (bench figures, medians):');
   for (const t of checked) log(`  ${t.name.padEnd(40)} ${t.value.padEnd(14)} ${t.met ? 'met' : 'missed'}`);
   log('\nOTLP export requests (bytes) received by the sink:');
-  for (const [key, { requests, bytes }] of [...sink.received].sort()) log(`  ${key.padEnd(26)} ${requests} (${Math.round(bytes / 1024)} KiB)`);
+  for (const [key, { requests, bytes }] of [...sink.received].sort())
+    log(`  ${key.padEnd(26)} ${requests} (${Math.round(bytes / 1024)} KiB)`);
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({
-        rounds: ROUNDS,
-        variants: SERVED,
-        loadAverage: os.loadavg(),
-        ratios: Object.fromEntries(report),
-        targets: checked,
-        exports: Object.fromEntries(sink.received),
-      }, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value))}\n`,
+      `${JSON.stringify(
+        {
+          rounds: ROUNDS,
+          variants: SERVED,
+          loadAverage: os.loadavg(),
+          ratios: Object.fromEntries(report),
+          targets: checked,
+          exports: Object.fromEntries(sink.received),
+        },
+        (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value),
+      )}\n`,
     );
   }
 }

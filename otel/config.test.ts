@@ -5,7 +5,12 @@ const parse = (env: Record<string, string>) => parseTelemetryConfig(env, '1.2.3'
 
 describe('the layer config: every variable read once, here', () => {
   it('batch processor settings from OTEL_BSP_* / OTEL_BLRP_*, bounded by default', () => {
-    expect(parse({}).spanBatch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30000 });
+    expect(parse({}).spanBatch).toEqual({
+      maxQueueSize: 2048,
+      maxExportBatchSize: 512,
+      scheduledDelayMillis: 5000,
+      exportTimeoutMillis: 30000,
+    });
     const config = parse({ OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_MAX_QUEUE_SIZE: '100', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '500' });
     expect(config.spanBatch.scheduledDelayMillis).toBe(200);
     // The batch can never exceed the queue.
@@ -41,7 +46,12 @@ describe('the layer config: every variable read once, here', () => {
   });
 
   it('the overhead levers: on by default, each undone by its variable, anything else warns and keeps the default', () => {
-    expect(parse({})).toMatchObject({ statementSpans: 'slow', statementSpanMs: 10, logRecordSource: 'object', exportSerialization: 'deferred' });
+    expect(parse({})).toMatchObject({
+      statementSpans: 'slow',
+      statementSpanMs: 10,
+      logRecordSource: 'object',
+      exportSerialization: 'deferred',
+    });
     expect(parse({ DB_STATEMENT_SPANS: 'ALL', LOG_RECORD_SOURCE: 'line', EXPORT_SERIALIZATION: 'inline' })).toMatchObject({
       statementSpans: 'all',
       logRecordSource: 'line',

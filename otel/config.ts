@@ -32,7 +32,6 @@ export interface BatchSettings {
   exportTimeoutMillis: number;
 }
 
-
 export interface TelemetryConfig {
   disabled: boolean;
   serviceName: string;

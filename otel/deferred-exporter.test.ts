@@ -38,9 +38,12 @@ describe('DeferredExporter', () => {
     const { provider, tracer } = tracerExportingTo(new DeferredExporter(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` })));
     endSpans(tracer, 10, 'shutdown');
     await provider.shutdown();
-    expect(receiver.spans.filter((s) => s.name.startsWith('shutdown-')).map((s) => s.name).sort()).toEqual(
-      Array.from({ length: 10 }, (_, i) => `shutdown-${i}`).sort(),
-    );
+    expect(
+      receiver.spans
+        .filter((s) => s.name.startsWith('shutdown-'))
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `shutdown-${i}`).sort());
     expect(receiver.rejected).toEqual([]);
   });
 });

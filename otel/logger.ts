@@ -48,7 +48,8 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
  */
 export function createLogger(config: TelemetryConfig, destination?: DestinationStream): Logger {
   // OTLP records from pino's object (not from its line), when the SDK runs and exports logs.
-  const records = !config.disabled && config.logsExporter === 'otlp' && config.logRecordSource === 'object' ? pinoLogRecords(serializeError) : undefined;
+  const records =
+    !config.disabled && config.logsExporter === 'otlp' && config.logRecordSource === 'object' ? pinoLogRecords(serializeError) : undefined;
   const pretty = !destination && config.prettyLogs ? prettyStream() : undefined;
   const logger = pino(
     {
@@ -81,7 +82,10 @@ export function createLogger(config: TelemetryConfig, destination?: DestinationS
     destination ?? pretty,
   );
   if (config.prettyLogs && !pretty) {
-    logger.warn({ 'event.name': 'otel.config' }, 'LOG_FORMAT=pretty needs pino-pretty (a dev dependency, not in the production image); logging JSON');
+    logger.warn(
+      { 'event.name': 'otel.config' },
+      'LOG_FORMAT=pretty needs pino-pretty (a dev dependency, not in the production image); logging JSON',
+    );
   }
   return logger;
 }

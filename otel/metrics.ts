@@ -1,8 +1,5 @@
 import { metrics, type Histogram } from '@opentelemetry/api';
-import {
-  METRIC_DB_CLIENT_OPERATION_DURATION,
-  METRIC_HTTP_SERVER_REQUEST_DURATION,
-} from '@opentelemetry/semantic-conventions';
+import { METRIC_DB_CLIENT_OPERATION_DURATION, METRIC_HTTP_SERVER_REQUEST_DURATION } from '@opentelemetry/semantic-conventions';
 
 // Bucket boundaries recommended by the semantic conventions for duration histograms (seconds).
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

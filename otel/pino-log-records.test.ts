@@ -116,7 +116,9 @@ describe('OTLP log records from pino objects', () => {
       otelTimestampFromTime: (time: string) => new Date(time).getTime(),
     });
     await inSpan('request', async () => {
-      logger.child({ route: '/api/transfers' }).info({ 'event.name': 'http.access', 'http.response.status_code': 201, secret: 's3' }, 'POST 201');
+      logger
+        .child({ route: '/api/transfers' })
+        .info({ 'event.name': 'http.access', 'http.response.status_code': 201, secret: 's3' }, 'POST 201');
       logger.error({ err: new RangeError('too big'), 'enduser.id': 'u1' }, 'failed');
       // The same lines through the stream, in the same span (as the instrumentation's multistream would).
       for (const line of lines) {

@@ -27,7 +27,18 @@ const SEVERITY: Record<number, SeverityNumber> = {
  * Fields the line has that a record carries elsewhere (resource, trace context, body, event name, exception),
  * the same the instrumentation's stream leaves out. Drop's `event.name` stays an attribute there and here.
  */
-const NOT_ATTRIBUTES = new Set(['time', 'msg', 'level', 'hostname', 'pid', 'trace_id', 'span_id', 'trace_flags', ATTR_OTEL_EVENT_NAME, 'err']);
+const NOT_ATTRIBUTES = new Set([
+  'time',
+  'msg',
+  'level',
+  'hostname',
+  'pid',
+  'trace_id',
+  'span_id',
+  'trace_flags',
+  ATTR_OTEL_EVENT_NAME,
+  'err',
+]);
 
 export interface PinoLogRecords {
   /** For `formatters.log`, after redaction: remembers the object about to be written. */
@@ -70,7 +81,10 @@ function exceptionOf(serialized: unknown): unknown {
   return typeof exception.type === 'string' && typeof exception.name !== 'string' ? { ...exception, name: exception.type } : exception;
 }
 
-export function pinoLogRecords(serializeError: (error: unknown) => unknown, otelLogger: OtelLogger = logs.getLogger('drop-pino')): PinoLogRecords {
+export function pinoLogRecords(
+  serializeError: (error: unknown) => unknown,
+  otelLogger: OtelLogger = logs.getLogger('drop-pino'),
+): PinoLogRecords {
   let pending: Record<string, unknown> | undefined;
   return {
     captureObject(redacted) {

@@ -34,8 +34,9 @@ describe('the traces sampler', () => {
     expect(decide({ OTEL_TRACES_SAMPLER: 'always_off' }, {})).toBe(SamplingDecision.NOT_RECORD);
     expect(decide({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, {})).toBe(SamplingDecision.NOT_RECORD);
     expect(decide({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }, {})).toBe(SamplingDecision.RECORD_AND_SAMPLED);
-    expect(parseTelemetryConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, '1.0.0').tracesSampler)
-      .toEqual({ name: 'parentbased_traceidratio', ratio: 0.1 });
+    expect(
+      parseTelemetryConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, '1.0.0').tracesSampler,
+    ).toEqual({ name: 'parentbased_traceidratio', ratio: 0.1 });
     expect(decide({ SENTRY_TRACES_SAMPLE_RATE: '0' }, {})).toBe(SamplingDecision.NOT_RECORD);
     expect(decide({ SENTRY_TRACES_SAMPLE_RATE: '0', OTEL_TRACES_SAMPLER: 'always_on' }, {})).toBe(SamplingDecision.RECORD_AND_SAMPLED);
   });

@@ -46,7 +46,12 @@ async function main(): Promise<number> {
       const reason = hold?.trim() ?? null;
       await inTransaction(handle.db, async (tx) => {
         await setAuditLegalHold(tx, userId, reason);
-        await record(tx, reason ? { action: 'legal_hold_set', resource, userId, details: { reason } } : { action: 'legal_hold_released', resource, userId });
+        await record(
+          tx,
+          reason
+            ? { action: 'legal_hold_set', resource, userId, details: { reason } }
+            : { action: 'legal_hold_released', resource, userId },
+        );
       });
       process.stdout.write(reason ? `legal hold set on user ${userId}: ${reason}\n` : `legal hold released on user ${userId}\n`);
       return 0;

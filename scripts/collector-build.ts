@@ -4,9 +4,7 @@ import { ensureCollector } from './collector/otelcol';
 
 try {
   const build = ensureCollector();
-  process.stderr.write(
-    `[collector] ${build.built ? 'built' : 'cached'} otelcol ${build.version} in ${build.seconds} s\n`,
-  );
+  process.stderr.write(`[collector] ${build.built ? 'built' : 'cached'} otelcol ${build.version} in ${build.seconds} s\n`);
   process.stdout.write(`${build.binary}\n`);
 } catch (error) {
   process.stderr.write(`collector:build failed: ${error instanceof Error ? error.message : String(error)}\n`);

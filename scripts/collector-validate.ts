@@ -77,7 +77,10 @@ const build = ensureCollector();
 process.stderr.write(`[collector] ${build.binary} (${build.version})\n`);
 validate(build.binary, [BASE]);
 validate(build.binary, [BASE, DEFAULT_EXTRAS]);
-for (const example of fs.readdirSync(path.join(repoRoot, EXAMPLES_DIR)).filter((f) => f.endsWith('.yaml')).sort()) {
+for (const example of fs
+  .readdirSync(path.join(repoRoot, EXAMPLES_DIR))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()) {
   validate(build.binary, [BASE, `${EXAMPLES_DIR}/${example}`]);
 }
 checkComposePin(build.version);

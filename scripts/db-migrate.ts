@@ -7,9 +7,7 @@ async function main() {
   const handle = openDatabase(config);
   try {
     const applied = await migrateToLatest(handle.db, handle.dialect);
-    process.stdout.write(
-      `${describeDatabase(config)}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`,
-    );
+    process.stdout.write(`${describeDatabase(config)}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`);
   } finally {
     await handle.close();
   }

@@ -62,12 +62,22 @@ async function failRequests(processor: AlertProcessor, n: number): Promise<strin
   await send(
     processor,
     'logs',
-    encodeLogs(ids.map((traceId) => ({ service: 'drop', body: 'POST /api/admin/debug/error 500', severityNumber: 17, severityText: 'error', traceId }))),
+    encodeLogs(
+      ids.map((traceId) => ({
+        service: 'drop',
+        body: 'POST /api/admin/debug/error 500',
+        severityNumber: 17,
+        severityText: 'error',
+        traceId,
+      })),
+    ),
   );
   await send(
     processor,
     'traces',
-    encodeTraces(ids.map((traceId) => ({ service: 'drop', name: 'POST /api/admin/debug/error', traceId, spanId: randomHexId(8), statusCode: 2 }))),
+    encodeTraces(
+      ids.map((traceId) => ({ service: 'drop', name: 'POST /api/admin/debug/error', traceId, spanId: randomHexId(8), statusCode: 2 })),
+    ),
   );
   return ids;
 }
@@ -98,7 +108,11 @@ describe('alert processor (in-process)', () => {
   it('error spike → one critical with a trace link to a failing request; resolved on the timer once quiet', async () => {
     const processor = await start();
     const ids = await failRequests(processor, 6);
-    const critical = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.startsWith('🚨 CRITICAL')), 5_000, 'the critical');
+    const critical = await slack.waitFor(
+      () => slack.delivered().find((p) => p.body?.text?.startsWith('🚨 CRITICAL')),
+      5_000,
+      'the critical',
+    );
     const traceLink = critical.body!.text!.match(/trace\/([0-9a-f]{32})/)?.[1];
     expect(ids).toContain(traceLink);
     expect(critical.body!.text).toContain('6 failing requests');
@@ -165,19 +179,34 @@ describe('alert processor (in-process)', () => {
     await send(processor, 'logs', encodeLogs([{ service: 'drop', body: 'app.stopping', severityNumber: 13, eventName: 'app.stopping' }]));
     await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the second message');
     expect(slack.posts.map((p) => p.status)).toEqual([400, 200]);
-    expect(logLines.find((l) => String(l.msg).includes('refused: dropped'))).toMatchObject({ level: 50, reason: 'Slack answered 400 invalid_payload' });
+    expect(logLines.find((l) => String(l.msg).includes('refused: dropped'))).toMatchObject({
+      level: 50,
+      reason: 'Slack answered 400 invalid_payload',
+    });
   });
 
   it('heartbeat: a service silent for ALERT_HEARTBEAT_MINUTES raises a critical, its next record the resolution', async () => {
     const processor = await start({}, { heartbeatMs: 1_500 });
     await send(processor, 'logs', started());
     await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the started message');
-    const missing = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')), 5_000, 'the heartbeat alert');
+    const missing = await slack.waitFor(
+      () => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')),
+      5_000,
+      'the heartbeat alert',
+    );
     expect(missing.body!.text).toMatch(/^🚨 CRITICAL: drop: no telemetry/);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(slack.delivered()).toHaveLength(2); // once, not once per tick
-    await send(processor, 'traces', encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]));
-    const back = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('telemetry is back')), 5_000, 'the resolution');
+    await send(
+      processor,
+      'traces',
+      encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]),
+    );
+    const back = await slack.waitFor(
+      () => slack.delivered().find((p) => p.body?.text?.includes('telemetry is back')),
+      5_000,
+      'the resolution',
+    );
     expect(back.body!.text).toMatch(/^✅ RESOLVED: drop: telemetry is back/);
   });
 
@@ -188,7 +217,11 @@ describe('alert processor (in-process)', () => {
     await first.stop();
     running.splice(running.indexOf(first), 1);
     await start({}, { heartbeatMs: 2_000 });
-    await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')), 6_000, 'the heartbeat alert after the restart');
+    await slack.waitFor(
+      () => slack.delivered().find((p) => p.body?.text?.includes('no telemetry')),
+      6_000,
+      'the heartbeat alert after the restart',
+    );
   });
 });
 
@@ -206,7 +239,10 @@ describe('grouping (ALERT_GROUP_SECONDS)', () => {
     expect(grouped.receivedAt - sentAt).toBeGreaterThanOrEqual(900);
     await sleep(1_500);
     expect(slack.posts).toHaveLength(1);
-    expect(logLines.find((l) => String(l.msg).startsWith('alert sent to Slack'))).toMatchObject({ 'alert.count': 3, 'service.name': 'drop,drop-worker,drop-cron' });
+    expect(logLines.find((l) => String(l.msg).startsWith('alert sent to Slack'))).toMatchObject({
+      'alert.count': 3,
+      'service.name': 'drop,drop-worker,drop-cron',
+    });
   });
 
   it('spikes that end before the flush: the criticals go out grouped, then the resolutions — none dropped', async () => {
@@ -220,7 +256,11 @@ describe('grouping (ALERT_GROUP_SECONDS)', () => {
       encodeTraces(ids.map((traceId) => ({ service: 'drop-worker', name: 'job payout', traceId, spanId: randomHexId(8), statusCode: 2 }))),
     );
     // The window is 1 s: both spikes are quiet long before their group closes at 2 s.
-    const resolved = await slack.waitFor(() => slack.delivered().find((p) => p.body?.text?.startsWith('✅ RESOLVED')), 10_000, 'the resolutions');
+    const resolved = await slack.waitFor(
+      () => slack.delivered().find((p) => p.body?.text?.startsWith('✅ RESOLVED')),
+      10_000,
+      'the resolutions',
+    );
     const [critical] = slack.delivered();
     expect(critical!.body!.text!.split('\n')[0]).toBe('🚨 CRITICAL: error spike × 2 — drop, drop-worker');
     expect(critical!.receivedAt - sentAt).toBeGreaterThanOrEqual(1_900);
@@ -236,7 +276,9 @@ describe('grouping (ALERT_GROUP_SECONDS)', () => {
     await first.stop();
     running.splice(running.indexOf(first), 1);
     expect(slack.posts).toHaveLength(0);
-    expect(logLines.find((l) => String(l.msg).startsWith('stopping with alerts waiting for their group window'))).toMatchObject({ pending: 1 });
+    expect(logLines.find((l) => String(l.msg).startsWith('stopping with alerts waiting for their group window'))).toMatchObject({
+      pending: 1,
+    });
     const second = await start({ ALERT_GROUP_SECONDS: '2' });
     await send(second, 'logs', lifecycle('drop-worker'));
     const grouped = await slack.waitFor(() => slack.delivered()[0], 5_000, 'the grouped message');
@@ -259,7 +301,10 @@ describe('silences and mute windows', () => {
   it('a silence created over HTTP holds back what it matches (logged and counted); ended, the next alert goes out', async () => {
     const processor = await start({ ALERTS_API_TOKEN: TOKEN });
     const created = await api(processor, 'POST', '/api/silences', {
-      matchers: [{ name: 'service.name', value: 'drop' }, { name: 'alert.type', value: 'app.started' }],
+      matchers: [
+        { name: 'service.name', value: 'drop' },
+        { name: 'alert.type', value: 'app.started' },
+      ],
       durationMinutes: 30,
       comment: 'planned restarts',
     });
@@ -270,7 +315,13 @@ describe('silences and mute windows', () => {
     await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the stopping message');
     expect(firstLines()).toEqual(['⚠️ WARNING']);
     expect(muted()).toEqual([
-      expect.objectContaining({ level: 30, 'alert.type': 'app.started', 'service.name': 'drop', silence_id: silence.id, silence_comment: 'planned restarts' }),
+      expect.objectContaining({
+        level: 30,
+        'alert.type': 'app.started',
+        'service.name': 'drop',
+        silence_id: silence.id,
+        silence_comment: 'planned restarts',
+      }),
     ]);
     const listed = (await (await api(processor, 'GET', '/api/silences')).json()) as { silences: { id: string; silenced: number }[] };
     expect(listed.silences).toEqual([expect.objectContaining({ id: silence.id, silenced: 1 })]);
@@ -283,9 +334,21 @@ describe('silences and mute windows', () => {
 
   it('a silenced error spike sends neither its critical nor a resolution, and ends with a note', async () => {
     const processor = await start({ ALERTS_API_TOKEN: TOKEN });
-    expect((await api(processor, 'POST', '/api/silences', { matchers: [{ name: 'service.name', value: 'drop' }], durationMinutes: 5, comment: 'known outage' })).status).toBe(201);
+    expect(
+      (
+        await api(processor, 'POST', '/api/silences', {
+          matchers: [{ name: 'service.name', value: 'drop' }],
+          durationMinutes: 5,
+          comment: 'known outage',
+        })
+      ).status,
+    ).toBe(201);
     await failRequests(processor, 6);
-    await slack.waitFor(() => logLines.find((l) => String(l.msg).startsWith('error spike over (its alert was suppressed')), 5_000, 'the end of the spike');
+    await slack.waitFor(
+      () => logLines.find((l) => String(l.msg).startsWith('error spike over (its alert was suppressed')),
+      5_000,
+      'the end of the spike',
+    );
     await sleep(500);
     expect(slack.posts).toEqual([]);
     expect(muted().map((l) => l['alert.type'])).toEqual(['error_spike']);
@@ -297,14 +360,20 @@ describe('silences and mute windows', () => {
     await send(processor, 'logs', lifecycle('drop', 'app.stopping'));
     await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the stopping message');
     expect(firstLines()).toEqual(['⚠️ WARNING']);
-    expect(muted()).toEqual([expect.objectContaining({ 'alert.type': 'app.started', mute_window: '* 00:00-24:00 UTC alert.severity=info' })]);
+    expect(muted()).toEqual([
+      expect.objectContaining({ 'alert.type': 'app.started', mute_window: '* 00:00-24:00 UTC alert.severity=info' }),
+    ]);
   });
 
   it('a muted heartbeat_missing: its end sends no resolution either', async () => {
     const processor = await start({ ALERT_MUTE_WINDOWS: '* 00:00-24:00 UTC alert.type=heartbeat_missing' }, { heartbeatMs: 1_500 });
     await send(processor, 'logs', lifecycle('drop'));
     await slack.waitFor(() => muted().length === 1, 5_000, 'the muted heartbeat alert');
-    await send(processor, 'traces', encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]));
+    await send(
+      processor,
+      'traces',
+      encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]),
+    );
     // Long enough for a resolution to be posted, shorter than another silence of 1.5 s.
     await sleep(800);
     expect(firstLines()).toEqual(['ℹ️ INFO']);

@@ -50,7 +50,10 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     messagesPerSecond: config.slackMessagesPerSecond,
   });
   const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate };
-  const alerter = new Alerter({ rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay }, { groupMs: config.groupMs });
+  const alerter = new Alerter(
+    { rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay },
+    { groupMs: config.groupMs },
+  );
   const server = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
@@ -110,7 +113,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
       ticker = setInterval(tick, tickMs);
       const spikes = rules.openSpikes();
-      if (spikes.length > 0) logger.info({ spikes: spikes.map((s) => `${s.service}:${s.status}`) }, 'error spikes restored from the state file');
+      if (spikes.length > 0)
+        logger.info({ spikes: spikes.map((s) => `${s.service}:${s.status}`) }, 'error spikes restored from the state file');
     },
     stop() {
       stopping ??= (async () => {
@@ -118,7 +122,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         await closeServer();
         const drained = await alerter.drain(config.shutdownTimeoutMs);
         if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
-        else if (alerter.pending > 0) logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
+        else if (alerter.pending > 0)
+          logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
         heartbeat.flush();
         await replicas?.stop();
         await silences.close();

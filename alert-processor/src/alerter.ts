@@ -192,7 +192,8 @@ export class Alerter {
       this.relayFailing = true;
       return false;
     }
-    if (this.relayFailing) this.logger.info({ 'event.name': 'alerts.fail_open_over' }, 'the alerts database answers again: alerts go through the shared outbox');
+    if (this.relayFailing)
+      this.logger.info({ 'event.name': 'alerts.fail_open_over' }, 'the alerts database answers again: alerts go through the shared outbox');
     this.relayFailing = false;
     for (const entry of group) {
       // Handed to the shared sender: as good as delivered for this replica's rules (the sender pairs
@@ -225,7 +226,8 @@ export class Alerter {
           this.outbox.remove(entry.id);
           this.rules.delivered(entry.alert, this.now());
         }
-        if (!result.skipped) this.logger.info({ ...fields, attempts: result.attempts }, `alert sent to Slack: ${message.text.split('\n')[0]}`);
+        if (!result.skipped)
+          this.logger.info({ ...fields, attempts: result.attempts }, `alert sent to Slack: ${message.text.split('\n')[0]}`);
         return;
       }
       if (result.retryable) {
@@ -242,7 +244,10 @@ export class Alerter {
         this.outbox.remove(entry.id);
         this.rules.failed(entry.alert, this.now());
       }
-      this.logger.error({ ...fields, attempts: result.attempts, reason: result.reason }, 'alert could not be delivered to Slack (refused: dropped)');
+      this.logger.error(
+        { ...fields, attempts: result.attempts, reason: result.reason },
+        'alert could not be delivered to Slack (refused: dropped)',
+      );
     } catch (error) {
       // Never let one alert take the process down; the entries stay and are tried again.
       try {

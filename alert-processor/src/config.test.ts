@@ -74,11 +74,18 @@ describe('grouping, silences API and mute windows', () => {
       ALERT_MUTE_WINDOWS: 'Sat,Sun 00:00-24:00 UTC alert.severity=info; Mon-Fri 22:00-06:00 Europe/Berlin',
     });
     expect(config).toMatchObject({ groupMs: 30_000, apiToken: '0123456789abcdef0123', warnings: [] });
-    expect(config.muteWindows.map((w) => w.spec)).toEqual(['Sat,Sun 00:00-24:00 UTC alert.severity=info', 'Mon-Fri 22:00-06:00 Europe/Berlin']);
+    expect(config.muteWindows.map((w) => w.spec)).toEqual([
+      'Sat,Sun 00:00-24:00 UTC alert.severity=info',
+      'Mon-Fri 22:00-06:00 Europe/Berlin',
+    ]);
   });
 
   it('a short token leaves the API off, with a warning that does not echo it; bad windows and group values warn', () => {
-    const config = parseAlertsConfig({ ALERTS_API_TOKEN: 'short-secret', ALERT_MUTE_WINDOWS: 'Someday 10:00-11:00', ALERT_GROUP_SECONDS: '-1' });
+    const config = parseAlertsConfig({
+      ALERTS_API_TOKEN: 'short-secret',
+      ALERT_MUTE_WINDOWS: 'Someday 10:00-11:00',
+      ALERT_GROUP_SECONDS: '-1',
+    });
     expect(config.apiToken).toBeUndefined();
     expect(config.groupMs).toBe(0);
     expect(config.muteWindows).toEqual([]);
@@ -89,7 +96,12 @@ describe('grouping, silences API and mute windows', () => {
 
 describe('replicas', () => {
   it('ALERTS_DATABASE_URL (postgres only), ALERTS_LEASE_SECONDS, ALERTS_REPLICA_ID, ALERTS_DATABASE_TIMEOUT_MS', () => {
-    expect(parseAlertsConfig({})).toMatchObject({ databaseUrl: undefined, leaseMs: 15_000, databaseTimeoutMs: 3_000, replicaId: expect.stringMatching(/-\d+$/) });
+    expect(parseAlertsConfig({})).toMatchObject({
+      databaseUrl: undefined,
+      leaseMs: 15_000,
+      databaseTimeoutMs: 3_000,
+      replicaId: expect.stringMatching(/-\d+$/),
+    });
     expect(
       parseAlertsConfig({
         ALERTS_DATABASE_URL: 'postgres://alerts:pw@db:5432/alerts',
@@ -97,7 +109,13 @@ describe('replicas', () => {
         ALERTS_REPLICA_ID: 'alerts-1',
         ALERTS_DATABASE_TIMEOUT_MS: '1500',
       }),
-    ).toMatchObject({ databaseUrl: 'postgres://alerts:pw@db:5432/alerts', leaseMs: 5_000, replicaId: 'alerts-1', databaseTimeoutMs: 1_500, warnings: [] });
+    ).toMatchObject({
+      databaseUrl: 'postgres://alerts:pw@db:5432/alerts',
+      leaseMs: 5_000,
+      replicaId: 'alerts-1',
+      databaseTimeoutMs: 1_500,
+      warnings: [],
+    });
     const sqlite = parseAlertsConfig({ ALERTS_DATABASE_URL: 'file:/data/secret-pw.db' });
     expect(sqlite.databaseUrl).toBeUndefined();
     expect(sqlite.warnings).toEqual(['ALERTS_DATABASE_URL is not a postgres:// URL; running without replicas (state file only)']);
@@ -123,12 +141,17 @@ describe('sentryIssuesUrl', () => {
 
   it('from the collector’s Sentry OTLP endpoint when there is no DSN', () => {
     expect(
-      sentryIssuesUrl({ SENTRY_OTLP_TRACES_ENDPOINT: 'https://o1.ingest.de.sentry.io/api/4242/integration/otlp/v1/traces', SENTRY_ORG: 'acme' }),
+      sentryIssuesUrl({
+        SENTRY_OTLP_TRACES_ENDPOINT: 'https://o1.ingest.de.sentry.io/api/4242/integration/otlp/v1/traces',
+        SENTRY_ORG: 'acme',
+      }),
     ).toBe('https://acme.sentry.io/issues/?project=4242');
   });
 
   it('self-hosted Sentry', () => {
-    expect(sentryIssuesUrl({ SENTRY_DSN: 'https://key@sentry.example.com/3' })).toBe('https://sentry.example.com/organizations/sentry/issues/?project=3');
+    expect(sentryIssuesUrl({ SENTRY_DSN: 'https://key@sentry.example.com/3' })).toBe(
+      'https://sentry.example.com/organizations/sentry/issues/?project=3',
+    );
   });
 
   it('nothing configured: no link', () => {

@@ -145,7 +145,9 @@ function apiToken(env: Env, warnings: string[]): string | undefined {
   const raw = env.ALERTS_API_TOKEN?.trim();
   if (!raw) return undefined;
   if (raw.length >= MIN_API_TOKEN_LENGTH) return raw;
-  warnings.push(`ALERTS_API_TOKEN is shorter than ${MIN_API_TOKEN_LENGTH} characters; the silences API stays off (openssl rand -hex 32 makes a good one)`);
+  warnings.push(
+    `ALERTS_API_TOKEN is shorter than ${MIN_API_TOKEN_LENGTH} characters; the silences API stays off (openssl rand -hex 32 makes a good one)`,
+  );
   return undefined;
 }
 

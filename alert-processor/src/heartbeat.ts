@@ -56,7 +56,13 @@ export class Heartbeat {
       state.missing = true;
       state.notified = true;
       this.save(state, now);
-      alerts.push({ type: 'heartbeat_missing', service: state.service, atMs: now, silentForMs: now - state.lastSeenMs, timeoutMs: this.timeoutMs });
+      alerts.push({
+        type: 'heartbeat_missing',
+        service: state.service,
+        atMs: now,
+        silentForMs: now - state.lastSeenMs,
+        timeoutMs: this.timeoutMs,
+      });
     }
     return alerts;
   }

@@ -48,7 +48,10 @@ describe('Slack message', () => {
     expect(message.text).toContain(`Sentry: ${links.sentryIssuesUrl}`);
     expect(message.text).toContain(`Trace ${TRACE_ID}: http://localhost:16686/trace/${TRACE_ID}`);
 
-    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🚨 CRITICAL: drop: error spike', emoji: true } });
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '🚨 CRITICAL: drop: error spike', emoji: true },
+    });
     const fields = (message.blocks[2] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toContain('*Time (UTC)*\n2026-03-01T12:34:56.789Z');
     expect(fields).toContain('*Failing requests*\n6 in 1m (threshold 5)');
@@ -61,7 +64,9 @@ describe('Slack message', () => {
       { ...critical({ status: 'resolved', resolvedAtMs: AT + 95_000 }), type: 'error_spike_resolved', atMs: AT + 95_000, inWindow: 0 },
       links,
     );
-    expect(message.text.split('\n')[0]).toBe('✅ RESOLVED: drop: error spike over — At most 5 failing requests per 1m for a full window. The spike lasted 1m 40s.');
+    expect(message.text.split('\n')[0]).toBe(
+      '✅ RESOLVED: drop: error spike over — At most 5 failing requests per 1m for a full window. The spike lasted 1m 40s.',
+    );
     expect(message.text).toContain('Failing requests: 9 during the spike (peak 7 in 1m)');
   });
 
@@ -87,7 +92,10 @@ describe('Slack message', () => {
   });
 
   it('passes everything through the shared redaction: tokens and card numbers in a description are masked', () => {
-    const message = buildSlackMessage(critical({ sampleDescription: `login failed for 4111 1111 1111 1111 with ${JWT} ?token=abc` }), links);
+    const message = buildSlackMessage(
+      critical({ sampleDescription: `login failed for 4111 1111 1111 1111 with ${JWT} ?token=abc` }),
+      links,
+    );
     const all = texts(message);
     expect(all).not.toContain('4111 1111 1111 1111');
     expect(all).not.toContain(JWT);
@@ -110,19 +118,29 @@ describe('Slack message', () => {
   });
 
   it('formats durations for people', () => {
-    expect([formatDuration(4_400), formatDuration(60_000), formatDuration(95_000), formatDuration(3_720_000)]).toEqual(['4s', '1m', '1m 35s', '1h 2m']);
+    expect([formatDuration(4_400), formatDuration(60_000), formatDuration(95_000), formatDuration(3_720_000)]).toEqual([
+      '4s',
+      '1m',
+      '1m 35s',
+      '1h 2m',
+    ]);
   });
 
   it('a group: the count and the services in the header line, then each alert with its time, summary and trace link', () => {
     const other = '0af7651916cd43dd8448eb211c80319c';
-    const alerts = [critical(), { ...critical({ sampleTraceId: other, service: 'drop-worker' }), service: 'drop-worker', inWindow: 9, atMs: AT + 2_000 }];
+    const alerts = [
+      critical(),
+      { ...critical({ sampleTraceId: other, service: 'drop-worker' }), service: 'drop-worker', inWindow: 9, atMs: AT + 2_000 },
+    ];
     const message = buildGroupMessage(alerts, links);
     const lines = message.text.split('\n');
     expect(lines[0]).toBe('🚨 CRITICAL: error spike × 2 — drop, drop-worker');
     expect(lines[1]).toBe(
       `• drop: error spike (2026-03-01T12:34:56.789Z) — 6 failing requests in the last 1m (alert above 5). Trace: http://localhost:16686/trace/${TRACE_ID}`,
     );
-    expect(lines[2]).toMatch(/^• drop-worker: error spike \(2026-03-01T12:34:58\.789Z\) — 9 failing requests .* Trace: http:\/\/localhost:16686\/trace\/0af7/);
+    expect(lines[2]).toMatch(
+      /^• drop-worker: error spike \(2026-03-01T12:34:58\.789Z\) — 9 failing requests .* Trace: http:\/\/localhost:16686\/trace\/0af7/,
+    );
     expect(lines.at(-1)).toBe(`Sentry: ${links.sentryIssuesUrl}`);
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🚨 CRITICAL: error spike × 2', emoji: true } });
     expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions']);

@@ -38,7 +38,6 @@ function clip(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
 
-
 /** 95 s → "1m 35s". */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms / 1000));
@@ -121,7 +120,10 @@ function content(alert: Alert): Content {
         fields: [
           ['Service', service],
           ['Failing requests', `${alert.spike.failingRequests} during the spike (peak ${alert.spike.peakInWindow} in ${window})`],
-          ['Spike', `${new Date(alert.spike.openedAtMs).toISOString()} – ${new Date(alert.spike.resolvedAtMs ?? alert.atMs).toISOString()}`],
+          [
+            'Spike',
+            `${new Date(alert.spike.openedAtMs).toISOString()} – ${new Date(alert.spike.resolvedAtMs ?? alert.atMs).toISOString()}`,
+          ],
         ],
         traceId: alert.spike.sampleTraceId,
       };
@@ -205,7 +207,10 @@ export function buildGroupMessage(alerts: readonly Alert[], links: AlertLinks): 
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(`*${escapeMrkdwn(title)}* · ${time}\n${escapeMrkdwn(summary)}${trace ? `\nTrace of one failing request: <${trace}|${traceId}>` : ''}`, SECTION_MAX),
+        text: clip(
+          `*${escapeMrkdwn(title)}* · ${time}\n${escapeMrkdwn(summary)}${trace ? `\nTrace of one failing request: <${trace}|${traceId}>` : ''}`,
+          SECTION_MAX,
+        ),
       },
     });
   }
@@ -216,7 +221,10 @@ export function buildGroupMessage(alerts: readonly Alert[], links: AlertLinks): 
     { type: 'header', text: { type: 'plain_text', text: clip(heading, HEADER_MAX), emoji: true } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(escapeMrkdwn(`${plural(alerts.length, 'alert', 'alerts')} of one kind, grouped: ${serviceList}.`), SECTION_MAX) },
+      text: {
+        type: 'mrkdwn',
+        text: clip(escapeMrkdwn(`${plural(alerts.length, 'alert', 'alerts')} of one kind, grouped: ${serviceList}.`), SECTION_MAX),
+      },
     },
     ...sections,
   ];

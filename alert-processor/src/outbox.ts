@@ -94,7 +94,9 @@ export class Outbox {
   /** Writes the alert; with `groupMs` > 0 it is due when its group closes. Returns the entry's id. */
   enqueue(alert: Alert, message: SlackMessage, now: number, groupMs = 0): number {
     const dueAt = groupMs > 0 ? (this.statements.openGroup.get(alert.type, now)?.at ?? now + groupMs) : now;
-    return Number(this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, dueAt).lastInsertRowid);
+    return Number(
+      this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, dueAt).lastInsertRowid,
+    );
   }
 
   /** The oldest due entry and the other due entries of its type (at most `max` in all, oldest first). */

@@ -105,9 +105,19 @@ describe('error spike rules', () => {
     const r = rules();
     const ids = Array.from({ length: 5 }, traceId);
     // 5 requests = 10 error records: not MORE than 5 failing requests.
-    expect(r.observe(ids.flatMap((id) => failingRequest('drop', id)), 0)).toEqual([]);
+    expect(
+      r.observe(
+        ids.flatMap((id) => failingRequest('drop', id)),
+        0,
+      ),
+    ).toEqual([]);
     // The same requests again (late spans, a retried export) change nothing.
-    expect(r.observe(ids.flatMap((id) => failingRequest('drop', id)), 10)).toEqual([]);
+    expect(
+      r.observe(
+        ids.flatMap((id) => failingRequest('drop', id)),
+        10,
+      ),
+    ).toEqual([]);
     const [critical] = r.observe(failingRequest(), 20) as SpikeAlert[];
     expect(critical).toMatchObject({ type: 'error_spike', service: 'drop', inWindow: 6, threshold: THRESHOLD, windowMs: WINDOW });
     expect(critical!.spike.sampleTraceId).toMatch(/^[0-9a-f]{32}$/);
@@ -139,7 +149,14 @@ describe('error spike rules', () => {
   });
 
   it('tracks a bounded number of services at once', () => {
-    const r = new AlertRules({ store, threshold: THRESHOLD, windowMs: WINDOW, cooldownMs: COOLDOWN, maxServices: 2, onNote: (n) => notes.push(n) });
+    const r = new AlertRules({
+      store,
+      threshold: THRESHOLD,
+      windowMs: WINDOW,
+      cooldownMs: COOLDOWN,
+      maxServices: 2,
+      onNote: (n) => notes.push(n),
+    });
     expect(types(r.observe([...failingRequests(6, 'a'), ...failingRequests(6, 'b'), ...failingRequests(6, 'c')], 0))).toEqual([
       'error_spike:a',
       'error_spike:b',

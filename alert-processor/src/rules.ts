@@ -189,7 +189,10 @@ export class AlertRules {
     let window = this.windows.get(signal.service);
     if (!window) {
       if (this.windows.size >= this.maxServices) {
-        if (!this.warnedAboutServices) this.note('too many services with errors at once: errors of further services are not counted', { max_services: this.maxServices });
+        if (!this.warnedAboutServices)
+          this.note('too many services with errors at once: errors of further services are not counted', {
+            max_services: this.maxServices,
+          });
         this.warnedAboutServices = true;
         return;
       }
@@ -248,10 +251,15 @@ export class AlertRules {
         // wait for the delivery to report back
       } else if (quietForAWindow) {
         if (!spike.notified) {
-          this.note(spike.suppressed ? 'error spike over (its alert was suppressed: cooldown or silence)' : 'error spike over before its alert could be delivered', {
-            'service.name': service,
-            failing_requests: spike.failingRequests,
-          });
+          this.note(
+            spike.suppressed
+              ? 'error spike over (its alert was suppressed: cooldown or silence)'
+              : 'error spike over before its alert could be delivered',
+            {
+              'service.name': service,
+              failing_requests: spike.failingRequests,
+            },
+          );
           this.dropSpike(service);
           return [];
         }

@@ -1,14 +1,6 @@
 import http from 'node:http';
 import type { Logger } from '@otel';
-import {
-  decodeLogs,
-  decodeTraces,
-  encodingOf,
-  OtlpDecodeError,
-  type OtlpEncoding,
-  type OtlpLogRecord,
-  type OtlpSpan,
-} from './otlp/decode';
+import { decodeLogs, decodeTraces, encodingOf, OtlpDecodeError, type OtlpEncoding, type OtlpLogRecord, type OtlpSpan } from './otlp/decode';
 import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
 import { isSilencesPath, type SilencesApi } from './silences-api';
@@ -46,7 +38,8 @@ export function createAlertServer(options: AlertServerOptions): http.Server {
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, 405, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
       return sendJson(res, 200, { status: 'ok' });
     }
     if (silencesApi && isSilencesPath(path)) return silencesApi(req, res, path);
@@ -75,7 +68,8 @@ export function createAlertServer(options: AlertServerOptions): http.Server {
     } catch (error) {
       // Whatever the decoder throws comes from the input: undecodable bytes (OtlpDecodeError), or JSON of the
       // wrong shape (`"resourceLogs": 5` → TypeError), or nesting too deep to walk (RangeError).
-      const reason = error instanceof OtlpDecodeError ? error.message : `malformed OTLP ${signal} ${encoding} body: ${(error as Error).message}`;
+      const reason =
+        error instanceof OtlpDecodeError ? error.message : `malformed OTLP ${signal} ${encoding} body: ${(error as Error).message}`;
       logger.warn({ 'url.path': path, 'http.response.status_code': 400, reason }, 'malformed OTLP request');
       return sendError(res, 400, 'malformed_otlp', reason.slice(0, 300));
     }

@@ -35,12 +35,23 @@ const span = (overrides: Partial<OtlpSpan>): OtlpSpan => ({
 describe('signals', () => {
   it('lifecycle events from the event_name field (pino over OTLP) or the event.name attribute', () => {
     const signals = signalsFromLogs(
-      [log({ eventName: 'app.started' }), log({ attributes: { 'event.name': 'app.stopping' }, resource: {} }), log({ eventName: 'user.login' })],
+      [
+        log({ eventName: 'app.started' }),
+        log({ attributes: { 'event.name': 'app.stopping' }, resource: {} }),
+        log({ eventName: 'user.login' }),
+      ],
       5,
     );
     expect(signals).toEqual([
       { kind: 'lifecycle', event: 'app.started', service: 'drop', timeMs: 1764194400123, version: '0.1.0', environment: 'production' },
-      { kind: 'lifecycle', event: 'app.stopping', service: 'unknown_service', timeMs: 1764194400123, version: undefined, environment: undefined },
+      {
+        kind: 'lifecycle',
+        event: 'app.stopping',
+        service: 'unknown_service',
+        timeMs: 1764194400123,
+        version: undefined,
+        environment: undefined,
+      },
     ]);
   });
 
@@ -68,6 +79,8 @@ describe('signals', () => {
       span({ status: { code: 1, message: '' } }),
       span({ status: { code: 0, message: '' } }),
     ]);
-    expect(signals).toEqual([{ kind: 'error', service: 'drop', traceId: 'a'.repeat(32), description: 'POST /api/transfers (DeliberateError)' }]);
+    expect(signals).toEqual([
+      { kind: 'error', service: 'drop', traceId: 'a'.repeat(32), description: 'POST /api/transfers (DeliberateError)' },
+    ]);
   });
 });

@@ -1,4 +1,9 @@
-import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+} from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp/decode';
 
 /**
@@ -35,8 +40,7 @@ const STATUS_CODE_ERROR = 2;
 const ERROR_SEVERITY_TEXT = /^(error|fatal|critical|alert|emergency)/i;
 const MAX_DESCRIPTION = 200;
 
-const text = (value: AttributeValue | undefined): string | undefined =>
-  typeof value === 'string' && value !== '' ? value : undefined;
+const text = (value: AttributeValue | undefined): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 function serviceOf(resource: Attributes): string {
   return text(resource[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE;

@@ -16,7 +16,13 @@ export const ALERT_TYPE_LABEL = 'alert.type';
 export const SEVERITY_LABEL = 'alert.severity';
 
 /** The labels there are; a matcher naming another one never holds (so the API refuses it). */
-export const LABELS = [ALERT_TYPE_LABEL, SEVERITY_LABEL, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_DEPLOYMENT_ENVIRONMENT_NAME] as const;
+export const LABELS = [
+  ALERT_TYPE_LABEL,
+  SEVERITY_LABEL,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+] as const;
 
 export function labelsOf(alert: Alert): Record<string, string> {
   const labels: Record<string, string> = {

@@ -43,6 +43,10 @@ export class Silencer {
   }
 
   muteWindowStatus(now: number): MuteWindowStatus[] {
-    return this.muteWindows.map((window) => ({ spec: window.spec, active: isActive(window, now), silenced: this.windowCounts.get(window) ?? 0 }));
+    return this.muteWindows.map((window) => ({
+      spec: window.spec,
+      active: isActive(window, now),
+      silenced: this.windowCounts.get(window) ?? 0,
+    }));
   }
 }

@@ -66,16 +66,27 @@ afterAll(async () => {
 const auth = { authorization: `Bearer ${TOKEN}` };
 const json = { ...auth, 'content-type': 'application/json' };
 type ErrorBody = { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
-type SilenceBody = { silence: { id: string; state: string; startsAt: string; endsAt: string; silenced: number; matchers: unknown[]; createdBy: string | null } };
+type SilenceBody = {
+  silence: { id: string; state: string; startsAt: string; endsAt: string; silenced: number; matchers: unknown[]; createdBy: string | null };
+};
 
 const call = async (method: string, url: string, headers: Record<string, string> = auth, body?: string) => {
   const response = await fetch(url, { method, headers, body });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as unknown };
 };
-const post = (body: unknown, headers: Record<string, string> = json) => call('POST', `${base}/api/silences`, headers, typeof body === 'string' ? body : JSON.stringify(body));
+const post = (body: unknown, headers: Record<string, string> = json) =>
+  call('POST', `${base}/api/silences`, headers, typeof body === 'string' ? body : JSON.stringify(body));
 
-const valid = { matchers: [{ name: 'service.name', value: 'drop' }, { name: 'alert.type', value: 'app.started' }], durationMinutes: 60, comment: 'deploy', createdBy: 'ops@example.com' };
+const valid = {
+  matchers: [
+    { name: 'service.name', value: 'drop' },
+    { name: 'alert.type', value: 'app.started' },
+  ],
+  durationMinutes: 60,
+  comment: 'deploy',
+  createdBy: 'ops@example.com',
+};
 
 const started = (service = 'drop'): LifecycleAlert => ({
   type: 'app.started',
@@ -86,7 +97,11 @@ const started = (service = 'drop'): LifecycleAlert => ({
 
 describe('silences API: access', () => {
   it('without ALERTS_API_TOKEN it is off: 403 saying how to turn it on, whatever the request', async () => {
-    for (const [method, url] of [['GET', '/api/silences'], ['POST', '/api/silences'], ['DELETE', '/api/silences/x']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/silences'],
+      ['POST', '/api/silences'],
+      ['DELETE', '/api/silences/x'],
+    ] as const) {
       const response = await call(method, `${disabledBase}${url}`, json, method === 'POST' ? JSON.stringify(valid) : undefined);
       expect(response.status).toBe(403);
       expect((response.body as ErrorBody).error).toEqual({
@@ -98,7 +113,12 @@ describe('silences API: access', () => {
 
   it('no token, a wrong one (any length), another scheme: 401 with WWW-Authenticate, and nothing created', async () => {
     const before = await store.countUnexpired(Date.now());
-    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${TOKEN.slice(0, -1)}x` }, { authorization: 'Bearer x' }, { authorization: `Basic ${TOKEN}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}x` },
+      { authorization: 'Bearer x' },
+      { authorization: `Basic ${TOKEN}` },
+    ]) {
       const response = await post(valid, { 'content-type': 'application/json', ...headers });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="alert-processor"');
@@ -167,11 +187,17 @@ describe('silences API: bad requests are 4xx with the error shape, never 500', (
       [{ ...valid, endsAt: new Date(Date.now() + 60_000).toISOString() }, /endsAt: give exactly one of endsAt and durationMinutes/],
       [{ ...valid, durationMinutes: undefined }, /endsAt: give exactly one/],
       [{ ...valid, matchers: [] }, /matchers: give at least one matcher/],
-      [{ ...valid, matchers: [{ name: 'color', value: 'red' }] }, /matchers\.0\.name: name must be one of alert\.type, alert\.severity, service\.name/],
+      [
+        { ...valid, matchers: [{ name: 'color', value: 'red' }] },
+        /matchers\.0\.name: name must be one of alert\.type, alert\.severity, service\.name/,
+      ],
       [{ ...valid, matchers: [{ name: 'alert.type', value: 'everything' }] }, /matchers\.0\.value: alert\.type is one of app\.started/],
       [{ ...valid, matchers: [{ name: 'alert.severity', value: 'loud' }] }, /matchers\.0\.value: alert\.severity is one of info/],
       [{ ...valid, matchers: [{ name: 'alert.type', value: 'error_spike_resolved' }] }, /resolutions are never muted/],
-      [{ ...valid, matchers: [{ name: 'alert.severity', value: 'resolved' }] }, /alert\.severity is one of info, warning, critical \(resolutions/],
+      [
+        { ...valid, matchers: [{ name: 'alert.severity', value: 'resolved' }] },
+        /alert\.severity is one of info, warning, critical \(resolutions/,
+      ],
       [{ ...valid, matchers: [{ name: 'service.name', value: 'drop', op: 'regex' }] }, /matchers\.0: /],
       [{ ...valid, durationMinutes: -5 }, /durationMinutes/],
       [{ ...valid, durationMinutes: 1.5 }, /durationMinutes/],

@@ -41,7 +41,12 @@ const silenceSchema = z
     matchers: z.array(matcherSchema).min(1, { error: 'give at least one matcher' }).max(10),
     startsAt: z.iso.datetime({ offset: true }).optional(),
     endsAt: z.iso.datetime({ offset: true }).optional(),
-    durationMinutes: z.number().int().positive().max(MAX_DURATION_MS / 60_000).optional(),
+    durationMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_DURATION_MS / 60_000)
+      .optional(),
     comment: z.string().trim().min(1, { error: 'say why (comment)' }).max(500),
     createdBy: z.string().trim().min(1).max(100).optional(),
   })
@@ -51,10 +56,18 @@ const silenceSchema = z
     }
     for (const [i, matcher] of body.matchers.entries()) {
       if (matcher.name === ALERT_TYPE_LABEL && !(ALERT_TYPES as string[]).includes(matcher.value)) {
-        ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `alert.type is one of ${ALERT_TYPES.join(', ')} (resolutions are never muted)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['matchers', i, 'value'],
+          message: `alert.type is one of ${ALERT_TYPES.join(', ')} (resolutions are never muted)`,
+        });
       }
       if (matcher.name === SEVERITY_LABEL && !(SEVERITIES as string[]).includes(matcher.value)) {
-        ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `alert.severity is one of ${SEVERITIES.join(', ')} (resolutions are never muted)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['matchers', i, 'value'],
+          message: `alert.severity is one of ${SEVERITIES.join(', ')} (resolutions are never muted)`,
+        });
       }
     }
   });
@@ -117,14 +130,23 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
 
   const authorize = (req: http.IncomingMessage) => {
     if (!expected) {
-      throw new ApiError(403, 'silences_api_disabled', 'the silences API is disabled: set ALERTS_API_TOKEN on the alert processor to enable it');
+      throw new ApiError(
+        403,
+        'silences_api_disabled',
+        'the silences API is disabled: set ALERTS_API_TOKEN on the alert processor to enable it',
+      );
     }
     const header = req.headers.authorization ?? '';
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     // Comparing digests keeps the comparison constant-time whatever the presented token's length.
     if (!presented || !timingSafeEqual(digest(presented), expected)) {
-      logger.warn({ 'url.path': req.url?.split('?')[0], reason: presented ? 'wrong token' : 'no bearer token' }, 'silences API: request refused');
-      throw new ApiError(401, 'unauthenticated', 'send Authorization: Bearer <ALERTS_API_TOKEN>', { 'www-authenticate': 'Bearer realm="alert-processor"' });
+      logger.warn(
+        { 'url.path': req.url?.split('?')[0], reason: presented ? 'wrong token' : 'no bearer token' },
+        'silences API: request refused',
+      );
+      throw new ApiError(401, 'unauthenticated', 'send Authorization: Bearer <ALERTS_API_TOKEN>', {
+        'www-authenticate': 'Bearer realm="alert-processor"',
+      });
     }
   };
 
@@ -149,20 +171,42 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
     const parsed = silenceSchema.safeParse(await readJson(req));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-      throw new ApiError(400, 'invalid_request', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), {}, { issues });
+      throw new ApiError(
+        400,
+        'invalid_request',
+        issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+        {},
+        { issues },
+      );
     }
     const body = parsed.data;
     const at = now();
     const startsAtMs = body.startsAt === undefined ? at : Math.max(at, Date.parse(body.startsAt));
     const endsAtMs = body.endsAt === undefined ? startsAtMs + body.durationMinutes! * 60_000 : Date.parse(body.endsAt);
     if (endsAtMs <= startsAtMs) throw new ApiError(400, 'invalid_request', 'endsAt must be after startsAt and in the future');
-    if (endsAtMs - startsAtMs > MAX_DURATION_MS) throw new ApiError(400, 'invalid_request', `a silence lasts at most ${MAX_DURATION_MS / 86_400_000} days`);
+    if (endsAtMs - startsAtMs > MAX_DURATION_MS)
+      throw new ApiError(400, 'invalid_request', `a silence lasts at most ${MAX_DURATION_MS / 86_400_000} days`);
     if ((await store.countUnexpired(at)) >= MAX_SILENCES) {
-      throw new ApiError(409, 'too_many_silences', `${MAX_SILENCES} silences are in place already: end some first (DELETE /api/silences/:id)`);
+      throw new ApiError(
+        409,
+        'too_many_silences',
+        `${MAX_SILENCES} silences are in place already: end some first (DELETE /api/silences/:id)`,
+      );
     }
-    const silence = await store.create({ matchers: body.matchers, startsAtMs, endsAtMs, comment: body.comment, createdBy: body.createdBy ?? null }, at);
+    const silence = await store.create(
+      { matchers: body.matchers, startsAtMs, endsAtMs, comment: body.comment, createdBy: body.createdBy ?? null },
+      at,
+    );
     logger.info(
-      { 'event.name': 'alerts.silence_created', silence_id: silence.id, matchers: silence.matchers, starts_at: iso(startsAtMs), ends_at: iso(endsAtMs), created_by: silence.createdBy, comment: silence.comment },
+      {
+        'event.name': 'alerts.silence_created',
+        silence_id: silence.id,
+        matchers: silence.matchers,
+        starts_at: iso(startsAtMs),
+        ends_at: iso(endsAtMs),
+        created_by: silence.createdBy,
+        comment: silence.comment,
+      },
       'silence created',
     );
     sendJson(res, 201, { silence: silenceJson(silence, at) }, { location: `${PREFIX}/${silence.id}` });
@@ -215,7 +259,14 @@ export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
       }
       // The rest of an oversized body is not read: answer and close the connection.
       if (error.status === 413) req.pause();
-      sendError(res, error.status, error.code, error.message, { ...error.headers, ...(error.status === 413 ? { connection: 'close' } : {}) }, error.details);
+      sendError(
+        res,
+        error.status,
+        error.code,
+        error.message,
+        { ...error.headers, ...(error.status === 413 ? { connection: 'close' } : {}) },
+        error.details,
+      );
     }
   };
 }

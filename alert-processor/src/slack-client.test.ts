@@ -114,7 +114,12 @@ describe('SlackClient', () => {
 
   it('4xx other than 429: fails at once, Slack’s reason kept', async () => {
     slack.answerNext({ status: 400, body: 'invalid_payload' });
-    expect(await client().send(message)).toEqual({ ok: false, attempts: 1, reason: 'Slack answered 400 invalid_payload', retryable: false });
+    expect(await client().send(message)).toEqual({
+      ok: false,
+      attempts: 1,
+      reason: 'Slack answered 400 invalid_payload',
+      retryable: false,
+    });
     expect(slack.posts).toHaveLength(1);
   });
 

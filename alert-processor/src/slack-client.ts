@@ -98,9 +98,15 @@ export class SlackClient {
       if ('status' in outcome && outcome.status === 429) {
         const wait = retryAfterMs(outcome.retryAfter) ?? 1000;
         this.bucket.pushBack(wait);
-        if (waitedForRateLimit) return { ok: false, attempts, reason: 'Slack answered 429 again after the Retry-After wait', retryable: true };
+        if (waitedForRateLimit)
+          return { ok: false, attempts, reason: 'Slack answered 429 again after the Retry-After wait', retryable: true };
         if (wait > this.maxRetryAfterMs) {
-          return { ok: false, attempts, reason: `Slack answered 429 with Retry-After ${Math.round(wait / 1000)} s, longer than allowed`, retryable: true };
+          return {
+            ok: false,
+            attempts,
+            reason: `Slack answered 429 with Retry-After ${Math.round(wait / 1000)} s, longer than allowed`,
+            retryable: true,
+          };
         }
         waitedForRateLimit = true;
         this.logger.warn({ retry_after_ms: wait }, 'Slack rate-limited the webhook (429): sending once more after Retry-After');

@@ -114,7 +114,9 @@ export class StateStore {
            resolved_at_ms = excluded.resolved_at_ms, last_failure_ms = excluded.last_failure_ms`,
       ),
       deleteSpike: db.prepare<[string]>('DELETE FROM spikes WHERE service = ?'),
-      heartbeats: db.prepare<[], { service: string; last_seen_ms: number; missing: number; notified: number }>('SELECT * FROM heartbeats ORDER BY service'),
+      heartbeats: db.prepare<[], { service: string; last_seen_ms: number; missing: number; notified: number }>(
+        'SELECT * FROM heartbeats ORDER BY service',
+      ),
       saveHeartbeat: db.prepare<[string, number, number, number]>(
         `INSERT INTO heartbeats (service, last_seen_ms, missing, notified) VALUES (?, ?, ?, ?)
          ON CONFLICT (service) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, missing = excluded.missing, notified = excluded.notified`,

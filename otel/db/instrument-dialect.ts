@@ -9,14 +9,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions';
-import type {
-  CompiledQuery,
-  DatabaseConnection,
-  Dialect,
-  Driver,
-  QueryResult,
-  TransactionSettings,
-} from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { dbClientDuration } from '../metrics';
 import { statementShape } from './statement-shape';
 
@@ -126,7 +119,11 @@ class InstrumentedConnection implements DatabaseConnection {
       if (slow || failure) {
         attributes = statementAttributes(compiledQuery.sql, operation, collection, this.options);
         const parent = this.transactionSpan ? trace.setSpan(context.active(), this.transactionSpan) : context.active();
-        const span = tracer.startSpan(collection ? `${operation} ${collection}` : operation, { kind: SpanKind.CLIENT, attributes, startTime }, parent);
+        const span = tracer.startSpan(
+          collection ? `${operation} ${collection}` : operation,
+          { kind: SpanKind.CLIENT, attributes, startTime },
+          parent,
+        );
         if (failure) failSpan(span, failure.error, failure.type);
         span.end(startTime + durationMs);
       } else {
@@ -136,7 +133,14 @@ class InstrumentedConnection implements DatabaseConnection {
     }
   }
 
-  private measured(sql: string, operation: string, collection: string | undefined, errorType: string | undefined, durationMs: number, attributes: Attributes | undefined) {
+  private measured(
+    sql: string,
+    operation: string,
+    collection: string | undefined,
+    errorType: string | undefined,
+    durationMs: number,
+    attributes: Attributes | undefined,
+  ) {
     const metricAttributes: Attributes = {
       [ATTR_DB_SYSTEM_NAME]: this.options.system,
       [ATTR_DB_OPERATION_NAME]: operation,
@@ -162,8 +166,7 @@ function failSpan(span: Span, error: unknown, errorType: string) {
   span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
-const unwrap = (connection: DatabaseConnection) =>
-  connection instanceof InstrumentedConnection ? connection.inner : connection;
+const unwrap = (connection: DatabaseConnection) => (connection instanceof InstrumentedConnection ? connection.inner : connection);
 
 function endTransactionSpan(connection: DatabaseConnection, outcome: 'commit' | 'rollback' | 'released') {
   if (!(connection instanceof InstrumentedConnection) || !connection.transactionSpan) return;

@@ -39,7 +39,11 @@ async function openDb(options: Partial<DbTelemetryOptions>): Promise<Kysely<Db>>
       ...options,
     }),
   });
-  await db.schema.createTable('items').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute();
+  await db.schema
+    .createTable('items')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text')
+    .execute();
   exporter.reset();
   return db;
 }

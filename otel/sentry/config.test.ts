@@ -26,9 +26,9 @@ describe('Sentry configuration', () => {
 
   it('takes the environment from SENTRY_ENVIRONMENT, else NODE_ENV', () => {
     expect(parseSentryServerConfig({ SENTRY_DSN: DSN, NODE_ENV: 'production' }, '1.2.3', [])?.environment).toBe('production');
-    expect(parseSentryServerConfig({ SENTRY_DSN: DSN, NODE_ENV: 'production', SENTRY_ENVIRONMENT: 'staging' }, '1.2.3', [])?.environment).toBe(
-      'staging',
-    );
+    expect(
+      parseSentryServerConfig({ SENTRY_DSN: DSN, NODE_ENV: 'production', SENTRY_ENVIRONMENT: 'staging' }, '1.2.3', [])?.environment,
+    ).toBe('staging');
   });
 
   it('names the release after the version and the git sha when known, unless SENTRY_RELEASE says otherwise', () => {
@@ -57,7 +57,9 @@ describe('Sentry configuration', () => {
     const ratio = (env: Record<string, string>) => samplingRatio(parseTelemetryConfig(env, '1.2.3').tracesSampler);
     expect(ratio({})).toBe(1);
     expect(ratio({ SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(0.1);
-    expect(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.3', SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(0.3);
+    expect(
+      ratio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.3', SENTRY_TRACES_SAMPLE_RATE: '0.1' }),
+    ).toBe(0.3);
     expect(ratio({ OTEL_TRACES_SAMPLER: 'always_off', SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(0);
     expect(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_always_on', SENTRY_TRACES_SAMPLE_RATE: '0.1' })).toBe(1);
     // Once disagreed: the server sampled every trace and the browser none.

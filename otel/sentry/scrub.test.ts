@@ -37,7 +37,17 @@ describe('scrubEvent', () => {
   it('masks secrets in messages, exceptions, request, extra, tags and breadcrumbs, and reduces the user to its id', () => {
     const out = scrubEvent(event);
     const text = JSON.stringify(out);
-    for (const secret of [JWT, CARD, '4111111111111111', 'hunter2hunter2', 'abc123', 'X1234567', 'alice@drop.test', '10.0.0.1', 'csrf-value-77']) {
+    for (const secret of [
+      JWT,
+      CARD,
+      '4111111111111111',
+      'hunter2hunter2',
+      'abc123',
+      'X1234567',
+      'alice@drop.test',
+      '10.0.0.1',
+      'csrf-value-77',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(out.user).toEqual({ id: 'u-1' });

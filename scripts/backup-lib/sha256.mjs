@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import { copyAndSha256, sha256File } from './hash-file.mjs';
 import { progress } from './progress.mjs';
 
-const { values, positionals } = parseArgs({ options: { elapsed: { type: 'boolean', default: false }, 'copy-to': { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { elapsed: { type: 'boolean', default: false }, 'copy-to': { type: 'string' } },
+  allowPositionals: true,
+});
 const [file] = positionals;
 const started = performance.now();
 try {

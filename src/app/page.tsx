@@ -21,7 +21,9 @@ export default async function DashboardPage() {
       <section className="card">
         <div className="row">
           <div>
-            <p className="muted">Signed in as {user.name} ({user.email})</p>
+            <p className="muted">
+              Signed in as {user.name} ({user.email})
+            </p>
             <p className="muted">Balance</p>
             <p className="balance" data-testid="balance">
               {formatCents(user.balance_cents)}

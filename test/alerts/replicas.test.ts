@@ -37,7 +37,13 @@ describe('alert processor replicas on PostgreSQL', () => {
   };
   const running = () => Object.values(replicas).filter((r): r is RunningAlertProcessor => r !== undefined);
   const logs = (replica: RunningAlertProcessor | undefined) => replica?.logRecords() ?? [];
-  const sender = () => running().find((r) => logs(r).filter((l) => l['event.name'] === 'alerts.lease').at(-1)?.held === true);
+  const sender = () =>
+    running().find(
+      (r) =>
+        logs(r)
+          .filter((l) => l['event.name'] === 'alerts.lease')
+          .at(-1)?.held === true,
+    );
 
   /** The collector fanning out: the same export request to every replica running. */
   const fanOut = async (signal: 'logs' | 'traces', body: Uint8Array, to = running()) => {
@@ -76,11 +82,18 @@ describe('alert processor replicas on PostgreSQL', () => {
     await slack.waitFor(() => slack.delivered().length === 1, 10_000, 'the started message');
 
     const ids = Array.from({ length: 6 }, () => randomHexId(16));
-    await fanOut('traces', encodeTraces(ids.map((traceId) => ({ service: 'drop', name: 'POST /api/transfers', traceId, spanId: randomHexId(8), statusCode: 2 }))));
+    await fanOut(
+      'traces',
+      encodeTraces(
+        ids.map((traceId) => ({ service: 'drop', name: 'POST /api/transfers', traceId, spanId: randomHexId(8), statusCode: 2 })),
+      ),
+    );
     await slack.waitFor(() => slack.delivered().some((p) => p.body?.text?.startsWith('✅ RESOLVED')), 15_000, 'the resolution');
     await sleep(1_500);
     expect(firstLines()).toEqual(['ℹ️ INFO: drop started', '🚨 CRITICAL: drop: error spike', '✅ RESOLVED: drop: error spike over']);
-    const dropped = running().flatMap((r) => logs(r)).filter((l) => l['event.name'] === 'alerts.duplicate');
+    const dropped = running()
+      .flatMap((r) => logs(r))
+      .filter((l) => l['event.name'] === 'alerts.duplicate');
     expect(dropped.map((l) => l['alert.type']).sort()).toEqual(['app.started', 'error_spike', 'error_spike_resolved']);
   });
 
@@ -88,7 +101,11 @@ describe('alert processor replicas on PostgreSQL', () => {
     const created = await fetch(`${replicas.b!.url}/api/silences`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ matchers: [{ name: 'service.name', value: 'drop-worker' }], durationMinutes: 10, comment: 'worker maintenance' }),
+      body: JSON.stringify({
+        matchers: [{ name: 'service.name', value: 'drop-worker' }],
+        durationMinutes: 10,
+        comment: 'worker maintenance',
+      }),
     });
     expect(created.status).toBe(201);
     const { silence } = (await created.json()) as { silence: { id: string } };
@@ -99,12 +116,20 @@ describe('alert processor replicas on PostgreSQL', () => {
     const listed = await fetch(`${replicas.a!.url}/api/silences`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const body = (await listed.json()) as { silences: { id: string; silenced: number }[] };
     expect(body.silences).toEqual([expect.objectContaining({ id: silence.id, silenced: 1 })]);
-    expect(logs(sender()).find((l) => l['event.name'] === 'alerts.muted')).toMatchObject({ 'service.name': 'drop-worker', silence_id: silence.id });
+    expect(logs(sender()).find((l) => l['event.name'] === 'alerts.muted')).toMatchObject({
+      'service.name': 'drop-worker',
+      silence_id: silence.id,
+    });
 
     // A muted critical: its resolution, raised by a replica that cannot know, is dropped by the sender.
     const ids = Array.from({ length: 6 }, () => randomHexId(16));
-    await fanOut('traces', encodeTraces(ids.map((traceId) => ({ service: 'drop-worker', name: 'job', traceId, spanId: randomHexId(8), statusCode: 2 }))), [replicas.a!]);
-    const orphan = (l: Record<string, unknown>) => l['event.name'] === 'alerts.duplicate' && l['alert.type'] === 'error_spike_resolved' && l['service.name'] === 'drop-worker';
+    await fanOut(
+      'traces',
+      encodeTraces(ids.map((traceId) => ({ service: 'drop-worker', name: 'job', traceId, spanId: randomHexId(8), statusCode: 2 }))),
+      [replicas.a!],
+    );
+    const orphan = (l: Record<string, unknown>) =>
+      l['event.name'] === 'alerts.duplicate' && l['alert.type'] === 'error_spike_resolved' && l['service.name'] === 'drop-worker';
     await slack.waitFor(() => running().some((r) => logs(r).some(orphan)), 15_000, 'the resolution of the muted spike to be dropped');
     expect(slack.delivered()).toHaveLength(4);
   });

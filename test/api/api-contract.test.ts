@@ -65,8 +65,14 @@ describe('the API contract: every answer is JSON with x-request-id', () => {
   it('unknown endpoints share one http.route in the access log, whatever the path', async () => {
     const res = await fixture().client().get('/api/nope/42');
     const requestId = res.headers.get('x-request-id');
-    const line = await fixture().app.waitForLog(new RegExp(`"trace_id":"${requestId}".*"event.name":"http.access"|"event.name":"http.access".*"trace_id":"${requestId}"`));
-    expect(JSON.parse(line.line)).toMatchObject({ 'http.route': '/api/[...path]', 'url.path': '/api/nope/42', 'http.response.status_code': 404 });
+    const line = await fixture().app.waitForLog(
+      new RegExp(`"trace_id":"${requestId}".*"event.name":"http.access"|"event.name":"http.access".*"trace_id":"${requestId}"`),
+    );
+    expect(JSON.parse(line.line)).toMatchObject({
+      'http.route': '/api/[...path]',
+      'url.path': '/api/nope/42',
+      'http.response.status_code': 404,
+    });
   });
 
   it.each(['/api/health', '/api/client-config', '/api/auth/csrf'])('%s carries x-request-id and has an access line', async (endpoint) => {
@@ -74,6 +80,12 @@ describe('the API contract: every answer is JSON with x-request-id', () => {
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-request-id');
     expect(requestId).toMatch(REQUEST_ID);
-    await expect.poll(() => fixture().app.logRecords().filter((r) => r.trace_id === requestId && r['event.name'] === 'http.access')).toHaveLength(1);
+    await expect
+      .poll(() =>
+        fixture()
+          .app.logRecords()
+          .filter((r) => r.trace_id === requestId && r['event.name'] === 'http.access'),
+      )
+      .toHaveLength(1);
   });
 });

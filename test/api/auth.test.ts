@@ -34,7 +34,9 @@ describe.each(DIALECTS)('auth and sessions API on %s', (dialect) => {
     });
 
     it('answers 409 email_taken for an existing email in any case', async () => {
-      const res = await fixture().client().post('/api/auth/register', { email: 'ALICE@drop.test', password: 'long enough password', name: 'A' });
+      const res = await fixture()
+        .client()
+        .post('/api/auth/register', { email: 'ALICE@drop.test', password: 'long enough password', name: 'A' });
       expect(res.status).toBe(409);
       expect(res.body).toEqual(errorBody('email_taken'));
     });

@@ -38,7 +38,9 @@ describe.each(DIALECTS)('password guessing in parallel on %s', (dialect) => {
     const attacker = fixture().client();
     await attacker.fetchCsrfToken();
     const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => attacker.login(victim.email, `wrong password ${i}`, { headers: { 'x-forwarded-for': '203.0.113.9' } })),
+      Array.from({ length: 30 }, (_, i) =>
+        attacker.login(victim.email, `wrong password ${i}`, { headers: { 'x-forwarded-for': '203.0.113.9' } }),
+      ),
     );
     expect(statuses(responses)).toEqual({ 401: 5, 429: 25 });
     for (const res of responses.filter((r) => r.status === 429)) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -57,7 +59,13 @@ describe.each(DIALECTS)('password guessing in parallel on %s', (dialect) => {
     expect(statuses(responses)).toEqual({ 401: 20, 429: 30 });
     expect(await auditReasons(victim.id, 'login_failure')).toEqual({ wrong_password: 20, rate_limited: 30 });
     // The owner, from an address of their own, is locked out as well until the window passes: the cap is per email.
-    expect((await fixture().client().login(victim.email, victim.password, { headers: { 'x-forwarded-for': '192.0.2.77' } })).status).toBe(429);
+    expect(
+      (
+        await fixture()
+          .client()
+          .login(victim.email, victim.password, { headers: { 'x-forwarded-for': '192.0.2.77' } })
+      ).status,
+    ).toBe(429);
   });
 
   it('still lets the owner in after a burst that stayed under the limit (a success gives its attempt back)', async () => {
@@ -100,8 +108,11 @@ describe.each(DIALECTS)('password guessing in parallel on %s', (dialect) => {
 
     it('is per user: another account changes its password while one is locked', async () => {
       const locked = await fixture().signUp();
-      for (let i = 0; i < 6; i++) await locked.client.post('/api/auth/password', { currentPassword: `nope ${i}`, newPassword: 'whatever long enough' });
-      expect((await locked.client.post('/api/auth/password', { currentPassword: 'nope', newPassword: 'whatever long enough' })).status).toBe(429);
+      for (let i = 0; i < 6; i++)
+        await locked.client.post('/api/auth/password', { currentPassword: `nope ${i}`, newPassword: 'whatever long enough' });
+      expect(
+        (await locked.client.post('/api/auth/password', { currentPassword: 'nope', newPassword: 'whatever long enough' })).status,
+      ).toBe(429);
       const other = await fixture().signUp();
       const res = await other.client.post('/api/auth/password', { currentPassword: other.password, newPassword: 'a new long password' });
       expect(res.status).toBe(204);

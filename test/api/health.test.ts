@@ -37,7 +37,9 @@ describe.each(DIALECTS)('GET /api/health on %s', (dialect) => {
 });
 
 /** A database URL the server cannot use yet, and how to make it usable. */
-async function unusableDatabase(dialect: (typeof DIALECTS)[number]): Promise<{ url: string; repair(): Promise<void>; cleanup(): Promise<void> }> {
+async function unusableDatabase(
+  dialect: (typeof DIALECTS)[number],
+): Promise<{ url: string; repair(): Promise<void>; cleanup(): Promise<void> }> {
   if (dialect === 'sqlite') {
     // A file that is not an SQLite database: opening it fails with SQLITE_NOTADB.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-health-'));

@@ -20,7 +20,7 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
   }
 
   describe('GET /api/account', () => {
-    it("answers 200 with the user and the balance in cents", async () => {
+    it('answers 200 with the user and the balance in cents', async () => {
       const { client, id, email } = await fixture().signUp({ balanceCents: 12_345 });
       const res = await client.get('/api/account');
       expect(res.status).toBe(200);
@@ -78,9 +78,13 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       ['not visible ASCII', 'key with spaces in it'],
     ])('answers 400 when the Idempotency-Key header is %s', async (_case, key) => {
       const { sender, recipient } = await twoUsers();
-      const res = await sender.client.post('/api/transfers', { toEmail: recipient.email, amountCents: 100 }, {
-        headers: key === undefined ? {} : { 'idempotency-key': key },
-      });
+      const res = await sender.client.post(
+        '/api/transfers',
+        { toEmail: recipient.email, amountCents: 100 },
+        {
+          headers: key === undefined ? {} : { 'idempotency-key': key },
+        },
+      );
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
     });
@@ -170,9 +174,7 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       const { sender, recipient } = await twoUsers(10_000);
       const { transfer } = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 6_000 })).body;
       await sender.client.fetchCsrfToken();
-      const responses = await Promise.all(
-        Array.from({ length: 8 }, () => sender.client.post(`/api/transfers/${transfer.id}/confirm`)),
-      );
+      const responses = await Promise.all(Array.from({ length: 8 }, () => sender.client.post(`/api/transfers/${transfer.id}/confirm`)));
       const statuses = responses.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
       for (const r of responses.filter((x) => x.status === 409)) expect(r.body).toEqual(errorBody('transfer_not_pending'));
@@ -202,8 +204,20 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       expect(await fixture().balanceOf(sender.id)).toBe(500);
       expect(await fixture().balanceOf(recipient.id)).toBe(0);
       expect(await auditRowsOf(transfer.id)).toEqual([
-        { action: 'transfer_initiated', outcome: 'success', user_id: sender.id, resource: `transfer:${transfer.id}`, request_id: expect.any(String) },
-        { action: 'transfer_cancelled', outcome: 'success', user_id: sender.id, resource: `transfer:${transfer.id}`, request_id: res.headers.get('x-request-id') },
+        {
+          action: 'transfer_initiated',
+          outcome: 'success',
+          user_id: sender.id,
+          resource: `transfer:${transfer.id}`,
+          request_id: expect.any(String),
+        },
+        {
+          action: 'transfer_cancelled',
+          outcome: 'success',
+          user_id: sender.id,
+          resource: `transfer:${transfer.id}`,
+          request_id: res.headers.get('x-request-id'),
+        },
       ]);
     });
 

@@ -175,10 +175,12 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
 
   describe('401 without a session', () => {
     it.each(PROTECTED_ROUTES)('%s %s', async (method, path, json) => {
-      const res = await fixture().client().request(method, path, {
-        json,
-        headers: path === '/api/transfers' && method === 'POST' ? { 'idempotency-key': 'unauthenticated-1' } : {},
-      });
+      const res = await fixture()
+        .client()
+        .request(method, path, {
+          json,
+          headers: path === '/api/transfers' && method === 'POST' ? { 'idempotency-key': 'unauthenticated-1' } : {},
+        });
       expect(res.status).toBe(401);
       expect(res.body).toEqual(errorBody('unauthenticated'));
     });
@@ -233,10 +235,12 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
       ['an empty body', ''],
       ['a wrong type', '{"email": "bob@drop.test", "password": 12345}'],
     ])('answers 400 invalid_request with issues for %s', async (_case, text) => {
-      const res = await fixture().client().request('POST', '/api/auth/login', {
-        body: text,
-        headers: { 'content-type': 'application/json' },
-      });
+      const res = await fixture()
+        .client()
+        .request('POST', '/api/auth/login', {
+          body: text,
+          headers: { 'content-type': 'application/json' },
+        });
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({ code: 'invalid_request', message: expect.any(String), issues: expect.any(Array) });
       expect(res.body.error.issues.length).toBeGreaterThan(0);
@@ -255,7 +259,9 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
     });
 
     it('still accepts the Host the request was sent to', async () => {
-      const res = await fixture().client().post('/api/auth/login', login, { headers: { origin: fixture().app.url } });
+      const res = await fixture()
+        .client()
+        .post('/api/auth/login', login, { headers: { origin: fixture().app.url } });
       expect(res.status).toBe(200);
     });
   });
@@ -301,7 +307,11 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
     it('accepts names in any script, with emoji joined by ZWJ and accents', async () => {
       const res = await fixture()
         .client()
-        .post('/api/auth/register', { email: `ok-${crypto.randomUUID()}@example.test`, password: 'long enough password', name: 'Zoë 李 محمد 👩‍💻' });
+        .post('/api/auth/register', {
+          email: `ok-${crypto.randomUUID()}@example.test`,
+          password: 'long enough password',
+          name: 'Zoë 李 محمد 👩‍💻',
+        });
       expect(res.status).toBe(201);
       expect(res.body.user.name).toBe('Zoë 李 محمد 👩‍💻');
     });

@@ -70,7 +70,8 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     await database?.drop();
   });
 
-  const newestId = async () => (await handle.db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0;
+  const newestId = async () =>
+    (await handle.db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0;
   const storedRowsAfter = (id: number) => handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute();
   /** As readers see them: personal data decrypted with the test servers' keyring. */
   const rowsAfter = async (id: number) => revealAuditRows(handle.db, TEST_AUDIT_KEYRING, await storedRowsAfter(id));
@@ -146,7 +147,10 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const bobId = await userId('bob@drop.test');
 
     // register → register + session_created
-    const registered = await traced((h) => dave.post('/api/auth/register', { email: 'dave@drop.test', password: DEMO_PASSWORD, name: 'Dave' }, h), 201);
+    const registered = await traced(
+      (h) => dave.post('/api/auth/register', { email: 'dave@drop.test', password: DEMO_PASSWORD, name: 'Dave' }, h),
+      201,
+    );
     const daveId = registered.res.body.user.id as string;
     remember(dave);
     expect(summary(registered.rows)).toEqual([
@@ -172,7 +176,8 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
 
     // transfer_initiated, transfer_completed
     const initiated = await traced(
-      (h) => alice.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 1_500 }, { ...h, 'idempotency-key': crypto.randomUUID() }),
+      (h) =>
+        alice.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 1_500 }, { ...h, 'idempotency-key': crypto.randomUUID() }),
       201,
     );
     const transferId = initiated.res.body.transfer.id as string;
@@ -206,7 +211,10 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const daveElsewhere = new HttpClient(server.url, 'laptop');
     expect((await daveElsewhere.login('dave@drop.test', DEMO_PASSWORD)).status).toBe(200);
     remember(daveElsewhere);
-    const changed = await traced((h) => dave.post('/api/auth/password', { currentPassword: DEMO_PASSWORD, newPassword: NEW_PASSWORD }, h), 204);
+    const changed = await traced(
+      (h) => dave.post('/api/auth/password', { currentPassword: DEMO_PASSWORD, newPassword: NEW_PASSWORD }, h),
+      204,
+    );
     expect(summary(changed.rows)).toEqual([
       ['session_revoked', 'success', daveId, expect.stringMatching(/^session:/)],
       ['password_change', 'success', daveId, `user:${daveId}`],
@@ -227,9 +235,19 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
       expect(row.user_agent).toMatch(/^enc:v1:/);
     }
     const actions = new Set(all.map((r) => r.action));
-    expect([...actions].sort()).toEqual(
-      ['kyc_submitted', 'login_failure', 'login_success', 'logout', 'password_change', 'qr_payment', 'register', 'session_created', 'session_revoked', 'transfer_completed', 'transfer_initiated'],
-    );
+    expect([...actions].sort()).toEqual([
+      'kyc_submitted',
+      'login_failure',
+      'login_success',
+      'logout',
+      'password_change',
+      'qr_payment',
+      'register',
+      'session_created',
+      'session_revoked',
+      'transfer_completed',
+      'transfer_initiated',
+    ]);
     await expectSpanEventsOfTracedCalls();
   }, 60_000);
 
@@ -238,7 +256,9 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const headers = { 'x-forwarded-for': '198.51.100.23' };
     for (let i = 0; i < 5; i++) expect((await client.login('bob@drop.test', 'wrong-password', headers)).status).toBe(401);
     const limited = await traced((h) => client.login('bob@drop.test', DEMO_PASSWORD, { ...h, ...headers }), 429);
-    expect(limited.rows.map((r) => [r.action, r.outcome, JSON.parse(r.details).reason])).toEqual([['login_failure', 'failure', 'rate_limited']]);
+    expect(limited.rows.map((r) => [r.action, r.outcome, JSON.parse(r.details).reason])).toEqual([
+      ['login_failure', 'failure', 'rate_limited'],
+    ]);
     await expectSpanEventsOfTracedCalls();
   });
 
@@ -250,7 +270,11 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const fault = await failAuditInserts(handle);
     const { traceparent, traceId } = newTraceparent();
     try {
-      const res = await bob.post('/api/transfers', { toEmail: 'alice@drop.test', amountCents: 100 }, { traceparent, 'idempotency-key': crypto.randomUUID() });
+      const res = await bob.post(
+        '/api/transfers',
+        { toEmail: 'alice@drop.test', amountCents: 100 },
+        { traceparent, 'idempotency-key': crypto.randomUUID() },
+      );
       expect(res.status).toBe(500);
       expect(res.headers.get('x-request-id')).toBe(traceId);
       expect(res.body.error.code).toBe('internal');
@@ -285,7 +309,9 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expired.setCookie('drop_session', await sign(TEST_AUTH_SECRET, Date.now() - 60_000));
     const unsigned = new HttpClient(server.url);
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const claims = Buffer.from(JSON.stringify({ sub: adminId, sid: adminSessionId, iss: 'drop', aud: 'drop-session', exp: 9_999_999_999 })).toString('base64url');
+    const claims = Buffer.from(
+      JSON.stringify({ sub: adminId, sid: adminSessionId, iss: 'drop', aud: 'drop-session', exp: 9_999_999_999 }),
+    ).toString('base64url');
     unsigned.setCookie('drop_session', `${header}.${claims}.`);
     const revoked = new HttpClient(server.url);
     expect((await revoked.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);
@@ -357,13 +383,29 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect(first.entries.length).toBe(Math.min(50, all.length));
     const entry = first.entries.find((e: { action: string }) => e.action === 'login_failure');
     expect(entry).toMatchObject({ outcome: 'failure', ipAddress: expect.any(String), timestamp: expect.stringMatching(/Z$/) });
-    expect(Object.keys(entry).sort()).toEqual(
-      ['action', 'details', 'hash', 'id', 'ipAddress', 'outcome', 'prevHash', 'requestId', 'resource', 'spanId', 'timestamp', 'userAgent', 'userId'],
-    );
+    expect(Object.keys(entry).sort()).toEqual([
+      'action',
+      'details',
+      'hash',
+      'id',
+      'ipAddress',
+      'outcome',
+      'prevHash',
+      'requestId',
+      'resource',
+      'spanId',
+      'timestamp',
+      'userAgent',
+      'userId',
+    ]);
 
     const bobId = await userId('bob@drop.test');
-    const filtered = (await admin.get(`/api/admin/audit?user_id=${bobId}&action=login_failure&action=login_success&outcome=failure&limit=200`)).body;
-    const expected = all.filter((r) => r.user_id === bobId && ['login_failure', 'login_success'].includes(r.action) && r.outcome === 'failure');
+    const filtered = (
+      await admin.get(`/api/admin/audit?user_id=${bobId}&action=login_failure&action=login_success&outcome=failure&limit=200`)
+    ).body;
+    const expected = all.filter(
+      (r) => r.user_id === bobId && ['login_failure', 'login_success'].includes(r.action) && r.outcome === 'failure',
+    );
     expect(expected.length).toBeGreaterThan(1);
     expect(filtered.entries.map((e: { id: number }) => e.id)).toEqual(expected.map((r) => r.id));
 
@@ -375,7 +417,9 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const withRequest = all.find((r) => r.request_id);
     if (withRequest) {
       const byRequest = (await admin.get(`/api/admin/audit?request_id=${withRequest.request_id}`)).body;
-      expect(byRequest.entries.map((e: { id: number }) => e.id)).toEqual(all.filter((r) => r.request_id === withRequest.request_id).map((r) => r.id));
+      expect(byRequest.entries.map((e: { id: number }) => e.id)).toEqual(
+        all.filter((r) => r.request_id === withRequest.request_id).map((r) => r.id),
+      );
     }
   });
 
@@ -402,7 +446,13 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect(after.filter((r) => r.resource === 'user:unknown').length).toBeGreaterThanOrEqual(20);
     expect(after.map((r) => r.id)).toEqual(after.map((_, i) => i + 1));
     const status = (await admin.get('/api/admin/audit/verify')).body;
-    expect(status).toMatchObject({ ok: true, firstBroken: null, entries: after.length, lastId: after.length, lastHash: after.at(-1)!.hash });
+    expect(status).toMatchObject({
+      ok: true,
+      firstBroken: null,
+      entries: after.length,
+      lastId: after.length,
+      lastHash: after.at(-1)!.hash,
+    });
   });
 
   it('exports the filtered entries as ndjson, newest first', async () => {
@@ -410,7 +460,10 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="drop-audit-.*\.ndjson"$/);
-    const lines = (await res.text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = (await res.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const expected = (await rowsAfter(0)).filter((r) => r.outcome === 'failure').sort((a, b) => b.timestamp - a.timestamp || b.id - a.id);
     expect(lines.map((l) => l.id)).toEqual(expected.map((r) => r.id));
     expect(lines.every((l) => l.outcome === 'failure' && l.hash.length === 64)).toBe(true);

@@ -27,15 +27,25 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
     const checkpointer = auditCheckpointer({ signer, everyEntries: 10, everyMs: 3_600_000 });
     for (let i = 1; i <= 30; i++) {
       await handle.db.transaction().execute((tx) =>
-        appendAuditEntry(tx, { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null }, () => undefined, {
-          checkpointer,
-        }),
+        appendAuditEntry(
+          tx,
+          { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
+          () => undefined,
+          {
+            checkpointer,
+          },
+        ),
       );
     }
     // The document GET /api/admin/audit/checkpoints serves, kept where the database owner cannot write.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-checkpoints-'));
     file = path.join(dir, 'checkpoints.json');
-    const document = { keyId: signer.keyId, publicKey: signer.publicJwk, publicKeyPem: signer.publicPem, checkpoints: await listAuditCheckpoints(handle.db) };
+    const document = {
+      keyId: signer.keyId,
+      publicKey: signer.publicJwk,
+      publicKeyPem: signer.publicPem,
+      checkpoints: await listAuditCheckpoints(handle.db),
+    };
     fs.writeFileSync(file, JSON.stringify(document));
     server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(fs.readFileSync(file));
@@ -93,7 +103,10 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
     );
     const fromUrl = await verify(database.url, ['--checkpoints', url, '--json']);
     expect(fromUrl.code).toBe(1);
-    expect(JSON.parse(fromUrl.stdout)).toMatchObject({ ok: true, checkpoints: { ok: false, newestMatched: 10, firstMismatch: { treeSize: 20, reason: 'hash_mismatch' } } });
+    expect(JSON.parse(fromUrl.stdout)).toMatchObject({
+      ok: true,
+      checkpoints: { ok: false, newestMatched: 10, firstMismatch: { treeSize: 20, reason: 'hash_mismatch' } },
+    });
   }, 120000);
 
   it('exits 2 when the checkpoints cannot be read', async () => {

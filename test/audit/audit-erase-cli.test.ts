@@ -20,7 +20,15 @@ describe.each(DIALECTS)('npm run audit:erase on %s', (dialect) => {
       await handle.db.transaction().execute((tx) =>
         appendAuditEntry(
           tx,
-          { action: 'login_failure', outcome: 'failure', resource: `user:${user}`, userId: user, details: { email: `${user}@example.test` }, ip: '203.0.113.5', userAgent: 'Safari/18' },
+          {
+            action: 'login_failure',
+            outcome: 'failure',
+            resource: `user:${user}`,
+            userId: user,
+            details: { email: `${user}@example.test` },
+            ip: '203.0.113.5',
+            userAgent: 'Safari/18',
+          },
           () => undefined,
           { keyring: TEST_AUDIT_KEYRING },
         ),
@@ -33,7 +41,11 @@ describe.each(DIALECTS)('npm run audit:erase on %s', (dialect) => {
   });
 
   const revealed = async (userId: string) =>
-    revealAuditRows(handle.db, TEST_AUDIT_KEYRING, await handle.db.selectFrom('audit_log').selectAll().where('user_id', '=', userId).orderBy('id').execute());
+    revealAuditRows(
+      handle.db,
+      TEST_AUDIT_KEYRING,
+      await handle.db.selectFrom('audit_log').selectAll().where('user_id', '=', userId).orderBy('id').execute(),
+    );
 
   it('destroys the user’s key: their personal data reads "erased", the others’ not, the erasure is audited and the chain verifies', async () => {
     const { code, stdout, stderr } = await erase(['alice']);
@@ -64,7 +76,13 @@ describe.each(DIALECTS)('npm run audit:erase on %s', (dialect) => {
     expect((await erase(['--release-hold', 'bob'])).code).toBe(0);
     expect((await erase(['bob'])).code).toBe(0);
     const bob = await revealed('bob');
-    expect(bob.map((r) => r.action)).toEqual(['login_failure', 'login_failure', 'legal_hold_set', 'legal_hold_released', 'personal_data_erased']);
+    expect(bob.map((r) => r.action)).toEqual([
+      'login_failure',
+      'login_failure',
+      'legal_hold_set',
+      'legal_hold_released',
+      'personal_data_erased',
+    ]);
     expect(bob[0]!.ip_address).toBe(ERASED);
     expect(JSON.parse(bob[2]!.details)).toEqual({ reason: 'case 2026-17' });
   });

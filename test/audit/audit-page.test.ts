@@ -11,7 +11,6 @@ import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } fro
 import { HttpClient as TestClient, newTraceparent } from '../helpers/http-client';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
-
 /** Stands in for Jaeger's UI: the page the request id links to. */
 async function startTraceViewer() {
   const server = http.createServer((req, res) => {
@@ -19,7 +18,10 @@ async function startTraceViewer() {
     res.end(`<html><body><h1 id="trace">${(req.url ?? '').replace(/[^a-z0-9/]/gi, '')}</h1></body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -46,7 +48,15 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     for (const email of ['alice@drop.test', 'bob@drop.test']) {
       const client = new TestClient(app.url);
       expect((await client.login(email, DEMO_PASSWORD)).status).toBe(200);
-      expect((await client.post('/api/transfers', { toEmail: email === 'alice@drop.test' ? 'bob@drop.test' : 'alice@drop.test', amountCents: 100 }, { headers: { 'idempotency-key': crypto.randomUUID() } })).status).toBe(201);
+      expect(
+        (
+          await client.post(
+            '/api/transfers',
+            { toEmail: email === 'alice@drop.test' ? 'bob@drop.test' : 'alice@drop.test', amountCents: 100 },
+            { headers: { 'idempotency-key': crypto.randomUUID() } },
+          )
+        ).status,
+      ).toBe(201);
     }
     const { traceparent, traceId } = newTraceparent();
     failedLoginTraceId = traceId;
@@ -68,7 +78,8 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     await Promise.all([page.waitForURL((url) => url.href !== before), page.click(selector)]);
   }
 
-  const rowIds = async () => page.locator('[data-testid="audit-table"] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-entry-id'))));
+  const rowIds = async () =>
+    page.locator('[data-testid="audit-table"] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-entry-id'))));
 
   it('sends a visitor without a session to /login, and lets the admin in after signing in', async () => {
     await page.goto(`${app.url}/admin/audit`);
@@ -78,10 +89,18 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     await page.click('button[type="submit"]');
     await page.waitForURL((url) => url.pathname === '/');
     await page.goto(`${app.url}/admin/audit`);
-    await expect.poll(() => page.locator('[data-testid="chain-status"]').textContent(), { timeout: 15_000 }).toMatch(/Chain intact · \d+ entries/);
+    await expect
+      .poll(() => page.locator('[data-testid="chain-status"]').textContent(), { timeout: 15_000 })
+      .toMatch(/Chain intact · \d+ entries/);
     const handle = await openTestDatabase(database);
     try {
-      const newest = await handle.db.selectFrom('audit_log').select('id').orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(50).execute();
+      const newest = await handle.db
+        .selectFrom('audit_log')
+        .select('id')
+        .orderBy('timestamp', 'desc')
+        .orderBy('id', 'desc')
+        .limit(50)
+        .execute();
       expect(await rowIds()).toEqual(newest.map((r) => r.id));
     } finally {
       await handle.close();
@@ -96,7 +115,9 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     await navigateBy('button:has-text("Apply filters")');
     const actions = await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(3)').allTextContents();
     expect(actions).toEqual(['login_failure']);
-    expect(await page.getAttribute('[data-testid="export"]', 'href')).toBe('/api/admin/audit?format=ndjson&outcome=failure&action=login_failure');
+    expect(await page.getAttribute('[data-testid="export"]', 'href')).toBe(
+      '/api/admin/audit?format=ndjson&outcome=failure&action=login_failure',
+    );
   });
 
   it('follows the request id to the trace viewer, and to the entries of that request', async () => {
@@ -132,7 +153,9 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
 
   it('answers a filter by email the same way as one by id, and shows bad input as a message', async () => {
     await page.goto(`${app.url}/admin/audit?user_id=bob%40drop.test`);
-    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(2)').allTextContents())).toEqual(new Set(['bob@drop.test']));
+    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(2)').allTextContents())).toEqual(
+      new Set(['bob@drop.test']),
+    );
     const response = await page.goto(`${app.url}/admin/audit?from=yesterday`);
     expect(response?.status()).toBe(200);
     expect(await page.locator('[data-testid="audit-problems"]').textContent()).toBe(
@@ -148,12 +171,19 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     } finally {
       await handle.close();
     }
-    const erased = await runAuditScript('audit-erase.ts', database.url, [bobId], { AUTH_SECRET: TEST_AUTH_SECRET, AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY });
+    const erased = await runAuditScript('audit-erase.ts', database.url, [bobId], {
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
+    });
     expect(erased.code, erased.stderr).toBe(0);
     await page.goto(`${app.url}/admin/audit?user_id=${bobId}&action=login_success`);
-    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['erased']));
+    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(6)').allTextContents())).toEqual(
+      new Set(['erased']),
+    );
     await page.goto(`${app.url}/admin/audit?user_id=alice%40drop.test&action=login_success`);
-    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(6)').allTextContents())).toEqual(new Set(['127.0.0.1']));
+    expect(new Set(await page.locator('[data-testid="audit-table"] tbody tr td:nth-child(6)').allTextContents())).toEqual(
+      new Set(['127.0.0.1']),
+    );
   });
 
   it('shows a 403 page to a signed-in user who is not an admin', async () => {

@@ -73,9 +73,15 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
   it('lets the app role start (migrations up to date), append entries and verify the chain', async () => {
     expect(await migrateToLatest(app.db, 'postgres')).toEqual([]);
     for (let i = 0; i < 3; i++) {
-      await app.db.transaction().execute((tx) =>
-        appendAuditEntry(tx, { action: 'login_success', resource: `user:u${i}`, userId: `u${i}`, ip: null, userAgent: null }, () => undefined),
-      );
+      await app.db
+        .transaction()
+        .execute((tx) =>
+          appendAuditEntry(
+            tx,
+            { action: 'login_success', resource: `user:u${i}`, userId: `u${i}`, ip: null, userAgent: null },
+            () => undefined,
+          ),
+        );
     }
     expect(await verifyAuditChain(app)).toMatchObject({ ok: true, entries: 3 });
   });

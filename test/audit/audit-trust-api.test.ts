@@ -16,7 +16,11 @@ const isCheckpointRecord = (record: OtlpLogRecord) =>
   record.eventName === AUDIT_CHECKPOINT_EVENT || record.attributes['event.name'] === AUDIT_CHECKPOINT_EVENT;
 
 describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (dialect) => {
-  const stack = useStack({ dialect, otlp: { logs: true }, env: { AUDIT_CHECKPOINT_EVERY: String(EVERY), OTEL_BLRP_SCHEDULE_DELAY: '100' } });
+  const stack = useStack({
+    dialect,
+    otlp: { logs: true },
+    env: { AUDIT_CHECKPOINT_EVERY: String(EVERY), OTEL_BLRP_SCHEDULE_DELAY: '100' },
+  });
   let database: TestDatabase;
   let handle: DatabaseHandle;
   let server: AppServer;
@@ -29,7 +33,11 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
     admin = (await stack().signIn('admin@drop.test')).client;
     const alice = await stack().signIn('alice@drop.test');
     for (let i = 0; i < 4; i++) {
-      const res = await alice.client.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 100 }, { headers: { 'idempotency-key': crypto.randomUUID() } });
+      const res = await alice.client.post(
+        '/api/transfers',
+        { toEmail: 'bob@drop.test', amountCents: 100 },
+        { headers: { 'idempotency-key': crypto.randomUUID() } },
+      );
       expect(res.status, res.text).toBe(201);
     }
     aliceId = alice.userId;
@@ -53,15 +61,16 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
     expect(body.publicKey.x).toBe(expected.x);
     expect(body.publicKeyPem).toBe(crypto.createPublicKey(TEST_AUDIT_SIGNING_KEY).export({ type: 'spki', format: 'pem' }));
     for (const checkpoint of body.checkpoints) expect(verifyCheckpointSignature(checkpoint, body.publicKeyPem)).toBe(true);
-    expect(await verifyAgainstCheckpoints(handle.db, body.checkpoints, [body.publicKey])).toMatchObject({ ok: true, matched: body.checkpoints.length });
+    expect(await verifyAgainstCheckpoints(handle.db, body.checkpoints, [body.publicKey])).toMatchObject({
+      ok: true,
+      matched: body.checkpoints.length,
+    });
   });
 
   it('emits every checkpoint as an OTLP log record with its event name', async () => {
     const published = (await admin.get('/api/admin/audit/checkpoints')).body.checkpoints as AuditCheckpoint[];
     expect(published.length).toBeGreaterThan(0);
-    await expect
-      .poll(() => receiver.logs.filter(isCheckpointRecord).length, { timeout: 15_000 })
-      .toBe(published.length);
+    await expect.poll(() => receiver.logs.filter(isCheckpointRecord).length, { timeout: 15_000 }).toBe(published.length);
     const records = receiver.logs.filter(isCheckpointRecord);
     expect(
       records.map((r) => ({
@@ -78,13 +87,23 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
     const before = (await admin.get(`/api/admin/audit?user_id=${aliceId}`)).body.entries as { ipAddress: string; userAgent: string }[];
     expect(before.length).toBeGreaterThan(0);
     for (const entry of before) expect(entry.ipAddress).toBe('127.0.0.1');
-    const erased = await runAuditScript('audit-erase.ts', database.url, [aliceId], { AUTH_SECRET: TEST_AUTH_SECRET, AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY });
+    const erased = await runAuditScript('audit-erase.ts', database.url, [aliceId], {
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
+    });
     expect(erased.code, erased.stderr).toBe(0);
 
-    const after = (await admin.get(`/api/admin/audit?user_id=${aliceId}`)).body.entries as { action: string; ipAddress: string | null; userAgent: string | null }[];
+    const after = (await admin.get(`/api/admin/audit?user_id=${aliceId}`)).body.entries as {
+      action: string;
+      ipAddress: string | null;
+      userAgent: string | null;
+    }[];
     expect(after[0]).toMatchObject({ action: 'personal_data_erased', ipAddress: null });
     for (const entry of after.slice(1)) expect(entry).toMatchObject({ ipAddress: 'erased', userAgent: 'erased' });
-    const exported = (await admin.get(`/api/admin/audit?user_id=${aliceId}&format=ndjson`)).text.trim().split('\n').map((l) => JSON.parse(l) as { ipAddress: string | null });
+    const exported = (await admin.get(`/api/admin/audit?user_id=${aliceId}&format=ndjson`)).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ipAddress: string | null });
     expect(exported.map((e) => e.ipAddress)).toEqual(after.map((e) => e.ipAddress));
     const bob = (await handle.db.selectFrom('users').select('id').where('email', '=', 'bob@drop.test').executeTakeFirstOrThrow()).id;
     const bobEntries = (await admin.get(`/api/admin/audit?user_id=${bob}`)).body.entries as { ipAddress: string }[];

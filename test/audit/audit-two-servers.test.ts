@@ -52,7 +52,11 @@ describe.each<[DialectName, 'chained' | 'sequenced']>([
       await Promise.all(
         clients.map(async ({ client, to }) => {
           for (let i = 0; i < TRANSFERS_PER_CLIENT; i++) {
-            const res = await client.post('/api/transfers', { toEmail: to, amountCents: 1 }, { headers: { 'idempotency-key': crypto.randomUUID() } });
+            const res = await client.post(
+              '/api/transfers',
+              { toEmail: to, amountCents: 1 },
+              { headers: { 'idempotency-key': crypto.randomUUID() } },
+            );
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             if (res.status >= 500) throw new Error(`${res.status}: ${res.text}`);
             // The entry is in the chain when the request answers, in either mode.
@@ -65,7 +69,10 @@ describe.each<[DialectName, 'chained' | 'sequenced']>([
       expect(Object.fromEntries(statuses)).toEqual({ 200: clients.length, 201: clients.length * TRANSFERS_PER_CLIENT });
       const status = await verifyAuditChain(handle);
       expect(status).toMatchObject({ ok: true, entries: before + clients.length * TRANSFERS_PER_CLIENT });
-      const pending = await handle.db.selectFrom('audit_pending').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const pending = await handle.db
+        .selectFrom('audit_pending')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(pending.n)).toBe(0);
     } finally {
       await handle.close();

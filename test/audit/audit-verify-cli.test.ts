@@ -34,9 +34,15 @@ describe.each(DIALECTS)('npm run audit:verify on %s', (dialect) => {
     database = await createTestDatabase(dialect);
     handle = await openTestDatabase(database);
     for (let i = 1; i <= 30; i++) {
-      await handle.db.transaction().execute((tx) =>
-        appendAuditEntry(tx, { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null }, () => undefined),
-      );
+      await handle.db
+        .transaction()
+        .execute((tx) =>
+          appendAuditEntry(
+            tx,
+            { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
+            () => undefined,
+          ),
+        );
     }
   });
   afterAll(async () => {
@@ -59,7 +65,9 @@ describe.each(DIALECTS)('npm run audit:verify on %s', (dialect) => {
     });
     const { code, stdout } = await runVerify(database.url);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^audit chain BROKEN at entry 17: entry 17 was changed after it was written \(hash_mismatch\); the 16 entries before it are intact/);
+    expect(stdout).toMatch(
+      /^audit chain BROKEN at entry 17: entry 17 was changed after it was written \(hash_mismatch\); the 16 entries before it are intact/,
+    );
   });
 
   it('exits 2 when it cannot check at all (no audit table, no server)', async () => {

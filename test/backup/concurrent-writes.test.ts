@@ -8,15 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, type TestDatabase } from '../helpers/databases';
-import {
-  backupSummary,
-  countRows,
-  createTestDatabase,
-  postgresDatabaseUrl,
-  runScript,
-  sqliteFile,
-  tempDir,
-} from './helpers';
+import { backupSummary, countRows, createTestDatabase, postgresDatabaseUrl, runScript, sqliteFile, tempDir } from './helpers';
 
 const PREFILL_ROWS = 60_000; // ~15 MB of SQLite pages: the backup takes many steps while the writer runs
 

@@ -46,9 +46,15 @@ async function backedUp(dialect: DialectName, tamper?: 'source-chain') {
   const handle = await openTestDatabase(source);
   try {
     for (let i = 1; i <= AUDIT_ENTRIES; i++) {
-      await handle.db.transaction().execute((tx) =>
-        appendAuditEntry(tx, { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null }, () => undefined),
-      );
+      await handle.db
+        .transaction()
+        .execute((tx) =>
+          appendAuditEntry(
+            tx,
+            { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
+            () => undefined,
+          ),
+        );
     }
     if (tamper === 'source-chain') {
       await asDatabaseOwner(handle, async (db) => {
@@ -112,7 +118,9 @@ describe.each(DIALECTS)('restore drill (%s)', (dialect) => {
       bytes: summary.bytes,
     });
     expect(result.stderr).toMatch(
-      new RegExp(`\\[drill\\] drill ok: ${path.basename(summary.file).replace(/\./g, '\\.')} restores; checksum ok, .*audit chain intact \\(${AUDIT_ENTRIES} entries, newest #${AUDIT_ENTRIES}\\)`),
+      new RegExp(
+        `\\[drill\\] drill ok: ${path.basename(summary.file).replace(/\./g, '\\.')} restores; checksum ok, .*audit chain intact \\(${AUDIT_ENTRIES} entries, newest #${AUDIT_ENTRIES}\\)`,
+      ),
     );
     expect(await contentSnapshot(source.url)).toEqual(before);
   });
@@ -158,7 +166,10 @@ describe('restore drill on damaged SQLite backups', () => {
   it('an audit row changed inside the backup file, checksum re-signed: integrity passes, exit 3 at the audit check', async () => {
     const { source, summary } = await backedUp('sqlite');
     const db = new SQLite(summary.file, { fileMustExist: true });
-    const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").all() as { name: string; sql: string }[];
+    const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").all() as {
+      name: string;
+      sql: string;
+    }[];
     expect(triggers.length).toBeGreaterThan(0); // the append-only triggers are in the backup too
     for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger.name}`);
     db.prepare("UPDATE audit_log SET resource = 'user:forged' WHERE id = 12").run();
@@ -167,7 +178,13 @@ describe('restore drill on damaged SQLite backups', () => {
     resign(summary.file);
     const result = await drill(summary.file, source);
     expect(result.code).toBe(3);
-    expect(result.summary).toMatchObject({ ok: false, failed: 'audit', checksum: 'ok', integrity: 'ok', audit: { ok: false, entries: 11 } });
+    expect(result.summary).toMatchObject({
+      ok: false,
+      failed: 'audit',
+      checksum: 'ok',
+      integrity: 'ok',
+      audit: { ok: false, entries: 11 },
+    });
     expect(result.summary.message).toMatch(/audit chain BROKEN at entry 12/);
   });
 

@@ -53,7 +53,10 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     [{ BACKUP_COMPRESS: 'yes' }, /BACKUP_COMPRESS must be 0 or 1/],
     [{ BACKUP_VERIFY: 'none' }, /BACKUP_VERIFY must be full \(PRAGMA integrity_check\) or quick \(PRAGMA quick_check\), got "none"/],
     [{ BACKUP_VERIFY: 'integrity' }, /BACKUP_VERIFY must be full .* or quick .*, got "integrity"/],
-    [{ BACKUP_PG_BINDIR: '/nonexistent', DATABASE_URL: 'postgres://drop@127.0.0.1/drop' }, /BACKUP_PG_BINDIR=\/nonexistent has no executable pg_dump/],
+    [
+      { BACKUP_PG_BINDIR: '/nonexistent', DATABASE_URL: 'postgres://drop@127.0.0.1/drop' },
+      /BACKUP_PG_BINDIR=\/nonexistent has no executable pg_dump/,
+    ],
   ])('%j', async (env, message) => {
     const db = await createTestDatabase('sqlite');
     cleanups.push(() => db.drop());

@@ -137,9 +137,7 @@ export async function contentSnapshot(url: string): Promise<Record<string, unkno
       snapshot[table] = (await client.query(`SELECT * FROM "${table}" ORDER BY ${order}`)).rows;
     }
     snapshot.__schema = (
-      await client.query(
-        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY tablename, indexname",
-      )
+      await client.query("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY tablename, indexname")
     ).rows;
   } finally {
     await client.end();
@@ -177,9 +175,7 @@ export async function dropPostgresDatabases(prefix: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresAdminUrl() });
   await client.connect();
   try {
-    const names = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-      `${prefix}%`,
-    ]);
+    const names = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
     for (const { datname } of names.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {
     await client.end();

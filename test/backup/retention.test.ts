@@ -61,16 +61,12 @@ describe.each(DIALECTS)('retention (%s)', (dialect) => {
     execFileSync('touch', ['-d', OLD, path.join(dir, 'drop-20190101T000000Z.db')]);
     fs.symlinkSync(path.join(dir, 'notes.txt'), path.join(dir, 'drop-20190202T000000Z.db'));
 
-    const summary = backupSummary(
-      await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: '30' }),
-    );
+    const summary = backupSummary(await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: '30' }));
     expect(summary.retentionDeleted).toBe(3);
 
     const left = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
     const made = [path.basename(summary.file), `${path.basename(summary.file)}.sha256`];
-    expect(left).toEqual(
-      [...KEPT_OLD, ...KEPT_RECENT, ...made, 'nested', 'drop-20190101T000000Z.db', 'drop-20190202T000000Z.db'].sort(),
-    );
+    expect(left).toEqual([...KEPT_OLD, ...KEPT_RECENT, ...made, 'nested', 'drop-20190101T000000Z.db', 'drop-20190202T000000Z.db'].sort());
   });
 
   it('BACKUP_RETENTION_DAYS=0 keeps everything', async () => {
@@ -80,9 +76,7 @@ describe.each(DIALECTS)('retention (%s)', (dialect) => {
     const dir = tempDir('drop-retention-');
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     place(dir, 'drop-20000101T000000Z.db', '9000 days ago');
-    const summary = backupSummary(
-      await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: '0' }),
-    );
+    const summary = backupSummary(await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_RETENTION_DAYS: '0' }));
     expect(summary.retentionDeleted).toBe(0);
     expect(fs.existsSync(path.join(dir, 'drop-20000101T000000Z.db'))).toBe(true);
   });

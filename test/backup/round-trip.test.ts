@@ -130,8 +130,7 @@ describe.each(DIALECTS)('backup → restore round trip (%s)', (dialect) => {
     expect(await contentSnapshot(db.url)).toEqual(original);
 
     // Nothing lost: the replaced database is kept, with the change made after the backup.
-    const previousUrl =
-      dialect === 'sqlite' ? `file:${report.previous}` : postgresDatabaseUrl(report.previous).url;
+    const previousUrl = dialect === 'sqlite' ? `file:${report.previous}` : postgresDatabaseUrl(report.previous).url;
     if (dialect === 'sqlite') {
       expect(report.previous).toMatch(/drop\.db\.pre-restore-\d{8}T\d{6}Z$/);
       expect(fs.existsSync(`${report.previous}-wal`)).toBe(true);

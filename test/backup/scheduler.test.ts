@@ -62,13 +62,9 @@ describe('backup-scheduler.sh', () => {
     const dir = tempDir('drop-scheduler-');
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const { lines, code, stderr } = await runScheduler(
-      { DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_INTERVAL: '1s' },
-      3,
-      (_line, n) => {
-        if (n === 1) fs.renameSync(hidden, file); // …and the next ones do
-      },
-    );
+    const { lines, code, stderr } = await runScheduler({ DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_INTERVAL: '1s' }, 3, (_line, n) => {
+      if (n === 1) fs.renameSync(hidden, file); // …and the next ones do
+    });
     expect(code).toBe(0);
     expect(lines.map((l) => [l.status, l.exitCode])).toEqual([
       ['failed', 1],

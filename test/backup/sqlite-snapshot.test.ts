@@ -27,7 +27,10 @@ function walHolder(file: string, rows: number): Promise<ChildProcess> {
     for (let i = 0; i < ${rows}; i++) insert.run('in the WAL ' + i);
     console.log('ready');
     setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['-e', code, file], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', code, file], {
+    cwd: path.resolve(__dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   cleanups.push(() => void child.kill('SIGKILL'));
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child));

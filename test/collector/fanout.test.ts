@@ -214,7 +214,9 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
 
   it('masks sensitive keys and values before anything leaves the collector', () => {
     for (const receiver of [sentry, vendor]) {
-      const info = receiver.logs.find((record) => record.severityNumber === SEVERITY.INFO && !record.attributes['event.name'] && !record.eventName);
+      const info = receiver.logs.find(
+        (record) => record.severityNumber === SEVERITY.INFO && !record.attributes['event.name'] && !record.eventName,
+      );
       expect(info?.attributes).toMatchObject({
         password: '****',
         currentPassword: '****',

@@ -93,7 +93,8 @@ describe('monitoring pipeline end to end: app → collector → Sentry + alert p
       () =>
         ids.every(
           (id) =>
-            sentry.spans.some((s) => s.traceId === id && s.status.code === 2) && sentry.logs.some((l) => l.traceId === id && l.severityNumber >= 17),
+            sentry.spans.some((s) => s.traceId === id && s.status.code === 2) &&
+            sentry.logs.some((l) => l.traceId === id && l.severityNumber >= 17),
         ),
       20_000,
       'the error spans and logs of the failing requests at Sentry',
@@ -207,7 +208,8 @@ describe('monitoring pipeline end to end: app → collector → Sentry + alert p
   it('a new spike within the cooldown → no critical; it ends without a resolved message', async () => {
     const ids = await failRequests(6);
     await waitUntilExported(ids);
-    const suppressed = () => alerts.logRecords().find((r) => r.msg === 'alert suppressed by the cooldown' && r['alert.type'] === 'error_spike');
+    const suppressed = () =>
+      alerts.logRecords().find((r) => r.msg === 'alert suppressed by the cooldown' && r['alert.type'] === 'error_spike');
     await waitUntil(suppressed, 10_000, 'the suppression in the alert processor’s log');
     await waitUntil(
       () => alerts.logRecords().find((r) => String(r.msg).startsWith('error spike over (its alert was suppressed')),
@@ -242,7 +244,11 @@ describe('monitoring pipeline end to end: app → collector → Sentry + alert p
     expect(during.filter((r) => r.status !== 200)).toEqual([]);
     expect(after.filter((r) => r.status !== 200)).toEqual([]);
     const exported = () => new Set(sentry.spans.map((s) => s.traceId));
-    await sentry.waitFor(() => after.every((r) => exported().has(r.traceId)), 30_000, 'the spans of the requests after the outage at Sentry');
+    await sentry.waitFor(
+      () => after.every((r) => exported().has(r.traceId)),
+      30_000,
+      'the spans of the requests after the outage at Sentry',
+    );
     // The app's batch processor exports one batch at a time and retries it for up to the export timeout (10 s)
     // while new spans wait in its bounded queue: part of the outage's spans arrive once the collector is back
     // (about 40 % in a 30 s outage), the rest are dropped when a batch runs out of retries — by design.

@@ -39,7 +39,13 @@ export async function startAlertProcessor(env: Record<string, string>): Promise<
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the alert processor exited with ${child.exitCode}:\n${output()}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`the alert processor did not answer /healthz within 20 s:\n${output()}`);

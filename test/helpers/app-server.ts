@@ -12,7 +12,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 export const TEST_AUTH_SECRET = 'drop-test-auth-secret-0123456789-abcdefghijklmnop';
 export const DEMO_PASSWORD = 'drop-demo-password';
 /** Signs the audit checkpoints of every test server (an Ed25519 PKCS#8 PEM key made for the tests). */
-export const TEST_AUDIT_SIGNING_KEY = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAOZ27mvAYPdwXflzzi6q7jBXBthiyAHGblkK8cR5qcC\n-----END PRIVATE KEY-----\n';
+export const TEST_AUDIT_SIGNING_KEY =
+  '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAOZ27mvAYPdwXflzzi6q7jBXBthiyAHGblkK8cR5qcC\n-----END PRIVATE KEY-----\n';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -181,5 +182,7 @@ async function waitUntilUp(
 
 /** The master key of the test servers' audit keyring: what the app derives from TEST_AUTH_SECRET (no AUDIT_ENCRYPTION_KEY). */
 export const TEST_AUDIT_KEYRING = {
-  masterKey: Buffer.from(crypto.hkdfSync('sha256', new TextEncoder().encode(TEST_AUTH_SECRET), Buffer.alloc(0), 'drop:audit-master-key', 32)),
+  masterKey: Buffer.from(
+    crypto.hkdfSync('sha256', new TextEncoder().encode(TEST_AUTH_SECRET), Buffer.alloc(0), 'drop:audit-master-key', 32),
+  ),
 };

@@ -10,7 +10,12 @@ export interface CliResult {
 }
 
 /** An `npm run audit:*` script as an operator runs it: a child process (tsx) against DATABASE_URL. */
-export function runAuditScript(script: string, databaseUrl: string, args: string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+export function runAuditScript(
+  script: string,
+  databaseUrl: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', `scripts/${script}`, ...args], {
       cwd: ROOT,

@@ -40,19 +40,23 @@ export async function startCollector(
   const { binary } = ensureCollector();
   const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const httpPort = options.otlpHttpPort ?? (await freePort());
-  const child = spawn(binary, configs.flatMap((config) => ['--config', config]), {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
-      OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
-      OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
-      OTEL_COLLECTOR_METRICS_HOST: '127.0.0.1',
-      OTEL_COLLECTOR_METRICS_PORT: String(metricsPort),
-      ...env,
+  const child = spawn(
+    binary,
+    configs.flatMap((config) => ['--config', config]),
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
+        OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
+        OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+        OTEL_COLLECTOR_METRICS_HOST: '127.0.0.1',
+        OTEL_COLLECTOR_METRICS_PORT: String(metricsPort),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));

@@ -21,10 +21,7 @@ export function installInMemoryTracing() {
  * Runs `work` inside a new active span (like a request's span) and ends it; resolves to the span's trace id and
  * what `work` returned or threw.
  */
-export async function inSpan<T>(
-  name: string,
-  work: () => Promise<T>,
-): Promise<{ traceId: string; result?: T; error?: unknown }> {
+export async function inSpan<T>(name: string, work: () => Promise<T>): Promise<{ traceId: string; result?: T; error?: unknown }> {
   installInMemoryTracing();
   const span: Span = trace.getTracer('test').startSpan(name);
   const traceId = span.spanContext().traceId;
@@ -39,9 +36,11 @@ export async function inSpan<T>(
 
 /** The events named `audit.*` on the finished spans, with the span's trace id. */
 export function exportedAuditEvents(exporter: tracing.InMemorySpanExporter) {
-  return exporter.getFinishedSpans().flatMap((span) =>
-    span.events
-      .filter((event) => event.name.startsWith('audit.'))
-      .map((event) => ({ name: event.name, attributes: event.attributes ?? {}, traceId: span.spanContext().traceId })),
-  );
+  return exporter
+    .getFinishedSpans()
+    .flatMap((span) =>
+      span.events
+        .filter((event) => event.name.startsWith('audit.'))
+        .map((event) => ({ name: event.name, attributes: event.attributes ?? {}, traceId: span.spanContext().traceId })),
+    );
 }

@@ -124,7 +124,8 @@ export function logsJson(records: LogInput[]): string {
         : Number.isInteger(value)
           ? { intValue: String(value) }
           : { doubleValue: value };
-  const attrs = (attributes: Record<string, AttributeInput> = {}) => Object.entries(attributes).map(([key, value]) => ({ key, value: jsonValue(value) }));
+  const attrs = (attributes: Record<string, AttributeInput> = {}) =>
+    Object.entries(attributes).map(([key, value]) => ({ key, value: jsonValue(value) }));
   return JSON.stringify({
     resourceLogs: [...groupByService(records)].map(([service, items]) => ({
       resource: { attributes: attrs({ 'service.name': service }) },

@@ -115,7 +115,12 @@ export function useStack(options: StackOptions = {}): () => Stack {
       Object.assign(env, otlpEnv(true, processor.url));
     }
 
-    const app = await startApp({ databaseUrl: database.url, seed: options.seed, waitFor: options.waitFor, env: { ...env, ...options.env } });
+    const app = await startApp({
+      databaseUrl: database.url,
+      seed: options.seed,
+      waitFor: options.waitFor,
+      env: { ...env, ...options.env },
+    });
     stops.unshift(() => app.stop());
 
     const client = () => new HttpClient(app.url);

@@ -29,7 +29,9 @@ export async function watchedPage(browser: Browser, options: { width?: number; h
   await context.addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`csp: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      seen.push(`csp: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`),
+    );
   });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -61,7 +63,12 @@ export async function watchedPage(browser: Browser, options: { width?: number; h
 }
 
 /** Signs the browser context in by the API (fast) and returns the client holding the same session. */
-export async function signInContext(context: BrowserContext, baseUrl: string, email: string, password = DEMO_PASSWORD): Promise<HttpClient> {
+export async function signInContext(
+  context: BrowserContext,
+  baseUrl: string,
+  email: string,
+  password = DEMO_PASSWORD,
+): Promise<HttpClient> {
   const client = new HttpClient(baseUrl);
   const res = await client.login(email, password);
   if (res.status !== 200) throw new Error(`login of ${email} answered ${res.status}: ${res.text}`);

@@ -23,10 +23,14 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
     expect(res.headers.get('x-request-id')).toBe(traceId);
 
     // stdout: the request's lines all carry the trace id, and there is exactly one access line.
-    const lines = await receiver.waitFor(() => {
-      const mine = app.logRecords().filter((l) => l.trace_id === traceId);
-      return mine.length > 0 ? mine : undefined;
-    }, 10_000, 'stdout lines of the request');
+    const lines = await receiver.waitFor(
+      () => {
+        const mine = app.logRecords().filter((l) => l.trace_id === traceId);
+        return mine.length > 0 ? mine : undefined;
+      },
+      10_000,
+      'stdout lines of the request',
+    );
     const access = app.logRecords().filter((l) => l['event.name'] === 'http.access' && l['url.path'] === '/api/transfers');
     const accessForTrace = access.filter((l) => l.trace_id === traceId);
     expect(accessForTrace).toHaveLength(1);
@@ -43,13 +47,18 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
     // OTLP: spans of this trace, including one span per DB statement with the semantic conventions. The server's
     // root span (child of the caller's span) ends after the response is sent, so it may arrive in a later batch.
     const callerSpanId = traceparent.split('-')[2];
-    const spans = await receiver.waitFor(() => {
-      const s = receiver.spans.filter((x) => x.traceId === traceId);
-      const complete = s.some((x) => x.attributes['db.system.name'])
-        && s.some((x) => x.attributes['http.route'])
-        && s.some((x) => x.parentSpanId === callerSpanId);
-      return complete ? s : undefined;
-    }, 15_000, 'spans of the request');
+    const spans = await receiver.waitFor(
+      () => {
+        const s = receiver.spans.filter((x) => x.traceId === traceId);
+        const complete =
+          s.some((x) => x.attributes['db.system.name']) &&
+          s.some((x) => x.attributes['http.route']) &&
+          s.some((x) => x.parentSpanId === callerSpanId);
+        return complete ? s : undefined;
+      },
+      15_000,
+      'spans of the request',
+    );
     const dbSpans = spans.filter((s) => s.attributes['db.system.name']);
     expect(dbSpans.every((s) => s.attributes['db.system.name'] === (dialect === 'sqlite' ? 'sqlite' : 'postgresql'))).toBe(true);
     const insert = dbSpans.find((s) => s.attributes['db.operation.name'] === 'INSERT');
@@ -71,10 +80,14 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
     const spanIds = new Set([...spans.map((s) => s.spanId), callerSpanId]);
     expect(spans.filter((s) => !spanIds.has(s.parentSpanId)).map((s) => s.name)).toEqual([]);
 
-    const otlpLogs = await receiver.waitFor(() => {
-      const l = receiver.logs.filter((x) => x.traceId === traceId);
-      return l.length > 0 ? l : undefined;
-    }, 15_000, 'OTLP log records of the request');
+    const otlpLogs = await receiver.waitFor(
+      () => {
+        const l = receiver.logs.filter((x) => x.traceId === traceId);
+        return l.length > 0 ? l : undefined;
+      },
+      15_000,
+      'OTLP log records of the request',
+    );
     expect(otlpLogs.some((l) => l.attributes['http.route'] === '/api/transfers')).toBe(true);
   });
 
@@ -116,7 +129,11 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
       documentType: 'passport',
       documentNumber,
     });
-    await client.post('/api/transfers', { toEmail: 'bob@drop.test', amountCents: 5, note: `card ${card}` }, { headers: { 'idempotency-key': `secret-${Date.now()}` } });
+    await client.post(
+      '/api/transfers',
+      { toEmail: 'bob@drop.test', amountCents: 5, note: `card ${card}` },
+      { headers: { 'idempotency-key': `secret-${Date.now()}` } },
+    );
     await client.post('/api/qr', { amountCents: 5, description: `pay 4111111111111111 ${jwt}` });
     // Let the batch processors export everything.
     await new Promise((r) => setTimeout(r, 1_500));

@@ -22,7 +22,13 @@ describe('lifecycle and degraded modes', () => {
     // A long batch delay: whatever arrives after SIGTERM was flushed by the graceful stop, not by the timer.
     const app = await startApp({
       databaseUrl: db.url,
-      env: { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      env: {
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_BLRP_SCHEDULE_DELAY: '60000',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      },
     });
     const client = new HttpClient(app.url);
     expect((await client.login('bob@drop.test', DEMO_PASSWORD)).status).toBe(200);
@@ -95,7 +101,13 @@ describe('lifecycle and degraded modes', () => {
     const receiver = await startOtlpReceiver();
     const app = await startApp({
       databaseUrl: db.url,
-      env: { ...FAST_EXPORT, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      env: {
+        ...FAST_EXPORT,
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      },
     });
     try {
       const client = new HttpClient(app.url);

@@ -14,15 +14,19 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
     const client = new HttpClient(app.url);
     expect((await client.login('alice@drop.test', DEMO_PASSWORD)).status).toBe(200);
     expect((await client.get('/api/account')).status).toBe(200);
-    const names = await receiver.waitFor(() => {
-      const found = new Set(receiver.metrics.map((m) => m.name));
-      const routes = receiver.metrics
-        .filter((m) => m.name === 'http.server.request.duration')
-        .flatMap((m) => m.dataPointAttributes.map((a) => a['http.route']));
-      return found.has('http.server.request.duration') && found.has('db.client.operation.duration') && routes.includes('/api/account')
-        ? found
-        : undefined;
-    }, 15_000, 'both histograms');
+    const names = await receiver.waitFor(
+      () => {
+        const found = new Set(receiver.metrics.map((m) => m.name));
+        const routes = receiver.metrics
+          .filter((m) => m.name === 'http.server.request.duration')
+          .flatMap((m) => m.dataPointAttributes.map((a) => a['http.route']));
+        return found.has('http.server.request.duration') && found.has('db.client.operation.duration') && routes.includes('/api/account')
+          ? found
+          : undefined;
+      },
+      15_000,
+      'both histograms',
+    );
     expect(names.size).toBeGreaterThanOrEqual(2);
     const db = receiver.metrics.find((m) => m.name === 'db.client.operation.duration');
     expect(db?.unit).toBe('s');
@@ -40,10 +44,14 @@ describe('metrics (when enabled) and slow-query logging, over OTLP/HTTP JSON', (
       { headers: { traceparent, 'idempotency-key': `slow-${traceId}` } },
     );
     expect(res.status).toBe(201);
-    const slow = await receiver.waitFor(() => {
-      const lines = app.logRecords().filter((l) => l['event.name'] === 'db.slow_query' && l.trace_id === traceId);
-      return lines.some((l) => l['db.operation.name'] === 'INSERT') ? lines : undefined;
-    }, 10_000, 'slow query lines');
+    const slow = await receiver.waitFor(
+      () => {
+        const lines = app.logRecords().filter((l) => l['event.name'] === 'db.slow_query' && l.trace_id === traceId);
+        return lines.some((l) => l['db.operation.name'] === 'INSERT') ? lines : undefined;
+      },
+      10_000,
+      'slow query lines',
+    );
     for (const line of slow) {
       expect(line.level).toBe('warn');
       expect(typeof line['db.query.text']).toBe('string');

@@ -12,10 +12,14 @@ describe('TRACE_NEXT_INTERNAL_SPANS=true', () => {
     const { traceparent, traceId } = newTraceparent();
     const res = await new HttpClient(app.url).request('GET', '/api/health', { headers: { traceparent } });
     expect(res.status).toBe(200);
-    const spans = await receiver.waitFor(() => {
-      const mine = receiver.spans.filter((s) => s.traceId === traceId);
-      return mine.some((s) => s.attributes['next.span_type'] === 'BaseServer.handleRequest') ? mine : undefined;
-    }, 15_000, 'spans of the request');
+    const spans = await receiver.waitFor(
+      () => {
+        const mine = receiver.spans.filter((s) => s.traceId === traceId);
+        return mine.some((s) => s.attributes['next.span_type'] === 'BaseServer.handleRequest') ? mine : undefined;
+      },
+      15_000,
+      'spans of the request',
+    );
     const plumbing = spans.filter((s) => NEXT_PLUMBING_SPAN_TYPES.has(String(s.attributes['next.span_type'])));
     expect(plumbing.map((s) => s.attributes['next.span_type'])).toEqual(
       expect.arrayContaining(['NextNodeServer.findPageComponents', 'RouteModule.prepare', 'NextNodeServer.startResponse']),

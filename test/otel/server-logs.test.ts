@@ -55,9 +55,9 @@ describe('server logs beyond the API', () => {
     await expect.poll(() => recordsOf(requestId).filter((r) => r.level === 'error' && r['event.name'] === 'console.error')).toHaveLength(1);
     const [line] = recordsOf(requestId).filter((r) => r['event.name'] === 'console.error');
     expect(line).toMatchObject({ err: { name: 'Error', message: expect.stringContaining('Deliberate server render error') } });
-    await expect.poll(() => recordsOf(requestId).filter((r) => r['event.name'] === 'http.access')).toEqual([
-      expect.objectContaining({ level: 'error', 'http.response.status_code': 500, 'url.path': '/admin/debug/server-error' }),
-    ]);
+    await expect
+      .poll(() => recordsOf(requestId).filter((r) => r['event.name'] === 'http.access'))
+      .toEqual([expect.objectContaining({ level: 'error', 'http.response.status_code': 500, 'url.path': '/admin/debug/server-error' })]);
   });
 
   it.each([
@@ -67,9 +67,9 @@ describe('server logs beyond the API', () => {
     const res = await admin.post('/api/admin/debug/error', { kind });
     expect(res.status).toBe(202);
     const requestId = res.headers.get('x-request-id');
-    await expect.poll(() => recordsOf(requestId).filter((r) => r['event.name'] === eventName)).toEqual([
-      expect.objectContaining({ level: 'error', err: expect.objectContaining({ name: 'DeliberateError' }) }),
-    ]);
+    await expect
+      .poll(() => recordsOf(requestId).filter((r) => r['event.name'] === eventName))
+      .toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ name: 'DeliberateError' }) })]);
   });
 
   it('after boot, stdout holds only JSON lines and stderr nothing', () => {

@@ -90,9 +90,7 @@ describe.each(DIALECTS)('Sentry in the browser, on %s', (dialect) => {
     const response = await responseSeen;
     expect(response.status()).toBe(500);
     expect(response.headers()['x-request-id']).toBe(traceId);
-    await expect.poll(() => page.getByRole('status').textContent(), settled).toBe(
-      `The server answered with an error (trace ${traceId})`,
-    );
+    await expect.poll(() => page.getByRole('status').textContent(), settled).toBe(`The server answered with an error (trace ${traceId})`);
 
     const browserEvent = await ingest.waitFor(
       () => ingest.events().find((e) => fromBrowser(e) && e.exception?.values?.[0]?.value === 'Something went wrong on our side'),

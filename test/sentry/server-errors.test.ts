@@ -51,10 +51,14 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
     expect(res.headers.get('x-request-id')).toBe(traceId);
     expect(res.body.error).toEqual({ code: 'internal', message: 'Something went wrong on our side', traceId });
 
-    const [event] = await ingest.waitFor(() => {
-      const found = eventsFor(ingest, traceId);
-      return found.length > 0 ? found : undefined;
-    }, 15_000, 'the route error event');
+    const [event] = await ingest.waitFor(
+      () => {
+        const found = eventsFor(ingest, traceId);
+        return found.length > 0 ? found : undefined;
+      },
+      15_000,
+      'the route error event',
+    );
     await settle();
     expect(eventsFor(ingest, traceId)).toHaveLength(1);
     expect(ingest.events().filter((e) => e.contexts?.trace?.trace_id === traceId)).toHaveLength(1);
@@ -71,7 +75,9 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
 
     // The same trace id on the request's log lines, among them the one error access line.
     const lines = app.logRecords().filter((l) => l.trace_id === traceId);
-    expect(lines.some((l) => l['event.name'] === 'http.access' && l.level === 'error' && l['http.response.status_code'] === 500)).toBe(true);
+    expect(lines.some((l) => l['event.name'] === 'http.access' && l.level === 'error' && l['http.response.status_code'] === 500)).toBe(
+      true,
+    );
     // …and on its server span, which went to the OTLP endpoint, not to Sentry's envelope endpoint.
     await receiver.waitFor(() => receiver.spans.find((s) => s.traceId === traceId && s.attributes['http.route']), 10_000, 'the span');
     expect(ingest.itemsOfType('transaction')).toEqual([]);
@@ -84,10 +90,14 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
     const { traceparent, traceId } = newTraceparent();
     const res = await client.get('/admin/debug/server-error', { headers: { traceparent } });
     expect(res.status).toBe(500);
-    const [event] = await ingest.waitFor(() => {
-      const found = eventsFor(ingest, traceId);
-      return found.length > 0 ? found : undefined;
-    }, 15_000, 'the page error event');
+    const [event] = await ingest.waitFor(
+      () => {
+        const found = eventsFor(ingest, traceId);
+        return found.length > 0 ? found : undefined;
+      },
+      15_000,
+      'the page error event',
+    );
     await settle();
     expect(eventsFor(ingest, traceId)).toHaveLength(1);
     expect(event?.contexts?.trace?.trace_id).toBe(traceId);
@@ -179,7 +189,9 @@ describe.each(DIALECTS)('Sentry on the server, on %s', (dialect) => {
   it('has one Sentry client in the server process (the probe the no-DSN test relies on)', async () => {
     expect(app.logRecords().filter((l) => l['event.name'] === 'sentry.started')).toHaveLength(1);
     await app.stop();
-    expect(app.logs.filter((l) => l.line.startsWith('[sentry-probe]')).map((l) => l.line)).toEqual(['[sentry-probe] carrier=yes clients=1']);
+    expect(app.logs.filter((l) => l.line.startsWith('[sentry-probe]')).map((l) => l.line)).toEqual([
+      '[sentry-probe] carrier=yes clients=1',
+    ]);
   });
 });
 

@@ -70,7 +70,17 @@ describe('Content-Security-Policy in Chromium (SQLite)', () => {
     await page.waitForURL(`${app.url}/login`);
 
     await signIn('admin@drop.test');
-    for (const path of ['/qr', '/pay', '/pay?code=no-such-code', '/kyc', '/sessions', '/admin/audit', '/admin/debug', '/admin/debug/server-error', '/no-such-page']) {
+    for (const path of [
+      '/qr',
+      '/pay',
+      '/pay?code=no-such-code',
+      '/kyc',
+      '/sessions',
+      '/admin/audit',
+      '/admin/debug',
+      '/admin/debug/server-error',
+      '/no-such-page',
+    ]) {
       await page.goto(`${app.url}${path}`);
       await page.waitForLoadState('networkidle');
       expect(await violations(), path).toEqual([]);
@@ -140,7 +150,10 @@ describe('Content-Security-Policy with the browser Sentry configured (SQLite)', 
     await expect.poll(() => page.evaluate(() => '__SENTRY__' in window), settled).toBe(true);
     await page.getByRole('button', { name: 'Throw in the browser' }).click();
     await ingest.waitFor(
-      () => ingest.events().find((e) => e.sdk?.name === 'sentry.javascript.browser' && e.exception?.values?.[0]?.value?.startsWith('Deliberate')),
+      () =>
+        ingest
+          .events()
+          .find((e) => e.sdk?.name === 'sentry.javascript.browser' && e.exception?.values?.[0]?.value?.startsWith('Deliberate')),
       15_000,
       'the browser error event',
     );

@@ -68,13 +68,9 @@ describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
     await expect.poll(() => form.getByRole('status').textContent(), settled).toBe('Sent €12.34 to bob@drop.test');
     await expect.poll(() => balance.textContent(), settled).toBe('€987.66');
     const firstRow = page.locator('table tbody tr').first();
-    await expect.poll(() => firstRow.locator('td').allTextContents(), settled).toEqual([
-      expect.any(String),
-      'to bob@drop.test',
-      'Pizza night',
-      'completed',
-      '−€12.34',
-    ]);
+    await expect
+      .poll(() => firstRow.locator('td').allTextContents(), settled)
+      .toEqual([expect.any(String), 'to bob@drop.test', 'Pizza night', 'completed', '−€12.34']);
     expect(await fixture().balanceOf(alice.id)).toBe(98_766);
     await page.screenshot({ path: `${SCREENSHOT_DIR}/drop-dashboard-${dialect}.png`, fullPage: true });
 

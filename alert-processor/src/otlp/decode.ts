@@ -177,15 +177,14 @@ function flattenMetrics(request: Raw): OtlpMetric[] {
     for (const sm of list(rm, 'scope_metrics', 'scopeMetrics')) {
       const scope = String((sm.scope as Raw | undefined)?.name ?? '');
       for (const m of list(sm, 'metrics', 'metrics')) {
-        const points = METRIC_KINDS.flatMap(([snake, camel]) => list(pick(m, snake, camel) as Raw | undefined, 'data_points', 'dataPoints'));
+        const points = METRIC_KINDS.flatMap(([snake, camel]) =>
+          list(pick(m, snake, camel) as Raw | undefined, 'data_points', 'dataPoints'),
+        );
         metrics.push({
           name: String(m.name ?? ''),
           unit: String(m.unit ?? ''),
           dataPointAttributes: points.map((p) =>
-            attributes([
-              ...list(p, 'number_attributes', 'attributes'),
-              ...list(p, 'histogram_attributes', 'histogram_attributes'),
-            ]),
+            attributes([...list(p, 'number_attributes', 'attributes'), ...list(p, 'histogram_attributes', 'histogram_attributes')]),
           ),
           resource,
           scope,

@@ -39,6 +39,11 @@ export class Lease {
   async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    await this.db.updateTable('alert_lease').set({ expires_at_ms: 0 }).where('name', '=', this.name).where('holder', '=', this.holder).execute();
+    await this.db
+      .updateTable('alert_lease')
+      .set({ expires_at_ms: 0 })
+      .where('name', '=', this.name)
+      .where('holder', '=', this.holder)
+      .execute();
   }
 }

@@ -106,7 +106,10 @@ export class PgSilenceStore implements Silences {
   }
 
   async purge(now: number): Promise<number> {
-    const result = await this.db.deleteFrom('alert_silences').where('ends_at_ms', '<=', now - KEEP_EXPIRED_MS).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('alert_silences')
+      .where('ends_at_ms', '<=', now - KEEP_EXPIRED_MS)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

@@ -40,7 +40,11 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
     if (ok === reachable) return;
     reachable = ok;
     if (ok) logger.info({ 'event.name': 'alerts.database', replica: config.replicaId }, 'the alerts database answers');
-    else logger.error({ 'event.name': 'alerts.database', replica: config.replicaId, err: error }, 'the alerts database does not answer (this replica cannot be the sender meanwhile)');
+    else
+      logger.error(
+        { 'event.name': 'alerts.database', replica: config.replicaId, err: error },
+        'the alerts database does not answer (this replica cannot be the sender meanwhile)',
+      );
   };
 
   return {

@@ -89,13 +89,21 @@ export class SharedOutbox {
   }
 
   async size(): Promise<number> {
-    const row = await this.db.selectFrom('alert_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('alert_outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
   /** When an alert of this type was last posted for the service, by any replica. */
   async lastPosted(type: string, service: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('alert_posted').select('posted_at_ms').where('alert_type', '=', type).where('service', '=', service).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('alert_posted')
+      .select('posted_at_ms')
+      .where('alert_type', '=', type)
+      .where('service', '=', service)
+      .executeTakeFirst();
     return row?.posted_at_ms;
   }
 

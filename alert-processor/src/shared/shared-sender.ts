@@ -58,9 +58,12 @@ export class SharedSender {
 
   start(): void {
     // The lease is renewed on its own timer: a long post (a 429's Retry-After) must not let it lapse.
-    this.renewTimer = setInterval(() => {
-      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
-    }, Math.max(100, Math.floor(this.options.lease.lengthMs / 3)));
+    this.renewTimer = setInterval(
+      () => {
+        this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+      },
+      Math.max(100, Math.floor(this.options.lease.lengthMs / 3)),
+    );
     this.timer = setInterval(() => {
       if (this.options.lease.isHeld) this.running ??= this.pump().finally(() => (this.running = undefined));
     }, this.pollMs);
@@ -83,10 +86,15 @@ export class SharedSender {
     try {
       const held = await lease.acquire(this.now());
       this.options.onDatabase?.(true);
-      if (held !== wasHeld) logger.info({ 'event.name': 'alerts.lease', replica: lease.holder, held }, held ? 'this replica is the sender now' : 'this replica is no longer the sender');
+      if (held !== wasHeld)
+        logger.info(
+          { 'event.name': 'alerts.lease', replica: lease.holder, held },
+          held ? 'this replica is the sender now' : 'this replica is no longer the sender',
+        );
     } catch (error) {
       this.options.onDatabase?.(false, error);
-      if (wasHeld) logger.info({ 'event.name': 'alerts.lease', replica: lease.holder, held: false }, 'this replica is no longer the sender');
+      if (wasHeld)
+        logger.info({ 'event.name': 'alerts.lease', replica: lease.holder, held: false }, 'this replica is no longer the sender');
     }
   }
 
@@ -129,17 +137,26 @@ export class SharedSender {
       }
       const resolves = RESOLVES[alert.type];
       if (resolves) {
-        const [firing, resolved] = await Promise.all([outbox.lastPosted(resolves, alert.service), outbox.lastPosted(alert.type, alert.service)]);
+        const [firing, resolved] = await Promise.all([
+          outbox.lastPosted(resolves, alert.service),
+          outbox.lastPosted(alert.type, alert.service),
+        ]);
         if (firing === undefined || (resolved !== undefined && resolved >= firing)) {
           await drop(entry);
-          logger.info(this.fields(alert, { 'event.name': 'alerts.duplicate' }), 'resolution dropped: what it resolves was not posted, or is resolved already');
+          logger.info(
+            this.fields(alert, { 'event.name': 'alerts.duplicate' }),
+            'resolution dropped: what it resolves was not posted, or is resolved already',
+          );
           continue;
         }
       } else {
         const last = await outbox.lastPosted(alert.type, alert.service);
         if (last !== undefined && now - last < cooldownMs) {
           await drop(entry);
-          logger.info(this.fields(alert, { 'event.name': 'alerts.duplicate' }), 'alert dropped: posted already within the cooldown (raised by another replica too)');
+          logger.info(
+            this.fields(alert, { 'event.name': 'alerts.duplicate' }),
+            'alert dropped: posted already within the cooldown (raised by another replica too)',
+          );
           continue;
         }
       }
@@ -177,10 +194,16 @@ export class SharedSender {
       const attempts = Math.max(...entries.map((entry) => entry.attempts));
       const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
       await outbox.retryAt(ids, this.now() + delay);
-      logger.error({ ...fields, attempts: result.attempts, reason: result.reason, retry_in_ms: delay }, 'alert could not be delivered to Slack (kept in the outbox, posted again later)');
+      logger.error(
+        { ...fields, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
+        'alert could not be delivered to Slack (kept in the outbox, posted again later)',
+      );
       return;
     }
     await outbox.remove(ids);
-    logger.error({ ...fields, attempts: result.attempts, reason: result.reason }, 'alert could not be delivered to Slack (refused: dropped)');
+    logger.error(
+      { ...fields, attempts: result.attempts, reason: result.reason },
+      'alert could not be delivered to Slack (refused: dropped)',
+    );
   }
 }

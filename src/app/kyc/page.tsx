@@ -27,8 +27,8 @@ export default async function KycPage() {
           </p>
           <p>
             We received your {DOCUMENT_NOUNS[status.documentType]} ending <strong>{status.documentLast4}</strong> on{' '}
-            {day(status.submittedAt)} UTC and are reviewing it. There is nothing more to do: you can send new documents only once
-            this review is finished.
+            {day(status.submittedAt)} UTC and are reviewing it. There is nothing more to do: you can send new documents only once this
+            review is finished.
           </p>
           <p>
             <Link href="/">Back to your dashboard</Link>
@@ -37,8 +37,8 @@ export default async function KycPage() {
       ) : (
         <>
           <p className="muted">
-            The law asks payment services to know who their users are. We keep your document number only in a form that cannot
-            be read back, and its last four characters.
+            The law asks payment services to know who their users are. We keep your document number only in a form that cannot be read back,
+            and its last four characters.
           </p>
           <KycForm />
         </>

@@ -26,13 +26,17 @@ function RequestToPay({ request, viewerId }: { request: PayableRequestView; view
       </div>
       {request.description ? <p className="qrDescription">{request.description}</p> : null}
       {request.payee.id === viewerId ? (
-        <p className="error" role="status">This is your own payment request: someone else has to pay it.</p>
+        <p className="error" role="status">
+          This is your own payment request: someone else has to pay it.
+        </p>
       ) : request.paidByViewerAt ? (
         <p className="success" role="status">
           You paid this on {when(request.paidByViewerAt)} UTC.
         </p>
       ) : request.state === 'paid' ? (
-        <p className="error" role="status">This request has already been paid. Nothing more is due.</p>
+        <p className="error" role="status">
+          This request has already been paid. Nothing more is due.
+        </p>
       ) : request.state === 'expired' ? (
         <p className="error" role="status">
           This request expired on {when(request.expiresAt)} UTC. Ask {request.payee.name} for a new code.

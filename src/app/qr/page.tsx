@@ -22,7 +22,10 @@ export default async function GetPaidPage() {
     <>
       <section className="card">
         <h1>Get paid with a QR code</h1>
-        <p className="muted">Create a request, show its QR code to whoever pays: they scan it (or paste its code) in Drop. A code can be paid once, within 24 hours.</p>
+        <p className="muted">
+          Create a request, show its QR code to whoever pays: they scan it (or paste its code) in Drop. A code can be paid once, within 24
+          hours.
+        </p>
         <PaymentRequestForm />
       </section>
       <section className="card">

@@ -44,7 +44,11 @@ export default async function SessionsPage() {
                 <td>{when(s.createdAt)}</td>
                 <td>{when(s.lastSeenAt)}</td>
                 <td className="amount">
-                  {s.current ? <span className="badge completed">this device</span> : <RevokeSessionButton sessionIds={[s.id]} label="Sign out" />}
+                  {s.current ? (
+                    <span className="badge completed">this device</span>
+                  ) : (
+                    <RevokeSessionButton sessionIds={[s.id]} label="Sign out" />
+                  )}
                 </td>
               </tr>
             ))}

@@ -30,10 +30,18 @@ export function ChainStatusBadge() {
   }, []);
 
   if (state.kind === 'checking') {
-    return <span className={`${styles.chain} ${styles.chainChecking}`} data-testid="chain-status">Checking chain…</span>;
+    return (
+      <span className={`${styles.chain} ${styles.chainChecking}`} data-testid="chain-status">
+        Checking chain…
+      </span>
+    );
   }
   if (state.kind === 'error') {
-    return <span className={`${styles.chain} ${styles.chainBroken}`} data-testid="chain-status">Chain status unavailable</span>;
+    return (
+      <span className={`${styles.chain} ${styles.chainBroken}`} data-testid="chain-status">
+        Chain status unavailable
+      </span>
+    );
   }
   const { status } = state;
   return status.ok ? (

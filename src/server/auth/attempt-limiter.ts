@@ -67,14 +67,8 @@ function limiterFor(handle: DatabaseHandle, limit: AttemptLimit): Promise<RateLi
  * PostgreSQL), and an attempt goes ahead only if every count stayed within its limit. A refused attempt takes its
  * counts back at once and throws `rate_limited` with the seconds until the fullest window ends.
  */
-export async function reserveAttempt(
-  handle: DatabaseHandle,
-  claims: readonly AttemptClaim[],
-  refusal: string,
-): Promise<Reservation> {
-  const counted = await Promise.all(
-    claims.map(async (claim) => ({ claim, limiter: await limiterFor(handle, claim.limit) })),
-  );
+export async function reserveAttempt(handle: DatabaseHandle, claims: readonly AttemptClaim[], refusal: string): Promise<Reservation> {
+  const counted = await Promise.all(claims.map(async (claim) => ({ claim, limiter: await limiterFor(handle, claim.limit) })));
   const results = await Promise.allSettled(counted.map(({ limiter, claim }) => limiter.consume(claim.key)));
   // A store error counted nothing; a RateLimiterRes rejection counted one over the limit.
   const incremented = counted.filter((_, i) => {

@@ -1,7 +1,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { auditCheckpointer, auditSigner, generateAuditSigningKeyPem, type AuditCheckpointer, type AuditKeyring, type AuditSigner } from '@audit';
+import {
+  auditCheckpointer,
+  auditSigner,
+  generateAuditSigningKeyPem,
+  type AuditCheckpointer,
+  type AuditKeyring,
+  type AuditSigner,
+} from '@audit';
 import { serverConfig } from '../config';
 import { deriveKey } from './secret';
 
@@ -39,8 +46,10 @@ export function getAuditSigner(): AuditSigner {
   const file = process.env.AUDIT_SIGNING_KEY_FILE;
   let pem: string;
   if (fromEnv) pem = fromEnv.replaceAll('\\n', '\n');
-  else if (file && serverConfig().production) pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
-  else if (serverConfig().production) throw new AuditKeyError('AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 PEM key)');
+  else if (file && serverConfig().production)
+    pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
+  else if (serverConfig().production)
+    throw new AuditKeyError('AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 PEM key)');
   else pem = readOrCreateDevKey(path.resolve(/*turbopackIgnore: true*/ file ?? './data/.audit-signing-key.pem'));
   try {
     signer = auditSigner(pem);
@@ -60,7 +69,8 @@ export function getAuditKeyring(): AuditKeyring {
   if (keyring) return keyring;
   const secret = process.env.AUDIT_ENCRYPTION_KEY;
   if (secret !== undefined && secret !== '') {
-    if (secret.length < MIN_MASTER_SECRET_LENGTH) throw new AuditKeyError(`AUDIT_ENCRYPTION_KEY must be at least ${MIN_MASTER_SECRET_LENGTH} characters`);
+    if (secret.length < MIN_MASTER_SECRET_LENGTH)
+      throw new AuditKeyError(`AUDIT_ENCRYPTION_KEY must be at least ${MIN_MASTER_SECRET_LENGTH} characters`);
     keyring = { masterKey: Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0), 'drop:audit-master-key', 32)) };
   } else {
     keyring = { masterKey: deriveKey('audit-master-key') };

@@ -26,7 +26,9 @@ describe('isSameOrigin', () => {
 
   it('behind one trusted proxy, accepts the host that proxy put last in X-Forwarded-Host, not one the client added', () => {
     const config = settings({ TRUSTED_PROXY_COUNT: '1' });
-    expect(isSameOrigin(headers({ host: 'app:3000', 'x-forwarded-host': 'drop.example', origin: 'https://drop.example' }), config)).toBe(true);
+    expect(isSameOrigin(headers({ host: 'app:3000', 'x-forwarded-host': 'drop.example', origin: 'https://drop.example' }), config)).toBe(
+      true,
+    );
     const spoofed = headers({ host: 'app:3000', 'x-forwarded-host': 'evil.example, drop.example', origin: 'https://evil.example' });
     expect(isSameOrigin(spoofed, config)).toBe(false);
   });

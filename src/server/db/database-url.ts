@@ -1,8 +1,6 @@
 import path from 'node:path';
 
-export type DatabaseConfig =
-  | { dialect: 'sqlite'; file: string }
-  | { dialect: 'postgres'; connectionString: string };
+export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; connectionString: string };
 
 export const DEFAULT_SQLITE_FILE = './data/drop.db';
 
@@ -20,9 +18,7 @@ export function parseDatabaseUrl(url: string | undefined, cwd = process.cwd()): 
     return { dialect: 'sqlite', file: file === ':memory:' ? file : path.resolve(/*turbopackIgnore: true*/ cwd, file) };
   }
   if (/^postgres(ql)?:\/\//.test(value)) return { dialect: 'postgres', connectionString: value };
-  throw new DatabaseUrlError(
-    'DATABASE_URL must be unset (SQLite at ./data/drop.db), file:<path> (SQLite) or postgres://… (PostgreSQL)',
-  );
+  throw new DatabaseUrlError('DATABASE_URL must be unset (SQLite at ./data/drop.db), file:<path> (SQLite) or postgres://… (PostgreSQL)');
 }
 
 export function describeDatabase(config: DatabaseConfig): string {

@@ -7,4 +7,3 @@ const codeOf = (error: unknown) => (error as DriverError | null)?.code;
 /** A UNIQUE violation, as better-sqlite3 and pg each report it. */
 export const isUniqueViolation = (error: unknown) =>
   codeOf(error) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY' || codeOf(error) === '23505';
-

@@ -46,7 +46,11 @@ describe.each(DIALECTS)('audited domain actions on %s', (dialect) => {
   const head = () => handle.db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
   /** As readers see them: personal data decrypted (stored, it is encrypted with the user's key). */
   const entriesAfter = async (id: number) =>
-    revealAuditRows(handle.db, getAuditKeyring(), await handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute());
+    revealAuditRows(
+      handle.db,
+      getAuditKeyring(),
+      await handle.db.selectFrom('audit_log').selectAll().where('id', '>', id).orderBy('id').execute(),
+    );
   const lastId = async () => (await head())?.id ?? 0;
 
   it('registers with a register and a session_created entry, both stamped with the request', async () => {
@@ -132,7 +136,10 @@ describe.each(DIALECTS)('audited domain actions on %s', (dialect) => {
       inTransaction(handle.db, async (tx) => {
         await recordAudit(tx, alice, { action: 'transfer_initiated', resource: 'transfer:doomed', userId: alice.userId });
         // A domain write that fails: a second user with an email already taken.
-        await tx.insertInto('users').values({ id: 'doomed', email: 'bob@example.test', name: 'x', password_hash: 'x', role: 'user', balance_cents: 0, created_at: 0 }).execute();
+        await tx
+          .insertInto('users')
+          .values({ id: 'doomed', email: 'bob@example.test', name: 'x', password_hash: 'x', role: 'user', balance_cents: 0, created_at: 0 })
+          .execute();
       }),
     );
     expect(error).toBeDefined();
@@ -145,26 +152,47 @@ describe.each(DIALECTS)('audited domain actions on %s', (dialect) => {
   it('fault: the audit insert fails after the domain write → neither persists, no span event', async () => {
     const from = await lastId();
     const kycBefore = await handle.db.selectFrom('kyc_submissions').select('id').execute();
-    const transfer = await inTransaction(handle.db, (tx) => createTransfer(tx, alice, { toEmail: 'bob@example.test', amountCents: 700 }, 'fault-key-0001'));
-    const balanceBefore = await handle.db.selectFrom('users').select('balance_cents').where('id', '=', alice.userId).executeTakeFirstOrThrow();
+    const transfer = await inTransaction(handle.db, (tx) =>
+      createTransfer(tx, alice, { toEmail: 'bob@example.test', amountCents: 700 }, 'fault-key-0001'),
+    );
+    const balanceBefore = await handle.db
+      .selectFrom('users')
+      .select('balance_cents')
+      .where('id', '=', alice.userId)
+      .executeTakeFirstOrThrow();
     exporter.reset();
     const fault = await failAuditInserts(handle);
     try {
       const kyc = await inSpan('POST /api/kyc', () =>
         inTransaction(handle.db, (tx) =>
-          submitKyc(tx, alice, { fullName: 'Alice Example', dateOfBirth: '1990-01-01', documentType: 'passport', documentNumber: 'P1234567' }),
+          submitKyc(tx, alice, {
+            fullName: 'Alice Example',
+            dateOfBirth: '1990-01-01',
+            documentType: 'passport',
+            documentNumber: 'P1234567',
+          }),
         ),
       );
       expect(String(kyc.error)).toMatch(/injected audit failure/);
-      const confirm = await inSpan('POST /api/transfers/confirm', () => inTransaction(handle.db, (tx) => confirmTransfer(tx, alice, transfer.transfer.id)));
+      const confirm = await inSpan('POST /api/transfers/confirm', () =>
+        inTransaction(handle.db, (tx) => confirmTransfer(tx, alice, transfer.transfer.id)),
+      );
       expect(String(confirm.error)).toMatch(/injected audit failure/);
     } finally {
       await fault.restore();
     }
     expect(await handle.db.selectFrom('kyc_submissions').select('id').execute()).toEqual(kycBefore);
-    const stillPending = await handle.db.selectFrom('transfers').select('status').where('id', '=', transfer.transfer.id).executeTakeFirstOrThrow();
+    const stillPending = await handle.db
+      .selectFrom('transfers')
+      .select('status')
+      .where('id', '=', transfer.transfer.id)
+      .executeTakeFirstOrThrow();
     expect(stillPending.status).toBe('pending');
-    const balanceAfter = await handle.db.selectFrom('users').select('balance_cents').where('id', '=', alice.userId).executeTakeFirstOrThrow();
+    const balanceAfter = await handle.db
+      .selectFrom('users')
+      .select('balance_cents')
+      .where('id', '=', alice.userId)
+      .executeTakeFirstOrThrow();
     expect(balanceAfter).toEqual(balanceBefore);
     expect((await entriesAfter(from)).map((r) => r.action)).toEqual(['transfer_initiated']);
     expect(exportedAuditEvents(exporter)).toEqual([]);

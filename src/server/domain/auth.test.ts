@@ -48,7 +48,9 @@ describe.each(DIALECTS)('auth on %s', (dialect) => {
   it('rate-limits an email from one address after five failures, even for the right password, but not from another address', async () => {
     const { email, password } = await registered();
     for (let i = 0; i < MAX_FAILURES_PER_EMAIL_AND_IP; i++) {
-      await expect(login(handle(), { email, password: `wrong-${i}` }, ctx('192.0.2.1'))).rejects.toMatchObject({ code: 'invalid_credentials' });
+      await expect(login(handle(), { email, password: `wrong-${i}` }, ctx('192.0.2.1'))).rejects.toMatchObject({
+        code: 'invalid_credentials',
+      });
     }
     const limited = await login(handle(), { email, password }, ctx('192.0.2.1')).catch((e: unknown) => e);
     expect(limited).toMatchObject({ kind: 'rate_limited', code: 'rate_limited' });

@@ -55,11 +55,7 @@ async function recordLoginFailureEntry(
 
 const isRateLimited = (error: unknown) => error instanceof DomainError && error.kind === 'rate_limited';
 
-export async function login(
-  handle: DatabaseHandle,
-  input: { email: string; password: string },
-  ctx: RequestContext,
-): Promise<SignedIn> {
+export async function login(handle: DatabaseHandle, input: { email: string; password: string }, ctx: RequestContext): Promise<SignedIn> {
   const email = normalizeEmail(input.email);
   const ip = ctx.ip ?? 'unknown';
   let attempt: LoginAttempt;

@@ -57,8 +57,7 @@ export async function submitKyc(tx: Tx, actor: Actor, input: KycInput): Promise<
 }
 
 export type KycStatus =
-  | { status: 'not_submitted' }
-  | { status: 'submitted'; submittedAt: string; documentType: KycInput['documentType']; documentLast4: string };
+  { status: 'not_submitted' } | { status: 'submitted'; submittedAt: string; documentType: KycInput['documentType']; documentLast4: string };
 
 /** The user's identity check as the dashboard and /kyc show it: nothing sent yet, or under review since when. */
 export async function kycStatus(db: Executor, userId: string): Promise<KycStatus> {

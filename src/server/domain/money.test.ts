@@ -28,22 +28,19 @@ describe.each(DIALECTS)('money on %s', (dialect) => {
   });
 
   // Both id orders: moveMoney credits first when the payer's id sorts after the payee's.
-  it.each(['payer id sorts first', 'payee id sorts first'])(
-    'refuses an overdraft and changes neither balance (%s)',
-    async (order) => {
-      const a = await makeUser(handle(), { balanceCents: 999 });
-      const b = await makeUser(handle(), { balanceCents: 5_000 });
-      const [low, high] = a.id < b.id ? [a, b] : [b, a];
-      const [from, to] = order === 'payer id sorts first' ? [low, high] : [high, low];
-      const fromBefore = await balanceOf(handle(), from.id);
-      const toBefore = await balanceOf(handle(), to.id);
-      const attempt = inTransaction(handle().db, (tx) => moveMoney(tx, from.id, to.id, fromBefore + 1));
-      await expect(attempt).rejects.toThrow(DomainError);
-      await expect(attempt).rejects.toMatchObject({ kind: 'conflict', code: 'insufficient_funds' });
-      expect(await balanceOf(handle(), from.id)).toBe(fromBefore);
-      expect(await balanceOf(handle(), to.id)).toBe(toBefore);
-    },
-  );
+  it.each(['payer id sorts first', 'payee id sorts first'])('refuses an overdraft and changes neither balance (%s)', async (order) => {
+    const a = await makeUser(handle(), { balanceCents: 999 });
+    const b = await makeUser(handle(), { balanceCents: 5_000 });
+    const [low, high] = a.id < b.id ? [a, b] : [b, a];
+    const [from, to] = order === 'payer id sorts first' ? [low, high] : [high, low];
+    const fromBefore = await balanceOf(handle(), from.id);
+    const toBefore = await balanceOf(handle(), to.id);
+    const attempt = inTransaction(handle().db, (tx) => moveMoney(tx, from.id, to.id, fromBefore + 1));
+    await expect(attempt).rejects.toThrow(DomainError);
+    await expect(attempt).rejects.toMatchObject({ kind: 'conflict', code: 'insufficient_funds' });
+    expect(await balanceOf(handle(), from.id)).toBe(fromBefore);
+    expect(await balanceOf(handle(), to.id)).toBe(toBefore);
+  });
 
   it('has a CHECK constraint that keeps balances >= 0 even when the domain is bypassed', async () => {
     const user = await makeUser(handle(), { balanceCents: 100 });

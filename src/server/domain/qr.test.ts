@@ -64,7 +64,11 @@ describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
     const { payeeActor, payerActor } = await parties();
     await expect(pay(payerActor, 'no-such-code')).rejects.toMatchObject({ kind: 'not_found', code: 'qr_not_found' });
     const { request: created } = await request(payeeActor, 100);
-    await handle().db.updateTable('payment_requests').set({ expires_at: Date.now() - 1 }).where('code', '=', created.code).execute();
+    await handle()
+      .db.updateTable('payment_requests')
+      .set({ expires_at: Date.now() - 1 })
+      .where('code', '=', created.code)
+      .execute();
     await expect(pay(payerActor, created.code)).rejects.toMatchObject({ kind: 'conflict', code: 'qr_expired' });
   });
 
@@ -100,12 +104,16 @@ describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
     expect(await balanceOf(handle(), payee.id)).toBe(3_000);
   });
 
-  it("shows the payee their requests as open, paid (by whom) or expired, and a payer what they would pay", async () => {
+  it('shows the payee their requests as open, paid (by whom) or expired, and a payer what they would pay', async () => {
     const { payee, payer, payeeActor, payerActor } = await parties();
     const { request: paid } = await request(payeeActor, 300, 'Paid one');
     await pay(payerActor, paid.code);
     const { request: expired } = await request(payeeActor, 200, 'Expired one');
-    await handle().db.updateTable('payment_requests').set({ expires_at: Date.now() - 1 }).where('code', '=', expired.code).execute();
+    await handle()
+      .db.updateTable('payment_requests')
+      .set({ expires_at: Date.now() - 1 })
+      .where('code', '=', expired.code)
+      .execute();
     const { request: open } = await request(payeeActor, 100);
 
     const listed = await listPaymentRequests(handle().db, payee.id);

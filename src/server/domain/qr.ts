@@ -144,14 +144,22 @@ export async function listPaymentRequests(db: Executor, payeeId: string, limit =
     .orderBy('code', 'desc')
     .limit(limit)
     .execute();
-  const names = await findUserNames(db, rows.flatMap((r) => (r.paid_by_user_id ? [r.paid_by_user_id] : [])));
+  const names = await findUserNames(
+    db,
+    rows.flatMap((r) => (r.paid_by_user_id ? [r.paid_by_user_id] : [])),
+  );
   const now = Date.now();
   return rows.map((r) => toOwnView(r, names, now));
 }
 
 /** One of the payee's own requests, or undefined (also when the code is someone else's). */
 export async function findOwnPaymentRequest(db: Executor, payeeId: string, code: string): Promise<OwnPaymentRequestView | undefined> {
-  const row = await db.selectFrom('payment_requests').selectAll().where('code', '=', code).where('payee_user_id', '=', payeeId).executeTakeFirst();
+  const row = await db
+    .selectFrom('payment_requests')
+    .selectAll()
+    .where('code', '=', code)
+    .where('payee_user_id', '=', payeeId)
+    .executeTakeFirst();
   if (!row) return undefined;
   const names = await findUserNames(db, row.paid_by_user_id ? [row.paid_by_user_id] : []);
   return toOwnView(row, names, Date.now());
@@ -173,7 +181,17 @@ export async function findPayableRequest(db: Executor, code: string, viewerId: s
   const row = await db
     .selectFrom('payment_requests as p')
     .innerJoin('users as u', 'u.id', 'p.payee_user_id')
-    .select(['p.code', 'p.amount_cents', 'p.description', 'p.status', 'p.expires_at', 'p.paid_at', 'p.paid_by_user_id', 'u.id as payee_id', 'u.name as payee_name'])
+    .select([
+      'p.code',
+      'p.amount_cents',
+      'p.description',
+      'p.status',
+      'p.expires_at',
+      'p.paid_at',
+      'p.paid_by_user_id',
+      'u.id as payee_id',
+      'u.name as payee_name',
+    ])
     .where('p.code', '=', code)
     .executeTakeFirst();
   if (!row) return undefined;

@@ -7,7 +7,9 @@ import { createSession, findActiveSession, listSessions, revokeOtherSessions, re
 describe.each(DIALECTS)('sessions on %s', (dialect) => {
   const handle = useDatabase(dialect);
   const revoke = (userId: string, sessionId: string) =>
-    inTransaction(handle().db, (tx) => revokeSession(tx, { userId, sessionId: 'none', role: 'user', ip: null, userAgent: null }, sessionId));
+    inTransaction(handle().db, (tx) =>
+      revokeSession(tx, { userId, sessionId: 'none', role: 'user', ip: null, userAgent: null }, sessionId),
+    );
 
   it('finds a live session with its user, and records where it was created', async () => {
     const user = await makeUser(handle());
@@ -49,7 +51,11 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
   it('does not find or list an expired session', async () => {
     const user = await makeUser(handle());
     const { sessionId } = await actorFor(handle(), user);
-    await handle().db.updateTable('sessions').set({ expires_at: Date.now() - 1 }).where('id', '=', sessionId).execute();
+    await handle()
+      .db.updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('id', '=', sessionId)
+      .execute();
     expect(await findActiveSession(handle().db, sessionId, user.id)).toBeUndefined();
     expect(await listSessions(handle().db, user.id, sessionId)).toEqual([]);
   });
@@ -58,11 +64,29 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
     const user = await makeUser(handle());
     const older = await actorFor(handle(), user);
     const current = await actorFor(handle(), user);
-    await handle().db.updateTable('sessions').set({ last_seen_at: Date.now() - 3_600_000 }).where('id', '=', older.sessionId).execute();
+    await handle()
+      .db.updateTable('sessions')
+      .set({ last_seen_at: Date.now() - 3_600_000 })
+      .where('id', '=', older.sessionId)
+      .execute();
     const list = await listSessions(handle().db, user.id, current.sessionId);
     expect(list).toEqual([
-      { id: current.sessionId, createdAt: expect.any(String), lastSeenAt: expect.any(String), ip: '127.0.0.1', userAgent: 'vitest', current: true },
-      { id: older.sessionId, createdAt: expect.any(String), lastSeenAt: expect.any(String), ip: '127.0.0.1', userAgent: 'vitest', current: false },
+      {
+        id: current.sessionId,
+        createdAt: expect.any(String),
+        lastSeenAt: expect.any(String),
+        ip: '127.0.0.1',
+        userAgent: 'vitest',
+        current: true,
+      },
+      {
+        id: older.sessionId,
+        createdAt: expect.any(String),
+        lastSeenAt: expect.any(String),
+        ip: '127.0.0.1',
+        userAgent: 'vitest',
+        current: false,
+      },
     ]);
   });
 

@@ -20,7 +20,11 @@ describe.each(DIALECTS)('transfers on %s', (dialect) => {
 
   it('creates a pending transfer that moves no money until it is confirmed', async () => {
     const { from, to, actor } = await pair();
-    const { transfer, replayed } = await create(actor, { toEmail: to.email.toUpperCase(), amountCents: 1_234, note: 'lunch' }, 'key-create-1');
+    const { transfer, replayed } = await create(
+      actor,
+      { toEmail: to.email.toUpperCase(), amountCents: 1_234, note: 'lunch' },
+      'key-create-1',
+    );
     expect(replayed).toBe(false);
     expect(transfer).toMatchObject({
       kind: 'transfer',
@@ -180,7 +184,10 @@ describe.each(DIALECTS)('transfers on %s', (dialect) => {
     it("does not let the recipient or a stranger cancel someone else's transfer (404)", async () => {
       const { to, actor } = await pair();
       const { transfer } = await create(actor, { toEmail: to.email, amountCents: 100 }, 'key-cancel-03');
-      await expect(cancel(await actorFor(handle(), to), transfer.id)).rejects.toMatchObject({ kind: 'not_found', code: 'transfer_not_found' });
+      await expect(cancel(await actorFor(handle(), to), transfer.id)).rejects.toMatchObject({
+        kind: 'not_found',
+        code: 'transfer_not_found',
+      });
       const stranger = await actorFor(handle(), await makeUser(handle()));
       await expect(cancel(stranger, transfer.id)).rejects.toMatchObject({ kind: 'not_found', code: 'transfer_not_found' });
     });

@@ -23,8 +23,7 @@ const statusByKind: Record<DomainErrorKind, number> = {
 };
 
 export function fromDomainError(error: DomainError): HttpError {
-  const headers: Record<string, string> =
-    error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+  const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
   return new HttpError(statusByKind[error.kind], error.code, error.message, headers);
 }
 

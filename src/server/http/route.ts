@@ -74,10 +74,7 @@ export function answered(answer: Answer) {
 /**
  * Every API route goes through here: CSRF, authentication and role checks, then the handler, inside answered().
  */
-export function route<A extends Access, K extends string = never>(
-  options: RouteOptions<A, K>,
-  handler: Handler<Record<K, string>, A>,
-) {
+export function route<A extends Access, K extends string = never>(options: RouteOptions<A, K>, handler: Handler<Record<K, string>, A>) {
   type P = Record<K, string>;
   const answer = answered(async (req, routeParams, _telemetry, identify) => {
     const params = routeParams as P;

@@ -3,10 +3,7 @@ import { MAX_AMOUNT_CENTS } from '../config';
 
 const email = z.email().max(254);
 const password = z.string().min(10, 'Use at least 10 characters').max(256);
-const amountCents = z
-  .int()
-  .positive('Amount must be positive')
-  .max(MAX_AMOUNT_CENTS, `Amount must be at most ${MAX_AMOUNT_CENTS} cents`);
+const amountCents = z.int().positive('Amount must be positive').max(MAX_AMOUNT_CENTS, `Amount must be at most ${MAX_AMOUNT_CENTS} cents`);
 /**
  * Characters refused in text shown to other people (names, notes, descriptions): C0 and C1 controls (NUL, ESC,
  * tab, newlines, DEL…), line and paragraph separators, and the bidirectional controls (embeddings, overrides,
@@ -19,7 +16,10 @@ const text = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !CONTROL_CHARACTER.test(value), 'Must not contain control characters (newlines, tabs, NUL, escape or bidirectional overrides)');
+    .refine(
+      (value) => !CONTROL_CHARACTER.test(value),
+      'Must not contain control characters (newlines, tabs, NUL, escape or bidirectional overrides)',
+    );
 
 export const registerBody = z.strictObject({ email, password, name: text(100) });
 export const loginBody = z.strictObject({ email, password: z.string().min(1).max(256) });

@@ -26,10 +26,7 @@ export function clearSessionCookie(res: NextResponse): void {
 }
 
 /** The signed-in user behind a session token: valid JWT, and a live server-side session row. */
-export async function userFromSessionToken(
-  db: Executor,
-  token: string | undefined,
-): Promise<{ user: User; session: Session } | undefined> {
+export async function userFromSessionToken(db: Executor, token: string | undefined): Promise<{ user: User; session: Session } | undefined> {
   if (!token) return undefined;
   const claims = await verifySessionToken(token);
   if (!claims) return undefined;

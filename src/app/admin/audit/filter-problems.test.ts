@@ -20,18 +20,24 @@ describe('filterProblemInWords', () => {
     expect(problems('request_id=abc123')).toEqual([
       "Request id: “abc123” is not a request id. A request id is 32 characters of 0–9 and a–f, as in the x-request-id header or a log line's trace_id.",
     ]);
-    expect(problems('action=login_success&action=steal_money')).toEqual(['Action: there is no action “steal_money”. Choose one from the list.']);
+    expect(problems('action=login_success&action=steal_money')).toEqual([
+      'Action: there is no action “steal_money”. Choose one from the list.',
+    ]);
     expect(problems('outcome=maybe')).toEqual(['Outcome: “maybe” is neither success nor failure.']);
     expect(problems('cursor=garbage')).toEqual(['Page: this page link is no longer valid. Start again from the newest entries.']);
   });
 
   it('explains an empty period', () => {
-    expect(problems('from=2026-02-01&to=2026-01-01')).toEqual(['“From” is later than “To”: no entry can match. Pick a start before the end.']);
+    expect(problems('from=2026-02-01&to=2026-01-01')).toEqual([
+      '“From” is later than “To”: no entry can match. Pick a start before the end.',
+    ]);
   });
 
   it('explains a parameter given twice', () => {
     const query = new URLSearchParams('outcome=success&outcome=failure');
-    expect(filterProblemInWords({ path: 'outcome', message: 'Give outcome at most once' }, query)).toBe('Outcome: give one value only (the address has 2).');
+    expect(filterProblemInWords({ path: 'outcome', message: 'Give outcome at most once' }, query)).toBe(
+      'Outcome: give one value only (the address has 2).',
+    );
   });
 
   it('passes through what it has no words for', () => {

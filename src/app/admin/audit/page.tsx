@@ -96,7 +96,9 @@ async function load(query: URLSearchParams): Promise<Loaded> {
   if (!raw.limit) raw.limit = String(PAGE_SIZE);
   const parsed = auditListParams.safeParse(raw);
   if (!parsed.success) {
-    return { problems: parsed.error.issues.map((i) => filterProblemInWords({ path: i.path.join('.') || 'query', message: i.message }, query)) };
+    return {
+      problems: parsed.error.issues.map((i) => filterProblemInWords({ path: i.path.join('.') || 'query', message: i.message }, query)),
+    };
   }
   const params = parsed.data;
   const page = await listAuditEntries(db, auditFilters(params), { limit: params.limit ?? PAGE_SIZE, cursor: params.cursor });
@@ -112,7 +114,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
   const query = nonEmptyQuery(await searchParams);
   const { params, page, problems } = await load(query);
   const { db } = await getDatabase();
-  const emails = await findUserEmails(db, (page?.entries ?? []).flatMap((e) => (e.user_id ? [e.user_id] : [])));
+  const emails = await findUserEmails(
+    db,
+    (page?.entries ?? []).flatMap((e) => (e.user_id ? [e.user_id] : [])),
+  );
   const filterQuery = new URLSearchParams([...query].filter(([key]) => (FILTER_NAMES as readonly string[]).includes(key)));
   const exportLink = exportHref(params);
 
@@ -214,7 +219,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                         <td title={new Date(entry.timestamp).toISOString()}>{formatTime(entry.timestamp)}</td>
                         <td className={styles.truncate}>
                           {entry.user_id ? (
-                            <Link className={styles.link} href={withParams('/admin/audit', filterQuery, { user_id: entry.user_id, cursor: null })}>
+                            <Link
+                              className={styles.link}
+                              href={withParams('/admin/audit', filterQuery, { user_id: entry.user_id, cursor: null })}
+                            >
                               {emails.get(entry.user_id) ?? entry.user_id}
                             </Link>
                           ) : (
@@ -222,7 +230,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                           )}
                         </td>
                         <td>
-                          <Link className={actionClass(entry.action)} href={withParams('/admin/audit', filterQuery, { action: entry.action, cursor: null })}>
+                          <Link
+                            className={actionClass(entry.action)}
+                            href={withParams('/admin/audit', filterQuery, { action: entry.action, cursor: null })}
+                          >
                             {entry.action}
                           </Link>
                         </td>
@@ -245,7 +256,14 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                                 {entry.request_id.slice(0, 12)}…
                               </Link>
                               {trace ? (
-                                <a className={styles.link} href={trace} target="_blank" rel="noreferrer" title={`Trace ${entry.request_id}`} data-testid="trace-link">
+                                <a
+                                  className={styles.link}
+                                  href={trace}
+                                  target="_blank"
+                                  rel="noreferrer"
+                                  title={`Trace ${entry.request_id}`}
+                                  data-testid="trace-link"
+                                >
                                   trace ↗
                                 </a>
                               ) : null}

@@ -14,8 +14,8 @@ export default async function MonitoringChecksPage() {
     <section className="card">
       <h1>Monitoring checks</h1>
       <p className="muted">
-        Each button raises one deliberate error. With Sentry configured, each becomes exactly one Sentry event on the
-        same trace as its request&apos;s spans and log lines.
+        Each button raises one deliberate error. With Sentry configured, each becomes exactly one Sentry event on the same trace as its
+        request&apos;s spans and log lines.
       </p>
       <MonitoringCheckButtons />
       <p>

@@ -34,7 +34,14 @@ export default async function PaymentRequestPage({ params }: { params: Promise<{
         <>
           {/* A data: URL generated here: nothing for next/image to fetch, resize or cache. */}
           {/* eslint-disable-next-line @next/next/no-img-element */}
-          <img className="qrImage" src={image} width={280} height={280} alt={`QR code to pay ${formatCents(request.amountCents)}`} data-testid="qr-image" />
+          <img
+            className="qrImage"
+            src={image}
+            width={280}
+            height={280}
+            alt={`QR code to pay ${formatCents(request.amountCents)}`}
+            data-testid="qr-image"
+          />
           <p className="muted">Show this code to the person paying. It can be paid once, until {when(request.expiresAt)} UTC.</p>
           <label>
             Or send them the link

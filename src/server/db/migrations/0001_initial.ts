@@ -8,8 +8,18 @@ export const initial: Migration = {
       .addColumn('email', 'text', (c) => c.notNull().unique())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('password_hash', 'text', (c) => c.notNull())
-      .addColumn('role', 'text', (c) => c.notNull().defaultTo('user').check(sql`role in ('user', 'admin')`))
-      .addColumn('balance_cents', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`balance_cents >= 0`))
+      .addColumn('role', 'text', (c) =>
+        c
+          .notNull()
+          .defaultTo('user')
+          .check(sql`role in ('user', 'admin')`),
+      )
+      .addColumn('balance_cents', 'bigint', (c) =>
+        c
+          .notNull()
+          .defaultTo(0)
+          .check(sql`balance_cents >= 0`),
+      )
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
 
@@ -41,12 +51,7 @@ export const initial: Migration = {
       .addColumn('completed_at', 'bigint')
       .addCheckConstraint('transfers_distinct_parties', sql`from_user_id <> to_user_id`)
       .execute();
-    await db.schema
-      .createIndex('transfers_idempotency')
-      .on('transfers')
-      .columns(['from_user_id', 'idempotency_key'])
-      .unique()
-      .execute();
+    await db.schema.createIndex('transfers_idempotency').on('transfers').columns(['from_user_id', 'idempotency_key']).unique().execute();
     await db.schema.createIndex('transfers_from_created').on('transfers').columns(['from_user_id', 'created_at']).execute();
     await db.schema.createIndex('transfers_to_created').on('transfers').columns(['to_user_id', 'created_at']).execute();
 
@@ -70,9 +75,7 @@ export const initial: Migration = {
       .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
       .addColumn('full_name', 'text', (c) => c.notNull())
       .addColumn('date_of_birth', 'text', (c) => c.notNull())
-      .addColumn('document_type', 'text', (c) =>
-        c.notNull().check(sql`document_type in ('passport', 'id_card', 'driving_licence')`),
-      )
+      .addColumn('document_type', 'text', (c) => c.notNull().check(sql`document_type in ('passport', 'id_card', 'driving_licence')`))
       .addColumn('document_number_hash', 'text', (c) => c.notNull())
       .addColumn('document_last4', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('submitted')`))

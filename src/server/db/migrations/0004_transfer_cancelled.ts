@@ -40,7 +40,12 @@ export const transferCancelled = (dialect: Dialect): Migration => ({
           idempotency_key, request_hash, created_at, completed_at from transfers`.execute(db);
         await sql`drop table transfers`.execute(db);
         await sql`alter table transfers_new rename to transfers`.execute(db);
-        await db.schema.createIndex('transfers_idempotency').on('transfers').columns(['from_user_id', 'idempotency_key']).unique().execute();
+        await db.schema
+          .createIndex('transfers_idempotency')
+          .on('transfers')
+          .columns(['from_user_id', 'idempotency_key'])
+          .unique()
+          .execute();
         await db.schema.createIndex('transfers_from_created').on('transfers').columns(['from_user_id', 'created_at']).execute();
         await db.schema.createIndex('transfers_to_created').on('transfers').columns(['to_user_id', 'created_at']).execute();
         const broken = await sql`pragma foreign_key_check`.execute(db);

@@ -16,21 +16,22 @@ export const GET = route({ access: 'admin' }, async ({ req, db }) => {
   const keyring = getAuditKeyring();
   if (params.format === 'ndjson') {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    return new Response(auditNdjsonStream(db.db, filters, (rows) => revealAuditRows(db.db, keyring, rows)), {
-      headers: {
-        'Content-Type': NDJSON_CONTENT_TYPE,
-        'Content-Disposition': `attachment; filename="drop-audit-${stamp}.ndjson"`,
-        'Cache-Control': 'no-store',
+    return new Response(
+      auditNdjsonStream(db.db, filters, (rows) => revealAuditRows(db.db, keyring, rows)),
+      {
+        headers: {
+          'Content-Type': NDJSON_CONTENT_TYPE,
+          'Content-Disposition': `attachment; filename="drop-audit-${stamp}.ndjson"`,
+          'Cache-Control': 'no-store',
+        },
       },
-    });
+    );
   }
   const page = await listAuditEntries(db.db, filters, { limit: params.limit ?? DEFAULT_LIMIT, cursor: params.cursor });
   const entries = await revealAuditRows(db.db, keyring, page.entries);
-  return json(
-    { entries: entries.map(toAuditEntryView), nextCursor: page.nextCursor, prevCursor: page.prevCursor },
-    200,
-    { 'Cache-Control': 'no-store' },
-  );
+  return json({ entries: entries.map(toAuditEntryView), nextCursor: page.nextCursor, prevCursor: page.prevCursor }, 200, {
+    'Cache-Control': 'no-store',
+  });
 });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });

@@ -13,7 +13,9 @@ export const dynamic = 'force-dynamic';
 export const GET = route({ access: 'admin' }, async ({ db }) => {
   const signer = getAuditSigner();
   const checkpoints = await listAuditCheckpoints(db.db);
-  return json({ keyId: signer.keyId, publicKey: signer.publicJwk, publicKeyPem: signer.publicPem, checkpoints }, 200, { 'Cache-Control': 'no-store' });
+  return json({ keyId: signer.keyId, publicKey: signer.publicJwk, publicKeyPem: signer.publicPem, checkpoints }, 200, {
+    'Cache-Control': 'no-store',
+  });
 });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });
