@@ -72,9 +72,31 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
   };
 }
 
+const NAMES: VariantName[] = ['uninstrumented', 'uninstrumented-aa', 'full', 'floor', 'vercel-otel', 'node-sdk-auto', 'lever', 'sentry'];
+
+/** A command-line value the bench refuses: its message is printed and the bench exits 2 (no stack). */
+export class UsageError extends Error {}
+
+/** `--lever KEY=VALUE[,KEY=VALUE]`: the lever variant's extra environment; a pair without `=` or a key is refused. */
+export function parseLever(text: string): Record<string, string> {
+  const lever: Record<string, string> = {};
+  for (const pair of text ? text.split(',') : []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--lever: "${pair}" is not KEY=VALUE`);
+    lever[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return lever;
+}
+
 /** Which variants a run serves, by its flags; the first is the baseline every ratio is taken against. */
 export function chooseVariants(flags: { sentry: boolean; aa: boolean; lever: boolean; only: string | undefined }): VariantName[] {
-  if (flags.only) return flags.only.split(',').map((name) => name.trim()) as VariantName[];
+  if (flags.only) {
+    const names = flags.only.split(',').map((name) => name.trim());
+    const unknown = names.filter((name) => !(NAMES as string[]).includes(name));
+    if (unknown.length) throw new UsageError(`--variants: unknown ${unknown.map((n) => `"${n}"`).join(', ')} (one of ${NAMES.join(', ')})`);
+    if (new Set(names).size !== names.length) throw new UsageError(`--variants: "${flags.only}" names a variant twice`);
+    return names as VariantName[];
+  }
   if (flags.sentry) return ['full', 'sentry'];
   if (flags.aa) return ['uninstrumented', 'uninstrumented-aa'];
   if (flags.lever) return ['uninstrumented', 'full', 'lever', 'uninstrumented-aa'];

@@ -34,7 +34,18 @@ import { openDatabase } from '../src/server/db/connect';
 import { parseDatabaseUrl } from '../src/server/db/database-url';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { seedDemoUsers } from '../src/server/db/seed';
-import { chooseVariants, variants, type VariantName } from './overhead-variants';
+import {
+  comparedPairs,
+  formatSummary,
+  formatTarget,
+  ratios,
+  targets,
+  type EndpointResult,
+  type Ratios,
+  type Round,
+  type RunResult,
+} from './overhead-report';
+import { chooseVariants, parseLever, UsageError, variants, type VariantName } from './overhead-variants';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PASSWORD = 'bench-password-123';
@@ -47,37 +58,46 @@ const flags = benchArgs('bench:overhead', {
   connections: { type: 'number', default: 8, min: 1, description: 'concurrent connections' },
   slices: { type: 'number', default: 4, min: 1, description: 'slices each measurement is split into' },
   json: { type: 'boolean', description: 'print every figure and ratio as one JSON line too' },
-  sentry: { type: 'boolean', description: 'add the variant with Sentry on' },
-  aa: { type: 'boolean', description: 'add an A/A pair (the same server twice)' },
-  lever: { type: 'string', default: '', description: 'KEY=VALUE[,KEY=VALUE]: a variant with that extra environment' },
-  variants: { type: 'string', default: '', description: 'comma-separated variants to serve (default: all)' },
+  sentry: { type: 'boolean', description: 'serve only full and sentry (the full layer with SENTRY_DSN), instead of the default set' },
+  aa: { type: 'boolean', description: 'serve only the A/A pair (uninstrumented twice), instead of the default set' },
+  lever: {
+    type: 'string',
+    default: '',
+    description:
+      'KEY=VALUE[,KEY=VALUE]: serve uninstrumented, full, lever (full + that environment) and the A/A server, instead of the default set',
+  },
+  variants: {
+    type: 'string',
+    default: '',
+    description:
+      'comma-separated variants to serve, the first the baseline (default: uninstrumented, full, floor, vercel-otel, node-sdk-auto, uninstrumented-aa)',
+  },
 });
 const ROUNDS = flags.rounds;
 const WARMUP_S = flags.warmup;
 const DURATION_S = flags.duration;
 const CONNECTIONS = flags.connections;
 const SLICES = flags.slices;
+/** A bad --lever or --variants value: refused like the argument parser refuses a bad flag (exit 2, no stack). */
+function usage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench:overhead: ${error.message} (--help lists the options)\n`);
+    process.exit(2);
+  }
+}
 /** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the "lever" variant, to measure one lever. */
-const LEVER: Record<string, string> = Object.fromEntries(
-  (flags.lever ? flags.lever.split(',') : []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+const LEVER = usage(() => parseLever(flags.lever));
 const VARIANTS = variants(LEVER);
-const SERVED = chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== '', only: flags.variants || undefined });
-for (const name of SERVED) if (!(name in VARIANTS)) throw new Error(`unknown variant "${name}"`);
-const BASELINE = SERVED[0]!;
+const SERVED = usage(() =>
+  chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== '', only: flags.variants || undefined }),
+);
+/** A pause with every server stopped before each slice and warm-up: the last one's connections close, the sink drains. */
+const SETTLE_MS = 250;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-interface EndpointResult {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-interface RunResult {
-  health: EndpointResult;
-  transfer: EndpointResult;
-  coldStartMs: number;
-  rssMb: number;
-}
 type Target = 'health' | 'transfer';
 
 const cpus = os.availableParallelism();
@@ -166,8 +186,59 @@ async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: s
   return { url, child, coldStartMs: performance.now() - started };
 }
 
+/** The pids of a server: its process and every descendant (read from /proc), so SIGSTOP freezes all of it. */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    let tasks: string[] = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${pids[i]}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const task of tasks) {
+      try {
+        const children = fs.readFileSync(`/proc/${pids[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) pids.push(...children.split(/\s+/).map(Number));
+      } catch {
+        // the task ended meanwhile
+      }
+    }
+  }
+  return pids;
+}
+
+/** Servers this process has stopped (SIGSTOP) and not continued yet: continued on any exit, so none stays frozen. */
+const stopped = new Set<number>();
+function signalTree(pid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  if (!pid) return;
+  for (const p of processTree(pid)) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // gone already
+    }
+  }
+  if (signal === 'SIGSTOP') stopped.add(pid);
+  else stopped.delete(pid);
+}
+const freeze = (server: Server) => signalTree(server.child.pid, 'SIGSTOP');
+const thaw = (server: Server) => signalTree(server.child.pid, 'SIGCONT');
+process.on('exit', () => {
+  for (const pid of stopped) signalTree(pid, 'SIGCONT');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const pid of stopped) signalTree(pid, 'SIGCONT');
+    process.exit(130);
+  });
+}
+
 async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((r) => server.child.on('exit', r));
+  // A stopped process would keep SIGTERM pending: continue it first.
+  thaw(server);
   server.child.kill('SIGTERM');
   await exited;
 }
@@ -254,30 +325,52 @@ function endpointResult(samples: Sample[]): EndpointResult {
 }
 
 /**
- * All servers of a round are up at once (pinned to the same core, the idle ones idle); each endpoint's measured
- * time is cut into SLICES slices per server, taken in the order A B C … C B A A B C …, so a change in the
- * machine's speed during the round falls on every variant alike.
+ * Runs `work` with only this server running: every other server of the round is stopped (SIGSTOP), so none of
+ * them spends the slice flushing its leftover batches (span delay 5 s, logs 1 s) on the shared core; their
+ * exports run in their own time once continued. A settle pause, all servers stopped, comes first.
+ */
+async function alone<T>(servers: Map<VariantName, Server>, variant: VariantName, work: (server: Server) => Promise<T>): Promise<T> {
+  for (const server of servers.values()) freeze(server);
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const server = servers.get(variant)!;
+  thaw(server);
+  try {
+    return await work(server);
+  } finally {
+    freeze(server);
+  }
+}
+
+/**
+ * All servers of a round are up at once (pinned to the same core), only the one measured running, the others
+ * stopped; each endpoint's measured time is cut into SLICES slices per server, taken in the order A B C … C B A
+ * A B C …, so a change in the machine's speed during the round falls on every variant alike.
  */
 async function measureRound(
   servers: Map<VariantName, Server>,
   order: VariantName[],
 ): Promise<Map<VariantName, Omit<RunResult, 'coldStartMs'>>> {
   const auth = new Map<VariantName, { cookie: string; csrf: string }>();
-  for (const variant of order) auth.set(variant, await sessionCookie(servers.get(variant)!.url));
+  for (const variant of order) auth.set(variant, await alone(servers, variant, (server) => sessionCookie(server.url)));
   // Warm-up: both endpoints on each server, so JIT and caches are hot for what is measured.
   for (const variant of order) {
-    await load(servers.get(variant)!.url, 'health', auth.get(variant)!, Math.ceil(WARMUP_S / 2));
-    await load(servers.get(variant)!.url, 'transfer', auth.get(variant)!, Math.ceil(WARMUP_S / 2));
+    await alone(servers, variant, async (server) => {
+      await load(server.url, 'health', auth.get(variant)!, Math.ceil(WARMUP_S / 2));
+      await load(server.url, 'transfer', auth.get(variant)!, Math.ceil(WARMUP_S / 2));
+    });
   }
   const samples = new Map(order.map((variant) => [variant, { health: [] as Sample[], transfer: [] as Sample[] }]));
   const sliceSeconds = DURATION_S / SLICES;
   for (const target of ['health', 'transfer'] as const) {
     for (let i = 0; i < SLICES; i++) {
       for (const variant of i % 2 === 0 ? order : [...order].reverse()) {
-        samples.get(variant)![target].push(await slice(servers.get(variant)!.url, target, auth.get(variant)!, sliceSeconds));
+        const sample = await alone(servers, variant, (server) => slice(server.url, target, auth.get(variant)!, sliceSeconds));
+        samples.get(variant)![target].push(sample);
       }
     }
   }
+  // The round's servers run again until they are shut down, so their last exports reach the sink.
+  for (const server of servers.values()) thaw(server);
   return new Map(
     order.map((variant) => [
       variant,
@@ -290,73 +383,7 @@ async function measureRound(
   );
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
-interface Summary {
-  median: number;
-  min: number;
-  max: number;
-}
-const summary = (xs: number[]): Summary => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-
-interface Ratios {
-  health: { rps: Summary; p99: Summary };
-  transfer: { rps: Summary; p99: Summary };
-  coldStart: Summary;
-  rss: Summary;
-}
-
-/** Within-round ratios of one variant to another, over all rounds. */
-function ratios(rounds: Map<VariantName, RunResult>[], of: VariantName, to: VariantName): Ratios {
-  const r = (pick: (run: RunResult) => number) => summary(rounds.map((round) => pick(round.get(of)!) / pick(round.get(to)!)));
-  return {
-    health: { rps: r((x) => x.health.rps), p99: r((x) => x.health.p99) },
-    transfer: { rps: r((x) => x.transfer.rps), p99: r((x) => x.transfer.p99) },
-    coldStart: r((x) => x.coldStartMs),
-    rss: r((x) => x.rssMb),
-  };
-}
-
-/** The pairs reported: every variant against the baseline, and the full layer against the floor and each peer. */
-function comparedPairs(): [VariantName, VariantName][] {
-  const pairs: [VariantName, VariantName][] = SERVED.slice(1).map((v) => [v, BASELINE]);
-  if (SERVED.includes('full') && BASELINE !== 'full') {
-    for (const other of SERVED)
-      if (other !== 'full' && other !== BASELINE && !other.startsWith('uninstrumented')) pairs.push(['full', other]);
-  }
-  return pairs;
-}
-
-const PEERS: VariantName[] = ['vercel-otel', 'node-sdk-auto'];
-
-/** The issue's targets, where this run has the variants they compare. */
-function targets(report: Map<string, Ratios>): { name: string; value: string; met: boolean }[] {
-  const out: { name: string; value: string; met: boolean }[] = [];
-  const floor = report.get('full/floor');
-  if (floor) {
-    for (const target of ['health', 'transfer'] as const) {
-      out.push({ name: `${target} full/floor req/s >= 0.95`, value: fmt(floor[target].rps.median), met: floor[target].rps.median >= 0.95 });
-      out.push({ name: `${target} full/floor p99 <= 1.10`, value: fmt(floor[target].p99.median), met: floor[target].p99.median <= 1.1 });
-    }
-  }
-  const full = report.get(`full/${BASELINE}`);
-  for (const peer of PEERS) {
-    const other = report.get(`${peer}/${BASELINE}`);
-    if (!full || !other) continue;
-    for (const target of ['health', 'transfer'] as const) {
-      out.push({
-        name: `${target} req/s ratio full > ${peer}`,
-        value: `${fmt(full[target].rps.median)} vs ${fmt(other[target].rps.median)}`,
-        met: full[target].rps.median > other[target].rps.median,
-      });
-    }
-  }
-  return out;
-}
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('build first: npx next build');
@@ -373,13 +400,16 @@ async function main() {
   // One database per variant: the servers of a round are up at once, and SQLite is one writer's file.
   const databaseUrls = new Map<VariantName, string>();
   for (const name of SERVED) databaseUrls.set(name, await prepareDatabase());
-  const rounds: Map<VariantName, RunResult>[] = [];
+  const rounds: Round[] = [];
+  const roundLoad: number[][] = [];
   for (let round = 0; round < ROUNDS; round++) {
+    roundLoad.push(os.loadavg());
     const order = SERVED.map((_, i) => SERVED[(i + round) % SERVED.length]!);
     const servers = new Map<VariantName, Server>();
     try {
       // Started one after the other, so each cold start has the core to itself.
       for (const variant of order) servers.set(variant, await startServer(variant, databaseUrls.get(variant)!, sink.url));
+      log(`round ${round + 1}: load average ${roundLoad[round]!.map((l) => fmt(l, 1)).join(' ')} at the start`);
       const measured = await measureRound(servers, order);
       const results = new Map<VariantName, RunResult>();
       for (const variant of SERVED) {
@@ -403,8 +433,8 @@ async function main() {
   }
 
   const report = new Map<string, Ratios>();
-  for (const [of, to] of comparedPairs()) report.set(`${of}/${to}`, ratios(rounds, of, to));
-  const line = (name: string, s: Summary) => `${name} ${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+  for (const [of, to] of comparedPairs(SERVED)) report.set(`${of}/${to}`, ratios(rounds, of, to));
+  const line = (name: string, s: Parameters<typeof formatSummary>[0]) => `${name} ${formatSummary(s)}`;
   log(`\nwithin-round ratios, median (min–max) of ${ROUNDS} rounds:`);
   for (const [pair, r] of report) {
     log(
@@ -413,8 +443,11 @@ async function main() {
     );
   }
   const checked = targets(report);
-  if (checked.length) log('\ntargets (bench figures, medians):');
-  for (const t of checked) log(`  ${t.name.padEnd(40)} ${t.value.padEnd(14)} ${t.met ? 'met' : 'missed'}`);
+  if (checked.length) {
+    log('\ntargets, on the direct within-round ratio: median (min–max), rounds on the right side, the A/A ratio beside, verdict');
+    log('(met/missed: median beyond the threshold by more than half the A/A spread, and a sign test at 5 %; else inconclusive)');
+  }
+  for (const t of checked) log(`  ${formatTarget(t)}`);
   log('\nOTLP export requests (bytes) received by the sink:');
   for (const [key, { requests, bytes }] of [...sink.received].sort())
     log(`  ${key.padEnd(26)} ${requests} (${Math.round(bytes / 1024)} KiB)`);
@@ -425,6 +458,7 @@ async function main() {
           rounds: ROUNDS,
           variants: SERVED,
           loadAverage: os.loadavg(),
+          perRound: rounds.map((round, i) => ({ loadAverage: roundLoad[i], variants: Object.fromEntries(round) })),
           ratios: Object.fromEntries(report),
           targets: checked,
           exports: Object.fromEntries(sink.received),
