@@ -114,13 +114,17 @@ export interface TargetCheck {
 
 /**
  * The verdict rule, on the direct within-round ratios r₁…rₙ of a target against its threshold T:
- * - **met** when the median is on the right side of T by more than the A/A half-spread ((max − min) / 2 of the A/A
- *   ratios of the same metric) and at least signCountNeeded(n) rounds are on the right side;
- * - **missed** when the median is on the wrong side by more than the A/A half-spread and at least
- *   signCountNeeded(n) rounds are on the wrong side;
+ * - **met** when the median is on the right side of T by more than the A/A noise and at least signCountNeeded(n)
+ *   rounds are on the right side; the A/A noise is the larger of the A/A ratios' half-spread ((max − min) / 2) and
+ *   their median's distance from 1, of the same metric;
+ * - **missed** when the median is on the wrong side by more than the A/A noise and at least signCountNeeded(n)
+ *   rounds are on the wrong side;
  * - **inconclusive** otherwise: the A/A spread or the sign count cannot separate the ratio from its threshold —
  *   always so without an A/A pair, and with fewer than 5 rounds.
  */
+/** How far two identical servers' ratio strays: the larger of its half-spread and its median's distance from 1. */
+export const aaNoise = (aa: Summary) => Math.max((aa.max - aa.min) / 2, Math.abs(aa.median - 1));
+
 export function verdict(value: Summary, comparison: TargetCheck['comparison'], threshold: number, aa: Summary | undefined) {
   const right = (x: number) => (comparison === '>' ? x > threshold : comparison === '>=' ? x >= threshold : x <= threshold);
   const rightSide = value.rounds.filter(right).length;
@@ -128,8 +132,7 @@ export function verdict(value: Summary, comparison: TargetCheck['comparison'], t
   const needed = signCountNeeded(n);
   let result: Verdict = 'inconclusive';
   if (aa) {
-    const halfSpread = (aa.max - aa.min) / 2;
-    const clear = Math.abs(value.median - threshold) > halfSpread;
+    const clear = Math.abs(value.median - threshold) > aaNoise(aa);
     if (clear && right(value.median) && rightSide >= needed) result = 'met';
     else if (clear && !right(value.median) && n - rightSide >= needed) result = 'missed';
   }

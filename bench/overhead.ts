@@ -45,6 +45,7 @@ import {
   type Round,
   type RunResult,
 } from './overhead-report';
+import { freezeTree, thawTree } from './process-freeze';
 import { chooseVariants, parseLever, UsageError, variants, type VariantName } from './overhead-variants';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -186,53 +187,8 @@ async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: s
   return { url, child, coldStartMs: performance.now() - started };
 }
 
-/** The pids of a server: its process and every descendant (read from /proc), so SIGSTOP freezes all of it. */
-function processTree(pid: number): number[] {
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
-    let tasks: string[] = [];
-    try {
-      tasks = fs.readdirSync(`/proc/${pids[i]}/task`);
-    } catch {
-      continue; // exited meanwhile
-    }
-    for (const task of tasks) {
-      try {
-        const children = fs.readFileSync(`/proc/${pids[i]}/task/${task}/children`, 'utf8').trim();
-        if (children) pids.push(...children.split(/\s+/).map(Number));
-      } catch {
-        // the task ended meanwhile
-      }
-    }
-  }
-  return pids;
-}
-
-/** Servers this process has stopped (SIGSTOP) and not continued yet: continued on any exit, so none stays frozen. */
-const stopped = new Set<number>();
-function signalTree(pid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  if (!pid) return;
-  for (const p of processTree(pid)) {
-    try {
-      process.kill(p, signal);
-    } catch {
-      // gone already
-    }
-  }
-  if (signal === 'SIGSTOP') stopped.add(pid);
-  else stopped.delete(pid);
-}
-const freeze = (server: Server) => signalTree(server.child.pid, 'SIGSTOP');
-const thaw = (server: Server) => signalTree(server.child.pid, 'SIGCONT');
-process.on('exit', () => {
-  for (const pid of stopped) signalTree(pid, 'SIGCONT');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    for (const pid of stopped) signalTree(pid, 'SIGCONT');
-    process.exit(130);
-  });
-}
+const freeze = (server: Server) => freezeTree(server.child.pid);
+const thaw = (server: Server) => thawTree(server.child.pid);
 
 async function stopServer(server: Server): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -445,7 +401,10 @@ async function main() {
   const checked = targets(report);
   if (checked.length) {
     log('\ntargets, on the direct within-round ratio: median (min–max), rounds on the right side, the A/A ratio beside, verdict');
-    log('(met/missed: median beyond the threshold by more than half the A/A spread, and a sign test at 5 %; else inconclusive)');
+    log(
+      "(met/missed: the median beyond the threshold by more than the A/A noise — the larger of half its spread and its median's " +
+        'distance from 1 — and enough rounds on that side for a sign test at 5 %; else inconclusive)',
+    );
   }
   for (const t of checked) log(`  ${formatTarget(t)}`);
   log('\nOTLP export requests (bytes) received by the sink:');

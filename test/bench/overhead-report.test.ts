@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  aaNoise,
   comparedPairs,
   formatTarget,
   ratios,
@@ -83,6 +84,10 @@ describe('bench:overhead report', () => {
     expect(verdict(summary([1.2, 1.3, 0.9, 1.25, 1.15]), '>', 1, aa).verdict).toBe('inconclusive');
     // Every round on the right side, but by less than the A/A pair's own spread.
     expect(verdict(summary([1.02, 1.03, 1.01, 1.04, 1.02]), '>', 1, aa).verdict).toBe('inconclusive');
+    // The A/A pair itself off by 0.3: a ratio 0.2 above the threshold is within the noise.
+    expect(verdict(summary([1.2, 1.3, 1.1, 1.25, 1.15]), '>', 1, summary([1.3, 1.3, 1.3]))).toMatchObject({ verdict: 'inconclusive' });
+    expect(aaNoise(summary([0.8, 1.3, 1.3]))).toBeCloseTo(0.3);
+    expect(aaNoise(summary([0.9, 1, 1.3]))).toBeCloseTo(0.2);
     // Without an A/A pair nothing can be called.
     expect(verdict(summary([1.2, 1.3, 1.1, 1.25, 1.15]), '>', 1, undefined).verdict).toBe('inconclusive');
     // p99 at most 1.10: lower is the right side.

@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { variants, type VariantName } from '../../bench/overhead-variants';
+import { startApp } from '../helpers/app-server';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { DB_TRACER, healthLoginTransfer, type RequestRecords } from '../helpers/request-records';
+import { useStack } from '../helpers/stack';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** A variant's environment as bench:overhead starts it, its OTLP endpoint left to the stack's receiver. */
+function benchEnv(name: VariantName): Record<string, string> {
+  const { OTEL_EXPORTER_OTLP_ENDPOINT: _endpoint, ...env } = variants({})[name].env('http://127.0.0.1:9');
+  return env;
+}
+
+type Exported = { health: RequestRecords; login: RequestRecords; transfer: RequestRecords };
+const exported = new Map<VariantName, Exported>();
+
+// What each variant of the bench exports for one health check, one login and one transfer, decoded: the rows of
+// docs/PERFORMANCE.md's "Drop vs peers" table.
+describe.each(['full', 'vercel-otel', 'node-sdk-auto'] as const)('bench:overhead variant %s', (name) => {
+  const stack = useStack({ otlp: true, env: benchEnv(name) });
+
+  it('exports spans of every request, and what the variant records', async () => {
+    const { app, otlp } = stack();
+    const records = await healthLoginTransfer(app.url, otlp);
+    exported.set(name, records);
+    expect(otlp.rejected).toEqual([]);
+    for (const request of Object.values(records)) expect(request.spans.length).toBeGreaterThan(0);
+    // Audit events ride on whichever span is active: every variant has them on login and transfer.
+    expect(records.login.auditEvents).toContain('audit.login_success');
+    expect(records.transfer.auditEvents).toContain('audit.transfer_initiated');
+    if (name === 'full') {
+      // DB: the transfer's transaction span with its statement count; OTLP logs of every request.
+      expect(records.transfer.transactions).toHaveLength(1);
+      expect(records.transfer.transactions[0]!.attributes['drop.db.statement.count']).toBeGreaterThan(0);
+      for (const request of Object.values(records)) expect(request.logs.length).toBeGreaterThan(0);
+    } else {
+      // A peer: no span from Drop's DB tracer, and none with DB attributes from anything else either.
+      expect(otlp.spans.filter((s) => s.scope === DB_TRACER)).toEqual([]);
+      expect(otlp.spans.filter((s) => s.attributes['db.system.name'] !== undefined)).toEqual([]);
+      if (name === 'node-sdk-auto') {
+        // pino's lines through the auto-instrumentation's stream, with the request's trace context.
+        expect(records.transfer.logs.length).toBeGreaterThan(0);
+        expect(records.health.logs.length).toBeGreaterThan(0);
+        expect(otlp.logs.every((l) => l.scope.includes('pino'))).toBe(true);
+      } else {
+        expect(otlp.logs).toEqual([]);
+        expect(otlp.requests.filter((r) => r.signal === 'logs')).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('bench:overhead peers', () => {
+  const databases: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const database of databases) await database.drop();
+  });
+
+  it('the full layer exports more than either peer: DB spans, OTLP logs (vercel-otel none), audit events', () => {
+    const full = exported.get('full');
+    const peers = [exported.get('vercel-otel'), exported.get('node-sdk-auto')];
+    // Filled by the tests above (a file runs its tests in order).
+    expect(full && peers.every(Boolean)).toBeTruthy();
+    const total = (e: Exported, pick: (r: RequestRecords) => unknown[]) => Object.values(e).reduce((n, r) => n + pick(r).length, 0);
+    for (const peer of peers as Exported[]) {
+      expect(total(full!, (r) => r.dbSpans)).toBeGreaterThan(total(peer, (r) => r.dbSpans));
+      expect(total(full!, (r) => r.logs)).toBeGreaterThanOrEqual(total(peer, (r) => r.logs));
+      expect(total(full!, (r) => r.auditEvents)).toBe(total(peer, (r) => r.auditEvents));
+    }
+    // Fewer spans per request: Next's plumbing spans are not recorded by the full layer.
+    expect(full!.health.spans.length).toBeLessThan(exported.get('vercel-otel')!.health.spans.length);
+  });
+
+  it('an unknown DROP_BENCH_PEER fails start-up, naming the peers there are', async () => {
+    const database = await createTestDatabase('sqlite');
+    databases.push(database);
+    const start = startApp({ databaseUrl: database.url, env: { DROP_BENCH_PEER: 'no-such-peer' }, timeoutMs: 30_000 });
+    await expect(start).rejects.toThrow(/DROP_BENCH_PEER="no-such-peer" is not one of vercel-otel, node-sdk-auto/);
+  });
+
+  it('the production build carries none of the peers', () => {
+    // grep exits 1 when nothing matches; -l lists the files that do.
+    const found = (pattern: string) => {
+      try {
+        return execFileSync('grep', ['-rlF', pattern, '.next/server'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
+      } catch (error) {
+        if ((error as { status?: number }).status === 1) return [];
+        throw error;
+      }
+    };
+    expect(found('registerOTel')).toEqual([]);
+    expect(found('getNodeAutoInstrumentations')).toEqual([]);
+    expect(found('@vercel/otel')).toEqual([]);
+    // The one place that names the peers' entry is there, so the grep looks at the right build.
+    expect(found('DROP_BENCH_PEER').length).toBeGreaterThan(0);
+  });
+});
