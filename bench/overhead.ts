@@ -95,7 +95,7 @@ const VARIANTS = variants(LEVER);
 const SERVED = usage(() =>
   chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== '', only: flags.variants || undefined }),
 );
-/** A pause with every server stopped before each slice and warm-up: the last one's connections close, the sink drains. */
+/** A pause after each slice, warm-up and login, the server running without load, before it is stopped. */
 const SETTLE_MS = 250;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -283,16 +283,18 @@ function endpointResult(samples: Sample[]): EndpointResult {
 /**
  * Runs `work` with only this server running: every other server of the round is stopped (SIGSTOP), so none of
  * them spends the slice flushing its leftover batches (span delay 5 s, logs 1 s) on the shared core; their
- * exports run in their own time once continued. A settle pause, all servers stopped, comes first.
+ * exports run in their own time once continued.
  */
 async function alone<T>(servers: Map<VariantName, Server>, variant: VariantName, work: (server: Server) => Promise<T>): Promise<T> {
-  for (const server of servers.values()) freeze(server);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const server = servers.get(variant)!;
+  for (const other of servers.values()) if (other !== server) freeze(other);
   thaw(server);
   try {
     return await work(server);
   } finally {
+    // A stopped server's timers keep counting wall time: an export stopped mid-way would time out the moment the
+    // server is continued, and its batch would be lost. The settle pause lets what is in flight finish first.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     freeze(server);
   }
 }
@@ -364,7 +366,11 @@ async function main() {
     const servers = new Map<VariantName, Server>();
     try {
       // Started one after the other, so each cold start has the core to itself.
-      for (const variant of order) servers.set(variant, await startServer(variant, databaseUrls.get(variant)!, sink.url));
+      for (const variant of order) {
+        const server = await startServer(variant, databaseUrls.get(variant)!, sink.url);
+        servers.set(variant, server);
+        freeze(server);
+      }
       log(`round ${round + 1}: load average ${roundLoad[round]!.map((l) => fmt(l, 1)).join(' ')} at the start`);
       const measured = await measureRound(servers, order);
       const results = new Map<VariantName, RunResult>();
