@@ -11,7 +11,16 @@ export async function register() {
       const { registerPeer } = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as {
         registerPeer(name: string): Promise<void>;
       };
-      await registerPeer(peer);
+      try {
+        await registerPeer(peer);
+      } catch (error) {
+        // Next would log a failed register() and serve 500s: a bench run against a misnamed peer must not start.
+        const { getLogger } = await import('@otel');
+        const logger = getLogger();
+        logger.fatal({ 'event.name': 'config.invalid' }, `config: ${error instanceof Error ? error.message : String(error)}`);
+        logger.flush();
+        process.exit(1);
+      }
     } else {
       const { registerNodeTelemetry } = await import('@otel/register');
       await registerNodeTelemetry();
