@@ -6,7 +6,11 @@ import { freezeTree, processTree, thawTree } from '../../bench/process-freeze';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** R, S, T (stopped), … — the state field of /proc/<pid>/stat. */
-const state = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').slice(0, 1);
+const state = (pid: number) =>
+  fs
+    .readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .slice(0, 1);
 /** The states of the pids once they all are (or all are not) stopped: signals are delivered asynchronously. */
 async function settled(pids: number[], stopped: boolean): Promise<string[]> {
   const deadline = Date.now() + 5_000;
