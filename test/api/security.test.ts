@@ -275,6 +275,12 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
       ['a C1 control', 'Ann\u0085Example'],
       ['a right-to-left override', 'Ann \u202eelpmaxE'],
       ['a bidi isolate', 'Ann \u2066Example\u2069'],
+      ['nothing but a zero-width space', '\u200b'],
+      ['a BOM', 'Ann\ufeffExample'],
+      ['a soft hyphen', 'Ann\u00adExample'],
+      ['a tag character', 'Ann\u{e0041}'],
+      ['a lone surrogate', 'Ann\ud800Example'],
+      ['nothing but a Hangul filler', '\u3164'],
     ];
 
     it.each(cases)('refuses %s in a registration name with 400 and a clear message', async (_what, name) => {
@@ -302,18 +308,21 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
       const kyc = await client.post('/api/kyc', { ...KYC, fullName: 'Ann\u0000' });
       expect(kyc.status).toBe(400);
       expect(kyc.body.error.issues).toContainEqual({ path: 'fullName', message: expect.stringMatching(/control character/i) });
+      const invisible = await client.post('/api/kyc', { ...KYC, fullName: 'Ann\u200bExample' });
+      expect(invisible.status).toBe(400);
+      expect(invisible.body.error.issues).toContainEqual({ path: 'fullName', message: expect.stringMatching(/invisible character/i) });
     });
 
-    it('accepts names in any script, with emoji joined by ZWJ and accents', async () => {
+    it('accepts names in any script, with emoji joined by ZWJ, ZWNJ and accents', async () => {
       const res = await fixture()
         .client()
         .post('/api/auth/register', {
           email: `ok-${crypto.randomUUID()}@example.test`,
           password: 'long enough password',
-          name: 'Zoë 李 محمد 👩‍💻',
+          name: 'Zoë 李 محمد می\u200cخواهم 👩‍💻',
         });
       expect(res.status).toBe(201);
-      expect(res.body.user.name).toBe('Zoë 李 محمد 👩‍💻');
+      expect(res.body.user.name).toBe('Zoë 李 محمد می\u200cخواهم 👩‍💻');
     });
   });
 
