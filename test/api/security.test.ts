@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { MAX_JSON_BYTES } from '../../src/server/http/request';
 import { TEST_AUTH_SECRET } from '../helpers/app-server';
 import { DIALECTS } from '../helpers/databases';
 import { useStack } from '../helpers/stack';
@@ -187,7 +188,7 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
   });
 
   describe('request bodies', () => {
-    const bigNote = 'x'.repeat(17 * 1024);
+    const bigNote = 'x'.repeat(MAX_JSON_BYTES + 1024);
 
     it('answers 413 payload_too_large for a body over 16 KiB (declared by Content-Length)', async () => {
       const res = await fixture().client().post('/api/auth/register', { email: 'a@example.test', password: bigNote, name: 'A' });

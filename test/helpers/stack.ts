@@ -18,6 +18,8 @@ export interface SignedUpUser {
   email: string;
   password: string;
   name: string;
+  /** The client address the registration came from (its X-Forwarded-For); later requests come from 127.0.0.1. */
+  address: string;
 }
 
 export interface StackOptions {
@@ -168,11 +170,12 @@ export function useStack(options: StackOptions = {}): () => Stack {
         const c = client();
         const email = uniqueEmail();
         const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
-        const res = await c.post('/api/auth/register', { email, password, name }, { headers: { 'x-forwarded-for': uniqueAddress() } });
+        const address = uniqueAddress();
+        const res = await c.post('/api/auth/register', { email, password, name }, { headers: { 'x-forwarded-for': address } });
         if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text}`);
         const id = res.body.user.id as string;
         if (balanceCents) await setBalance(id, balanceCents);
-        return { client: c, id, email, password, name };
+        return { client: c, id, email, password, name, address };
       },
     };
   });
