@@ -18,6 +18,8 @@ export interface SignedUpUser {
   email: string;
   password: string;
   name: string;
+  /** The client address the registration came from (its X-Forwarded-For); later requests come from 127.0.0.1. */
+  address: string;
 }
 
 export interface StackOptions {
@@ -59,6 +61,11 @@ export interface Stack {
 }
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.test`;
+/**
+ * A client address of its own (198.18.0.0/15, set aside for tests), sent as X-Forwarded-For: the test servers
+ * trust no proxy, so it is the address the app sees, and sign-ups do not share the per-address registration limit.
+ */
+export const uniqueAddress = () => `198.18.${crypto.randomInt(256)}.${crypto.randomInt(256)}`;
 
 const FAST_BATCHES = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
@@ -163,11 +170,12 @@ export function useStack(options: StackOptions = {}): () => Stack {
         const c = client();
         const email = uniqueEmail();
         const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
-        const res = await c.post('/api/auth/register', { email, password, name });
+        const address = uniqueAddress();
+        const res = await c.post('/api/auth/register', { email, password, name }, { headers: { 'x-forwarded-for': address } });
         if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text}`);
         const id = res.body.user.id as string;
         if (balanceCents) await setBalance(id, balanceCents);
-        return { client: c, id, email, password, name };
+        return { client: c, id, email, password, name, address };
       },
     };
   });
