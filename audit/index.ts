@@ -25,9 +25,12 @@ export {
 export { AUDIT_CHECKPOINT_EVENT } from './checkpoint-log';
 export { verifyAgainstCheckpoints, type CheckpointMismatchReason, type CheckpointStatus } from './checkpoint-verify';
 export {
+  AuditKeyMismatchError,
   AuditLegalHoldError,
   ERASED,
   PERSONAL_DETAIL_KEYS,
+  UNREADABLE,
+  checkAuditKeyring,
   eraseAuditUserKey,
   revealAuditRows,
   setAuditLegalHold,

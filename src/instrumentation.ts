@@ -17,7 +17,7 @@ export async function register() {
       await registerNodeTelemetry();
     }
     const { checkServerConfig } = await import('./server/startup-check');
-    const problems = checkServerConfig();
+    const problems = await checkServerConfig();
     if (problems.length > 0) {
       const { getLogger } = await import('@otel');
       const logger = getLogger();
