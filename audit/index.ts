@@ -52,4 +52,12 @@ export {
 } from './query';
 export type { AuditCheckpointRow, AuditRow, AuditTables } from './schema';
 export { registerAuditSqliteFunctions } from './sql-functions.mjs';
-export { defaultVerifyParallelism, verifyAuditChain, type ChainBreak, type ChainStatus, type VerifyOptions } from './verify';
+export {
+  auditPendingStatus,
+  defaultVerifyParallelism,
+  verifyAuditChain,
+  type ChainBreak,
+  type ChainStatus,
+  type PendingStatus,
+  type VerifyOptions,
+} from './verify';

@@ -25,6 +25,8 @@ export async function register() {
       logger.flush();
       process.exit(1);
     }
+    const { startAuditBackgroundWork } = await import('./server/audit-background');
+    await startAuditBackgroundWork();
   }
 }
 
