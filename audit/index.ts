@@ -23,6 +23,7 @@ export {
   type CheckpointPolicy,
 } from './checkpoint';
 export { AUDIT_CHECKPOINT_EVENT } from './checkpoint-log';
+export { checkpointAuditHead, startAuditCheckpointTimer } from './checkpoint-timer';
 export { verifyAgainstCheckpoints, type CheckpointMismatchReason, type CheckpointStatus } from './checkpoint-verify';
 export {
   AuditKeyMismatchError,
