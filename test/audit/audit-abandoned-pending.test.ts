@@ -81,9 +81,9 @@ describe('an app process in the default (chained) mode', () => {
   afterAll(async () => database?.drop());
 
   it('seals entries a dead process left pending when it starts, before any audited write', { timeout: 120_000 }, async () => {
-    await killedAfterCommit(database.url);
-    const handle = await openTestDatabase(database);
+    const handle = await openTestDatabase(database); // migrated, as the dead app process had it
     try {
+      await killedAfterCommit(database.url);
       // The writer died a minute ago: older than the take-over delay, so the first sweep takes it.
       await handle.db
         .updateTable('audit_pending')
