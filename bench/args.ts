@@ -51,3 +51,12 @@ export function benchArgs<S extends Record<string, Spec>>(name: string, spec: S,
   }
   return values as Values<S>;
 }
+
+/**
+ * Whether an option was given, in any of its spellings (`--name value`, `--name=value`), before the rest of the
+ * arguments are parsed by the spec it selects (bench:audit hands `--writers` runs to another parser).
+ */
+export function hasOption(name: string, argv = process.argv.slice(2)): boolean {
+  const { values } = parseArgs({ args: argv, options: { [name]: { type: 'string' } }, strict: false, allowPositionals: true });
+  return values[name] !== undefined;
+}

@@ -17,7 +17,7 @@ export async function register() {
       await registerNodeTelemetry();
     }
     const { checkServerConfig } = await import('./server/startup-check');
-    const problems = checkServerConfig();
+    const problems = await checkServerConfig();
     if (problems.length > 0) {
       const { getLogger } = await import('@otel');
       const logger = getLogger();
@@ -25,6 +25,8 @@ export async function register() {
       logger.flush();
       process.exit(1);
     }
+    const { startAuditBackgroundWork } = await import('./server/audit-background');
+    await startAuditBackgroundWork();
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp } from '../helpers/app-server';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { appendAuditEntry } from '@audit';
+import { TEST_AUDIT_KEYRING, startApp } from '../helpers/app-server';
+import { createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 /** A bad setting stops `next start` at boot with one line naming the variable, instead of a 500 per request. */
 describe('configuration checked at start-up', () => {
@@ -49,5 +50,56 @@ describe('configuration checked at start-up', () => {
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).toMatch(/TRUSTED_PROXY_COUNT/);
     expect(problems.join('\n')).toMatch(/PG_POOL_MAX/);
+  });
+});
+
+/** A master key that does not open the stored audit user keys stops the boot, instead of a 503 per audited write. */
+describe('audit master key checked at start-up', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const handle = await openTestDatabase(database);
+    try {
+      // One user key, wrapped by the master key the test servers derive from their AUTH_SECRET.
+      await handle.db
+        .transaction()
+        .execute((tx) =>
+          appendAuditEntry(
+            tx,
+            { action: 'login_failure', resource: 'user:u1', userId: 'u1', ip: '198.51.100.7', userAgent: 'vitest' },
+            () => undefined,
+            { keyring: TEST_AUDIT_KEYRING },
+          ),
+        );
+    } finally {
+      await handle.close();
+    }
+  });
+  afterAll(async () => database?.drop());
+
+  it('a changed AUDIT_ENCRYPTION_KEY stops the server with one config.invalid line naming it', async () => {
+    const error = await startApp({
+      databaseUrl: database.url,
+      env: { AUDIT_ENCRYPTION_KEY: 'a-different-audit-encryption-key-0123456789' },
+      timeoutMs: 45_000,
+    }).then(
+      () => new Error('the server started'),
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/the server exited \(code 1/);
+    const problems = error.message
+      .split('\n')
+      .filter((line) => line.startsWith('[stdout] {'))
+      .map((line) => JSON.parse(line.slice('[stdout] '.length)) as { 'event.name'?: string; msg: string })
+      .filter((record) => record['event.name'] === 'config.invalid')
+      .map((record) => record.msg);
+    expect(problems).toEqual([
+      expect.stringMatching(/^config: AUDIT_ENCRYPTION_KEY does not open the audit user keys stored in the database/),
+    ]);
+  });
+
+  it('the key the data was written with starts', async () => {
+    const app = await startApp({ databaseUrl: database.url, seed: false, timeoutMs: 45_000 });
+    await app.stop();
   });
 });
