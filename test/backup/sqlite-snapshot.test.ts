@@ -81,6 +81,37 @@ describe('SQLite backup: file-level copy under a read snapshot', () => {
     expect(result.stderr).toContain(`PRAGMA ${check}`);
   });
 
+  it('an index that no longer matches its table: quick passes it (exit 0), full refuses it (exit 3, nothing kept)', async () => {
+    const source = await createTestDatabase('sqlite');
+    cleanups.push(() => source.drop());
+    await seedAppData(source, 50);
+    const file = sqliteFile(source.url);
+    // The index's SQL now names other columns than the b-tree was built from: every page and record is sound
+    // (quick_check) but no row is found in the index (integrity_check).
+    const db = new SQLite(file);
+    db.unsafeMode(true);
+    db.pragma('writable_schema = ON');
+    db.prepare("UPDATE sqlite_schema SET sql = 'CREATE INDEX transfers_to_created ON transfers (note, amount_cents)' WHERE name = ?").run(
+      'transfers_to_created',
+    );
+    db.pragma('writable_schema = OFF');
+    db.close();
+    expect(sqlite3(file, 'PRAGMA quick_check')).toBe('ok');
+    expect(sqlite3(file, 'PRAGMA integrity_check')).toMatch(/missing from index transfers_to_created/);
+
+    const quickDir = tempDir('drop-backup-quick-');
+    cleanups.push(() => fs.rmSync(quickDir, { recursive: true, force: true }));
+    const quick = await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: quickDir, BACKUP_VERIFY: 'quick' });
+    expect(backupSummary(quick)).toMatchObject({ integrity: 'ok', check: 'quick_check', verify: 'quick' });
+
+    const fullDir = tempDir('drop-backup-full-');
+    cleanups.push(() => fs.rmSync(fullDir, { recursive: true, force: true }));
+    const full = await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: fullDir, BACKUP_VERIFY: 'full' });
+    expect(full.code).toBe(3);
+    expect(full.stderr).toMatch(/failed PRAGMA integrity_check: .*missing from index transfers_to_created/);
+    expect(fs.readdirSync(fullDir)).toEqual([]);
+  });
+
   it('a database that is not SQLite: exit 2, nothing left in BACKUP_DIR', async () => {
     const dir = tempDir('drop-backup-notdb-');
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
