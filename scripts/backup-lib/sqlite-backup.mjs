@@ -77,6 +77,16 @@ async function copyWithProgress(from, to, label) {
   return total;
 }
 
+/** Test only (test/backup/sqlite-snapshot.test.ts): with BACKUP_TEST_PAUSE_AFTER_DB_COPY=PREFIX, creates
+ *  PREFIX.paused between the copy of the database file and the copy of its WAL and waits for PREFIX.resume, so
+ *  that a test can checkpoint and restart the WAL at the one moment the held snapshot must protect. */
+async function testPause() {
+  const prefix = process.env.BACKUP_TEST_PAUSE_AFTER_DB_COPY;
+  if (!prefix) return;
+  fs.writeFileSync(`${prefix}.paused`, '');
+  while (!fs.existsSync(`${prefix}.resume`)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 /** Copies SOURCE (and, in WAL mode, its WAL) under one held read snapshot. */
 async function copySnapshot() {
   let db;
@@ -94,6 +104,7 @@ async function copySnapshot() {
     db.exec('BEGIN');
     db.prepare('SELECT count(*) FROM sqlite_schema').get(); // starts the read transaction: the snapshot
     const bytes = await copyWithProgress(source, dest, 'copy');
+    await testPause();
     const walBytes = wal && fs.existsSync(`${source}-wal`) ? await copyWithProgress(`${source}-wal`, `${dest}-wal`, 'copy WAL') : 0;
     db.exec('COMMIT');
     return { bytes, walBytes };
