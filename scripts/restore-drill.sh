@@ -119,7 +119,7 @@ drill_sqlite() {
   phase_done copy
   check='"integrity_check"'
   log 'checking the restored copy (PRAGMA integrity_check)'
-  verdict=$(BACKUP_VERIFY=full node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$scratch") || {
+  verdict=$(BACKUP_VERIFY=full with_elapsed 'PRAGMA integrity_check' node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$scratch") || {
     integrity=$(json_string "$verdict")
     phase_done integrity
     fail 3 integrity "PRAGMA integrity_check: $verdict"
@@ -153,7 +153,7 @@ drill_postgres() {
   drill_admin 'CREATE DATABASE :"scratch" TEMPLATE template0;' || fail 2 copy "cannot create the scratch database $drill_db (the role needs CREATEDB)"
   log "restoring $(basename -- "$file") into the scratch database $drill_db"
   check='"pg_restore"'
-  "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$drill_db")" -- "$file" || {
+  with_elapsed pg_restore "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$drill_db")" -- "$file" || {
     integrity='"failed"'
     fail 3 integrity "pg_restore into $drill_db failed"
   }

@@ -84,11 +84,13 @@ restore_sqlite() {
     verify_checksum "$file"
     gzip -dc -- "$file" >"$temp" || die 3 "$file does not decompress"
   else
-    cp -- "$file" "$temp" || die 2 "cannot copy $file to $dir"
-    verify_checksum "$temp"
+    # One pass with progress: the checksum is taken on the bytes written into $temp.
+    local actual
+    actual=$(node "$BACKUP_LIB_DIR/sha256.mjs" "$file" --copy-to "$temp") || die 2 "cannot copy $file to $dir"
+    [[ $actual == "$expected_sha" ]] || die 3 "checksum mismatch for $file: expected $expected_sha, got $actual; the backup is damaged, refusing to restore it"
   fi
   local integrity
-  integrity=$(BACKUP_VERIFY=full node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
+  integrity=$(BACKUP_VERIFY=full with_elapsed 'PRAGMA integrity_check' node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
   log "verified $file: checksum matches, integrity_check $integrity"
 
   local reason code=0
@@ -153,7 +155,7 @@ restore_postgres() {
   trap 'exit 2' INT TERM HUP
   admin 'CREATE DATABASE :"fresh" TEMPLATE template0;' || die 2 "cannot create database $fresh (the role needs CREATEDB)"
   log "restoring into the fresh database $fresh"
-  "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$fresh")" -- "$file" ||
+  with_elapsed pg_restore "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$fresh")" -- "$file" ||
     die 2 "pg_restore into $fresh failed; $target is unchanged"
 
   local previous=null

@@ -37,6 +37,26 @@ watch_progress() {
   wait "$pid"
 }
 
+# with_elapsed LABEL COMMAND…: runs COMMAND (its stdout goes where the caller's does) and returns its status. On a
+# terminal, meanwhile, shows the seconds elapsed: for work whose length is unknown (an integrity check, pg_restore).
+with_elapsed() {
+  local label=$1 pid started
+  shift
+  if [[ ! -t 2 ]]; then
+    "$@"
+    return
+  fi
+  "$@" &
+  pid=$!
+  started=$(now_ms)
+  while kill -0 "$pid" 2>/dev/null; do
+    printf '\r\033[K[%s] %s %s s' "$TOOL_NAME" "$label" $((($(now_ms) - started) / 1000)) >&2
+    sleep 0.25
+  done
+  printf '\n' >&2
+  wait "$pid"
+}
+
 # A JSON string literal for $1 (quotes, backslashes and control characters escaped).
 json_string() {
   local s=$1
