@@ -8,13 +8,14 @@
 #     which must match FILE.sha256; then PRAGMA integrity_check, then `npm run audit:verify` on the scratch file.
 #   PostgreSQL (.dump): the checksum, pg_restore --list, pg_restore into a scratch database on the server
 #     DATABASE_URL names (<name>_drill_<stamp>, dropped afterwards; the role needs CREATEDB), then audit:verify on it.
-# Output: progress on a terminal; one summary sentence on stderr; one JSON line on stdout, also when the drill fails:
+# Output: progress on a terminal; one summary sentence on stderr; one JSON line on stdout, also when the drill fails
 #   {"drill","dialect","ok","failed","message","checksum","integrity","check","audit":{"ok","entries","lastId"},
-#    "bytes","durationMs","phasesMs"}
+#    "bytes","durationMs","phasesMs"}; on bad usage or configuration (exit 1) {"ok":false,"exitCode":1,"message"}
 # Exit codes: 0 the backup restores and checks out; 1 bad usage or configuration; 2 the drill could not run (no
 #   space, server unreachable); 3 the backup failed a check (checksum, integrity, audit chain).
 set -euo pipefail
 TOOL_NAME=drill
+FAILURE_JSON=1 # bad usage (exit 1): {"ok":false,"exitCode","message"}; a drill that ran: its summary, below
 # shellcheck source=backup-lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/backup-lib/common.sh"
 ROOT=$(cd "$BACKUP_LIB_DIR/../.." && pwd)

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, openTestDatabase, postgresAdminUrl, type DialectName, type TestDatabase } from '../helpers/databases';
-import { backupSummary, contentSnapshot, createTestDatabase, runScript, seedAppData, tempDir } from './helpers';
+import { backupSummary, contentSnapshot, createTestDatabase, failureLine, runScript, seedAppData, tempDir } from './helpers';
 
 const AUDIT_ENTRIES = 20;
 
@@ -204,9 +204,11 @@ describe('restore drill usage', () => {
     const noFile = await runScript('restore.sh', ['--drill'], {});
     expect(noFile.code).toBe(1);
     expect(noFile.stderr).toMatch(/usage: scripts\/restore.sh --drill FILE/);
+    expect(failureLine(noFile).message).toMatch(/^usage: scripts\/restore.sh --drill FILE/);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
     const notBackup = await runScript('restore.sh', ['--drill', path.join(dir, 'notes.txt')], {});
     expect(notBackup.code).toBe(1);
     expect(notBackup.stderr).toMatch(/is not a backup made by scripts\/backup.sh/);
+    expect(failureLine(notBackup).message).toMatch(/notes\.txt is not a backup made by scripts\/backup.sh/);
   });
 });
