@@ -13,6 +13,8 @@
 // finish: it is tried once under the writer (up to --manual-timeout-s), and timed in every round with the writer
 // paused (SIGSTOP) for its duration, which favours it. Ratios are medians of per-round ratios.
 // The database (the app's schema, filled with transfers) is built once and cached in .cache/bench/.
+// Interrupted (SIGINT, SIGTERM, SIGHUP) or failing, it kills what it started — the writer too, paused or not — and
+// removes its output directory; the sqlite3 CLI is checked for before anything is built.
 // Output: the figures for people, then always one JSON line with every figure (--json is accepted, and changes
 // nothing: the line used to need it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -39,6 +41,24 @@ const sizeMb = values['size-mb'];
 const rounds = values.rounds;
 const manualTimeoutS = values['manual-timeout-s'];
 const say = (line: string) => process.stderr.write(`[bench:backup] ${line}\n`);
+const OUT = path.join(CACHE, 'out');
+
+// Everything this run started, for the cleanup on a signal or a failure.
+const running = new Set<ChildProcess>();
+let writerChild: ChildProcess | undefined;
+function stopEverything(): void {
+  for (const child of running) child.kill('SIGKILL');
+  // SIGKILL ends a writer paused (SIGSTOP) for the manual route too.
+  if (writerChild && writerChild.exitCode === null && writerChild.signalCode === null) writerChild.kill('SIGKILL');
+  fs.rmSync(OUT, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping the writer and the running variant, removing ${OUT}`);
+    stopEverything();
+    process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 129);
+  });
+}
 
 async function buildDatabase(file: string): Promise<void> {
   const temp = `${file}.building`;
@@ -104,6 +124,7 @@ function startWriter(file: string): Promise<Writer> {
   const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'backup-writer.mjs'), file], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  writerChild = child;
   let output = '';
   let started = 0;
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -122,6 +143,7 @@ function startWriter(file: string): Promise<Writer> {
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => {
       started = performance.now();
+      say(`writer started (pid ${child.pid})`);
       resolve(writer);
     });
     child.once('exit', (code) => reject(new Error(`writer exited with ${code}`)));
@@ -134,24 +156,38 @@ interface Run {
   timedOut: boolean;
 }
 
-function timed(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutS?: number } = {}): Run {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, {
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    timeout: options.timeoutS ? options.timeoutS * 1000 : undefined,
-    killSignal: 'SIGKILL',
+/** Runs COMMAND to its end (asynchronously, so that a signal is handled at once) and times it. */
+function timed(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutS?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    running.add(child);
+    let stdout = '';
+    let timedOut = false;
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const timer = options.timeoutS
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutS * 1000)
+      : undefined;
+    child.once('error', (error) => {
+      running.delete(child);
+      reject(new Error(`${command}: ${error.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (!timedOut && code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}: ${stdout}`));
+      else resolve({ seconds, stdout, timedOut });
+    });
   });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const timedOut = result.error !== undefined && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  if (!timedOut && result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stdout}`);
-  return { seconds, stdout: result.stdout, timedOut };
 }
 
 /** sqlite3 OUT "PRAGMA …": must print ok. */
-function cliCheck(file: string, pragma: 'integrity_check' | 'quick_check'): number {
-  const run = timed('sqlite3', [file, `PRAGMA ${pragma}`]);
+async function cliCheck(file: string, pragma: 'integrity_check' | 'quick_check'): Promise<number> {
+  const run = await timed('sqlite3', [file, `PRAGMA ${pragma}`]);
   if (run.stdout.trim() !== 'ok') throw new Error(`sqlite3 ${file} PRAGMA ${pragma}: ${run.stdout}`);
   return run.seconds;
 }
@@ -176,11 +212,19 @@ type Figure =
   | 'vacuumIntoFull';
 
 async function main() {
+  // The manual route needs Debian's sqlite3 CLI: refuse at once rather than after building a 1 GB database.
+  const cli = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
+  if (cli.error || cli.status !== 0) {
+    throw new Error(
+      `the sqlite3 CLI is needed for the manual route and was not found on PATH (Debian: apt-get install sqlite3): ${cli.error?.message ?? cli.stderr}`,
+    );
+  }
+  say(`sqlite3 ${cli.stdout.split(' ')[0]}`);
   fs.mkdirSync(CACHE, { recursive: true });
   const file = path.join(CACHE, `backup-${sizeMb}mb.db`);
   if (!fs.existsSync(file)) await buildDatabase(file);
   else say(`reusing ${file}`);
-  const out = path.join(CACHE, 'out');
+  const out = OUT;
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out);
   const clear = () => {
@@ -216,42 +260,42 @@ async function main() {
   let written: { commits: number; seconds: number } | undefined;
   try {
     // Warm-up: the database in the page cache once, as it is for the app's own reads.
-    timed('cp', [file, path.join(out, 'warmup.db')]);
+    await timed('cp', [file, path.join(out, 'warmup.db')]);
     clear();
 
     const copy = path.join(out, 'copy.db');
-    const variants: Record<string, () => void> = {
-      cpSync() {
-        figures.cpSync.push(timed('cp', [file, copy]).seconds + timed('sync', [copy]).seconds);
+    const variants: Record<string, () => Promise<void>> = {
+      async cpSync() {
+        figures.cpSync.push((await timed('cp', [file, copy])).seconds + (await timed('sync', [copy])).seconds);
         clear();
       },
-      backupProper() {
-        figures.backupProper.push(timed(process.execPath, [SQLITE_BACKUP, file, copy, '--checksum', '--verify', 'none']).seconds);
+      async backupProper() {
+        figures.backupProper.push((await timed(process.execPath, [SQLITE_BACKUP, file, copy, '--checksum', '--verify', 'none'])).seconds);
         clear();
       },
       backupShFull: () => backupSh('full'),
       backupShQuick: () => backupSh('quick'),
-      manual() {
+      async manual() {
         writer.pause();
         try {
-          const seconds = timed('sqlite3', [file, `.backup '${copy}'`]).seconds;
+          const seconds = (await timed('sqlite3', [file, `.backup '${copy}'`])).seconds;
           figures.manualCopy.push(seconds);
-          figures.manualFull.push(seconds + cliCheck(copy, 'integrity_check'));
-          figures.manualQuick.push(seconds + cliCheck(copy, 'quick_check'));
+          figures.manualFull.push(seconds + (await cliCheck(copy, 'integrity_check')));
+          figures.manualQuick.push(seconds + (await cliCheck(copy, 'quick_check')));
         } finally {
           writer.resume();
         }
         clear();
       },
-      vacuumInto() {
-        const seconds = timed('sqlite3', [file, `VACUUM INTO '${copy}'`]).seconds;
+      async vacuumInto() {
+        const seconds = (await timed('sqlite3', [file, `VACUUM INTO '${copy}'`])).seconds;
         figures.vacuumInto.push(seconds);
-        figures.vacuumIntoFull.push(seconds + cliCheck(copy, 'integrity_check'));
+        figures.vacuumIntoFull.push(seconds + (await cliCheck(copy, 'integrity_check')));
         clear();
       },
     };
-    function backupSh(verify: 'full' | 'quick') {
-      const run = timed('bash', [path.join(ROOT, 'scripts/backup.sh')], { env: backupEnv(verify) });
+    async function backupSh(verify: 'full' | 'quick') {
+      const run = await timed('bash', [path.join(ROOT, 'scripts/backup.sh')], { env: backupEnv(verify) });
       figures[verify === 'full' ? 'backupShFull' : 'backupShQuick'].push(run.seconds);
       const { phasesMs } = JSON.parse(run.stdout) as { phasesMs: Record<string, number> };
       for (const [phase, ms] of Object.entries(phasesMs)) (phases[verify]![phase] ??= []).push(ms / 1000);
@@ -261,7 +305,7 @@ async function main() {
     const names = Object.keys(variants);
     for (let round = 0; round < rounds; round++) {
       const order = names.map((_, i) => names[(i + round) % names.length]!);
-      for (const name of order) variants[name]!();
+      for (const name of order) await variants[name]!();
       say(
         `round ${round + 1}/${rounds} (${order.join(', ')}): cp+sync ${fmt(figures.cpSync.at(-1)!)} s, backup proper ${fmt(figures.backupProper.at(-1)!)} s, ` +
           `backup.sh full ${fmt(figures.backupShFull.at(-1)!)} s / quick ${fmt(figures.backupShQuick.at(-1)!)} s, ` +
@@ -270,7 +314,7 @@ async function main() {
     }
 
     say(`the manual .backup once under the writer (up to ${manualTimeoutS} s)…`);
-    const attempt = timed('sqlite3', [file, `.backup '${copy}'`], { timeoutS: manualTimeoutS });
+    const attempt = await timed('sqlite3', [file, `.backup '${copy}'`], { timeoutS: manualTimeoutS });
     manualUnderWrites = { seconds: round3(attempt.seconds), finished: !attempt.timedOut };
     clear();
   } finally {
@@ -328,5 +372,6 @@ async function main() {
 
 main().catch((error: unknown) => {
   say(error instanceof Error ? error.message : String(error));
+  stopEverything();
   process.exit(1);
 });

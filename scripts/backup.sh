@@ -102,7 +102,7 @@ if [[ $DIALECT == sqlite ]]; then
   result=$(node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "${copy_args[@]}") || code=$?
   case $code in
     0) ;;
-    3) die 3 "the copy failed PRAGMA $sqlite_check: $result" ;;
+    3) fail_json 3 "the copy failed PRAGMA $sqlite_check: $result" ;; # sqlite-backup.mjs has said so on stderr
     *) die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed" ;;
   esac
   # Its phases (copy; then flush, checksum and verify at the same time) join this script's own.

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupSummary, createTestDatabase, runScript, seedAppData, sqliteFile, tempDir } from './helpers';
+import { backupSummary, createTestDatabase, failureLine, runScript, seedAppData, sqliteFile, tempDir } from './helpers';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -151,6 +151,8 @@ describe('SQLite backup: file-level copy under a read snapshot', () => {
     const full = await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: fullDir, BACKUP_VERIFY: 'full' });
     expect(full.code).toBe(3);
     expect(full.stderr).toMatch(/failed PRAGMA integrity_check: .*missing from index transfers_to_created/);
+    expect(full.stderr.match(/failed PRAGMA integrity_check/g)).toHaveLength(1); // said once, not by each layer
+    expect(failureLine(full).message).toMatch(/^the copy failed PRAGMA integrity_check: .*missing from index transfers_to_created/);
     expect(fs.readdirSync(fullDir)).toEqual([]);
   });
 
