@@ -78,25 +78,34 @@ matches_checksum() {
 
 # verify_audit URL: `npm run audit:verify --json` against URL; sets audit, fails the drill on a broken chain.
 verify_audit() {
-  local result code=0 entries last_id
+  local result code=0 entries last_id errors reason
   log 'verifying the audit chain of the restored copy (npm run audit:verify)'
-  result=$(cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json) || code=$?
+  errors=$(mktemp "${TMPDIR:-/tmp}/drop-drill-audit-XXXXXX") || fail 2 audit "cannot create a temporary file under ${TMPDIR:-/tmp}"
+  # Its stderr is kept, then passed on: when it cannot check, its reason goes into the summary.
+  result=$(cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json 2>"$errors") || code=$?
+  cat -- "$errors" >&2
+  reason=$(sed -n 's/^audit:verify could not check the chain: //p' -- "$errors" | head -n 1)
+  rm -f -- "$errors"
   phase_done audit
   if ((code == 2)) || [[ ! $result =~ \"entries\":([0-9]+) ]]; then
-    fail 2 audit "npm run audit:verify could not check the restored copy (exit $code)"
+    fail 2 audit "npm run audit:verify could not check the restored copy (exit $code): ${reason:-no reason given, see its output above}"
   fi
   entries=${BASH_REMATCH[1]}
   last_id=null
-  [[ $result =~ \"lastId\":([0-9]+) ]] && last_id=${BASH_REMATCH[1]}
+  ((entries == 0)) || { [[ $result =~ \"lastId\":([0-9]+) ]] && last_id=${BASH_REMATCH[1]}; }
   if ((code != 0)); then
     audit="{\"ok\":false,\"entries\":$entries,\"lastId\":$last_id}"
-    local broken='' reason=''
+    local broken='' why=''
     [[ $result =~ \"firstBroken\":\{\"id\":([0-9]+) ]] && broken=${BASH_REMATCH[1]}
-    [[ $result =~ \"reason\":\"([a-z_]+)\" ]] && reason=${BASH_REMATCH[1]}
-    fail 3 audit "audit chain BROKEN at entry ${broken:-?} (${reason:-see npm run audit:verify}); the $entries entries before it are intact"
+    [[ $result =~ \"reason\":\"([a-z_]+)\" ]] && why=${BASH_REMATCH[1]}
+    fail 3 audit "audit chain BROKEN at entry ${broken:-?} (${why:-see npm run audit:verify}); the $entries entries before it are intact"
   fi
   audit="{\"ok\":true,\"entries\":$entries,\"lastId\":$last_id}"
-  audit_sentence="audit chain intact ($entries entries, newest #$last_id)"
+  if ((entries == 0)); then
+    audit_sentence='audit chain empty (0 entries)'
+  else
+    audit_sentence="audit chain intact ($entries entries, newest #$last_id)"
+  fi
 }
 
 drill_sqlite() {

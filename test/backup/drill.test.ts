@@ -198,6 +198,33 @@ describe('restore drill on damaged SQLite backups', () => {
   });
 });
 
+describe('restore drill: what the audit step says (sqlite)', () => {
+  it('an empty audit chain: ok, and the sentence says empty rather than "newest #0"', async () => {
+    const source = await createTestDatabase('sqlite');
+    cleanups.push(() => source.drop());
+    await seedAppData(source, 10);
+    const summary = backupSummary(await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: scratch('drop-drill-empty-') }));
+    const result = await drill(summary.file, source);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.summary).toMatchObject({ ok: true, audit: { ok: true, entries: 0, lastId: null } });
+    expect(result.stderr).toMatch(/drill ok: .*audit chain empty \(0 entries\) \(\d+\.\d s\)/);
+    expect(result.stderr).not.toMatch(/newest #/);
+  });
+
+  it("audit:verify cannot check (not the app's database): exit 2, its reason in the summary", async () => {
+    const dir = scratch('drop-drill-notapp-');
+    const file = path.join(dir, 'drop-20261205T000000Z.db');
+    const db = new SQLite(file);
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)');
+    db.close();
+    resign(file);
+    const result = await drill(file, { dialect: 'sqlite' } as TestDatabase);
+    expect(result.code).toBe(2);
+    expect(result.summary).toMatchObject({ ok: false, failed: 'audit', checksum: 'ok', integrity: 'ok', audit: null });
+    expect(result.summary.message).toMatch(/^npm run audit:verify could not check the restored copy \(exit 2\): no such table: audit_/);
+  });
+});
+
 describe('restore drill usage', () => {
   it('no file, or a file that is not a backup: exit 1 with a message', async () => {
     const dir = scratch('drop-drill-usage-');
