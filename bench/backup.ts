@@ -1,4 +1,6 @@
 // npm run bench:backup [-- --size-mb N] [--rounds N] [--manual-timeout-s N]
+// npm run bench:backup -- --database postgres://USER@HOST/DB [--transfers N] [--rounds N]: PostgreSQL instead
+//   (bench/backup-postgres.ts: pg_dump -Fc backup, restore and drill on a scratch database on that server)
 // Side by side, in interleaved rounds (the order rotates every round), on one SQLite database (1 GB by default)
 // while a writer process commits a transfer every 2 ms:
 //   (a) cp + sync          `cp` of the database file then `sync` of the copy: a durable plain copy (the reference)
@@ -35,6 +37,12 @@ const values = benchArgs('bench:backup', {
   'size-mb': { type: 'number', default: 1024, min: 1, description: 'size of the SQLite database to back up' },
   rounds: { type: 'number', default: 3, min: 1, description: 'interleaved rounds' },
   'manual-timeout-s': { type: 'number', default: 60, min: 1, description: 'give up on the manual sqlite3 route after this many seconds' },
+  database: {
+    type: 'string',
+    default: '',
+    description: 'postgres://… of a server: bench the PostgreSQL backup on a scratch database there',
+  },
+  transfers: { type: 'number', default: 200_000, min: 1, description: 'PostgreSQL only: transfers in the scratch database' },
   json: { type: 'boolean', description: 'accepted for older callers: the JSON line is always printed' },
 });
 const sizeMb = values['size-mb'];
@@ -370,7 +378,14 @@ async function main() {
   fs.rmSync(out, { recursive: true, force: true });
 }
 
-main().catch((error: unknown) => {
+if (values.database && !/^postgres(ql)?:\/\//.test(values.database)) {
+  say(`--database must be a postgres:// URL, got "${values.database}"`);
+  process.exit(2);
+}
+const run = values.database
+  ? import('./backup-postgres').then(({ benchPostgres }) => benchPostgres(values.database, { transfers: values.transfers, rounds }))
+  : main();
+run.catch((error: unknown) => {
   say(error instanceof Error ? error.message : String(error));
   stopEverything();
   process.exit(1);

@@ -198,6 +198,47 @@ describe('restore drill on damaged SQLite backups', () => {
   });
 });
 
+describe('restore drill of a damaged PostgreSQL dump (postgres)', () => {
+  it('bytes changed after the checksum: exit 3 at the checksum, no scratch database created', async () => {
+    const { source, summary } = await backedUp('postgres');
+    const fd = fs.openSync(summary.file, 'r+');
+    fs.writeSync(fd, Buffer.from('garbage'), 0, 7, Math.floor(summary.bytes / 2));
+    fs.closeSync(fd);
+    const result = await drill(summary.file, source);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({ ok: false, failed: 'checksum', checksum: 'mismatch', integrity: null, audit: null });
+    expect(result.summary.message).toMatch(/checksum mismatch/);
+    expect(result.stderr).not.toMatch(/restoring .* into the scratch database/);
+  });
+
+  it('a dump cut short before its table of contents, re-signed: exit 3, pg_restore --list refuses it', async () => {
+    const { source, summary } = await backedUp('postgres');
+    fs.writeFileSync(summary.file, fs.readFileSync(summary.file).subarray(0, 100));
+    resign(summary.file);
+    const result = await drill(summary.file, source);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({ ok: false, failed: 'integrity', checksum: 'ok', audit: null });
+    expect(result.summary.message).toMatch(/does not pass pg_restore --list/);
+  });
+
+  it('a dump cut short in its data, re-signed: the list reads, the restore fails, exit 3, the scratch database dropped', async () => {
+    const { source, summary } = await backedUp('postgres');
+    fs.writeFileSync(summary.file, fs.readFileSync(summary.file).subarray(0, summary.bytes - 2000));
+    resign(summary.file);
+    const result = await drill(summary.file, source);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({
+      ok: false,
+      failed: 'integrity',
+      checksum: 'ok',
+      integrity: 'failed',
+      check: 'pg_restore',
+      audit: null,
+    });
+    expect(result.summary.message).toMatch(/^pg_restore into .*_drill_.* failed$/);
+  });
+});
+
 describe('restore drill: what the audit step says (sqlite)', () => {
   it('an empty audit chain: ok, and the sentence says empty rather than "newest #0"', async () => {
     const source = await createTestDatabase('sqlite');
