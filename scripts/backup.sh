@@ -11,10 +11,12 @@
 #
 # Environment: DATABASE_URL, BACKUP_DIR (./backups), BACKUP_RETENTION_DAYS (30; 0 keeps everything),
 #   BACKUP_COMPRESS (0|1, SQLite only), BACKUP_VERIFY (full|quick, SQLite only), BACKUP_PG_BINDIR.
-# Output: one JSON line on stdout on success; progress (percent, MB/s; on a terminal) and errors on stderr.
+# Output: one JSON line on stdout, {"ok":true,"file",…} on success, {"ok":false,"exitCode","message"} on failure;
+#   progress (percent, MB/s; on a terminal) and errors on stderr.
 # Exit codes: 0 ok; 1 missing database or bad configuration; 2 backup failed; 3 verification failed.
 set -euo pipefail
 TOOL_NAME=backup
+FAILURE_JSON=1
 # shellcheck source=backup-lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/backup-lib/common.sh"
 
@@ -61,7 +63,7 @@ cleanup() {
   rm -f -- "${temp_files[@]}"
 }
 trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
+trap 'die 2 interrupted' INT TERM HUP
 
 # Milliseconds spent in each phase, reported in the summary. SQLite: flush, checksum and verify run at the same
 # time after the copy; PostgreSQL: the checksum runs with pg_restore --list. Phases can add up to more than
@@ -100,7 +102,7 @@ if [[ $DIALECT == sqlite ]]; then
   result=$(node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "${copy_args[@]}") || code=$?
   case $code in
     0) ;;
-    3) die 3 "the copy failed PRAGMA $sqlite_check: $result" ;;
+    3) fail_json 3 "the copy failed PRAGMA $sqlite_check: $result" ;; # sqlite-backup.mjs has said so on stderr
     *) die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed" ;;
   esac
   # Its phases (copy; then flush, checksum and verify at the same time) join this script's own.
@@ -164,6 +166,6 @@ fi
 
 if [[ $DIALECT == sqlite ]]; then check=$sqlite_check; else check='pg_restore --list'; fi
 phase_done retention
-printf '{"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","verify":%s,"dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s,"phasesMs":{%s}}\n' \
+printf '{"ok":true,"file":%s,"bytes":%s,"durationMs":%s,"integrity":%s,"check":"%s","verify":%s,"dialect":"%s","sha256":"%s","compressed":%s,"retentionDeleted":%s,"phasesMs":{%s}}\n' \
   "$(json_string "$final")" "$bytes" "$(($(now_ms) - started_ms))" "$(json_string "$integrity")" "$check" "$([[ $DIALECT == sqlite ]] && echo "\"$VERIFY\"" || echo null)" "$DIALECT" "$sha" \
   "$([[ $COMPRESS == 1 && $DIALECT == sqlite ]] && echo true || echo false)" "$deleted" "$(IFS=,; echo "${phases[*]}")"
