@@ -81,9 +81,9 @@ verify_audit() {
   local result code=0 entries last_id errors reason
   log 'verifying the audit chain of the restored copy (npm run audit:verify)'
   errors=$(mktemp "${TMPDIR:-/tmp}/drop-drill-audit-XXXXXX") || fail 2 audit "cannot create a temporary file under ${TMPDIR:-/tmp}"
-  # Its stderr is kept, then passed on: when it cannot check, its reason goes into the summary.
-  result=$(cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json 2>"$errors") || code=$?
-  cat -- "$errors" >&2
+  # Its stderr is shown as it comes (its progress) and kept: when it cannot check, its reason goes into the summary.
+  # (stdout → fd 3 → $result; stderr → tee; pipefail gives the verifier's exit code)
+  result=$({ { cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json 2>&1 >&3 3>&-; } | tee -- "$errors" >&2; } 3>&1) || code=$?
   reason=$(sed -n 's/^audit:verify could not check the chain: //p' -- "$errors" | head -n 1)
   rm -f -- "$errors"
   phase_done audit
