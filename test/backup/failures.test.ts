@@ -54,6 +54,8 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     [{ BACKUP_COMPRESS: 'yes' }, /BACKUP_COMPRESS must be 0 or 1/],
     [{ BACKUP_VERIFY: 'none' }, /BACKUP_VERIFY must be full \(PRAGMA integrity_check\) or quick \(PRAGMA quick_check\), got "none"/],
     [{ BACKUP_VERIFY: 'integrity' }, /BACKUP_VERIFY must be full .* or quick .*, got "integrity"/],
+    [{ BACKUP_PG_COMPRESS: 'fast' }, /BACKUP_PG_COMPRESS must be a gzip level from 0 \(none\) to 9, got "fast"/],
+    [{ BACKUP_PG_COMPRESS: '10' }, /BACKUP_PG_COMPRESS must be a gzip level from 0 \(none\) to 9, got "10"/],
     [
       { BACKUP_PG_BINDIR: '/nonexistent', DATABASE_URL: 'postgres://drop@127.0.0.1/drop' },
       /BACKUP_PG_BINDIR=\/nonexistent has no executable pg_dump/,
