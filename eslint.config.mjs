@@ -8,7 +8,7 @@ const config = [
     ignores: ['.next/**', 'node_modules/**', 'data/**', 'backups/**', 'next-env.d.ts', '.cache/**', 'alert-processor/dist/**'],
   },
   {
-    files: ['src/**', 'otel/**', 'alert-processor/src/**'],
+    files: ['src/**', 'otel/**', 'audit/**', 'alert-processor/src/**'],
     rules: {
       'no-console': 'error',
     },
