@@ -24,7 +24,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { buildAlertProcessor } from '../alert-processor/build';
+import { buildAlertProcessor } from '@alerts';
 import { benchArgs } from './args';
 import { freePort } from '../test/helpers/app-server';
 import { startFakeSlack } from '../test/helpers/fake-slack';
