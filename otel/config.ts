@@ -216,13 +216,14 @@ function parseLogFormat(env: Env, warnings: string[]): 'json' | 'pretty' {
 
 const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 
-export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
+/** `defaultServiceName`: the service's name when OTEL_SERVICE_NAME is not set (the alert processor is not the app). */
+export function parseTelemetryConfig(env: Env, serviceVersion: string, defaultServiceName = 'drop'): TelemetryConfig {
   const warnings: string[] = [];
   const environment = env.NODE_ENV ?? 'development';
   const metricsConfigured = Boolean(env.OTEL_METRICS_EXPORTER?.trim());
   return {
     disabled: truthy(env.OTEL_SDK_DISABLED),
-    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'drop',
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || defaultServiceName,
     serviceVersion,
     environment,
     tracesExporter: parseExporter('OTEL_TRACES_EXPORTER', env, 'otlp', warnings),
