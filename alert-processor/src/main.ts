@@ -12,6 +12,10 @@ const logger = createLogger(telemetry);
 for (const warning of telemetry.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
 const config = parseAlertsConfig(process.env);
 for (const warning of config.warnings) logger.warn({ 'event.name': 'alerts.config' }, warning);
+if (config.problems.length > 0) {
+  for (const problem of config.problems) logger.fatal({ 'event.name': 'alerts.config' }, problem);
+  process.exit(1);
+}
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 

@@ -1,3 +1,4 @@
+import { parseTraceUrlTemplate } from '@otel';
 import { parseDatabaseUrl, type DatabaseConfig } from './db/database-url';
 
 type Env = Record<string, string | undefined>;
@@ -75,15 +76,6 @@ function auditWriteMode(raw: string | undefined): ServerConfig['auditWriteMode']
   return mode;
 }
 
-function traceUrlTemplate(raw: string | undefined): string | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  if (!/^https?:\/\//.test(value) || !value.includes('{traceId}')) {
-    throw new Error(`TRACE_URL_TEMPLATE must be an http(s) URL containing {traceId}, got "${value}"`);
-  }
-  return value;
-}
-
 /** Every app setting from `env`, with one line per invalid value (the defaults stand in for those). */
 export function parseServerConfig(env: Env, cwd = process.cwd()): { config: ServerConfig; problems: string[] } {
   const problems = new Problems();
@@ -98,7 +90,7 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     appOriginHost: problems.take(undefined, () => originHost(env.APP_ORIGIN)),
     auditWriteMode: problems.take('chained' as const, () => auditWriteMode(env.AUDIT_WRITE_MODE)),
     auditSealGatherMs: problems.take(2, () => int(env, 'AUDIT_SEAL_GATHER_MS', 2, 0, 1000)),
-    traceUrlTemplate: problems.take(undefined, () => traceUrlTemplate(env.TRACE_URL_TEMPLATE)),
+    traceUrlTemplate: problems.take(undefined, () => parseTraceUrlTemplate(env.TRACE_URL_TEMPLATE)),
   };
   return { config, problems: problems.lines };
 }

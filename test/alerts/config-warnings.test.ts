@@ -31,3 +31,27 @@ describe('alert processor start-up configuration', () => {
     expect(started?.['service.name']).toBe('drop-alert-processor');
   });
 });
+
+describe('alert processor: a bad TRACE_URL_TEMPLATE', () => {
+  it('stops it at start-up with one fatal line naming the variable, as it stops the app', async () => {
+    const error = await startAlertProcessor({ TRACE_URL_TEMPLATE: 'http://jaeger/trace/' }).then(
+      async (processor) => {
+        await processor.stop();
+        return new Error('the alert processor started');
+      },
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/the alert processor exited with 1/);
+    const fatal = error.message
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((record) => record.level === 'fatal');
+    expect(fatal).toEqual([
+      expect.objectContaining({
+        'event.name': 'alerts.config',
+        msg: 'TRACE_URL_TEMPLATE must be an http(s) URL containing {traceId}, got "http://jaeger/trace/"',
+      }),
+    ]);
+  });
+});
