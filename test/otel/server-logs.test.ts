@@ -88,7 +88,8 @@ describe('LOG_FORMAT', () => {
   });
   afterAll(async () => db?.drop());
 
-  it('pretty prints human-readable lines, also under next start (the demo)', async () => {
+  // Each starts its own `next start`: more than the default 30 s on a busy machine.
+  it('pretty prints human-readable lines, also under next start (the demo)', { timeout: 90_000 }, async () => {
     const app = await startApp({ databaseUrl: db.url, env: { LOG_FORMAT: 'pretty' } });
     try {
       const line = await app.waitForLog(/app\.started: version/);
@@ -99,7 +100,7 @@ describe('LOG_FORMAT', () => {
     }
   });
 
-  it('an unknown value warns once and keeps JSON', async () => {
+  it('an unknown value warns once and keeps JSON', { timeout: 90_000 }, async () => {
     const app = await startApp({ databaseUrl: db.url, env: { LOG_FORMAT: 'xml' } });
     try {
       await app.waitForLog(/app\.started/);
