@@ -24,9 +24,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { buildAlertProcessor } from '../alert-processor/build';
+import { buildAlertProcessor } from '@alerts';
 import { benchArgs } from './args';
-import { freePort } from '../test/helpers/app-server';
+import { freePort } from '../scripts/free-port.mjs';
 import { startFakeSlack } from '../test/helpers/fake-slack';
 import { encodeLogs, randomHexId, type LogInput } from '../test/helpers/otlp-encode';
 

@@ -16,6 +16,7 @@ describe('parseAlertsConfig', () => {
       sentryIssuesUrl: undefined,
       traceUrlTemplate: undefined,
       warnings: [],
+      problems: [],
     });
   });
 
@@ -54,14 +55,21 @@ describe('parseAlertsConfig', () => {
       ALERT_WINDOW_SECONDS: '0',
       ALERT_ERROR_THRESHOLD: 'five',
       SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/secret-part',
-      TRACE_URL_TEMPLATE: 'http://jaeger/trace/',
     });
     expect(config.windowMs).toBe(60_000);
     expect(config.errorThreshold).toBe(5);
     expect(config.slackWebhookUrl).toBeUndefined();
-    expect(config.traceUrlTemplate).toBeUndefined();
-    expect(config.warnings).toHaveLength(4);
+    expect(config.warnings).toHaveLength(3);
     expect(config.warnings.join('\n')).not.toContain('secret-part');
+    expect(config.problems).toEqual([]);
+  });
+
+  it('a bad TRACE_URL_TEMPLATE is a problem that stops the process, as in the app (otel/correlation.ts)', () => {
+    for (const template of ['http://jaeger/trace/', 'jaeger/trace/{traceId}', 'http://[bad/{traceId}']) {
+      const config = parseAlertsConfig({ TRACE_URL_TEMPLATE: template });
+      expect(config.traceUrlTemplate).toBeUndefined();
+      expect(config.problems).toEqual([`TRACE_URL_TEMPLATE must be an http(s) URL containing {traceId}, got "${template}"`]);
+    }
   });
 });
 

@@ -10,11 +10,8 @@ import { ATTR_ENDUSER_ID } from '@opentelemetry/semantic-conventions/incubating'
 import { getLogger } from '../logger';
 import { httpServerDuration } from '../metrics';
 import { reportError } from '../sentry/error-reporter';
-import { CORRELATION } from '../correlation';
 import { currentTraceIds } from '../trace-context';
 import { decodeURIComponentSafe } from '../decode-uri';
-
-export const REQUEST_ID_HEADER = CORRELATION.header;
 
 export interface RequestOutcome {
   status: number;

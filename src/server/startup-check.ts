@@ -15,7 +15,7 @@ export async function checkServerConfig(): Promise<string[]> {
   const secrets: Array<() => unknown> = [
     getAuthSecret,
     getAuditKeyring,
-    // Reads AUDIT_SIGNING_KEY(_FILE), AUDIT_CHECKPOINT_EVERY and AUDIT_CHECKPOINT_SECONDS.
+    // Reads AUDIT_SIGNING_KEY(_FILE); the checkpoint intervals come from the config.
     getAuditCheckpointer,
   ];
   for (const load of secrets) {

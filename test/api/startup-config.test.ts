@@ -19,6 +19,16 @@ describe('configuration checked at start-up', () => {
     [{ AUDIT_SIGNING_KEY: '' }, /config: AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production/],
     [{ AUDIT_WRITE_MODE: 'fast' }, /config: AUDIT_WRITE_MODE must be chained or sequenced, got "fast"/],
     [{ APP_ORIGIN: 'not a url' }, /config: APP_ORIGIN must be an origin/],
+    [
+      { AUDIT_SIGNING_KEY: '', AUDIT_SIGNING_KEY_FILE: '/nonexistent/audit-signing-key.pem' },
+      /config: AUDIT_SIGNING_KEY_FILE \(\/nonexistent\/audit-signing-key\.pem\) cannot be read: ENOENT/,
+    ],
+    [{ AUDIT_SIGNING_KEY: 'not a pem' }, /config: the audit signing key in AUDIT_SIGNING_KEY is not usable/],
+    [
+      { TRACE_URL_TEMPLATE: 'http://jaeger/trace/' },
+      /config: TRACE_URL_TEMPLATE must be an http\(s\) URL containing \{traceId\}, got "http:\/\/jaeger\/trace\/"/,
+    ],
+    [{ AUDIT_CHECKPOINT_EVERY: '0' }, /config: AUDIT_CHECKPOINT_EVERY must be an integer between 1 and/],
   ];
 
   /** The `config.invalid` log lines the server printed before it exited. */
@@ -39,13 +49,14 @@ describe('configuration checked at start-up', () => {
       });
   }
 
-  it.each(cases)('%o stops the server with a message naming it', async (env, message) => {
+  // Each case runs `next start` until it exits: more than the default 30 s on a busy machine.
+  it.each(cases)('%o stops the server with a message naming it', { timeout: 90_000 }, async (env, message) => {
     const problems = await configProblems(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
   });
 
-  it('two problems are both named, one line each', async () => {
+  it('two problems are both named, one line each', { timeout: 90_000 }, async () => {
     const problems = await configProblems({ TRUSTED_PROXY_COUNT: 'two', PG_POOL_MAX: '0' });
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).toMatch(/TRUSTED_PROXY_COUNT/);

@@ -6,7 +6,7 @@ import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, type AppServer
 import { runAuditScript } from '../helpers/audit-cli';
 import { DIALECTS, type TestDatabase } from '../helpers/databases';
 import { HttpClient } from '../helpers/http-client';
-import type { OtlpLogRecord } from '../../alert-processor/src/otlp/decode';
+import type { OtlpLogRecord } from '@alerts';
 import type { OtlpReceiver } from '../helpers/otlp-receiver';
 import { useStack } from '../helpers/stack';
 

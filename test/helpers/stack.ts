@@ -33,8 +33,11 @@ export interface StackOptions {
   sentry?: boolean | { browser?: boolean };
   /** A Slack-like webhook and the alert processor posting to it, with the app exporting its telemetry there. */
   slack?: boolean;
-  /** The app's environment on top of the stack's (a value `undefined` removes a variable). */
-  env?: Record<string, string | undefined>;
+  /**
+   * The app's environment on top of the stack's (a value `undefined` removes a variable); a function is called
+   * when the stack starts, for values known only then (a server an earlier beforeAll started).
+   */
+  env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   seed?: boolean;
   waitFor?: StartAppOptions['waitFor'];
 }
@@ -116,6 +119,7 @@ export function useStack(options: StackOptions = {}): () => Stack {
       slack = fakeSlack;
       stops.unshift(() => fakeSlack.close());
       const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-stack-alerts-'));
+      stops.unshift(async () => fs.rmSync(stateDir, { recursive: true, force: true }));
       const processor = await startAlertProcessor({ SLACK_WEBHOOK_URL: fakeSlack.url, ALERTS_STATE_FILE: path.join(stateDir, 'state.db') });
       alertProcessor = processor;
       stops.unshift(() => processor.stop());
@@ -126,7 +130,7 @@ export function useStack(options: StackOptions = {}): () => Stack {
       databaseUrl: database.url,
       seed: options.seed,
       waitFor: options.waitFor,
-      env: { ...env, ...options.env },
+      env: { ...env, ...(typeof options.env === 'function' ? options.env() : options.env) },
     });
     stops.unshift(() => app.stop());
 

@@ -1,5 +1,5 @@
 import type { NextRequest, NextResponse } from 'next/server';
-import { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
+import { CORRELATION, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
 import { getDatabase } from '../db';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';
@@ -64,7 +64,7 @@ export function answered(answer: Answer) {
       if (response.status >= 500) unexpected = error;
     }
     applyApiSecurityHeaders(response.headers);
-    if (telemetry.requestId) response.headers.set(REQUEST_ID_HEADER, telemetry.requestId);
+    if (telemetry.requestId) response.headers.set(CORRELATION.header, telemetry.requestId);
     if (isShuttingDown()) response.headers.set('connection', 'close');
     telemetry.end({ status: response.status, userId, error: unexpected });
     return response;
