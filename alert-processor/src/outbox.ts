@@ -7,8 +7,10 @@ import type { Alert } from './rules';
 /**
  * The persisted outbox: every alert the rules hand out is written here before anything is posted, and leaves
  * only once Slack has answered 2xx (or answered that it will never take it, e.g. 400 invalid_payload). A
- * restart, a Slack outage or a crash therefore loses no message. Each row is posted by one sender at a time;
- * the one window for a duplicate is a crash between Slack's 200 and the row's deletion (milliseconds).
+ * restart, a Slack outage or a crash therefore loses no message. Each row is posted by one sender at a time.
+ * Delivery is at least once: Slack's incoming webhooks take no idempotency key, so a post whose answer is lost
+ * (a timeout after Slack accepted it, a crash between the 2xx and the row's deletion) is posted again
+ * (docs/MONITORING.md, "Delivery to Slack", lists the windows).
  * Lives in the state file (ALERTS_STATE_FILE), on its own connection.
  *
  * Grouping (ALERT_GROUP_SECONDS): an alert of a type no entry of which is waiting for its group to close is due

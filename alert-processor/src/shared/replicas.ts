@@ -62,6 +62,8 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
           claimGroup: async (now, max, claim) => (await ready(), outbox.claimGroup(now, max, claim)),
           remove: (ids) => outbox.remove(ids),
           retryAt: (ids, at) => outbox.retryAt(ids, at),
+          postpone: (ids, at) => outbox.postpone(ids, at),
+          waitingBefore: (type, service, id) => outbox.waitingBefore(type, service, id),
           removeLater: (type, service, id) => outbox.removeLater(type, service, id),
           lastPosted: (type, service) => outbox.lastPosted(type, service),
           recordPosted: (alerts, now) => outbox.recordPosted(alerts, now),

@@ -88,12 +88,21 @@ export class SharedOutbox {
     await this.db.deleteFrom('alert_outbox').where('alert_type', '=', type).where('service', '=', service).where('id', '>', id).execute();
   }
 
-  async size(): Promise<number> {
+  /** Moves rows' next attempt without counting an attempt (a resolution waiting for what it resolves). */
+  async postpone(ids: readonly number[], atMs: number): Promise<void> {
+    if (ids.length > 0) await this.db.updateTable('alert_outbox').set({ next_attempt_ms: atMs }).where('id', 'in', ids).execute();
+  }
+
+  /** When the earliest row of this type and service written before row `id` is due next; undefined when none waits. */
+  async waitingBefore(type: string, service: string, id: number): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('alert_outbox')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) => eb.fn.min<number>('next_attempt_ms').as('at'))
+      .where('alert_type', '=', type)
+      .where('service', '=', service)
+      .where('id', '<', id)
       .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return row?.at ?? undefined;
   }
 
   /** When an alert of this type was last posted for the service, by any replica. */
