@@ -36,9 +36,10 @@ export class SharedOutbox {
     private readonly origin: string,
   ) {}
 
-  async enqueue(entries: readonly Pick<OutboxEntry, 'alert' | 'message'>[], now: number): Promise<void> {
-    if (entries.length === 0) return;
-    await this.db
+  /** Inserts the rows; returns their ids, in the order given. */
+  async enqueue(entries: readonly Pick<OutboxEntry, 'alert' | 'message'>[], now: number): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const rows = await this.db
       .insertInto('alert_outbox')
       .values(
         entries.map(({ alert, message }) => ({
@@ -51,7 +52,16 @@ export class SharedOutbox {
           next_attempt_ms: now,
         })),
       )
+      .returning('id')
       .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** Which of these rows are still in the outbox (not yet posted, muted or dropped). */
+  async stillQueued(ids: readonly number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('alert_outbox').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Claims the oldest due row and the other due rows of its type (at most `max`), oldest first. */
