@@ -1,20 +1,20 @@
-// The replicas' sender (shared/shared-sender.ts) on a real PostgreSQL database, posting to the fake Slack
+// The replicas' sender (shared-sender.ts) on a real PostgreSQL database, posting to the fake Slack
 // webhook with the real Slack client: what happens when the database fails right after Slack took a message.
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSlackMessage } from '../../alert-processor/src/message';
-import type { LifecycleAlert } from '../../alert-processor/src/rules';
-import { migrateShared, openSharedDb, type SharedDb } from '../../alert-processor/src/shared/database';
-import { Lease } from '../../alert-processor/src/shared/lease';
-import { PgSilenceStore } from '../../alert-processor/src/shared/pg-silence-store';
-import { SharedOutbox } from '../../alert-processor/src/shared/shared-outbox';
-import { SharedSender } from '../../alert-processor/src/shared/shared-sender';
-import { Silencer } from '../../alert-processor/src/silencer';
-import { SlackClient } from '../../alert-processor/src/slack-client';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases';
-import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
+import { buildSlackMessage } from '../message';
+import type { LifecycleAlert } from '../rules';
+import { migrateShared, openSharedDb, type SharedDb } from './database';
+import { Lease } from './lease';
+import { PgSilenceStore } from './pg-silence-store';
+import { SharedOutbox } from './shared-outbox';
+import { SharedSender } from './shared-sender';
+import { Silencer } from '../silencer';
+import { SlackClient } from '../slack-client';
+import { createTestDatabase, type TestDatabase } from '../../../test/helpers/databases';
+import { startFakeSlack, type FakeSlack } from '../../../test/helpers/fake-slack';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CLAIM_MS = 1_000;
