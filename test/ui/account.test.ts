@@ -205,6 +205,31 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
     },
   );
 
+  it('after 5 wrong passwords the login page says how long sign-in is paused (429)', { timeout: 60_000 }, async () => {
+    const { app, signUp } = fixture();
+    const user = await signUp();
+    const { page, problems, screenshot, close } = await watchedPage(browser);
+    await page.goto(`${app.url}/login`);
+    const form = page.getByRole('form', { name: 'Sign in' });
+    await form.getByLabel('Email').fill(user.email);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await form.getByLabel('Password').fill(`wrong-password-${attempt}`);
+      await form.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect.poll(() => form.getByRole('alert').textContent(), settled).toBe('Email or password is incorrect');
+      // The message stays the same from one attempt to the next: wait for the request to finish before the next.
+      await expect.poll(() => form.getByRole('button', { name: 'Sign in', exact: true }).isEnabled(), settled).toBe(true);
+    }
+    await form.getByLabel('Password').fill(user.password);
+    await form.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent(), settled)
+      .toMatch(/^Too many wrong attempts\. For your safety this is paused: try again in 1[45] minutes\.$/);
+    expect(page.url()).toBe(`${app.url}/login`);
+    await screenshot(`login-rate-limited-${dialect}`);
+    expect(await problems({ expectedStatuses: [401, 429] })).toEqual([]);
+    await close();
+  });
+
   it('signed out, every account page sends the visitor to /login', async () => {
     const { app } = fixture();
     const { page, problems, close } = await watchedPage(browser);
