@@ -23,7 +23,7 @@ const LAPTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/201
 describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
   const fixture = useStack({ dialect });
 
-  it('the login/register toggle changes the heading and clears a stale error; a new user registers', async () => {
+  it('the login/register toggle changes the heading and clears a stale error; a new user registers', { timeout: 60_000 }, async () => {
     const { app } = fixture();
     const { page, problems, close } = await watchedPage(browser);
     await page.goto(`${app.url}/login`);
@@ -230,7 +230,7 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
     await close();
   });
 
-  it('signed out, every account page sends the visitor to /login', async () => {
+  it('signed out, every account page sends the visitor to /login', { timeout: 60_000 }, async () => {
     const { app } = fixture();
     const { page, problems, close } = await watchedPage(browser);
     for (const path of ['/qr', '/pay', '/kyc', '/sessions', '/qr/some-code']) {
