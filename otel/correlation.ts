@@ -44,6 +44,15 @@ export function parseTraceUrlTemplate(raw: string | undefined): string | undefin
   return value;
 }
 
+/**
+ * A request id for a request without a trace (OTEL_SDK_DISABLED=true, or outside any span): random, in the trace
+ * id's shape, so the header and the log lines still correlate. Web Crypto: the proxy may run on the edge runtime.
+ */
+export function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The trace viewer's page for a trace id, from a template such as `https://tempo.example/trace/{traceId}`. */
 export function traceUrl(template: string | undefined, traceId: string): string | undefined {
   if (!template || !/^https?:\/\//.test(template) || !isTraceId(traceId)) return undefined;

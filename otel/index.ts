@@ -4,7 +4,7 @@
  * `@otel/browser` starts the browser's monitoring (src/instrumentation-client.ts). Nothing else in otel/ is
  * imported from outside it (ESLint no-restricted-imports).
  */
-export { CORRELATION, isTraceId, parseTraceUrlTemplate, traceUrl } from './correlation';
+export { CORRELATION, isTraceId, newRequestId, parseTraceUrlTemplate, traceUrl } from './correlation';
 export { currentTraceIds, type TraceIds } from './trace-context';
 export { createLogger, getLogger, type Logger } from './logger';
 export { parseTelemetryConfig, type TelemetryConfig } from './config';

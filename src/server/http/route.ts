@@ -64,7 +64,7 @@ export function answered(answer: Answer) {
       if (response.status >= 500) unexpected = error;
     }
     applyApiSecurityHeaders(response.headers);
-    if (telemetry.requestId) response.headers.set(CORRELATION.header, telemetry.requestId);
+    response.headers.set(CORRELATION.header, telemetry.requestId);
     if (isShuttingDown()) response.headers.set('connection', 'close');
     telemetry.end({ status: response.status, userId, error: unexpected });
     return response;
