@@ -39,8 +39,9 @@ RUN --mount=type=secret,id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
  && npx next build \
  && bash scripts/sentry-sourcemaps.sh \
  && mkdir -p public
-# The alert processor (alert-processor/): one ES module plus the OTLP schema in alert-processor/dist. Its only
-# external dependency, better-sqlite3, is already in the standalone output's node_modules for the app.
+# The alert processor (alert-processor/): one ES module (pg bundled in) plus the OTLP schema in alert-processor/dist.
+# Its one external dependency at run time, better-sqlite3, is already in the standalone output's node_modules for
+# the app (pg-native, pg's optional binding, is left out and never loaded).
 RUN npm run alerts:build
 
 

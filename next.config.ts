@@ -17,6 +17,11 @@ const nextConfig: NextConfig = {
   // Not @sentry/node: it is bundled into instrumentation's chunks like the OpenTelemetry SDK, and loaded only with
   // SENTRY_DSN. Routes never import it (they reach it through otel/sentry/error-reporter.ts).
   serverExternalPackages: ['better-sqlite3', 'pg', '@node-rs/argon2', 'pino', 'pino-pretty'],
+  // Browsers ask for /favicon.ico whenever a page names no icon they can use yet (error pages too): the app's icon,
+  // instead of a 404 in the console.
+  async rewrites() {
+    return [{ source: '/favicon.ico', destination: '/icon.svg' }];
+  },
   async headers() {
     return [
       {

@@ -4,6 +4,7 @@ import path from 'node:path';
 export default defineConfig({
   resolve: {
     alias: {
+      '@alerts': path.resolve(import.meta.dirname, 'alert-processor/index.ts'),
       '@audit': path.resolve(import.meta.dirname, 'audit/index.ts'),
       '@otel/register': path.resolve(import.meta.dirname, 'otel/register.ts'),
       '@otel/browser': path.resolve(import.meta.dirname, 'otel/browser/index.ts'),
@@ -19,6 +20,7 @@ export default defineConfig({
       'alert-processor/**/*.test.ts',
       'test/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'bench/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,

@@ -1,7 +1,8 @@
 /**
  * npm run alerts:build — bundles the alert processor into one ES module, alert-processor/dist/main.mjs, with
- * esbuild: its code, the layer's logger, redaction and OTLP decoder, pino and protobufjs. Only better-sqlite3
- * (native) stays outside; the image already has it for the app. The OTLP schema the decoder reads at run time
+ * esbuild: its code (its OTLP decoder included), the layer's logger, configuration and redaction, pino, protobufjs
+ * and pg. better-sqlite3 (native) stays outside, the image already has it for the app; so do pg's optional native
+ * binding pg-native (never installed) and pino-pretty (a development dependency). The OTLP schema the decoder reads at run time
  * (src/otlp/otlp.proto, found beside the code through import.meta.dirname) is copied next to the bundle.
  * The Dockerfile runs this in its build stage; test/helpers/alert-processor-process.ts runs it before spawning.
  */

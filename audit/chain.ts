@@ -1,3 +1,4 @@
+import { CORRELATION } from '@otel';
 import { sql, type RawBuilder } from 'kysely';
 import type { AuditRow } from './schema';
 import { sha256Hex } from './sql-functions.mjs';
@@ -19,7 +20,7 @@ const TEXT_FIELDS = [
   'details',
   'ip_address',
   'user_agent',
-  'request_id',
+  CORRELATION.auditColumn,
   'span_id',
   'prev_hash',
 ] as const;

@@ -1,12 +1,23 @@
-import { getLogger } from '@otel';
+import { getLogger, type Logger } from '@otel';
 import type { AuditCheckpoint } from './checkpoint';
 
 /** The event name of the log record every checkpoint is emitted as (and so, over OTLP, leaves the database). */
 export const AUDIT_CHECKPOINT_EVENT = 'audit.checkpoint';
 
-/** One log record per checkpoint, with everything needed to check it later (`audit:verify --checkpoints`). */
+let checkpointLogger: Logger | undefined;
+
+/**
+ * A child of the app's logger (same streams, same redaction, same OTLP path) whose level is fixed at info: a
+ * checkpoint is evidence kept outside the database, and LOG_LEVEL=warn must not stop it leaving.
+ */
+function auditCheckpointLogger(): Logger {
+  checkpointLogger ??= getLogger().child({}, { level: 'info' });
+  return checkpointLogger;
+}
+
+/** One log record per checkpoint, whatever LOG_LEVEL says, with everything needed to check it later (`audit:verify --checkpoints`). */
 export function logAuditCheckpoint(checkpoint: AuditCheckpoint): void {
-  getLogger().info(
+  auditCheckpointLogger().info(
     {
       'event.name': AUDIT_CHECKPOINT_EVENT,
       'audit.checkpoint.tree_size': checkpoint.treeSize,

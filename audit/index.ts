@@ -23,11 +23,15 @@ export {
   type CheckpointPolicy,
 } from './checkpoint';
 export { AUDIT_CHECKPOINT_EVENT } from './checkpoint-log';
+export { checkpointAuditHead, startAuditCheckpointTimer } from './checkpoint-timer';
 export { verifyAgainstCheckpoints, type CheckpointMismatchReason, type CheckpointStatus } from './checkpoint-verify';
 export {
+  AuditKeyMismatchError,
   AuditLegalHoldError,
   ERASED,
   PERSONAL_DETAIL_KEYS,
+  UNREADABLE,
+  checkAuditKeyring,
   eraseAuditUserKey,
   revealAuditRows,
   setAuditLegalHold,
@@ -49,4 +53,12 @@ export {
 } from './query';
 export type { AuditCheckpointRow, AuditRow, AuditTables } from './schema';
 export { registerAuditSqliteFunctions } from './sql-functions.mjs';
-export { defaultVerifyParallelism, verifyAuditChain, type ChainBreak, type ChainStatus, type VerifyOptions } from './verify';
+export {
+  auditPendingStatus,
+  defaultVerifyParallelism,
+  verifyAuditChain,
+  type ChainBreak,
+  type ChainStatus,
+  type PendingStatus,
+  type VerifyOptions,
+} from './verify';

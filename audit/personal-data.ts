@@ -28,6 +28,20 @@ export class AuditLegalHoldError extends Error {
   }
 }
 
+/**
+ * The master key does not open a user's stored key: it is not the key that wrapped it (AUDIT_ENCRYPTION_KEY, or
+ * AUTH_SECRET it is derived from, was changed) or the wrapped key was tampered with. Writing a new entry with
+ * personal data for that user is refused rather than done without encryption or with a new key.
+ */
+export class AuditKeyMismatchError extends Error {
+  constructor(readonly userId: string) {
+    super(
+      `the audit master key does not open the stored key of user ${userId}: AUDIT_ENCRYPTION_KEY (or AUTH_SECRET, when it is unset) is not the one the audit data was written with`,
+    );
+    this.name = 'AuditKeyMismatchError';
+  }
+}
+
 function seal(key: Buffer, plaintext: Buffer, aad: string): string {
   const iv = crypto.randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(aad));
@@ -80,7 +94,35 @@ export async function userKeyForWriting<DB extends AuditTables>(
     row = await read();
   }
   if (!row?.wrapped_key) return null;
-  return open(keyring.masterKey, row.wrapped_key, wrapAad(userId));
+  try {
+    return open(keyring.masterKey, row.wrapped_key, wrapAad(userId));
+  } catch {
+    throw new AuditKeyMismatchError(userId);
+  }
+}
+
+/**
+ * Whether the master key opens the stored user keys, tried on one of them (the start-up check): 'ok', 'mismatch',
+ * or 'no-keys' when no key is stored yet.
+ */
+export async function checkAuditKeyring<DB extends AuditTables>(
+  database: Kysely<DB>,
+  keyring: AuditKeyring,
+): Promise<'ok' | 'mismatch' | 'no-keys'> {
+  const row = await auditDb(database)
+    .selectFrom('audit_user_keys')
+    .select(['user_id', 'wrapped_key'])
+    .where('wrapped_key', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row?.wrapped_key) return 'no-keys';
+  try {
+    open(keyring.masterKey, row.wrapped_key, wrapAad(row.user_id));
+    return 'ok';
+  } catch {
+    return 'mismatch';
+  }
 }
 
 /** A personal field as stored: encrypted with the user's key, or ERASED when the key is gone. */
@@ -99,8 +141,12 @@ export function sealDetails(key: Buffer | null, userId: string, details: Record<
   return out ?? details;
 }
 
-function openField(key: Buffer | null | undefined, userId: string, value: string): string {
+/** A user's key as readers get it: the key, null once erased, or 'unreadable' when the master key does not open it. */
+type ReadKey = Buffer | null | 'unreadable';
+
+function openField(key: ReadKey | undefined, userId: string, value: string): string {
   if (!key) return ERASED;
+  if (key === 'unreadable') return UNREADABLE;
   try {
     return open(key, value.slice(SEALED_PREFIX.length), fieldAad(userId)).toString();
   } catch {
@@ -109,8 +155,8 @@ function openField(key: Buffer | null | undefined, userId: string, value: string
 }
 
 /**
- * The rows as readers see them: personal fields decrypted with their user's key, or ERASED once the key was
- * destroyed. `hash` and `prev_hash` stay those of the stored (encrypted) entry, which is what the chain covers.
+ * The rows as readers see them: personal fields decrypted with their user's key, ERASED once the key was
+ * destroyed, UNREADABLE when the key is there but the master key does not open it (or the field was tampered with). `hash` and `prev_hash` stay those of the stored (encrypted) entry, which is what the chain covers.
  */
 export async function revealAuditRows<DB extends AuditTables>(
   database: Kysely<DB>,
@@ -128,13 +174,16 @@ export async function revealAuditRows<DB extends AuditTables>(
     .select(['user_id', 'wrapped_key'])
     .where('user_id', 'in', [...sealedUsers])
     .execute();
-  const keys = new Map<string, Buffer | null>();
+  const keys = new Map<string, ReadKey>();
   for (const { user_id, wrapped_key } of keyRows) {
-    let key: Buffer | null = null;
-    try {
-      key = wrapped_key ? open(keyring.masterKey, wrapped_key, wrapAad(user_id)) : null;
-    } catch {
-      key = null;
+    let key: ReadKey = null;
+    if (wrapped_key) {
+      try {
+        key = open(keyring.masterKey, wrapped_key, wrapAad(user_id));
+      } catch {
+        // Not erased: the master key is not the one that wrapped it. Reads say so instead of "erased".
+        key = 'unreadable';
+      }
     }
     keys.set(user_id, key);
   }

@@ -1,3 +1,4 @@
+import { CORRELATION } from '@otel';
 import type { Kysely } from 'kysely';
 import type { AuditAction, AuditOutcome } from './actions';
 import { auditDb, type AuditRow, type AuditTables } from './schema';
@@ -63,7 +64,7 @@ function filteredEntries(db: Kysely<AuditTables>, filters: AuditFilters) {
   if (filters.userId !== undefined) query = query.where('user_id', '=', filters.userId);
   if (filters.actions && filters.actions.length > 0) query = query.where('action', 'in', filters.actions);
   if (filters.outcome !== undefined) query = query.where('outcome', '=', filters.outcome);
-  if (filters.requestId !== undefined) query = query.where('request_id', '=', filters.requestId);
+  if (filters.requestId !== undefined) query = query.where(CORRELATION.auditColumn, '=', filters.requestId);
   if (filters.from !== undefined) query = query.where('timestamp', '>=', filters.from);
   if (filters.to !== undefined) query = query.where('timestamp', '<', filters.to);
   return query;

@@ -18,6 +18,8 @@ export interface SequencerOptions {
   takeOverAfterMs?: number;
   /** A run starts this long after the first request for it, so more entries share one sealing transaction. */
   gatherMs?: number;
+  /** A sealing run of the sweep that failed (the entries stay queued for the next one). */
+  onSweepError?: (error: unknown) => void;
 }
 
 export interface AuditSequencer {
@@ -25,6 +27,13 @@ export interface AuditSequencer {
   readonly sealer: string;
   /** Seals this process's pending entries (and abandoned ones); resolves with every entry sealed, by seq. */
   flush(): Promise<Map<number, AuditRow>>;
+  /**
+   * Seals abandoned entries now and then every `intervalMs`, whatever the write mode: entries whose process died
+   * between its commit and its seal would otherwise wait for the next sequenced write, or forever once the app is
+   * back in chained mode. A tick with nothing to take over costs one read of the (small) queue. Returns a stop function; the
+   * timer does not keep the process alive.
+   */
+  sweep(intervalMs: number): () => void;
 }
 
 /**
@@ -82,8 +91,33 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
     }
   }
 
-  return {
+  const hasAbandoned = async () =>
+    (await db
+      .selectFrom('audit_pending')
+      .select('seq')
+      .where('timestamp', '<', Date.now() - takeOverAfterMs)
+      .limit(1)
+      .executeTakeFirst()) !== undefined;
+
+  const sequencer: AuditSequencer = {
     sealer,
+    sweep(intervalMs) {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const tick = async () => {
+        try {
+          if (await hasAbandoned()) await sequencer.flush();
+        } catch (error) {
+          options.onSweepError?.(error);
+        }
+        if (!stopped) timer = setTimeout(() => void tick(), intervalMs).unref();
+      };
+      void tick();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+    },
     flush() {
       // A run already in progress may have read the queue before our entry committed: wait for the next one.
       queued ??= (running ?? Promise.resolve(new Map<number, AuditRow>()))
@@ -97,6 +131,7 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
       return queued;
     },
   };
+  return sequencer;
 }
 
 /**

@@ -33,6 +33,28 @@ export interface ChainStatus {
   lastHash: string;
   firstBroken: ChainBreak | null;
   durationMs: number;
+  /**
+   * Entries committed to `audit_pending` (AUDIT_WRITE_MODE=sequenced) and not yet sealed into the chain: not
+   * tamper-evident until they are. A few for milliseconds is normal; old ones mean no process sealed them.
+   */
+  pending: PendingStatus;
+}
+
+export interface PendingStatus {
+  count: number;
+  /** Age of the oldest pending entry in ms, null when there is none. */
+  oldestAgeMs: number | null;
+}
+
+/** How many entries wait in `audit_pending`, and for how long the oldest has. */
+export async function auditPendingStatus<DB extends AuditTables>(database: Kysely<DB>, nowMs = Date.now()): Promise<PendingStatus> {
+  const row = await auditDb(database)
+    .selectFrom('audit_pending')
+    .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min('timestamp').as('oldest')])
+    .executeTakeFirst();
+  const count = Number(row?.count ?? 0);
+  const oldest = row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+  return { count, oldestAgeMs: count > 0 && oldest !== null ? Math.max(0, nowMs - oldest) : null };
 }
 
 export interface VerifyOptions {
@@ -124,6 +146,14 @@ export async function verifyAuditChain<DB extends AuditTables>(
   database: AuditDatabase<DB>,
   options: VerifyOptions = {},
 ): Promise<ChainStatus> {
+  const status = await verifyChainLinks(database, options);
+  return { ...status, pending: await auditPendingStatus(database.db) };
+}
+
+async function verifyChainLinks<DB extends AuditTables>(
+  database: AuditDatabase<DB>,
+  options: VerifyOptions,
+): Promise<Omit<ChainStatus, 'pending'>> {
   const db = auditDb(database.db);
   const started = performance.now();
   const batchSize = options.batchSize ?? 10_000;
@@ -131,7 +161,7 @@ export async function verifyAuditChain<DB extends AuditTables>(
   const expected = Number((await readHead(db))?.last_id ?? 0);
   let last = GENESIS;
 
-  const result = (firstBroken: ChainBreak | null): ChainStatus => ({
+  const result = (firstBroken: ChainBreak | null): Omit<ChainStatus, 'pending'> => ({
     ok: firstBroken === null,
     entries: last.id,
     lastId: last.id,

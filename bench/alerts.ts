@@ -6,12 +6,16 @@
  * the esbuild bundle (alert-processor/build.ts), one process, pinned to core 0 with taskset — while this
  * process, on core 1, posts OTLP/HTTP protobuf export requests of 512 records each, gzip-compressed like the
  * collector sends them, over keep-alive connections. The records are realistic app logs encoded with
- * protobufjs from otel/otlp/otlp.proto: access lines (info), slow-query warnings and ~2 % failing requests
- * (error access logs with their own trace ids, so an error spike opens and stays open), with the resource and
- * attributes the app's SDK sends. A local fake Slack webhook receives the alerts; the run fails unless the
- * spike's critical alert reached it, so what is measured is the whole path. Target: >= 20,000 records/s.
+ * protobufjs from alert-processor/src/otlp/otlp.proto: access lines (info), slow-query warnings and ~2 % failing
+ * requests (error access logs with their own trace ids), with the resource and attributes the app's SDK sends,
+ * spread over eight services. Alerts churn all along: the failing requests belong to two of the services at a
+ * time, the pair changing every PHASE_MS, so with a 2 s window and a 4 s cooldown spikes keep opening (critical)
+ * and ending (resolution) across the services, and each phase's batches carry an app.started of one of them
+ * (a lifecycle alert per cooldown). A local fake Slack webhook receives the alerts; the run fails unless
+ * criticals and resolutions reached it, so what is measured is the whole path. Target: >= 20,000 records/s.
  * Every feature is on: the outbox, the token bucket, the heartbeat, grouping (ALERT_GROUP_SECONDS), the silences
- * API with one silence in place and a mute window (neither matching the spike). --compare also starts a processor
+ * API with one silence in place (drop-batch's spikes) and a mute window (the rest of drop-batch's alerts): one of
+ * the churning services, so its alerts are muted at delivery. --compare also starts a processor
  * with grouping, silences and mute windows off and alternates the two round by round, printing the ratio per round.
  * --database URL runs the processor with features on as a replica on that PostgreSQL database (ALERTS_DATABASE_URL:
  * shared outbox, lease, shared silences).
@@ -24,9 +28,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { buildAlertProcessor } from '../alert-processor/build';
+import { buildAlertProcessor } from '@alerts';
 import { benchArgs } from './args';
-import { freePort } from '../test/helpers/app-server';
+import { freePort } from '../scripts/free-port.mjs';
 import { startFakeSlack } from '../test/helpers/fake-slack';
 import { encodeLogs, randomHexId, type LogInput } from '../test/helpers/otlp-encode';
 
@@ -52,7 +56,13 @@ const COMPARE = args.compare;
 const DATABASE_URL = args.database || undefined;
 const API_TOKEN = 'bench-alerts-api-token-0123456789';
 const BATCH = 512;
-const DISTINCT_BATCHES = 64;
+const DISTINCT_BATCHES = 32;
+const SERVICES = ['drop', 'drop-worker', 'drop-cron', 'drop-mailer', 'drop-batch', 'drop-ledger', 'drop-payments', 'drop-notify'];
+/** How long one pair of services fails: longer than the window, so each spike is seen and then ends. */
+const PHASE_MS = 4_000;
+const PHASES = SERVICES.length / 2;
+const benchStart = performance.now();
+const phaseNow = () => Math.floor((performance.now() - benchStart) / PHASE_MS) % PHASES;
 const TARGET = 20_000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -69,17 +79,21 @@ const ROUTES = [
   ['POST', '/api/qr', '/api/qr'],
 ] as const;
 
-/** One batch of realistic records: ~95 % access lines, ~3 % slow-query warnings, ~2 % failing requests. */
-function batch(): LogInput[] {
-  const records: LogInput[] = [];
-  for (let i = 0; i < BATCH; i++) {
+/**
+ * One batch of realistic records: ~95 % access lines, ~3 % slow-query warnings, ~2 % failing requests (of the
+ * phase's two services), and one app.started (of the phase's first service).
+ */
+function batch(phase: number): LogInput[] {
+  const failing = SERVICES.slice(phase * 2, phase * 2 + 2);
+  const records: LogInput[] = [{ service: failing[0]!, severityNumber: 9, body: 'app.started', eventName: 'app.started' }];
+  for (let i = 1; i < BATCH; i++) {
     const [method, urlPath, route] = ROUTES[Math.floor(Math.random() * ROUTES.length)]!;
     const traceId = randomHexId(16);
     const spanId = randomHexId(8);
     const roll = Math.random();
     if (roll < 0.02) {
       records.push({
-        service: 'drop',
+        service: failing[i % 2]!,
         severityNumber: 17,
         severityText: 'error',
         body: `${method} ${route} 500`,
@@ -99,7 +113,7 @@ function batch(): LogInput[] {
       });
     } else if (roll < 0.05) {
       records.push({
-        service: 'drop',
+        service: SERVICES[i % SERVICES.length]!,
         severityNumber: 13,
         severityText: 'warn',
         body: 'db.slow_query: SELECT transfers 412 ms',
@@ -115,7 +129,7 @@ function batch(): LogInput[] {
       });
     } else {
       records.push({
-        service: 'drop',
+        service: SERVICES[i % SERVICES.length]!,
         severityNumber: 9,
         severityText: 'info',
         body: `${method} ${route} 200`,
@@ -162,6 +176,9 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string,
       SLACK_WEBHOOK_URL: slackUrl,
       // Always on: the outbox (in the state file), the webhook's token bucket, the heartbeat.
       ALERT_HEARTBEAT_MINUTES: '5',
+      // Churn: short windows and cooldowns, so spikes open and end all along the run (see PHASE_MS).
+      ALERT_WINDOW_SECONDS: '2',
+      ALERT_COOLDOWN_SECONDS: '4',
       ...(features ? FEATURES : {}),
       ...(features && DATABASE_URL ? { ALERTS_DATABASE_URL: DATABASE_URL, ALERTS_REPLICA_ID: 'bench' } : {}),
       LOG_LEVEL: 'info',
@@ -186,11 +203,18 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string,
     await new Promise((r) => setTimeout(r, 50));
   }
   if (features) {
-    // A silence in place: every alert posted is checked against it (it matches another service).
+    // A silence in place: every alert posted is checked against it (it mutes drop-batch's spikes).
     const response = await fetch(`${url}/api/silences`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ matchers: [{ name: 'service.name', value: 'drop-batch' }], durationMinutes: 60, comment: 'bench:alerts' }),
+      body: JSON.stringify({
+        matchers: [
+          { name: 'service.name', value: 'drop-batch' },
+          { name: 'alert.type', value: 'error_spike' },
+        ],
+        durationMinutes: 60,
+        comment: 'bench:alerts',
+      }),
     });
     if (response.status !== 201) throw new Error(`POST /api/silences answered ${response.status}: ${await response.text()}`);
   }
@@ -204,7 +228,7 @@ function rssMb(pid: number | undefined): number {
 }
 
 /** Posts batches round-robin on `connections` keep-alive connections for `seconds`; counts acknowledged records. */
-async function load(url: string, bodies: Buffer[], seconds: number): Promise<{ records: number; latencies: number[]; elapsedS: number }> {
+async function load(url: string, bodies: Buffer[][], seconds: number): Promise<{ records: number; latencies: number[]; elapsedS: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const target = new URL('/v1/logs', url);
   const headers = { 'content-type': 'application/x-protobuf', ...(GZIP ? { 'content-encoding': 'gzip' } : {}) };
@@ -225,7 +249,8 @@ async function load(url: string, bodies: Buffer[], seconds: number): Promise<{ r
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < deadline) {
-        const body = bodies[next++ % bodies.length]!;
+        const phase = bodies[phaseNow()]!;
+        const body = phase[next++ % phase.length]!;
         const t0 = performance.now();
         const status = await post(body);
         if (status !== 200) throw new Error(`the alert processor answered ${status}`);
@@ -253,11 +278,14 @@ async function main() {
       `${GZIP ? ' (protobuf + gzip)' : ' (protobuf)'}, ${CONNECTIONS} connections; processor on core ${PROCESSOR_CORE}, load on core ${LOAD_CORE}` +
       `${DATABASE_URL ? '; features on as a replica on PostgreSQL' : ''}`,
   );
-  const bodies = Array.from({ length: DISTINCT_BATCHES }, () => {
-    const encoded = Buffer.from(encodeLogs(batch()));
-    return GZIP ? zlib.gzipSync(encoded) : encoded;
-  });
-  log(`request body: ${Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length / 1024)} KiB on average`);
+  const bodies = Array.from({ length: PHASES }, (_, phase) =>
+    Array.from({ length: DISTINCT_BATCHES }, () => {
+      const encoded = Buffer.from(encodeLogs(batch(phase)));
+      return GZIP ? zlib.gzipSync(encoded) : encoded;
+    }),
+  );
+  const all = bodies.flat();
+  log(`request body: ${Math.round(all.reduce((n, b) => n + b.length, 0) / all.length / 1024)} KiB on average`);
 
   const variants = COMPARE ? (['on', 'off'] as const) : (['on'] as const);
   const slacks = await Promise.all(variants.map(() => startFakeSlack()));
@@ -290,9 +318,17 @@ async function main() {
       }
     }
     for (const [i, slack] of slacks.entries()) {
-      const critical = slack.delivered().filter((p) => p.body?.text?.startsWith('🚨 CRITICAL')).length;
-      if (critical !== 1)
-        throw new Error(`expected the error spike's one critical alert at the fake Slack, got ${critical}:\n${processors[i]?.output()}`);
+      const texts = slack.delivered().map((p) => p.body?.text ?? '');
+      const count = (prefix: string) => texts.filter((text) => text.startsWith(prefix)).length;
+      const [critical, resolved, info] = [count('🚨 CRITICAL'), count('✅ RESOLVED'), count('ℹ️ INFO')];
+      log(
+        `Slack${COMPARE ? ` (features ${variants[i]})` : ''}: ${texts.length} messages — ${critical} critical, ${resolved} resolved, ${info} info` +
+          ` (alerts in grouped messages count once)`,
+      );
+      if (critical < 2 || resolved < 1)
+        throw new Error(
+          `expected spikes opening and ending at the fake Slack, got ${critical} critical, ${resolved} resolved:\n${processors[i]?.output()}`,
+        );
     }
   } finally {
     for (const processor of processors) {

@@ -15,7 +15,7 @@ function refuse(message: string): never {
 }
 
 /**
- * The one argument parser of the benchmarks: node:util parseArgs plus numbers checked, an unknown flag or a bad
+ * The one argument parser of the benchmarks: node:util parseArgs plus numbers checked (integers, at least `min`), an unknown flag or a bad
  * value refused with a message naming it (exit 2, no stack), and `--help` listing every option with its default.
  */
 export function benchArgs<S extends Record<string, Spec>>(name: string, spec: S, argv = process.argv.slice(2)): Values<S> {
@@ -43,11 +43,21 @@ export function benchArgs<S extends Record<string, Spec>>(name: string, spec: S,
     else if (s.type === 'string') values[key] = typeof raw === 'string' ? raw : s.default;
     else {
       const value = typeof raw === 'string' ? Number(raw) : s.default;
-      if (!Number.isFinite(value) || value < (s.min ?? 0)) {
-        refuse(`${name}: --${key} must be a number of at least ${s.min ?? 0}, got "${String(raw)}"`);
+      // Every numeric flag is a count or whole seconds.
+      if (!Number.isInteger(value) || value < (s.min ?? 0)) {
+        refuse(`${name}: --${key} must be an integer of at least ${s.min ?? 0}, got "${String(raw)}"`);
       }
       values[key] = value;
     }
   }
   return values as Values<S>;
+}
+
+/**
+ * Whether an option was given, in any of its spellings (`--name value`, `--name=value`), before the rest of the
+ * arguments are parsed by the spec it selects (bench:audit hands `--writers` runs to another parser).
+ */
+export function hasOption(name: string, argv = process.argv.slice(2)): boolean {
+  const { values } = parseArgs({ args: argv, options: { [name]: { type: 'string' } }, strict: false, allowPositionals: true });
+  return values[name] !== undefined;
 }

@@ -24,7 +24,7 @@ import {
 import { openDatabase, type DatabaseHandle } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { findPgBin, startThrowawayPostgres } from '../scripts/throwaway-postgres.mjs';
-import { benchArgs } from './args';
+import { benchArgs, hasOption } from './args';
 
 // Slow-query warnings would be noise here: the verifier reads large batches on purpose.
 process.env.DB_SLOW_QUERY_MS ??= '60000';
@@ -34,7 +34,7 @@ const USERS = 2_000;
 const PAGE = 50;
 const CACHE_DIR = path.resolve(import.meta.dirname, '..', '.cache', 'bench');
 const CACHE_FILE = path.join(CACHE_DIR, `audit-${ROWS}.sqlite`);
-const writersMode = process.argv.includes('--writers');
+const writersMode = hasOption('writers');
 const args = writersMode
   ? undefined
   : benchArgs('bench:audit', {

@@ -3,7 +3,13 @@
  * into one value with a safe default, and says (once, through the returned warnings) when a value is invalid.
  */
 
-import { parseSentryServerConfig, parseTracesSampleRate, type SentryServerConfig } from './sentry/config';
+import {
+  parseSentryBrowserConfig,
+  parseSentryServerConfig,
+  parseTracesSampleRate,
+  type SentryBrowserConfig,
+  type SentryServerConfig,
+} from './sentry/config';
 import type { OtlpEndpointsConfigured } from './sentry/otlp-endpoints';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -65,6 +71,11 @@ export interface TelemetryConfig {
   shutdownTimeoutMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
   sentry: SentryServerConfig | undefined;
+  /**
+   * Set when NEXT_PUBLIC_SENTRY_DSN is: what the browser's monitoring gets from GET /api/client-config, its
+   * tracesSampleRate the ratio the server samples new traces at (samplingRatio), so both agree.
+   */
+  browserSentry: SentryBrowserConfig | undefined;
   /**
    * OTEL_TRACES_SAMPLER(_ARG); else SENTRY_TRACES_SAMPLE_RATE as the ratio of parentbased_traceidratio; default
    * parentbased_always_on. An explicit OTEL_TRACES_SAMPLER always wins (with a warning when both are set).
@@ -216,13 +227,15 @@ function parseLogFormat(env: Env, warnings: string[]): 'json' | 'pretty' {
 
 const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(value?.trim().toLowerCase() ?? '');
 
-export function parseTelemetryConfig(env: Env, serviceVersion: string): TelemetryConfig {
+/** `defaultServiceName`: the service's name when OTEL_SERVICE_NAME is not set (the alert processor is not the app). */
+export function parseTelemetryConfig(env: Env, serviceVersion: string, defaultServiceName = 'drop'): TelemetryConfig {
   const warnings: string[] = [];
   const environment = env.NODE_ENV ?? 'development';
   const metricsConfigured = Boolean(env.OTEL_METRICS_EXPORTER?.trim());
+  const tracesSampler = parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings);
   return {
     disabled: truthy(env.OTEL_SDK_DISABLED),
-    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'drop',
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || defaultServiceName,
     serviceVersion,
     environment,
     tracesExporter: parseExporter('OTEL_TRACES_EXPORTER', env, 'otlp', warnings),
@@ -239,7 +252,8 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string): Telemetr
     statementSpanMs: parsePositiveInt('DB_STATEMENT_SPAN_MS', env, 10, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
-    tracesSampler: parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings),
+    tracesSampler,
+    browserSentry: parseSentryBrowserConfig(env, serviceVersion, samplingRatio(tracesSampler), warnings),
     nextInternalSpans: truthy(env.TRACE_NEXT_INTERNAL_SPANS) || env.NEXT_OTEL_VERBOSE?.trim() === '1',
     spanBatch: parseBatch('OTEL_BSP', env, warnings),
     logBatch: parseBatch('OTEL_BLRP', env, warnings),

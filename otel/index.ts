@@ -4,13 +4,14 @@
  * `@otel/browser` starts the browser's monitoring (src/instrumentation-client.ts). Nothing else in otel/ is
  * imported from outside it (ESLint no-restricted-imports).
  */
-export { CORRELATION, isTraceId, traceUrl } from './correlation';
+export { CORRELATION, isTraceId, newRequestId, parseTraceUrlTemplate, traceUrl } from './correlation';
 export { currentTraceIds, type TraceIds } from './trace-context';
-export { getLogger, type Logger } from './logger';
+export { createLogger, getLogger, type Logger } from './logger';
+export { parseTelemetryConfig, type TelemetryConfig } from './config';
 export { REDACTED, redact, redactString } from './redact';
-export { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestOutcome, type RequestTelemetry } from './http/request-telemetry';
+export { beginRequest, routePattern, type RequestOutcome, type RequestTelemetry } from './http/request-telemetry';
 export { isShuttingDown } from './lifecycle';
 export { addAuditSpanEvent, type AuditSpanEventFields } from './audit-span-event';
 export { instrumentDialect, type DbTelemetryOptions } from './db/instrument-dialect';
 export { logSlowQuery } from './db/slow-query-log';
-export { browserTelemetryConfig, telemetryConfig } from './service-info';
+export { SERVICE_VERSION, browserTelemetryConfig, telemetryConfig } from './service-info';

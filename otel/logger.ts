@@ -43,8 +43,8 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
 }
 
 /**
- * Drop's logger for a configuration, writing to `destination` (stdout by default). Exported for tests; the app
- * uses getLogger().
+ * Drop's logger for a configuration, writing to `destination` (stdout by default). The app uses getLogger(); the
+ * alert processor creates its one logger from its own parsed configuration.
  */
 export function createLogger(config: TelemetryConfig, destination?: DestinationStream): Logger {
   // OTLP records from pino's object (not from its line), when the SDK runs and exports logs.

@@ -2,6 +2,7 @@ import { format } from 'node:util';
 import { logs, SeverityNumber, type AnyValueMap, type Logger as OtelLogger } from '@opentelemetry/api-logs';
 import { ATTR_OTEL_EVENT_NAME } from '@opentelemetry/semantic-conventions';
 import pino, { type Logger } from 'pino';
+import { LOG_TRACE_KEYS } from './correlation';
 
 /**
  * OTLP log records built straight from the object pino is about to write, instead of parsing the JSON line back
@@ -33,9 +34,9 @@ const NOT_ATTRIBUTES = new Set([
   'level',
   'hostname',
   'pid',
-  'trace_id',
-  'span_id',
-  'trace_flags',
+  LOG_TRACE_KEYS.traceId,
+  LOG_TRACE_KEYS.spanId,
+  LOG_TRACE_KEYS.traceFlags,
   ATTR_OTEL_EVENT_NAME,
   'err',
 ]);

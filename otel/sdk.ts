@@ -5,6 +5,7 @@ import { defaultResource, envDetector, hostDetector, processDetector, resourceFr
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TelemetryConfig } from './config';
+import { LOG_TRACE_KEYS } from './correlation';
 import { logRecordProcessors, metricReaders, spanProcessors } from './exporters';
 import { tracesSampler } from './sampler';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
@@ -28,7 +29,7 @@ function instrumentations(config: TelemetryConfig) {
   // With logs not exported, the stream that turns each line back into a log record would feed nothing; with
   // records built from pino's object (otel/pino-log-records.ts), it would send each record twice.
   const lineRecords = config.logsExporter === 'otlp' && config.logRecordSource === 'line';
-  return [new PinoInstrumentation({ disableLogSending: !lineRecords }), new UndiciInstrumentation()];
+  return [new PinoInstrumentation({ disableLogSending: !lineRecords, logKeys: LOG_TRACE_KEYS }), new UndiciInstrumentation()];
 }
 
 export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): Telemetry | undefined {

@@ -1,15 +1,11 @@
 import packageJson from '../package.json' with { type: 'json' };
-import { parseTelemetryConfig, samplingRatio, type TelemetryConfig } from './config';
-import { parseSentryBrowserConfig, type SentryBrowserConfig } from './sentry/config';
+import { parseTelemetryConfig, type TelemetryConfig } from './config';
+import type { SentryBrowserConfig } from './sentry/config';
 
 export const SERVICE_VERSION: string = packageJson.version;
 
 const configKey = Symbol.for('drop.telemetryConfig');
-const browserKey = Symbol.for('drop.browserTelemetryConfig');
-type GlobalWithConfig = typeof globalThis & {
-  [configKey]?: TelemetryConfig;
-  [browserKey]?: { sentry: SentryBrowserConfig | undefined };
-};
+type GlobalWithConfig = typeof globalThis & { [configKey]?: TelemetryConfig };
 
 /**
  * The process's telemetry configuration, parsed once from the environment (on globalThis: Next bundles
@@ -21,9 +17,7 @@ export function telemetryConfig(): TelemetryConfig {
   return g[configKey];
 }
 
-/** What the browser's monitoring needs, from this process's environment at run time (GET /api/client-config). */
+/** What the browser's monitoring needs, from the same one configuration (GET /api/client-config). */
 export function browserTelemetryConfig(): { sentry: SentryBrowserConfig | undefined } {
-  const g = globalThis as GlobalWithConfig;
-  g[browserKey] ??= { sentry: parseSentryBrowserConfig(process.env, SERVICE_VERSION, samplingRatio(telemetryConfig().tracesSampler)) };
-  return g[browserKey];
+  return { sentry: telemetryConfig().browserSentry };
 }

@@ -1,5 +1,6 @@
 // Reads the checkpoints `audit:verify --checkpoints` checks the chain against: a file or an http(s) URL holding
-// GET /api/admin/audit/checkpoints' document, or ndjson lines (checkpoints, or the app's `audit.checkpoint` log records).
+// GET /api/admin/audit/checkpoints' document, or ndjson lines (checkpoints, the app's `audit.checkpoint` log lines, or
+// the collector's OTLP/JSON logs exports).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -51,22 +52,74 @@ async function readText(location: string): Promise<string> {
   return fs.readFileSync(location, 'utf8');
 }
 
+/** An OTLP/JSON AnyValue (what the collector's file exporter writes) as a plain value: int64 comes as a string. */
+function otlpValue(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  if ('stringValue' in v) return v.stringValue;
+  if ('intValue' in v) return Number(v.intValue);
+  if ('doubleValue' in v) return Number(v.doubleValue);
+  if ('boolValue' in v) return v.boolValue;
+  return undefined;
+}
+
+/** The flat attributes of every log record in an OTLP/JSON logs export (`{"resourceLogs":[…]}`). */
+function otlpLogRecords(exported: { resourceLogs?: unknown }): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  const resourceLogs = Array.isArray(exported.resourceLogs) ? exported.resourceLogs : [];
+  for (const resource of resourceLogs as { scopeLogs?: { logRecords?: { attributes?: { key: string; value: unknown }[] }[] }[] }[]) {
+    for (const scope of resource.scopeLogs ?? []) {
+      for (const record of scope.logRecords ?? []) {
+        const flat: Record<string, unknown> = {};
+        for (const attribute of record.attributes ?? []) flat[attribute.key] = otlpValue(attribute.value);
+        records.push(flat);
+      }
+    }
+  }
+  return records;
+}
+
+/** The checkpoints one JSON value holds: a checkpoint, a pino `audit.checkpoint` line, or an OTLP/JSON logs export. */
+function checkpointsIn(value: unknown): AuditCheckpoint[] {
+  if (value && typeof value === 'object' && 'resourceLogs' in value) {
+    return otlpLogRecords(value).flatMap((record) => {
+      const parsed = logRecord.safeParse(record);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+  const parsed = checkpoint.safeParse(value);
+  const fromLog = parsed.success ? parsed : logRecord.safeParse(value);
+  return fromLog.success ? [fromLog.data] : [];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads checkpoints from a file or URL holding GET /api/admin/audit/checkpoints' document, or ndjson lines (one
+ * line too): checkpoints, the app's `audit.checkpoint` log lines (stdout), or OTLP/JSON logs exports (the
+ * collector's file exporter, one export per line). No checkpoint at all is an error: there would be nothing to prove.
+ */
 export async function readCheckpoints(location: string): Promise<CheckpointSource> {
   const text = (await readText(location)).trim();
-  if (text.startsWith('{') && !text.includes('\n{')) {
-    const parsed = document.safeParse(JSON.parse(text));
+  const whole = parseJson(text);
+  if (whole && typeof whole === 'object' && 'checkpoints' in whole) {
+    const parsed = document.safeParse(whole);
     if (!parsed.success) throw new Error(`${location} is not a checkpoints document: ${parsed.error.issues[0]?.message}`);
     const { publicKey, publicKeyPem, checkpoints } = parsed.data;
+    if (checkpoints.length === 0) throw new Error(`${location} holds no checkpoints`);
     const key = publicKey ? (publicKey as crypto.JsonWebKey) : publicKeyPem ? readPublicKey(publicKeyPem) : undefined;
     return { checkpoints, publicKey: key };
   }
   const checkpoints: AuditCheckpoint[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim().startsWith('{')) continue;
-    const value: unknown = JSON.parse(line);
-    const parsed = checkpoint.safeParse(value);
-    const fromLog = parsed.success ? parsed : logRecord.safeParse(value);
-    if (fromLog.success) checkpoints.push(fromLog.data);
+    checkpoints.push(...checkpointsIn(parseJson(line)));
   }
   if (checkpoints.length === 0) throw new Error(`${location} holds no checkpoints`);
   return { checkpoints };

@@ -1,8 +1,10 @@
 // `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash.
 // Exit 0: intact. Exit 1: broken (the first broken entry is named). Exit 2: could not check (no database, no table).
+// Entries still waiting in audit_pending (sequenced writes) are reported: their count and the oldest one's age.
 // --json prints the status as one JSON line instead of the sentence.
 // --checkpoints FILE|URL also proves the chain matches signed checkpoints held elsewhere (docs/AUDIT.md);
-// --public-key FILE pins the key they must be signed with (default: the one the document names).
+// --public-key FILE pins the key they must be signed with (default: the one the document names); repeat it to trust
+// every key in use over a key rotation (each checkpoint names its key by keyId).
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyAgainstCheckpoints, verifyAuditChain, type ChainStatus, type CheckpointStatus } from '@audit';
@@ -42,6 +44,12 @@ function summary(status: ChainStatus): string {
   return `audit chain BROKEN at entry ${broken.id}: ${broken.message} (${broken.reason}); the ${status.entries.toLocaleString('en')} entries before it are intact`;
 }
 
+function pendingSummary(status: ChainStatus): string | undefined {
+  const { count, oldestAgeMs } = status.pending;
+  if (count === 0) return undefined;
+  return `audit entries pending: ${count.toLocaleString('en')} committed but not yet sealed into the chain (not tamper-evident yet), the oldest ${((oldestAgeMs ?? 0) / 1000).toFixed(1)} s old`;
+}
+
 function checkpointSummary(status: CheckpointStatus, total: number): string {
   if (status.ok) return `checkpoints match: ${status.matched} of ${total} signed checkpoints, newest #${status.newestMatched}`;
   const mismatch = status.firstMismatch!;
@@ -50,12 +58,16 @@ function checkpointSummary(status: CheckpointStatus, total: number): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, checkpoints: { type: 'string' }, 'public-key': { type: 'string' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      checkpoints: { type: 'string' },
+      'public-key': { type: 'string', multiple: true },
+    },
   });
   const source = values.checkpoints ? await readCheckpoints(values.checkpoints) : undefined;
-  const pinned = values['public-key'] ? readPublicKey(fs.readFileSync(values['public-key'], 'utf8')) : undefined;
-  const trustedKey = pinned ?? source?.publicKey;
-  if (source && !trustedKey) throw new Error('the checkpoints name no public key: give one with --public-key FILE');
+  const pinned = (values['public-key'] ?? []).map((file) => readPublicKey(fs.readFileSync(file, 'utf8')));
+  const trustedKeys = pinned.length > 0 ? pinned : source?.publicKey ? [source.publicKey] : [];
+  if (source && trustedKeys.length === 0) throw new Error('the checkpoints name no public key: give one with --public-key FILE');
 
   const config = parseDatabaseUrl(process.env.DATABASE_URL);
   const handle = openDatabase(config);
@@ -64,11 +76,13 @@ async function main(): Promise<number> {
     const progress = progressReporter();
     const status = await verifyAuditChain(handle, { onProgress: progress.update });
     progress.done();
-    const checkpoints = source && trustedKey ? await verifyAgainstCheckpoints(handle.db, source.checkpoints, [trustedKey]) : undefined;
+    const checkpoints = source ? await verifyAgainstCheckpoints(handle.db, source.checkpoints, trustedKeys) : undefined;
     if (values.json) {
       process.stdout.write(`${JSON.stringify(checkpoints ? { ...status, checkpoints } : status)}\n`);
     } else {
       process.stdout.write(`${summary(status)}\n`);
+      const pending = pendingSummary(status);
+      if (pending) process.stdout.write(`${pending}\n`);
       if (checkpoints && source) process.stdout.write(`${checkpointSummary(checkpoints, source.checkpoints.length)}\n`);
     }
     return status.ok && (checkpoints?.ok ?? true) ? 0 : 1;

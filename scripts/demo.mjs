@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { demoEnv, demoExports } from './demo-env.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const port = process.env.PORT ?? '3000';
@@ -58,22 +59,8 @@ function demoSigningKeyFile() {
   return file;
 }
 
-const env = {
-  ...process.env,
-  AUTH_SECRET: process.env.AUTH_SECRET ?? demoSecret(),
-  ...(process.env.AUDIT_SIGNING_KEY ? {} : { AUDIT_SIGNING_KEY_FILE: process.env.AUDIT_SIGNING_KEY_FILE ?? demoSigningKeyFile() }),
-  DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? 'drop-demo-password',
-  COOKIE_SECURE: process.env.COOKIE_SECURE ?? 'false',
-  DROP_DEMO: '1',
-  // Next's anonymous usage telemetry leaves the machine; a local demo sends nothing anywhere unasked.
-  NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? '1',
-};
-// No collector in the demo: keep trace ids and JSON logs, but export nothing unless a backend is named.
-const otlpNamed = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.SENTRY_DSN);
-if (!otlpNamed) {
-  env.OTEL_TRACES_EXPORTER ??= 'none';
-  env.OTEL_LOGS_EXPORTER ??= 'none';
-}
+const env = demoEnv(process.env, { secret: demoSecret, signingKeyFile: demoSigningKeyFile });
+const otlpNamed = demoExports(process.env);
 
 say(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'SQLite at ./data/drop.db'}`);
 run(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/db-seed.ts'], env);

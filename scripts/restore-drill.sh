@@ -8,13 +8,14 @@
 #     which must match FILE.sha256; then PRAGMA integrity_check, then `npm run audit:verify` on the scratch file.
 #   PostgreSQL (.dump): the checksum, pg_restore --list, pg_restore into a scratch database on the server
 #     DATABASE_URL names (<name>_drill_<stamp>, dropped afterwards; the role needs CREATEDB), then audit:verify on it.
-# Output: progress on a terminal; one summary sentence on stderr; one JSON line on stdout, also when the drill fails:
+# Output: progress on a terminal; one summary sentence on stderr; one JSON line on stdout, also when the drill fails
 #   {"drill","dialect","ok","failed","message","checksum","integrity","check","audit":{"ok","entries","lastId"},
-#    "bytes","durationMs","phasesMs"}
+#    "bytes","durationMs","phasesMs"}; on bad usage or configuration (exit 1) {"ok":false,"exitCode":1,"message"}
 # Exit codes: 0 the backup restores and checks out; 1 bad usage or configuration; 2 the drill could not run (no
 #   space, server unreachable); 3 the backup failed a check (checksum, integrity, audit chain).
 set -euo pipefail
 TOOL_NAME=drill
+FAILURE_JSON=1 # bad usage (exit 1): {"ok":false,"exitCode","message"}; a drill that ran: its summary, below
 # shellcheck source=backup-lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/backup-lib/common.sh"
 ROOT=$(cd "$BACKUP_LIB_DIR/../.." && pwd)
@@ -77,25 +78,34 @@ matches_checksum() {
 
 # verify_audit URL: `npm run audit:verify --json` against URL; sets audit, fails the drill on a broken chain.
 verify_audit() {
-  local result code=0 entries last_id
+  local result code=0 entries last_id errors reason
   log 'verifying the audit chain of the restored copy (npm run audit:verify)'
-  result=$(cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json) || code=$?
+  errors=$(mktemp "${TMPDIR:-/tmp}/drop-drill-audit-XXXXXX") || fail 2 audit "cannot create a temporary file under ${TMPDIR:-/tmp}"
+  # Its stderr is shown as it comes (its progress) and kept: when it cannot check, its reason goes into the summary.
+  # (stdout → fd 3 → $result; stderr → tee; pipefail gives the verifier's exit code)
+  result=$({ { cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json 2>&1 >&3 3>&-; } | tee -- "$errors" >&2; } 3>&1) || code=$?
+  reason=$(sed -n 's/^audit:verify could not check the chain: //p' -- "$errors" | head -n 1)
+  rm -f -- "$errors"
   phase_done audit
   if ((code == 2)) || [[ ! $result =~ \"entries\":([0-9]+) ]]; then
-    fail 2 audit "npm run audit:verify could not check the restored copy (exit $code)"
+    fail 2 audit "npm run audit:verify could not check the restored copy (exit $code): ${reason:-no reason given, see its output above}"
   fi
   entries=${BASH_REMATCH[1]}
   last_id=null
-  [[ $result =~ \"lastId\":([0-9]+) ]] && last_id=${BASH_REMATCH[1]}
+  ((entries == 0)) || { [[ $result =~ \"lastId\":([0-9]+) ]] && last_id=${BASH_REMATCH[1]}; }
   if ((code != 0)); then
     audit="{\"ok\":false,\"entries\":$entries,\"lastId\":$last_id}"
-    local broken='' reason=''
+    local broken='' why=''
     [[ $result =~ \"firstBroken\":\{\"id\":([0-9]+) ]] && broken=${BASH_REMATCH[1]}
-    [[ $result =~ \"reason\":\"([a-z_]+)\" ]] && reason=${BASH_REMATCH[1]}
-    fail 3 audit "audit chain BROKEN at entry ${broken:-?} (${reason:-see npm run audit:verify}); the $entries entries before it are intact"
+    [[ $result =~ \"reason\":\"([a-z_]+)\" ]] && why=${BASH_REMATCH[1]}
+    fail 3 audit "audit chain BROKEN at entry ${broken:-?} (${why:-see npm run audit:verify}); the $entries entries before it are intact"
   fi
   audit="{\"ok\":true,\"entries\":$entries,\"lastId\":$last_id}"
-  audit_sentence="audit chain intact ($entries entries, newest #$last_id)"
+  if ((entries == 0)); then
+    audit_sentence='audit chain empty (0 entries)'
+  else
+    audit_sentence="audit chain intact ($entries entries, newest #$last_id)"
+  fi
 }
 
 drill_sqlite() {
@@ -119,7 +129,7 @@ drill_sqlite() {
   phase_done copy
   check='"integrity_check"'
   log 'checking the restored copy (PRAGMA integrity_check)'
-  verdict=$(BACKUP_VERIFY=full node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$scratch") || {
+  verdict=$(BACKUP_VERIFY=full with_elapsed 'PRAGMA integrity_check' node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$scratch") || {
     integrity=$(json_string "$verdict")
     phase_done integrity
     fail 3 integrity "PRAGMA integrity_check: $verdict"
@@ -153,7 +163,7 @@ drill_postgres() {
   drill_admin 'CREATE DATABASE :"scratch" TEMPLATE template0;' || fail 2 copy "cannot create the scratch database $drill_db (the role needs CREATEDB)"
   log "restoring $(basename -- "$file") into the scratch database $drill_db"
   check='"pg_restore"'
-  "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$drill_db")" -- "$file" || {
+  with_elapsed pg_restore "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$drill_db")" -- "$file" || {
     integrity='"failed"'
     fail 3 integrity "pg_restore into $drill_db failed"
   }

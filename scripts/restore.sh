@@ -16,11 +16,13 @@
 #        -wal/-shm) stay as <db>.pre-restore-<stamp>.
 #      PostgreSQL: pg_restore into a fresh database <db>_restore_<stamp>, then in one transaction the target is
 #        renamed to <db>_pre_restore_<stamp> and the fresh one to <db>.
-# Output: what it did on stderr, one JSON line on stdout.
+# Output: what it did on stderr, one JSON line on stdout: {"ok":true,"restored",…} or, on failure,
+#   {"ok":false,"exitCode","message"}.
 # Exit codes: 0 restored; 1 bad usage or configuration (no such file, wrong kind of backup for DATABASE_URL);
 #   2 restore failed (the target is unchanged); 3 verification failed (nothing touched); 4 target in use (no --force).
 set -euo pipefail
 TOOL_NAME=restore
+FAILURE_JSON=1
 # shellcheck source=backup-lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/backup-lib/common.sh"
 
@@ -67,7 +69,7 @@ verify_checksum() {
 }
 
 json_summary() { # previous
-  printf '{"restored":%s,"target":%s,"previous":%s,"dialect":"%s","durationMs":%s}\n' \
+  printf '{"ok":true,"restored":%s,"target":%s,"previous":%s,"dialect":"%s","durationMs":%s}\n' \
     "$(json_string "$file")" "$(json_string "$1")" "$2" "$DIALECT" "$(($(now_ms) - started_ms))"
 }
 
@@ -77,18 +79,20 @@ restore_sqlite() {
   mkdir -p -- "$dir" 2>/dev/null || die 1 "cannot create $dir for $target"
   temp="$dir/.$(basename -- "$target").restore-$$" # global: the EXIT trap removes it
   trap 'rm -f -- "$temp" "$temp-journal"' EXIT
-  trap 'exit 2' INT TERM HUP
+  trap 'die 2 interrupted; the target is unchanged' INT TERM HUP
 
   # The checksum is taken on the very bytes that will be installed (or, compressed, on the file gzip then checks).
   if [[ $file == *.gz ]]; then
     verify_checksum "$file"
     gzip -dc -- "$file" >"$temp" || die 3 "$file does not decompress"
   else
-    cp -- "$file" "$temp" || die 2 "cannot copy $file to $dir"
-    verify_checksum "$temp"
+    # One pass with progress: the checksum is taken on the bytes written into $temp.
+    local actual
+    actual=$(node "$BACKUP_LIB_DIR/sha256.mjs" "$file" --copy-to "$temp") || die 2 "cannot copy $file to $dir"
+    [[ $actual == "$expected_sha" ]] || die 3 "checksum mismatch for $file: expected $expected_sha, got $actual; the backup is damaged, refusing to restore it"
   fi
   local integrity
-  integrity=$(BACKUP_VERIFY=full node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
+  integrity=$(BACKUP_VERIFY=full with_elapsed 'PRAGMA integrity_check' node "$BACKUP_LIB_DIR/sqlite-verify-copy.mjs" "$temp") || die 3 "$file fails PRAGMA integrity_check ($integrity); refusing to restore it"
   log "verified $file: checksum matches, integrity_check $integrity"
 
   local reason code=0
@@ -150,10 +154,10 @@ restore_postgres() {
   fi
 
   trap 'admin "DROP DATABASE IF EXISTS :\"fresh\";" >/dev/null 2>&1 || true' EXIT
-  trap 'exit 2' INT TERM HUP
+  trap 'die 2 interrupted; the target is unchanged' INT TERM HUP
   admin 'CREATE DATABASE :"fresh" TEMPLATE template0;' || die 2 "cannot create database $fresh (the role needs CREATEDB)"
   log "restoring into the fresh database $fresh"
-  "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$fresh")" -- "$file" ||
+  with_elapsed pg_restore "$pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$(pg_url_with_database "$PG_URL" "$fresh")" -- "$file" ||
     die 2 "pg_restore into $fresh failed; $target is unchanged"
 
   local previous=null

@@ -4,7 +4,8 @@ export async function register() {
   // Node.js only: the edge runtime has no NodeSDK, and Drop runs nothing there.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     // bench:overhead only: a peer's set-up instead of Drop's layer, loaded by Node at run time from bench/peers
-    // (a path the bundler never follows), so the production build carries none of it.
+    // (a path the bundler never follows), so the production build carries none of it. Read here, not in the one
+    // ServerConfig: it decides what boots, before the layer or the app's config exists, and only benchmarks set it.
     const peer = process.env.DROP_BENCH_PEER;
     if (peer) {
       const entry = `${process.cwd()}/bench/peers/index.mjs`;
@@ -26,7 +27,7 @@ export async function register() {
       await registerNodeTelemetry();
     }
     const { checkServerConfig } = await import('./server/startup-check');
-    const problems = checkServerConfig();
+    const problems = await checkServerConfig();
     if (problems.length > 0) {
       const { getLogger } = await import('@otel');
       const logger = getLogger();
@@ -34,6 +35,8 @@ export async function register() {
       logger.flush();
       process.exit(1);
     }
+    const { startAuditBackgroundWork } = await import('./server/audit-background');
+    await startAuditBackgroundWork();
   }
 }
 

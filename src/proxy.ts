@@ -1,12 +1,12 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { CORRELATION, currentTraceIds } from '@otel';
+import { CORRELATION, currentTraceIds, newRequestId } from '@otel';
 import { applyTransportSecurity, newNonce, pageContentSecurityPolicy } from './server/http/security-headers';
 
 /**
  * Next's proxy (the former middleware), for pages only: a fresh nonce and the Content-Security-Policy naming it.
  * The policy goes on the request too, where Next's renderer reads the nonce and puts it on every script it
- * writes. The API sets its own headers in route(). Pages get `x-request-id` here too: the request's trace id, which
- * the page access line (otel/http/page-access-log.ts) reads back from the response.
+ * writes. The API sets its own headers in route(). Pages get `x-request-id` here too: the request's trace id (a
+ * random one when there is no trace), which the page access line (otel/http/page-access-log.ts) reads back from the response.
  */
 export function proxy(request: NextRequest) {
   const policy = pageContentSecurityPolicy(newNonce());
@@ -15,8 +15,7 @@ export function proxy(request: NextRequest) {
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('Content-Security-Policy', policy);
   applyTransportSecurity(response.headers);
-  const requestId = currentTraceIds()?.traceId;
-  if (requestId) response.headers.set(CORRELATION.header, requestId);
+  response.headers.set(CORRELATION.header, currentTraceIds()?.traceId ?? newRequestId());
   return response;
 }
 

@@ -223,6 +223,26 @@ describe('alert processor (in-process)', () => {
       'the heartbeat alert after the restart',
     );
   });
+
+  it('heartbeat: the processor down for longer than the timeout raises nothing while the telemetry comes back', async () => {
+    const first = await start({}, { heartbeatMs: 1_500 });
+    await send(first, 'logs', started());
+    await slack.waitFor(() => slack.delivered().length === 1, 5_000, 'the started message');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    await sleep(2_000);
+    const second = await start({}, { heartbeatMs: 1_500 });
+    // The app's telemetry keeps arriving, as it would: more often than the timeout.
+    for (let i = 0; i < 4; i++) {
+      await sleep(700);
+      await send(
+        second,
+        'traces',
+        encodeTraces([{ service: 'drop', name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]),
+      );
+    }
+    expect(slack.delivered().map((p) => p.body?.text?.split(' — ')[0])).toEqual(['ℹ️ INFO: drop started']);
+  });
 });
 
 const lifecycle = (service: string, event: 'app.started' | 'app.stopping' = 'app.started') =>

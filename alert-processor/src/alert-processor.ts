@@ -51,7 +51,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   });
   const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate };
   const alerter = new Alerter(
-    { rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay },
+    { rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay, stillQueued: replicas?.stillQueued },
     { groupMs: config.groupMs },
   );
   const server = createAlertServer({

@@ -12,6 +12,10 @@ export interface AlerterOptions {
   maxRetryDelayMs?: number;
   /** ALERT_GROUP_SECONDS in ms: alerts of one type within this time go out as one message; 0: each alone. */
   groupMs?: number;
+  /** Replicas: how often relayed entries are checked against the shared outbox. */
+  reconcileMs?: number;
+  /** Replicas: a relayed entry the database has not posted this long after it took it, while the database does not answer, is posted directly. */
+  failOpenAfterMs?: number;
 }
 
 export interface AlerterParts {
@@ -27,9 +31,11 @@ export interface AlerterParts {
   /**
    * Replicas (ALERTS_DATABASE_URL): hands a group to the shared outbox instead of posting it; the replica holding
    * the lease posts it (shared/shared-sender.ts). When this throws — the database is gone — the group is posted
-   * directly: duplicates among replicas rather than silence.
+   * directly: duplicates among replicas rather than silence. Returns the shared rows' ids.
    */
-  relay?: (entries: OutboxEntry[]) => Promise<void>;
+  relay?: (entries: OutboxEntry[]) => Promise<number[]>;
+  /** Replicas: which shared rows are still waiting to be posted (throws when the database does not answer). */
+  stillQueued?: (ids: number[]) => Promise<Set<number>>;
 }
 
 /**
@@ -41,7 +47,8 @@ export interface AlerterParts {
  * cooldown; one Slack refuses for good (a 4xx other than 429) is dropped, logged at error, and consumes none; one
  * that failed for a reason that may pass (5xx, network, rate limit) stays in the outbox and is posted again later —
  * after a restart too. Entries left in the outbox at start are taken up again (and the rules told, so they do
- * not hand the same alert out twice).
+ * not hand the same alert out twice). With replicas, an entry handed to the shared outbox stays here (relayed)
+ * until the database has posted it — or, when the database stops answering, is taken back and posted directly.
  */
 export class Alerter {
   private sending: Promise<void> | undefined;
@@ -55,7 +62,12 @@ export class Alerter {
   private readonly silencer: Silencer | undefined;
   private readonly heartbeat: Heartbeat | undefined;
   private readonly relay: AlerterParts['relay'];
+  private readonly stillQueued: AlerterParts['stillQueued'];
   private relayFailing = false;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private readonly reconcileMs: number;
+  private readonly failOpenAfterMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly groupMs: number;
@@ -69,6 +81,9 @@ export class Alerter {
     this.silencer = parts.silencer;
     this.heartbeat = parts.heartbeat;
     this.relay = parts.relay;
+    this.stillQueued = parts.stillQueued;
+    this.reconcileMs = options.reconcileMs ?? 1_000;
+    this.failOpenAfterMs = options.failOpenAfterMs ?? 5_000;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
     this.groupMs = options.groupMs ?? 0;
@@ -79,6 +94,12 @@ export class Alerter {
     const entries = this.outbox.entries();
     this.rules.pending(entries.map((entry) => entry.alert));
     this.kick();
+    if (this.stillQueued) {
+      this.reconcileTimer = setInterval(() => {
+        this.reconciling ??= this.reconcile().finally(() => (this.reconciling = undefined));
+      }, this.reconcileMs);
+      this.reconcileTimer.unref();
+    }
     return entries.length;
   }
 
@@ -112,6 +133,8 @@ export class Alerter {
       if (!due || this.now() >= deadline) {
         this.stopped = true;
         clearTimeout(this.wakeTimer);
+        clearInterval(this.reconcileTimer);
+        await this.reconciling;
         return !due && !this.sending;
       }
       this.kick();
@@ -178,28 +201,66 @@ export class Alerter {
     return kept;
   }
 
+  private failOpen(error: unknown): void {
+    if (!this.relayFailing) {
+      this.logger.error(
+        { err: error, 'event.name': 'alerts.fail_open' },
+        'the alerts database does not answer: this replica posts its alerts to Slack itself until it does (other replicas may post the same ones: duplicates rather than silence)',
+      );
+    }
+    this.relayFailing = true;
+  }
+
+  /**
+   * Forgets the relayed entries whose shared rows are gone (the sender posted, muted or dropped them). While the
+   * database does not answer, takes back those it took more than failOpenAfterMs ago and posts them directly:
+   * nobody may be left to post them.
+   */
+  private async reconcile(): Promise<void> {
+    const relayed = this.outbox.relayed();
+    if (relayed.length === 0 || !this.stillQueued) return;
+    let queued: Set<number>;
+    try {
+      queued = await this.stillQueued(relayed.map((entry) => entry.sharedId));
+    } catch (error) {
+      if (this.stopped) return;
+      const now = this.now();
+      const stale = relayed.filter((entry) => now - entry.relayedAtMs >= this.failOpenAfterMs);
+      if (stale.length === 0) return;
+      this.failOpen(error);
+      this.outbox.takeBack(
+        stale.map((entry) => entry.id),
+        now,
+      );
+      this.logger.warn(
+        { 'event.name': 'alerts.fail_open', count: stale.length },
+        'alerts the database took but has not posted: this replica posts them itself (duplicates rather than silence)',
+      );
+      this.kick();
+      return;
+    }
+    if (this.stopped) return;
+    for (const entry of relayed) if (!queued.has(entry.sharedId)) this.outbox.remove(entry.id);
+  }
+
   /** Hands the group to the shared outbox; false when the database did not take it. */
   private async relayed(group: OutboxEntry[]): Promise<boolean> {
+    let sharedIds: number[];
     try {
-      await this.relay!(group);
+      sharedIds = await this.relay!(group);
     } catch (error) {
-      if (!this.relayFailing) {
-        this.logger.error(
-          { err: error, 'event.name': 'alerts.fail_open' },
-          'the alerts database does not answer: this replica posts its alerts to Slack itself until it does (other replicas may post the same ones: duplicates rather than silence)',
-        );
-      }
-      this.relayFailing = true;
+      this.failOpen(error);
       return false;
     }
     if (this.relayFailing)
       this.logger.info({ 'event.name': 'alerts.fail_open_over' }, 'the alerts database answers again: alerts go through the shared outbox');
     this.relayFailing = false;
-    for (const entry of group) {
+    const now = this.now();
+    for (const [i, entry] of group.entries()) {
       // Handed to the shared sender: as good as delivered for this replica's rules (the sender pairs
-      // resolutions with what was really posted).
-      this.outbox.remove(entry.id);
-      this.rules.delivered(entry.alert, this.now());
+      // resolutions with what was really posted). Kept, relayed, until the database has posted it.
+      this.outbox.markRelayed(entry.id, sharedIds[i]!, now);
+      this.rules.delivered(entry.alert, now);
     }
     return true;
   }

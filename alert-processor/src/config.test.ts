@@ -16,6 +16,7 @@ describe('parseAlertsConfig', () => {
       sentryIssuesUrl: undefined,
       traceUrlTemplate: undefined,
       warnings: [],
+      problems: [],
     });
   });
 
@@ -30,6 +31,11 @@ describe('parseAlertsConfig', () => {
       ALERT_COOLDOWN_SECONDS: '30',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
       SLACK_MAX_ATTEMPTS: '2',
+      SLACK_MESSAGES_PER_SECOND: '3',
+      SLACK_TIMEOUT_MS: '2500',
+      SLACK_MAX_RETRY_AFTER_SECONDS: '7',
+      ALERT_HEARTBEAT_MINUTES: '4',
+      ALERTS_SHUTDOWN_TIMEOUT_MS: '4500',
       TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}',
       SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=1',
     });
@@ -43,6 +49,11 @@ describe('parseAlertsConfig', () => {
       cooldownMs: 30_000,
       slackWebhookUrl: 'https://hooks.slack.com/services/T/B/x',
       slackMaxAttempts: 2,
+      slackMessagesPerSecond: 3,
+      slackTimeoutMs: 2_500,
+      slackMaxRetryAfterMs: 7_000,
+      heartbeatMs: 240_000,
+      shutdownTimeoutMs: 4_500,
       traceUrlTemplate: 'http://localhost:16686/trace/{traceId}',
       sentryIssuesUrl: 'https://acme.sentry.io/issues/?project=1',
       warnings: [],
@@ -54,14 +65,21 @@ describe('parseAlertsConfig', () => {
       ALERT_WINDOW_SECONDS: '0',
       ALERT_ERROR_THRESHOLD: 'five',
       SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/secret-part',
-      TRACE_URL_TEMPLATE: 'http://jaeger/trace/',
     });
     expect(config.windowMs).toBe(60_000);
     expect(config.errorThreshold).toBe(5);
     expect(config.slackWebhookUrl).toBeUndefined();
-    expect(config.traceUrlTemplate).toBeUndefined();
-    expect(config.warnings).toHaveLength(4);
+    expect(config.warnings).toHaveLength(3);
     expect(config.warnings.join('\n')).not.toContain('secret-part');
+    expect(config.problems).toEqual([]);
+  });
+
+  it('a bad TRACE_URL_TEMPLATE is a problem that stops the process, as in the app (otel/correlation.ts)', () => {
+    for (const template of ['http://jaeger/trace/', 'jaeger/trace/{traceId}', 'http://[bad/{traceId}']) {
+      const config = parseAlertsConfig({ TRACE_URL_TEMPLATE: template });
+      expect(config.traceUrlTemplate).toBeUndefined();
+      expect(config.problems).toEqual([`TRACE_URL_TEMPLATE must be an http(s) URL containing {traceId}, got "${template}"`]);
+    }
   });
 });
 

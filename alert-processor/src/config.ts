@@ -1,9 +1,12 @@
 import os from 'node:os';
+import { parseTraceUrlTemplate } from '@otel';
 import { parseMuteWindows, type MuteWindow } from './mute-windows';
 
 /**
  * The alert processor's environment, in the layer's style (otel/config.ts): one small parser per value, a safe
- * default, and a warning (returned, logged once at start-up) when a value is invalid.
+ * default, and a warning (returned, logged once at start-up) when a value is invalid. The settings shared with the
+ * app and checked by the layer (TRACE_URL_TEMPLATE) are checked as the app checks them: a problem, which stops
+ * the process at start-up as it stops the app.
  */
 
 export interface AlertsConfig {
@@ -45,6 +48,8 @@ export interface AlertsConfig {
   traceUrlTemplate: string | undefined;
   shutdownTimeoutMs: number;
   warnings: string[];
+  /** Values the process must not start with, one line each naming the variable. */
+  problems: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -160,19 +165,19 @@ function databaseUrl(env: Env, warnings: string[]): string | undefined {
   return undefined;
 }
 
-function traceUrlTemplate(env: Env, warnings: string[]): string | undefined {
-  const raw = env.TRACE_URL_TEMPLATE?.trim();
-  if (!raw) return undefined;
-  if (!raw.includes('{traceId}')) {
-    warnings.push('TRACE_URL_TEMPLATE has no {traceId} placeholder; alerts carry no trace link');
+function fatal<T>(parse: () => T, problems: string[]): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
     return undefined;
   }
-  return url('TRACE_URL_TEMPLATE', { TRACE_URL_TEMPLATE: raw.replaceAll('{traceId}', '0') }, warnings) ? raw : undefined;
 }
 
 export function parseAlertsConfig(env: Env): AlertsConfig {
   const muteWindows = parseMuteWindows(env.ALERT_MUTE_WINDOWS);
   const warnings: string[] = [...muteWindows.warnings];
+  const problems: string[] = [];
   return {
     host: env.ALERTS_HOST?.trim() || '0.0.0.0',
     port: integer('ALERTS_PORT', env, DEFAULTS.port, 0, warnings),
@@ -195,8 +200,9 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     databaseTimeoutMs: integer('ALERTS_DATABASE_TIMEOUT_MS', env, DEFAULTS.databaseTimeoutMs, 100, warnings),
     muteWindows: muteWindows.windows,
     sentryIssuesUrl: sentryIssuesUrl(env, warnings),
-    traceUrlTemplate: traceUrlTemplate(env, warnings),
+    traceUrlTemplate: fatal(() => parseTraceUrlTemplate(env.TRACE_URL_TEMPLATE), problems),
     shutdownTimeoutMs: integer('ALERTS_SHUTDOWN_TIMEOUT_MS', env, DEFAULTS.shutdownTimeoutMs, 0, warnings),
     warnings,
+    problems,
   };
 }

@@ -5,7 +5,9 @@ import type { HeartbeatState, StateStore } from './state-store';
  * The dead-man switch: every service that has sent telemetry is watched; when nothing of it has arrived for
  * `timeoutMs` (ALERT_HEARTBEAT_MINUTES) a critical `heartbeat_missing` goes out, and its first record after that
  * sends `heartbeat_resumed` (unless the missing alert was muted by a silence or mute window). Both go through the outbox, so neither is lost. Last-seen times are saved at most
- * every `saveEveryMs` (and on every change of state): a restart keeps watching the services it knew.
+ * every `saveEveryMs` (and on every change of state): a restart keeps watching the services it knew. Silence is
+ * counted from the later of a service's last record and this start: the processor's own downtime is not the
+ * app's, and the app's telemetry gets one full timeout to arrive before anything is raised.
  */
 export class Heartbeat {
   private readonly states = new Map<string, HeartbeatState>();
@@ -15,6 +17,7 @@ export class Heartbeat {
     private readonly store: StateStore,
     private readonly timeoutMs: number,
     private readonly saveEveryMs = 10_000,
+    private readonly startedAtMs = Date.now(),
   ) {
     for (const state of store.heartbeats()) {
       this.states.set(state.service, state);
@@ -52,7 +55,7 @@ export class Heartbeat {
     if (!this.enabled) return [];
     const alerts: HeartbeatAlert[] = [];
     for (const state of this.states.values()) {
-      if (state.missing || now - state.lastSeenMs < this.timeoutMs) continue;
+      if (state.missing || now - Math.max(state.lastSeenMs, this.startedAtMs) < this.timeoutMs) continue;
       state.missing = true;
       state.notified = true;
       this.save(state, now);

@@ -2,15 +2,20 @@
  * `npm run alerts` (development, through tsx) or `node alert-processor/dist/main.mjs` (the image, bundled by
  * alert-processor/build.ts): Drop's Slack alert processor. Configuration: docs/MONITORING.md, "Alert processor".
  */
-import { getLogger } from '@otel';
+import { createLogger, parseTelemetryConfig, SERVICE_VERSION } from '@otel';
 import { createAlertProcessor } from './alert-processor';
 import { parseAlertsConfig } from './config';
 
-// The shared logger names its service from OTEL_SERVICE_NAME; this process is not the app.
-process.env.OTEL_SERVICE_NAME ||= 'drop-alert-processor';
-const logger = getLogger();
+// Both configurations parsed once, here; their warnings logged once, before anything else.
+const telemetry = parseTelemetryConfig(process.env, SERVICE_VERSION, 'drop-alert-processor');
+const logger = createLogger(telemetry);
+for (const warning of telemetry.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
 const config = parseAlertsConfig(process.env);
 for (const warning of config.warnings) logger.warn({ 'event.name': 'alerts.config' }, warning);
+if (config.problems.length > 0) {
+  for (const problem of config.problems) logger.fatal({ 'event.name': 'alerts.config' }, problem);
+  process.exit(1);
+}
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 

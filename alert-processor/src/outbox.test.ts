@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from './outbox';
 import type { LifecycleAlert } from './rules';
@@ -83,5 +84,32 @@ describe('Outbox group windows', () => {
     outbox.enqueue({ type: 'heartbeat_resumed', service: 'a', atMs: 0, silentForMs: 1, timeoutMs: 1 }, message, 0);
     expect(outbox.removeLater('heartbeat_resumed', 'a', missing)).toBe(1);
     expect(outbox.entries().map((e) => `${e.alert.type}:${e.alert.service}`)).toEqual(['heartbeat_missing:a', 'heartbeat_resumed:b']);
+  });
+});
+
+describe('Outbox relayed entries (replicas)', () => {
+  it('a relayed entry is kept but never due nor counted, until taken back; an older state file gets the columns', () => {
+    outbox.close();
+    fs.rmSync(file);
+    // A state file from before the relayed columns existed.
+    const old = new Database(file);
+    old.exec(
+      'CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, alert_type TEXT NOT NULL, service TEXT NOT NULL, alert TEXT NOT NULL, message TEXT NOT NULL, enqueued_at_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL)',
+    );
+    old.close();
+    outbox = Outbox.open(file);
+    const a = outbox.enqueue(alert('a'), message, 1_000);
+    outbox.enqueue(alert('b'), message, 1_000);
+    outbox.markRelayed(a, 77, 1_500);
+    expect(services(outbox.nextGroup(2_000, 20))).toEqual(['b']);
+    expect(outbox.size).toBe(1);
+    expect(outbox.relayed()).toEqual([{ id: a, sharedId: 77, relayedAtMs: 1_500 }]);
+    outbox.close();
+    outbox = Outbox.open(file);
+    expect(outbox.relayed()).toEqual([{ id: a, sharedId: 77, relayedAtMs: 1_500 }]);
+    outbox.takeBack([a], 9_000);
+    expect(outbox.relayed()).toEqual([]);
+    expect(services(outbox.nextGroup(9_000, 20))).toEqual(['a', 'b']);
+    expect(outbox.size).toBe(2);
   });
 });

@@ -7,9 +7,16 @@ import type { Alert } from './rules';
 /**
  * The persisted outbox: every alert the rules hand out is written here before anything is posted, and leaves
  * only once Slack has answered 2xx (or answered that it will never take it, e.g. 400 invalid_payload). A
- * restart, a Slack outage or a crash therefore loses no message. Each row is posted by one sender at a time;
- * the one window for a duplicate is a crash between Slack's 200 and the row's deletion (milliseconds).
+ * restart, a Slack outage or a crash therefore loses no message. Each row is posted by one sender at a time.
+ * Delivery is at least once: Slack's incoming webhooks take no idempotency key, so a post whose answer is lost
+ * (a timeout after Slack accepted it, a crash between the 2xx and the row's deletion) is posted again
+ * (docs/MONITORING.md, "Delivery to Slack", lists the windows).
  * Lives in the state file (ALERTS_STATE_FILE), on its own connection.
+ *
+ * Replicas (ALERTS_DATABASE_URL): an entry handed to the shared outbox stays here, marked relayed with the id of
+ * its shared row, until that row is gone from the database (posted, muted or dropped by the sender); the
+ * alerter takes it up again and posts it itself when the database stops answering (alerter.ts). A relayed entry
+ * is never due here.
  *
  * Grouping (ALERT_GROUP_SECONDS): an alert of a type no entry of which is waiting for its group to close is due
  * `groupMs` after it arrives; alerts of the same type arriving meanwhile join it (same due time). The sender
@@ -48,6 +55,15 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_ms, id);
 `;
 
+/** Columns added after the first release: added to an older state file at open. */
+const ADDED_COLUMNS = { relayed_at_ms: 'INTEGER', shared_id: 'INTEGER' } as const;
+
+export interface RelayedEntry {
+  id: number;
+  sharedId: number;
+  relayedAtMs: number;
+}
+
 const toEntry = (row: OutboxRow): OutboxEntry => ({
   id: row.id,
   alert: JSON.parse(row.alert) as Alert,
@@ -66,17 +82,26 @@ export class Outbox {
       enqueue: db.prepare<[string, string, string, string, number, number]>(
         'INSERT INTO outbox (alert_type, service, alert, message, enqueued_at_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      nextDue: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE next_attempt_ms <= ? ORDER BY id LIMIT 1'),
+      nextDue: db.prepare<[number], OutboxRow>(
+        'SELECT * FROM outbox WHERE next_attempt_ms <= ? AND relayed_at_ms IS NULL ORDER BY id LIMIT 1',
+      ),
       openGroup: db.prepare<[string, number], { at: number }>(
-        'SELECT next_attempt_ms AS at FROM outbox WHERE alert_type = ? AND attempts = 0 AND next_attempt_ms > ? ORDER BY id LIMIT 1',
+        'SELECT next_attempt_ms AS at FROM outbox WHERE alert_type = ? AND attempts = 0 AND next_attempt_ms > ? AND relayed_at_ms IS NULL ORDER BY id LIMIT 1',
       ),
       dueOfType: db.prepare<[string, number, number], OutboxRow>(
-        'SELECT * FROM outbox WHERE alert_type = ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?',
+        'SELECT * FROM outbox WHERE alert_type = ? AND next_attempt_ms <= ? AND relayed_at_ms IS NULL ORDER BY id LIMIT ?',
       ),
-      removeLater: db.prepare<[string, string, number]>('DELETE FROM outbox WHERE alert_type = ? AND service = ? AND id > ?'),
-      nextAttemptAt: db.prepare<[], { at: number | null }>('SELECT MIN(next_attempt_ms) AS at FROM outbox'),
+      removeLater: db.prepare<[string, string, number]>(
+        'DELETE FROM outbox WHERE alert_type = ? AND service = ? AND id > ? AND relayed_at_ms IS NULL',
+      ),
+      nextAttemptAt: db.prepare<[], { at: number | null }>('SELECT MIN(next_attempt_ms) AS at FROM outbox WHERE relayed_at_ms IS NULL'),
       all: db.prepare<[], OutboxRow>('SELECT * FROM outbox ORDER BY id'),
-      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE relayed_at_ms IS NULL'),
+      markRelayed: db.prepare<[number, number, number]>('UPDATE outbox SET relayed_at_ms = ?, shared_id = ? WHERE id = ?'),
+      relayed: db.prepare<[], RelayedEntry>(
+        'SELECT id, shared_id AS sharedId, relayed_at_ms AS relayedAtMs FROM outbox WHERE relayed_at_ms IS NOT NULL ORDER BY id',
+      ),
+      takeBack: db.prepare<[number, number]>('UPDATE outbox SET relayed_at_ms = NULL, shared_id = NULL, next_attempt_ms = ? WHERE id = ?'),
       remove: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
       retryAt: db.prepare<[number, number]>('UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ?'),
     };
@@ -88,6 +113,14 @@ export class Outbox {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    const columns = new Set(
+      db
+        .prepare<[], { name: string }>('PRAGMA table_info(outbox)')
+        .all()
+        .map((column) => column.name),
+    );
+    for (const [name, type] of Object.entries(ADDED_COLUMNS))
+      if (!columns.has(name)) db.exec(`ALTER TABLE outbox ADD COLUMN ${name} ${type}`);
     return new Outbox(db);
   }
 
@@ -126,6 +159,7 @@ export class Outbox {
     return this.statements.all.all().map(toEntry);
   }
 
+  /** Entries waiting here (relayed ones, which the database holds, not counted). */
   get size(): number {
     return this.statements.count.get()?.n ?? 0;
   }
@@ -136,6 +170,22 @@ export class Outbox {
 
   retryAt(id: number, atMs: number): void {
     this.statements.retryAt.run(atMs, id);
+  }
+
+  /** The entry was handed to the shared outbox as row `sharedId`: kept, never due, until that row is gone. */
+  markRelayed(id: number, sharedId: number, now: number): void {
+    this.statements.markRelayed.run(now, sharedId, id);
+  }
+
+  relayed(): RelayedEntry[] {
+    return this.statements.relayed.all();
+  }
+
+  /** Relayed entries the database may never post (it does not answer): due here again at `now`. */
+  takeBack(ids: readonly number[], now: number): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.takeBack.run(now, id);
+    })();
   }
 
   close(): void {

@@ -72,8 +72,6 @@ const silenceSchema = z
     }
   });
 
-export type SilenceRequest = z.output<typeof silenceSchema>;
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function stateOf(silence: Silence, now: number): 'pending' | 'active' | 'expired' {

@@ -108,7 +108,7 @@ describe('SlackClient', () => {
   it('5xx every time: gives up after maxAttempts', async () => {
     slack.answerNext({ status: 502 }, { status: 502 }, { status: 502 });
     const result = await client({ maxAttempts: 3 }).send(message);
-    expect(result).toEqual({ ok: false, attempts: 3, reason: 'Slack answered 502 (after 3 attempts)', retryable: true });
+    expect(result).toEqual({ ok: false, attempts: 3, reason: 'Slack answered 502 bad_gateway (after 3 attempts)', retryable: true });
     expect(slack.posts.map((p) => p.status)).toEqual([502, 502, 502]);
   });
 

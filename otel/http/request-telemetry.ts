@@ -10,11 +10,9 @@ import { ATTR_ENDUSER_ID } from '@opentelemetry/semantic-conventions/incubating'
 import { getLogger } from '../logger';
 import { httpServerDuration } from '../metrics';
 import { reportError } from '../sentry/error-reporter';
-import { CORRELATION } from '../correlation';
+import { CORRELATION, newRequestId } from '../correlation';
 import { currentTraceIds } from '../trace-context';
 import { decodeURIComponentSafe } from '../decode-uri';
-
-export const REQUEST_ID_HEADER = CORRELATION.header;
 
 export interface RequestOutcome {
   status: number;
@@ -41,8 +39,8 @@ export function routePattern(path: string, params: Record<string, string>): stri
 }
 
 export interface RequestTelemetry {
-  /** The trace id of this request, also sent as `x-request-id`. */
-  readonly requestId: string | undefined;
+  /** The trace id of this request (a random one without a trace), also sent as `x-request-id`. */
+  readonly requestId: string;
   setRoute(route: string): void;
   end(outcome: RequestOutcome): void;
 }
@@ -56,7 +54,8 @@ export interface RequestTelemetry {
 export function beginRequest(method: string, path: string): RequestTelemetry {
   const started = performance.now();
   const span: Span | undefined = trace.getActiveSpan();
-  const requestId = currentTraceIds()?.traceId;
+  const traceId = currentTraceIds()?.traceId;
+  const requestId = traceId ?? newRequestId();
   let route = path;
   let ended = false;
   return {
@@ -86,6 +85,8 @@ export function beginRequest(method: string, path: string): RequestTelemetry {
         duration_ms: Math.round(durationMs * 10) / 10,
       };
       if (userId) fields[ATTR_ENDUSER_ID] = userId;
+      // With a trace, instrumentation-pino writes trace_id itself.
+      if (!traceId) fields[CORRELATION.logKey] = requestId;
       const logger = getLogger();
       if (status >= 500 && error !== undefined) {
         reportError(error, { requestId, route, method, userId, mechanism: 'drop.route' });

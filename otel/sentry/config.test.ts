@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTelemetryConfig, samplingRatio } from '../config';
-import { isValidDsn, parseSentryBrowserConfig, parseSentryServerConfig, sentryRelease } from './config';
+import { isValidDsn, parseSentryServerConfig, sentryRelease } from './config';
 
 const DSN = 'https://0123456789abcdef0123456789abcdef@o1234567.ingest.us.sentry.io/7654321';
 
@@ -66,13 +66,33 @@ describe('Sentry configuration', () => {
     expect(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '' })).toBe(1);
   });
 
-  it('serves the browser its own DSN only when NEXT_PUBLIC_SENTRY_DSN is set', () => {
-    expect(parseSentryBrowserConfig({ SENTRY_DSN: DSN }, '1.2.3', 1)).toBeUndefined();
-    expect(parseSentryBrowserConfig({ NEXT_PUBLIC_SENTRY_DSN: DSN, NODE_ENV: 'production' }, '1.2.3', 0.5)).toEqual({
+  it('serves the browser its own DSN only when NEXT_PUBLIC_SENTRY_DSN is set, parsed with the rest of the config', () => {
+    expect(parseTelemetryConfig({ SENTRY_DSN: DSN }, '1.2.3').browserSentry).toBeUndefined();
+    expect(
+      parseTelemetryConfig({ NEXT_PUBLIC_SENTRY_DSN: DSN, NODE_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: '0.5' }, '1.2.3')
+        .browserSentry,
+    ).toEqual({
       dsn: DSN,
       environment: 'production',
       release: 'drop@1.2.3',
       tracesSampleRate: 0.5,
     });
+  });
+
+  it('warns once, in the config warnings, about an invalid NEXT_PUBLIC_SENTRY_DSN (the browser gets no Sentry)', () => {
+    const config = parseTelemetryConfig({ NEXT_PUBLIC_SENTRY_DSN: 'https://sentry.example.com/not-a-project' }, '1.2.3');
+    expect(config.browserSentry).toBeUndefined();
+    expect(config.warnings).toEqual([
+      'NEXT_PUBLIC_SENTRY_DSN is not a valid Sentry DSN (https://<key>@<host>/<projectId>); Sentry stays off',
+    ]);
+  });
+
+  it("gives the browser the server's sampling ratio for parentbased_traceidratio with an empty argument", () => {
+    const config = parseTelemetryConfig(
+      { NEXT_PUBLIC_SENTRY_DSN: DSN, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '' },
+      '1.2.3',
+    );
+    expect(config.tracesSampler).toEqual({ name: 'parentbased_traceidratio', ratio: 1 });
+    expect(config.browserSentry?.tracesSampleRate).toBe(1);
   });
 });

@@ -87,7 +87,7 @@ export function parseSentryBrowserConfig(
   env: Env,
   serviceVersion: string,
   tracesSampleRate: number,
-  warnings: string[] = [],
+  warnings: string[],
 ): SentryBrowserConfig | undefined {
   const dsn = parseDsn(BROWSER_DSN_VARIABLE, env, warnings);
   if (!dsn) return undefined;

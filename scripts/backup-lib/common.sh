@@ -10,12 +10,25 @@ BACKUP_NAME_REGEX='drop-[0-9]{8}T[0-9]{6}Z\.(db|db\.gz|dump)'
 
 log() { printf '[%s] %s\n' "$TOOL_NAME" "$*" >&2; }
 
-# die EXIT_CODE MESSAGE…
-die() {
+# With FAILURE_JSON=1 (backup.sh, restore.sh, the drill), a failure prints {"ok":false,"exitCode","message"} on
+# stdout: the script's stdout as it was when this file was sourced, so also from inside $(…).
+exec {SUMMARY_FD}>&1
+
+# fail_json EXIT_CODE MESSAGE…: the failure's JSON line (when FAILURE_JSON=1), then exit, without logging the
+# message again (for a message a helper has already written on stderr).
+fail_json() {
   local code=$1
   shift
-  printf '[%s] error: %s\n' "$TOOL_NAME" "$*" >&2
+  if [[ ${FAILURE_JSON:-0} == 1 ]]; then
+    printf '{"ok":false,"exitCode":%s,"message":%s}\n' "$code" "$(json_string "$*")" >&"$SUMMARY_FD"
+  fi
   exit "$code"
+}
+
+# die EXIT_CODE MESSAGE…
+die() {
+  printf '[%s] error: %s\n' "$TOOL_NAME" "${*:2}" >&2
+  fail_json "$@"
 }
 
 now_ms() { date +%s%3N; }
@@ -34,6 +47,26 @@ watch_progress() {
     done
     printf '\n' >&2
   fi
+  wait "$pid"
+}
+
+# with_elapsed LABEL COMMAND…: runs COMMAND (its stdout goes where the caller's does) and returns its status. On a
+# terminal, meanwhile, shows the seconds elapsed: for work whose length is unknown (an integrity check, pg_restore).
+with_elapsed() {
+  local label=$1 pid started
+  shift
+  if [[ ! -t 2 ]]; then
+    "$@"
+    return
+  fi
+  "$@" &
+  pid=$!
+  started=$(now_ms)
+  while kill -0 "$pid" 2>/dev/null; do
+    printf '\r\033[K[%s] %s %s s' "$TOOL_NAME" "$label" $((($(now_ms) - started) / 1000)) >&2
+    sleep 0.25
+  done
+  printf '\n' >&2
   wait "$pid"
 }
 

@@ -36,3 +36,22 @@ export function progress(tool, label, totalBytes = 0, stream = process.stderr) {
     },
   };
 }
+
+/**
+ * elapsed(tool, label) → { stop() }: for work of unknown length (an integrity check, a pg_restore), "[tool] label
+ * 12 s" redrawn every second from `started` on, only when the stream is a terminal.
+ */
+export function elapsed(tool, label, stream = process.stderr, started = performance.now()) {
+  if (!stream.isTTY) return { stop() {} };
+  const draw = () => stream.write(`\r\x1b[K[${tool}] ${label} ${Math.floor((performance.now() - started) / 1000)} s`);
+  draw();
+  const timer = setInterval(draw, 1000);
+  timer.unref?.();
+  return {
+    stop() {
+      clearInterval(timer);
+      draw();
+      stream.write('\n');
+    },
+  };
+}

@@ -16,9 +16,10 @@ const [file] = positionals;
 const started = performance.now();
 try {
   const copyTo = values['copy-to'];
-  const meter = progress(process.env.TOOL_NAME || 'sha256', copyTo ? 'copy + checksum' : 'checksum', fs.statSync(file).size);
+  const size = fs.statSync(file).size;
+  const meter = progress(process.env.TOOL_NAME || 'sha256', copyTo ? 'copy + checksum' : 'checksum', size);
   const digest = copyTo ? await copyAndSha256(file, copyTo, meter.update) : await sha256File(file, meter.update);
-  meter.done();
+  meter.done(size);
   const elapsed = values.elapsed ? ` ${Math.round(performance.now() - started)}` : '';
   process.stdout.write(`${digest}${elapsed}\n`);
 } catch (error) {

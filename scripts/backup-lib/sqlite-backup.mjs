@@ -27,7 +27,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { sha256File } from './hash-file.mjs';
-import { progress } from './progress.mjs';
+import { elapsed, progress } from './progress.mjs';
 
 const TOOL = process.env.TOOL_NAME || 'backup';
 const say = (line) => process.stderr.write(`[${TOOL}] ${line}\n`);
@@ -57,9 +57,14 @@ class Failure extends Error {
   }
 }
 
-/** copyFile (copy_file_range in the kernel) with the destination's growing size as progress. */
+/** copyFile (copy_file_range in the kernel) with the destination's growing size as progress (none for an empty
+ *  file, e.g. a WAL just restarted). */
 async function copyWithProgress(from, to, label) {
   const total = fs.statSync(from).size;
+  if (total === 0) {
+    await fs.promises.copyFile(from, to, fs.constants.COPYFILE_EXCL);
+    return 0;
+  }
   const meter = progress(TOOL, label, total);
   const timer = setInterval(() => {
     try {
@@ -75,6 +80,16 @@ async function copyWithProgress(from, to, label) {
   }
   meter.done(total);
   return total;
+}
+
+/** Test only (test/backup/sqlite-snapshot.test.ts): with BACKUP_TEST_PAUSE_AFTER_DB_COPY=PREFIX, creates
+ *  PREFIX.paused between the copy of the database file and the copy of its WAL and waits for PREFIX.resume, so
+ *  that a test can checkpoint and restart the WAL at the one moment the held snapshot must protect. */
+async function testPause() {
+  const prefix = process.env.BACKUP_TEST_PAUSE_AFTER_DB_COPY;
+  if (!prefix) return;
+  fs.writeFileSync(`${prefix}.paused`, '');
+  while (!fs.existsSync(`${prefix}.resume`)) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** Copies SOURCE (and, in WAL mode, its WAL) under one held read snapshot. */
@@ -94,6 +109,7 @@ async function copySnapshot() {
     db.exec('BEGIN');
     db.prepare('SELECT count(*) FROM sqlite_schema').get(); // starts the read transaction: the snapshot
     const bytes = await copyWithProgress(source, dest, 'copy');
+    await testPause();
     const walBytes = wal && fs.existsSync(`${source}-wal`) ? await copyWithProgress(`${source}-wal`, `${dest}-wal`, 'copy WAL') : 0;
     db.exec('COMMIT');
     return { bytes, walBytes };
@@ -168,12 +184,33 @@ async function main() {
   // From here the copy does not change: flushing, hashing and checking it can all run at once.
   started = performance.now();
   const meter = progress(TOOL, 'checksum', bytes);
+  // The check outlasts the checksum: once the checksum's meter is done, the check's elapsed time takes its line.
+  const checkLabel = `PRAGMA ${verify === 'full' ? 'integrity' : 'quick'}_check`;
+  let ticker;
+  let checked = false;
+  const tick = () => {
+    if (!checked) ticker = elapsed(TOOL, checkLabel, process.stderr, started);
+  };
+  const checking =
+    verify === 'none'
+      ? null
+      : timed(check(), phases, 'verify').finally(() => {
+          checked = true;
+          ticker?.stop();
+        });
+  const hashing = checksum
+    ? timed(sha256File(dest, meter.update), phases, 'checksum').finally(() => {
+        meter.done(bytes);
+        if (checking) tick();
+      })
+    : null;
+  if (checking && !hashing) tick();
   const [, sha256, integrity] = await Promise.all([
     timed(flush(), phases, 'flush').catch((error) => {
       throw new Failure(2, `cannot flush ${dest} to disk: ${error.message}`);
     }),
-    checksum ? timed(sha256File(dest, meter.update), phases, 'checksum').finally(() => meter.done()) : null,
-    verify === 'none' ? null : timed(check(), phases, 'verify'),
+    hashing,
+    checking,
   ]);
   phases.afterCopy = Math.round(performance.now() - started);
   process.stdout.write(`${JSON.stringify({ bytes, pages, walBytes, walFrames, sha256, integrity, phasesMs: phases })}\n`);

@@ -47,10 +47,6 @@ function checkComponentVersions(manifest: Manifest): void {
   }
 }
 
-export function pinnedVersion(): string {
-  return readManifest().manifest.dist.version;
-}
-
 /** Where the binary for the current manifest lives: .cache/otelcol/<version>-<hash>/<dist.name>. */
 export function collectorBinaryPath(): string {
   const { text, manifest } = readManifest();

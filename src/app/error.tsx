@@ -1,16 +1,26 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
+import { startTransition } from 'react';
+
 /**
  * Shown when a page fails while rendering (the error is reported on the server, with its trace id). Our own
  * because Next's built-in one styles itself inline, which the Content-Security-Policy refuses.
  */
 export default function PageError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  const router = useRouter();
+  // reset() alone re-renders the payload that failed; a server component's error needs the server asked again.
+  const tryAgain = () =>
+    startTransition(() => {
+      router.refresh();
+      reset();
+    });
   return (
     <section className="card">
       <h1>Something went wrong</h1>
       <p className="muted">The page could not be shown{error.digest ? ` (reference ${error.digest})` : ''}.</p>
       <p>
-        <button type="button" onClick={reset}>
+        <button type="button" onClick={tryAgain}>
           Try again
         </button>
       </p>

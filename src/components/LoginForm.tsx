@@ -2,7 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { api, ApiCallError } from '@/lib/api-client';
+import { api } from '@/lib/api-client';
+import { describeApiError } from '@/lib/error-messages';
 
 export function LoginForm() {
   const router = useRouter();
@@ -24,7 +25,7 @@ export function LoginForm() {
       router.replace('/');
       router.refresh();
     } catch (e) {
-      setError(e instanceof ApiCallError ? (e.body.error.issues?.[0]?.message ?? e.message) : 'Network error, try again');
+      setError(describeApiError(e));
     } finally {
       setBusy(false);
     }

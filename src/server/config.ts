@@ -1,3 +1,4 @@
+import { parseTraceUrlTemplate } from '@otel';
 import { parseDatabaseUrl, type DatabaseConfig } from './db/database-url';
 
 type Env = Record<string, string | undefined>;
@@ -25,6 +26,12 @@ export interface ServerConfig {
   auditSealGatherMs: number;
   /** TRACE_URL_TEMPLATE: the trace viewer's URL with `{traceId}`, for the audit page's links. */
   traceUrlTemplate: string | undefined;
+  /** AUDIT_CHECKPOINT_EVERY: a signed checkpoint every N audit entries (default 1000). */
+  auditCheckpointEvery: number;
+  /** AUDIT_CHECKPOINT_SECONDS, in ms: a checkpoint at the first entry this long after the process's previous one. */
+  auditCheckpointMs: number;
+  /** /login names the demo accounts: outside production, or with DROP_DEMO=1 (npm run demo). */
+  showDemoAccounts: boolean;
 }
 
 export const MAX_AMOUNT_CENTS = 100_000_000; // 1,000,000.00 per transfer
@@ -69,19 +76,16 @@ function originHost(raw: string | undefined): string | undefined {
   }
 }
 
+function demoFlag(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new Error(`DROP_DEMO must be 1 or 0, got "${raw}"`);
+}
+
 function auditWriteMode(raw: string | undefined): ServerConfig['auditWriteMode'] {
   const mode = raw || 'chained';
   if (mode !== 'chained' && mode !== 'sequenced') throw new Error(`AUDIT_WRITE_MODE must be chained or sequenced, got "${mode}"`);
   return mode;
-}
-
-function traceUrlTemplate(raw: string | undefined): string | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  if (!/^https?:\/\//.test(value) || !value.includes('{traceId}')) {
-    throw new Error(`TRACE_URL_TEMPLATE must be an http(s) URL containing {traceId}, got "${value}"`);
-  }
-  return value;
 }
 
 /** Every app setting from `env`, with one line per invalid value (the defaults stand in for those). */
@@ -98,7 +102,11 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     appOriginHost: problems.take(undefined, () => originHost(env.APP_ORIGIN)),
     auditWriteMode: problems.take('chained' as const, () => auditWriteMode(env.AUDIT_WRITE_MODE)),
     auditSealGatherMs: problems.take(2, () => int(env, 'AUDIT_SEAL_GATHER_MS', 2, 0, 1000)),
-    traceUrlTemplate: problems.take(undefined, () => traceUrlTemplate(env.TRACE_URL_TEMPLATE)),
+    traceUrlTemplate: problems.take(undefined, () => parseTraceUrlTemplate(env.TRACE_URL_TEMPLATE)),
+    auditCheckpointEvery: problems.take(1000, () => int(env, 'AUDIT_CHECKPOINT_EVERY', 1000, 1, 1_000_000_000)),
+    // At most ~11.5 days: Node's timers hold at most 2^31-1 ms (~24.8 days).
+    auditCheckpointMs: problems.take(300, () => int(env, 'AUDIT_CHECKPOINT_SECONDS', 300, 1, 1_000_000)) * 1000,
+    showDemoAccounts: !production || problems.take(false, () => demoFlag(env.DROP_DEMO)),
   };
   return { config, problems: problems.lines };
 }

@@ -1,7 +1,7 @@
 // Two alert processors as production runs them (the bundle, each in its own process, each with its own state
 // file) on one real PostgreSQL database, both sent the same telemetry (the collector fanning out to both), and
 // one fake Slack webhook: every alert arrives once; a silence created through one replica holds on the other
-// (and the muted spike's resolution is not posted either); the sender stopping hands the lease over, the sender
+// (and the muted spike's resolution is not posted either); a resolution waits behind a critical Slack failed; the sender stopping hands the lease over, the sender
 // killed loses it when it runs out; the database gone, both post on their own (duplicates, not silence).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -134,6 +134,29 @@ describe('alert processor replicas on PostgreSQL', () => {
     expect(slack.delivered()).toHaveLength(4);
   });
 
+  it('a critical Slack fails for longer than a window: its resolution waits behind it, both are posted, in order', async () => {
+    const before = slack.delivered().length;
+    // One send's every attempt (SLACK_MAX_ATTEMPTS 4, backoff 0.5 + 1 + 2 s): longer than the 1 s window, so the
+    // resolution reaches the shared outbox while the critical waits there to be posted again.
+    slack.answerNext(...Array.from({ length: 4 }, () => ({ status: 503, body: 'service_unavailable' })));
+    const ids = Array.from({ length: 6 }, () => randomHexId(16));
+    await fanOut(
+      'traces',
+      encodeTraces(
+        ids.map((traceId) => ({ service: 'drop-payments', name: 'POST /api/transfers', traceId, spanId: randomHexId(8), statusCode: 2 })),
+      ),
+    );
+    await slack.waitFor(
+      () => slack.delivered().some((p) => p.body?.text?.startsWith('✅ RESOLVED: drop-payments')),
+      30_000,
+      'the resolution of the spike Slack failed at first',
+    );
+    await sleep(1_500);
+    expect(firstLines().slice(before)).toEqual(['🚨 CRITICAL: drop-payments: error spike', '✅ RESOLVED: drop-payments: error spike over']);
+    expect(slack.posts.filter((p) => p.status === 503)).toHaveLength(4);
+    expect(logs(sender()).some((l) => l['event.name'] === 'alerts.resolution_waits' && l['service.name'] === 'drop-payments')).toBe(true);
+  });
+
   it('the sender stopping gives the lease up: the other replica sends from then on', async () => {
     const leaving = sender()!;
     const name = leaving === replicas.a ? 'a' : 'b';
@@ -141,8 +164,9 @@ describe('alert processor replicas on PostgreSQL', () => {
     expect((await leaving.stop()).code).toBe(0);
     replicas[name] = undefined;
     await slack.waitFor(() => sender() === staying, 10_000, 'the other replica to take the lease');
+    const before = slack.delivered().length;
     await fanOut('logs', lifecycle('drop', 'app.stopping'));
-    await slack.waitFor(() => slack.delivered().length === 5, 10_000, 'the stopping message');
+    await slack.waitFor(() => slack.delivered().length === before + 1, 10_000, 'the stopping message');
     expect(firstLines().at(-1)).toBe('⚠️ WARNING: drop is stopping');
     await start(name);
   });
@@ -153,8 +177,9 @@ describe('alert processor replicas on PostgreSQL', () => {
     const other = name === 'a' ? replicas.b! : replicas.a!;
     await killed.stop('SIGKILL');
     replicas[name] = undefined;
+    const before = slack.delivered().length;
     await fanOut('logs', lifecycle('drop-mailer', 'app.started'));
-    await slack.waitFor(() => slack.delivered().length === 6, 15_000, 'the message once the lease ran out');
+    await slack.waitFor(() => slack.delivered().length === before + 1, 15_000, 'the message once the lease ran out');
     expect(sender()).toBe(other);
     expect(firstLines().at(-1)).toBe('ℹ️ INFO: drop-mailer started');
     await start(name);
@@ -162,8 +187,9 @@ describe('alert processor replicas on PostgreSQL', () => {
 
   it('the database gone: each replica posts what it raises itself — duplicates rather than silence', async () => {
     await database.drop();
+    const before = slack.delivered().length;
     await fanOut('logs', lifecycle('drop-batch', 'app.started'));
-    await slack.waitFor(() => slack.delivered().length === 8, 15_000, 'both replicas posting on their own');
+    await slack.waitFor(() => slack.delivered().length === before + 2, 15_000, 'both replicas posting on their own');
     expect(firstLines().slice(-2)).toEqual(['ℹ️ INFO: drop-batch started', 'ℹ️ INFO: drop-batch started']);
     for (const replica of running()) {
       expect(logs(replica).some((l) => l['event.name'] === 'alerts.fail_open')).toBe(true);

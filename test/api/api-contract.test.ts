@@ -89,3 +89,27 @@ describe('the API contract: every answer is JSON with x-request-id', () => {
       .toHaveLength(1);
   });
 });
+
+describe('x-request-id without OpenTelemetry (OTEL_SDK_DISABLED=true)', () => {
+  const fixture = useStack({ env: { OTEL_SDK_DISABLED: 'true' } });
+
+  it.each(['/api/health', '/api/nope', '/login'])('%s still carries a request id, and its access line names it', async (endpoint) => {
+    const res = await fixture().client().get(endpoint);
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(REQUEST_ID);
+    await expect
+      .poll(() =>
+        fixture()
+          .app.logRecords()
+          .filter((r) => r.trace_id === requestId && r['event.name'] === 'http.access' && r['url.path'] === endpoint),
+      )
+      .toHaveLength(1);
+  });
+
+  it('each answer gets its own id', async () => {
+    const client = fixture().client();
+    const ids = new Set<string | null>();
+    for (let i = 0; i < 3; i++) ids.add((await client.get('/api/health')).headers.get('x-request-id'));
+    expect(ids.size).toBe(3);
+  });
+});

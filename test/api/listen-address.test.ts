@@ -38,7 +38,10 @@ afterEach(async () => {
 });
 
 /** Runs one of the README's start commands on a fresh SQLite database; resolves once 127.0.0.1 answers. */
-async function startCommand(args: string[], env: Record<string, string> = {}): Promise<{ port: number; output: () => string }> {
+async function startCommand(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ port: number; pgid: number; output: () => string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-listen-'));
   const port = await freePort();
   const childEnv: Record<string, string | undefined> = { ...process.env };
@@ -53,6 +56,7 @@ async function startCommand(args: string[], env: Record<string, string> = {}): P
     OTEL_LOGS_EXPORTER: 'none',
     ...env,
   });
+  for (const [key, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[key];
   const child = spawn(args[0]!, args.slice(1), {
     cwd: root,
     detached: true,
@@ -70,7 +74,24 @@ async function startCommand(args: string[], env: Record<string, string> = {}): P
     if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not answer on 127.0.0.1:${port}:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { port, output: () => output };
+  return { port, pgid: child.pid!, output: () => output };
+}
+
+/** The environment of the process in the group whose command line matches (Linux /proc). */
+function environmentOf(pgid: number, command: RegExp): Record<string, string> | undefined {
+  for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (group !== pgid || !command.test(cmdline)) continue;
+      const pairs = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+      return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return undefined;
 }
 
 describe('where the start commands listen', () => {
@@ -86,7 +107,7 @@ describe('where the start commands listen', () => {
     expect(await probe('127.0.0.1', port)).toBe('answers');
   }, 120_000);
 
-  it('`npm run demo` listens on 127.0.0.1 only, and says so', async () => {
+  it('`npm run demo` listens on 127.0.0.1 only, says so, and opts out of Next telemetry itself', async () => {
     // The demo rebuilds a stale build, which would pull .next from under the other tests: refuse instead.
     const built = fs.statSync(path.join(root, '.next', 'BUILD_ID')).mtimeMs;
     const newest = ['src', 'otel', 'next.config.ts', 'package.json'].reduce((max, entry) => {
@@ -96,7 +117,9 @@ describe('where the start commands listen', () => {
       return Math.max(max, ...files.map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs));
     }, 0);
     expect(newest, 'the build is older than the sources: run `next build` first (npm test does)').toBeLessThanOrEqual(built);
-    const { port, output } = await startCommand(['npm', 'run', 'demo']);
+    // Not set by this test: the demo must set it for the server it starts.
+    const { port, pgid, output } = await startCommand(['npm', 'run', 'demo'], { NEXT_TELEMETRY_DISABLED: undefined });
+    expect(environmentOf(pgid, /next\/dist\/bin\/next start|^next-server/)?.NEXT_TELEMETRY_DISABLED).toBe('1');
     expect(await probe('::1', port)).toBe('ECONNREFUSED');
     if (outsideAddress) expect(await probe(outsideAddress, port)).toBe('ECONNREFUSED');
     expect(output()).toContain(`Drop is starting on http://127.0.0.1:${port}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STRICT_TRANSPORT_SECURITY } from '../../src/server/http/security-headers';
 import { DEMO_PASSWORD } from '../helpers/app-server';
 import { useStack } from '../helpers/stack';
 import type { ApiResponse, HttpClient } from '../helpers/http-client';
@@ -115,8 +116,10 @@ describe('security headers (SQLite)', () => {
     });
   });
 
-  it('no HSTS while cookies are not secure (plain-http demo)', async () => {
-    expect((await fixture().client().get('/login')).headers.get('strict-transport-security')).toBeNull();
+  it('no HSTS and no upgrade-insecure-requests while cookies are not secure (plain-http demo)', async () => {
+    const login = await fixture().client().get('/login');
+    expect(login.headers.get('strict-transport-security')).toBeNull();
+    expect(directives(login.headers.get('content-security-policy')).has('upgrade-insecure-requests')).toBe(false);
     expect((await fixture().client().get('/api/health')).headers.get('strict-transport-security')).toBeNull();
   });
 });
@@ -129,7 +132,28 @@ describe('security headers with secure cookies and a browser Sentry DSN (SQLite)
 
   it.each(['/login', '/api/health', '/api/account'])('HSTS on %s', async (path) => {
     const res = await fixture().client().get(path);
-    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    expect(res.headers.get('strict-transport-security')).toBe(STRICT_TRANSPORT_SECURITY);
+  });
+
+  it('HSTS asks for at least a year, subdomains included', () => {
+    expect(STRICT_TRANSPORT_SECURITY).toMatch(/^max-age=(\d+); includeSubDomains$/);
+    expect(Number(/max-age=(\d+)/.exec(STRICT_TRANSPORT_SECURITY)![1])).toBeGreaterThanOrEqual(365 * 24 * 3600);
+  });
+
+  it.each([
+    ['/login', 200],
+    ['/no-such-page', 404],
+  ])('%s: the page policy upgrades insecure requests (served over https)', async (path, status) => {
+    const res = await fixture().client().get(path);
+    expect(res.status).toBe(status);
+    const csp = directives(res.headers.get('content-security-policy'));
+    expect(csp.get('upgrade-insecure-requests')).toEqual([]);
+  });
+
+  it('the API policy stays default-src none (nothing there to upgrade)', async () => {
+    const csp = directives((await fixture().client().get('/api/health')).headers.get('content-security-policy'));
+    expect(csp.get('default-src')).toEqual(["'none'"]);
+    expect(csp.has('upgrade-insecure-requests')).toBe(false);
   });
 
   it("connect-src allows the DSN's origin, read at run time", async () => {

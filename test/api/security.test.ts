@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { MAX_JSON_BYTES } from '../../src/server/http/request';
 import { TEST_AUTH_SECRET } from '../helpers/app-server';
 import { DIALECTS } from '../helpers/databases';
 import { useStack } from '../helpers/stack';
@@ -187,7 +188,7 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
   });
 
   describe('request bodies', () => {
-    const bigNote = 'x'.repeat(17 * 1024);
+    const bigNote = 'x'.repeat(MAX_JSON_BYTES + 1024);
 
     it('answers 413 payload_too_large for a body over 16 KiB (declared by Content-Length)', async () => {
       const res = await fixture().client().post('/api/auth/register', { email: 'a@example.test', password: bigNote, name: 'A' });
@@ -275,6 +276,12 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
       ['a C1 control', 'Ann\u0085Example'],
       ['a right-to-left override', 'Ann \u202eelpmaxE'],
       ['a bidi isolate', 'Ann \u2066Example\u2069'],
+      ['nothing but a zero-width space', '\u200b'],
+      ['a BOM', 'Ann\ufeffExample'],
+      ['a soft hyphen', 'Ann\u00adExample'],
+      ['a tag character', 'Ann\u{e0041}'],
+      ['a lone surrogate', 'Ann\ud800Example'],
+      ['nothing but a Hangul filler', '\u3164'],
     ];
 
     it.each(cases)('refuses %s in a registration name with 400 and a clear message', async (_what, name) => {
@@ -302,18 +309,21 @@ describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
       const kyc = await client.post('/api/kyc', { ...KYC, fullName: 'Ann\u0000' });
       expect(kyc.status).toBe(400);
       expect(kyc.body.error.issues).toContainEqual({ path: 'fullName', message: expect.stringMatching(/control character/i) });
+      const invisible = await client.post('/api/kyc', { ...KYC, fullName: 'Ann\u200bExample' });
+      expect(invisible.status).toBe(400);
+      expect(invisible.body.error.issues).toContainEqual({ path: 'fullName', message: expect.stringMatching(/invisible character/i) });
     });
 
-    it('accepts names in any script, with emoji joined by ZWJ and accents', async () => {
+    it('accepts names in any script, with emoji joined by ZWJ, ZWNJ and accents', async () => {
       const res = await fixture()
         .client()
         .post('/api/auth/register', {
           email: `ok-${crypto.randomUUID()}@example.test`,
           password: 'long enough password',
-          name: 'Zoë 李 محمد 👩‍💻',
+          name: 'Zoë 李 محمد می\u200cخواهم 👩‍💻',
         });
       expect(res.status).toBe(201);
-      expect(res.body.user.name).toBe('Zoë 李 محمد 👩‍💻');
+      expect(res.body.user.name).toBe('Zoë 李 محمد می\u200cخواهم 👩‍💻');
     });
   });
 

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { revealAuditRows, type AuditRow } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { DEMO_PASSWORD, TEST_AUDIT_KEYRING, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, TEST_AUDIT_KEYRING, TEST_AUTH_SECRET, type AppServer } from '../helpers/app-server';
 import { asDatabaseOwner, failAuditInserts } from '../helpers/audit-owner';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { DIALECTS } from '../helpers/databases';
 import { HttpClient as TestClient, newTraceparent, type ApiResponse as BaseResponse } from '../helpers/http-client';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import type { OtlpReceiver } from '../helpers/otlp-receiver';
+import { useStack } from '../helpers/stack';
 
 /** Bodies are checked with expect() at run time. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,7 +45,7 @@ class HttpClient {
 }
 
 describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
-  let database: TestDatabase;
+  const stack = useStack({ dialect, otlp: { traces: true }, env: { OTEL_BSP_SCHEDULE_DELAY: '100' } });
   let handle: DatabaseHandle;
   let server: AppServer;
   let receiver: OtlpReceiver;
@@ -53,21 +54,9 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
   const secrets = new Set<string>([DEMO_PASSWORD, NEW_PASSWORD, KYC.documentNumber, KYC.fullName, KYC.dateOfBirth]);
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    receiver = await startOtlpReceiver();
-    server = await startApp({
-      databaseUrl: database.url,
-      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
-    });
-    handle = await openTestDatabase(database);
+    ({ app: server, otlp: receiver, db: handle } = stack());
     admin = new HttpClient(server.url);
     expect((await admin.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await receiver?.close();
-    await handle?.close();
-    await database?.drop();
   });
 
   const newestId = async () =>

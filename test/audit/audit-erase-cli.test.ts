@@ -66,7 +66,8 @@ describe.each(DIALECTS)('npm run audit:erase on %s', (dialect) => {
     expect(verified.stdout).toMatch(/^audit chain intact: 5 entries/);
   });
 
-  it('refuses under legal hold (exit 1) until the hold is released; each step is audited', async () => {
+  // Several tsx processes in a row: on a loaded CI machine that can take more than the default 30 s.
+  it('refuses under legal hold (exit 1) until the hold is released; each step is audited', { timeout: 120_000 }, async () => {
     const held = await erase(['--legal-hold', 'case 2026-17', 'bob']);
     expect(held.code, held.stderr).toBe(0);
     const refused = await erase(['bob']);

@@ -1,15 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import fs from 'node:fs';
-import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
-import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, startApp, type AppServer } from '../helpers/app-server';
+import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, type AppServer } from '../helpers/app-server';
 import { runAuditScript } from '../helpers/audit-cli';
-import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { DIALECTS } from '../helpers/databases';
 import { HttpClient as TestClient, newTraceparent } from '../helpers/http-client';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { useStack } from '../helpers/stack';
+import { watchedPage, type WatchedPage } from '../helpers/watched-page';
 
 /** Stands in for Jaeger's UI: the page the request id links to. */
 async function startTraceViewer() {
@@ -24,26 +23,23 @@ async function startTraceViewer() {
   };
 }
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
 describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => {
-  let database: TestDatabase;
-  let app: AppServer;
   let viewer: Awaited<ReturnType<typeof startTraceViewer>>;
-  let receiver: OtlpReceiver;
+  // Before the stack's own beforeAll: the app's TRACE_URL_TEMPLATE points at the viewer.
+  beforeAll(async () => {
+    viewer = await startTraceViewer();
+  });
+  afterAll(async () => viewer?.close());
+  // Traces exported (to a local receiver), so every request has a trace id, as in production.
+  const stack = useStack({ dialect, otlp: { traces: true }, env: () => ({ TRACE_URL_TEMPLATE: `${viewer.url}/trace/{traceId}` }) });
+  let app: AppServer;
   let browser: Browser;
+  let watched: WatchedPage;
   let page: Page;
   let failedLoginTraceId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    viewer = await startTraceViewer();
-    // Traces exported (to a local receiver), so every request has a trace id, as in production.
-    receiver = await startOtlpReceiver();
-    app = await startApp({
-      databaseUrl: database.url,
-      env: { TRACE_URL_TEMPLATE: `${viewer.url}/trace/{traceId}`, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
-    });
+    ({ app } = stack());
     // Some history: sign-ins, failures, a transfer.
     for (const email of ['alice@drop.test', 'bob@drop.test']) {
       const client = new TestClient(app.url);
@@ -62,14 +58,12 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     failedLoginTraceId = traceId;
     expect((await new TestClient(app.url).login('alice@drop.test', 'wrong-password', { headers: { traceparent } })).status).toBe(401);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watched = await watchedPage(browser, { width: 1280, height: 900 });
+    page = watched.page;
   });
   afterAll(async () => {
+    await watched?.close();
     await browser?.close();
-    await app?.stop();
-    await viewer?.close();
-    await receiver?.close();
-    await database?.drop();
   });
 
   /** Clicks and waits for the navigation it starts (the URL changes). */
@@ -92,21 +86,18 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
     await expect
       .poll(() => page.locator('[data-testid="chain-status"]').textContent(), { timeout: 15_000 })
       .toMatch(/Chain intact · \d+ entries/);
-    const handle = await openTestDatabase(database);
-    try {
-      const newest = await handle.db
-        .selectFrom('audit_log')
+    {
+      const newest = await stack()
+        .db.db.selectFrom('audit_log')
         .select('id')
         .orderBy('timestamp', 'desc')
         .orderBy('id', 'desc')
         .limit(50)
         .execute();
       expect(await rowIds()).toEqual(newest.map((r) => r.id));
-    } finally {
-      await handle.close();
     }
-    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-    await page.screenshot({ path: path.join(ROOT, 'test-results', `admin-audit-${dialect}.png`), fullPage: true });
+    await watched.screenshot(`admin-audit-${dialect}`);
+    expect(await watched.problems()).toEqual([]);
   });
 
   it('filters by action and outcome through the form', async () => {
@@ -164,13 +155,8 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
   });
 
   it('shows the addresses of an erased user as "erased", the others in clear', async () => {
-    const handle = await openTestDatabase(database);
-    let bobId: string;
-    try {
-      bobId = (await handle.db.selectFrom('users').select('id').where('email', '=', 'bob@drop.test').executeTakeFirstOrThrow()).id;
-    } finally {
-      await handle.close();
-    }
+    const { db, database } = stack();
+    const bobId = (await db.db.selectFrom('users').select('id').where('email', '=', 'bob@drop.test').executeTakeFirstOrThrow()).id;
     const erased = await runAuditScript('audit-erase.ts', database.url, [bobId], {
       AUTH_SECRET: TEST_AUTH_SECRET,
       AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,

@@ -4,7 +4,17 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAuditEntry, verifyAuditChain } from '@audit';
+import {
+  appendAuditEntry,
+  appendSequencedAuditEntry,
+  auditCheckpointer,
+  auditSequencer,
+  auditSigner,
+  generateAuditSigningKeyPem,
+  listAuditCheckpoints,
+  revealAuditRows,
+  verifyAuditChain,
+} from '@audit';
 import { openDatabase, type DatabaseHandle } from '../../src/server/db/connect';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { postgresAdminUrl } from '../helpers/databases';
@@ -97,5 +107,59 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
       await expect(sql.raw(statement).execute(app.db), statement).rejects.toThrow(/permission denied|must be owner/);
     }
     expect(await verifyAuditChain(app)).toMatchObject({ ok: true, entries: 3 });
+  });
+
+  it('lets the app role append with personal data encrypted and a checkpoint signed, and queue and seal sequenced entries', async () => {
+    const keyring = { masterKey: crypto.randomBytes(32) };
+    const checkpointer = auditCheckpointer({ signer: auditSigner(generateAuditSigningKeyPem()), everyEntries: 1, everyMs: 3_600_000 });
+    const row = await app.db
+      .transaction()
+      .execute((tx) =>
+        appendAuditEntry(
+          tx,
+          { action: 'login_success', resource: 'user:u-key', userId: 'u-key', ip: '198.51.100.9', userAgent: 'vitest' },
+          () => undefined,
+          { keyring, checkpointer },
+        ),
+      );
+    expect(row.ip_address).toMatch(/^enc:v1:/);
+    expect((await revealAuditRows(app.db, keyring, [row]))[0]).toMatchObject({ ip_address: '198.51.100.9' });
+    expect((await listAuditCheckpoints(app.db)).at(-1)).toMatchObject({ treeSize: row.id, headHash: row.hash });
+
+    const sequencer = auditSequencer(app.db, { checkpointer });
+    const sealing: (() => Promise<void>)[] = [];
+    await app.db
+      .transaction()
+      .execute((tx) =>
+        appendSequencedAuditEntry(
+          tx,
+          { action: 'transfer_initiated', resource: 'transfer:t-seq', userId: 'u-key', ip: '198.51.100.9', userAgent: 'vitest' },
+          (callback) => sealing.push(callback),
+          { sequencer, keyring },
+        ),
+      );
+    for (const callback of sealing) await callback();
+    expect(
+      Number(
+        (
+          await app.db
+            .selectFrom('audit_pending')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    ).toBe(0);
+    expect(await verifyAuditChain(app)).toMatchObject({ ok: true, entries: row.id + 1, pending: { count: 0 } });
+  });
+
+  it('denies the app role UPDATE, DELETE and TRUNCATE on audit_checkpoints', async () => {
+    expect((await listAuditCheckpoints(app.db)).length).toBeGreaterThan(0);
+    for (const statement of [
+      'UPDATE audit_checkpoints SET signature = signature',
+      'DELETE FROM audit_checkpoints',
+      'TRUNCATE audit_checkpoints',
+    ]) {
+      await expect(sql.raw(statement).execute(app.db), statement).rejects.toThrow(/permission denied|must be owner/);
+    }
   });
 });

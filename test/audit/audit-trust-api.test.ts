@@ -6,7 +6,7 @@ import { DEMO_PASSWORD, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET, type AppServer
 import { runAuditScript } from '../helpers/audit-cli';
 import { DIALECTS, type TestDatabase } from '../helpers/databases';
 import { HttpClient } from '../helpers/http-client';
-import type { OtlpLogRecord } from '../../alert-processor/src/otlp/decode';
+import type { OtlpLogRecord } from '@alerts';
 import type { OtlpReceiver } from '../helpers/otlp-receiver';
 import { useStack } from '../helpers/stack';
 
@@ -19,7 +19,14 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
   const stack = useStack({
     dialect,
     otlp: { logs: true },
-    env: { AUDIT_CHECKPOINT_EVERY: String(EVERY), OTEL_BLRP_SCHEDULE_DELAY: '100' },
+    env: {
+      AUDIT_CHECKPOINT_EVERY: String(EVERY),
+      // Far off, so that no time-based checkpoint joins the count-based ones this file expects.
+      AUDIT_CHECKPOINT_SECONDS: '86400',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+      // Checkpoints must leave the database whatever the log level (they are logged at info).
+      LOG_LEVEL: 'warn',
+    },
   });
   let database: TestDatabase;
   let handle: DatabaseHandle;
@@ -67,7 +74,7 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
     });
   });
 
-  it('emits every checkpoint as an OTLP log record with its event name', async () => {
+  it('emits every checkpoint as an OTLP log record and a stdout line with its event name, even at LOG_LEVEL=warn', async () => {
     const published = (await admin.get('/api/admin/audit/checkpoints')).body.checkpoints as AuditCheckpoint[];
     expect(published.length).toBeGreaterThan(0);
     await expect.poll(() => receiver.logs.filter(isCheckpointRecord).length, { timeout: 15_000 }).toBe(published.length);
@@ -81,6 +88,10 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
         signature: r.attributes['audit.checkpoint.signature'],
       })),
     ).toEqual(published);
+    const lines = server.logRecords().filter((r) => r['event.name'] === AUDIT_CHECKPOINT_EVENT);
+    expect(lines.map((r) => Number(r['audit.checkpoint.tree_size']))).toEqual(published.map((c) => c.treeSize));
+    // The level really is warn: no other info line was written.
+    expect(server.logRecords().filter((r) => r.level === 'info' && r['event.name'] !== AUDIT_CHECKPOINT_EVENT)).toEqual([]);
   });
 
   it('shows an erased user’s personal data as "erased" in the API and the export, the chain still intact', async () => {
@@ -108,6 +119,6 @@ describe.each(DIALECTS)('signed checkpoints and erased data over HTTP on %s', (d
     const bob = (await handle.db.selectFrom('users').select('id').where('email', '=', 'bob@drop.test').executeTakeFirstOrThrow()).id;
     const bobEntries = (await admin.get(`/api/admin/audit?user_id=${bob}`)).body.entries as { ipAddress: string }[];
     expect(bobEntries.every((e) => e.ipAddress === '127.0.0.1')).toBe(true);
-    expect((await admin.get('/api/admin/audit/verify')).body).toMatchObject({ ok: true });
+    expect((await admin.get('/api/admin/audit/verify')).body).toMatchObject({ ok: true, pending: { count: 0, oldestAgeMs: null } });
   });
 });

@@ -1,30 +1,14 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
+import { runAuditScript } from '../helpers/audit-cli';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** `npm run audit:verify` as an operator runs it: a child process against DATABASE_URL. */
-function runVerify(databaseUrl: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/audit-verify.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, OTEL_SDK_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runVerify = (databaseUrl: string, args: string[] = []) => runAuditScript('audit-verify.ts', databaseUrl, args);
 
 describe.each(DIALECTS)('npm run audit:verify on %s', (dialect) => {
   let database: TestDatabase;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, openTestDatabase, postgresAdminUrl, type DialectName, type TestDatabase } from '../helpers/databases';
-import { backupSummary, contentSnapshot, createTestDatabase, runScript, seedAppData, tempDir } from './helpers';
+import { backupSummary, contentSnapshot, createTestDatabase, failureLine, runScript, seedAppData, tempDir } from './helpers';
 
 const AUDIT_ENTRIES = 20;
 
@@ -198,15 +198,85 @@ describe('restore drill on damaged SQLite backups', () => {
   });
 });
 
+describe('restore drill of a damaged PostgreSQL dump (postgres)', () => {
+  it('bytes changed after the checksum: exit 3 at the checksum, no scratch database created', async () => {
+    const { source, summary } = await backedUp('postgres');
+    const fd = fs.openSync(summary.file, 'r+');
+    fs.writeSync(fd, Buffer.from('garbage'), 0, 7, Math.floor(summary.bytes / 2));
+    fs.closeSync(fd);
+    const result = await drill(summary.file, source);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({ ok: false, failed: 'checksum', checksum: 'mismatch', integrity: null, audit: null });
+    expect(result.summary.message).toMatch(/checksum mismatch/);
+    expect(result.stderr).not.toMatch(/restoring .* into the scratch database/);
+  });
+
+  it('a dump cut short before its table of contents, re-signed: exit 3, pg_restore --list refuses it', async () => {
+    const { source, summary } = await backedUp('postgres');
+    fs.writeFileSync(summary.file, fs.readFileSync(summary.file).subarray(0, 100));
+    resign(summary.file);
+    const result = await drill(summary.file, source);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({ ok: false, failed: 'integrity', checksum: 'ok', audit: null });
+    expect(result.summary.message).toMatch(/does not pass pg_restore --list/);
+  });
+
+  it('a dump cut short in its data, re-signed: the list reads, the restore fails, exit 3, the scratch database dropped', async () => {
+    const { source, summary } = await backedUp('postgres');
+    fs.writeFileSync(summary.file, fs.readFileSync(summary.file).subarray(0, summary.bytes - 2000));
+    resign(summary.file);
+    const result = await drill(summary.file, source);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({
+      ok: false,
+      failed: 'integrity',
+      checksum: 'ok',
+      integrity: 'failed',
+      check: 'pg_restore',
+      audit: null,
+    });
+    expect(result.summary.message).toMatch(/^pg_restore into .*_drill_.* failed$/);
+  });
+});
+
+describe('restore drill: what the audit step says (sqlite)', () => {
+  it('an empty audit chain: ok, and the sentence says empty rather than "newest #0"', async () => {
+    const source = await createTestDatabase('sqlite');
+    cleanups.push(() => source.drop());
+    await seedAppData(source, 10);
+    const summary = backupSummary(await runScript('backup.sh', [], { DATABASE_URL: source.url, BACKUP_DIR: scratch('drop-drill-empty-') }));
+    const result = await drill(summary.file, source);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.summary).toMatchObject({ ok: true, audit: { ok: true, entries: 0, lastId: null } });
+    expect(result.stderr).toMatch(/drill ok: .*audit chain empty \(0 entries\) \(\d+\.\d s\)/);
+    expect(result.stderr).not.toMatch(/newest #/);
+  });
+
+  it("audit:verify cannot check (not the app's database): exit 2, its reason in the summary", async () => {
+    const dir = scratch('drop-drill-notapp-');
+    const file = path.join(dir, 'drop-20261205T000000Z.db');
+    const db = new SQLite(file);
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)');
+    db.close();
+    resign(file);
+    const result = await drill(file, { dialect: 'sqlite' } as TestDatabase);
+    expect(result.code).toBe(2);
+    expect(result.summary).toMatchObject({ ok: false, failed: 'audit', checksum: 'ok', integrity: 'ok', audit: null });
+    expect(result.summary.message).toMatch(/^npm run audit:verify could not check the restored copy \(exit 2\): no such table: audit_/);
+  });
+});
+
 describe('restore drill usage', () => {
   it('no file, or a file that is not a backup: exit 1 with a message', async () => {
     const dir = scratch('drop-drill-usage-');
     const noFile = await runScript('restore.sh', ['--drill'], {});
     expect(noFile.code).toBe(1);
     expect(noFile.stderr).toMatch(/usage: scripts\/restore.sh --drill FILE/);
+    expect(failureLine(noFile).message).toMatch(/^usage: scripts\/restore.sh --drill FILE/);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
     const notBackup = await runScript('restore.sh', ['--drill', path.join(dir, 'notes.txt')], {});
     expect(notBackup.code).toBe(1);
     expect(notBackup.stderr).toMatch(/is not a backup made by scripts\/backup.sh/);
+    expect(failureLine(notBackup).message).toMatch(/notes\.txt is not a backup made by scripts\/backup.sh/);
   });
 });

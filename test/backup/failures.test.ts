@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases';
-import { backupSummary, contentSnapshot, createTestDatabase, runScript, seedAppData, sqliteFile, tempDir } from './helpers';
+import { backupSummary, contentSnapshot, createTestDatabase, failureLine, runScript, seedAppData, sqliteFile, tempDir } from './helpers';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -26,7 +26,7 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     const result = await runScript('backup.sh', [], { DATABASE_URL: `file:${missing}`, BACKUP_DIR: path.join(dir, 'b') });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`database not found: ${missing}`);
-    expect(result.stdout).toBe('');
+    expect(failureLine(result).message).toBe(`database not found: ${missing} (from DATABASE_URL=file:${missing}); nothing to back up`);
     expect(fs.existsSync(missing)).toBe(false); // never created by the backup
   });
 
@@ -44,6 +44,7 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     const result = await runScript('backup.sh', [], { DATABASE_URL: url.toString(), BACKUP_DIR: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/drop_no_such_database/);
+    expect(failureLine(result).message).toBe('pg_dump failed');
     expect(filesUnder(dir)).toEqual([]);
   });
 
@@ -53,6 +54,8 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     [{ BACKUP_COMPRESS: 'yes' }, /BACKUP_COMPRESS must be 0 or 1/],
     [{ BACKUP_VERIFY: 'none' }, /BACKUP_VERIFY must be full \(PRAGMA integrity_check\) or quick \(PRAGMA quick_check\), got "none"/],
     [{ BACKUP_VERIFY: 'integrity' }, /BACKUP_VERIFY must be full .* or quick .*, got "integrity"/],
+    [{ BACKUP_PG_COMPRESS: 'fast' }, /BACKUP_PG_COMPRESS must be a gzip level from 0 \(none\) to 9, got "fast"/],
+    [{ BACKUP_PG_COMPRESS: '10' }, /BACKUP_PG_COMPRESS must be a gzip level from 0 \(none\) to 9, got "10"/],
     [
       { BACKUP_PG_BINDIR: '/nonexistent', DATABASE_URL: 'postgres://drop@127.0.0.1/drop' },
       /BACKUP_PG_BINDIR=\/nonexistent has no executable pg_dump/,
@@ -65,6 +68,7 @@ describe('backup.sh: missing database and bad configuration → exit 1', () => {
     const result = await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: dir, ...env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
+    expect(failureLine(result).message).toMatch(message);
     expect(filesUnder(dir)).toEqual([]);
   });
 });
@@ -79,7 +83,7 @@ describe.each(DIALECTS)('backup.sh: unwritable BACKUP_DIR (%s)', (dialect) => {
     const result = await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: path.join(dir, 'a-file', 'backups') });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/BACKUP_DIR=.*a-file\/backups cannot be created/);
-    expect(result.stdout).toBe('');
+    expect(failureLine(result).message).toMatch(/BACKUP_DIR=.*a-file\/backups cannot be created/);
     expect(filesUnder(dir)).toEqual(['a-file']);
   });
 
@@ -92,6 +96,7 @@ describe.each(DIALECTS)('backup.sh: unwritable BACKUP_DIR (%s)', (dialect) => {
     const result = await runScript('backup.sh', [], { DATABASE_URL: db.url, BACKUP_DIR: dir }, { wrap: 'ulimit -f 32;' });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(dialect === 'sqlite' ? /SQLite backup of .* failed/ : /pg_dump failed/);
+    expect(failureLine(result).exitCode).toBe(2);
     expect(filesUnder(dir)).toEqual([]);
   });
 });
@@ -112,7 +117,7 @@ describe('restore.sh refuses a damaged backup and touches nothing', () => {
     const result = await runScript('restore.sh', [file], { DATABASE_URL: targetUrl });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(message);
-    expect(result.stdout).toBe('');
+    expect(failureLine(result).message).toMatch(message);
   }
 
   it('bytes changed after the backup → checksum mismatch, exit 3', async () => {
@@ -165,5 +170,6 @@ describe('restore.sh refuses a damaged backup and touches nothing', () => {
     const result = await runScript('restore.sh', [summary.file], { DATABASE_URL: 'postgres://drop@127.0.0.1/drop' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/SQLite backup but DATABASE_URL points at PostgreSQL/);
+    expect(failureLine(result).message).toMatch(/SQLite backup but DATABASE_URL points at PostgreSQL/);
   });
 });

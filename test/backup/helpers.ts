@@ -51,6 +51,7 @@ export function runScript(
 }
 
 export interface BackupSummary {
+  ok: true;
   file: string;
   bytes: number;
   durationMs: number;
@@ -68,6 +69,24 @@ export function backupSummary(result: ScriptResult): BackupSummary {
   const lines = result.stdout.trim().split('\n');
   if (lines.length !== 1) throw new Error(`backup.sh printed ${lines.length} lines on stdout: ${result.stdout}`);
   return JSON.parse(lines[0]!) as BackupSummary;
+}
+
+export interface FailureLine {
+  ok: false;
+  exitCode: number;
+  message: string;
+}
+
+/** The one JSON line backup.sh, restore.sh and the drill (on bad usage) print on failure: its exit code matches
+ *  the process's, and its message is the error's. */
+export function failureLine(result: ScriptResult): FailureLine {
+  const lines = result.stdout.trim().split('\n');
+  if (lines.length !== 1) throw new Error(`expected one line on stdout, got ${lines.length}: ${result.stdout}`);
+  const line = JSON.parse(lines[0]!) as FailureLine;
+  if (line.ok !== false || line.exitCode !== result.code || typeof line.message !== 'string') {
+    throw new Error(`not the failure line of an exit ${result.code}: ${lines[0]}`);
+  }
+  return line;
 }
 
 export function tempDir(prefix: string): string {

@@ -2,7 +2,7 @@
 // ships) in its own `node` process, on a free port of 127.0.0.1.
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { buildAlertProcessor } from '../../alert-processor/build';
+import { buildAlertProcessor } from '@alerts';
 import { freePort } from './app-server';
 
 export interface RunningAlertProcessor {

@@ -23,7 +23,8 @@ export interface ScriptedAnswer {
 
 /**
  * A Slack incoming webhook stand-in: a real HTTP server on 127.0.0.1 that records every post. By default it
- * answers 200 "ok" like Slack; `answerNext` queues other answers (429 with Retry-After, 500, 400 …) for the
+ * answers 200 "ok" like Slack; a scripted answer without a body gets Slack's plain-text one for its status
+ * (`internal_error`, `service_unavailable`, `rate_limited`, …); `answerNext` queues other answers (429 with Retry-After, 500, 400 …) for the
  * next posts, in order. `posts` holds every request, also those answered with an error; `delivered` only those
  * answered 200.
  */
@@ -37,6 +38,16 @@ export interface FakeSlack {
   clearAnswers(): void;
   waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What Slack's webhooks answer in the body when a scripted answer gives none (plain text, as Slack does). */
+function slackBody(status: number): string {
+  if (status === 200) return 'ok';
+  if (status === 429) return 'rate_limited';
+  if (status === 500) return 'internal_error';
+  if (status === 503) return 'service_unavailable';
+  if (status >= 500) return 'bad_gateway';
+  return 'invalid_payload';
 }
 
 export const WEBHOOK_PATH = '/services/T0DROP/B0ALERTS/fake-webhook-secret';
@@ -58,7 +69,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const wrongPlace = req.method !== 'POST' || req.url !== WEBHOOK_PATH;
       const answer: ScriptedAnswer = wrongPlace ? { status: 404, body: 'no_service' } : (script.shift() ?? { status: 200, body: 'ok' });
       posts.push({ receivedAt: Date.now(), path: req.url ?? '', headers: req.headers, body, raw, status: answer.status });
-      const respond = () => res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? '');
+      const respond = () =>
+        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? slackBody(answer.status));
       if (answer.delayMs) setTimeout(respond, answer.delayMs);
       else respond();
     });

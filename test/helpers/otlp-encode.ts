@@ -1,8 +1,8 @@
 // Builds OTLP/HTTP export requests for tests and benchmarks: protobuf, encoded with protobufjs from the layer's
 // own alert-processor/src/otlp/otlp.proto (the same schema the decoder reads), or the OTLP JSON encoding.
 import fs from 'node:fs';
-import path from 'node:path';
 import protobuf from 'protobufjs';
+import { otlpProtoFile } from '@alerts';
 
 export type AttributeInput = string | number | boolean;
 
@@ -29,10 +29,9 @@ export interface SpanInput {
   timeMs?: number;
 }
 
-const protoFile = path.resolve(import.meta.dirname, '../../alert-processor/src/otlp/otlp.proto');
 let root: protobuf.Root | undefined;
 function type(name: 'ExportLogsServiceRequest' | 'ExportTraceServiceRequest'): protobuf.Type {
-  root ??= protobuf.parse(fs.readFileSync(protoFile, 'utf8'), { keepCase: true }).root;
+  root ??= protobuf.parse(fs.readFileSync(otlpProtoFile, 'utf8'), { keepCase: true }).root;
   return root.lookupType(`opentelemetry.proto.${name}`);
 }
 

@@ -1,15 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import {
-  decodeLogs,
-  decodeMetrics,
-  decodeTraces,
-  encodingOf,
-  type OtlpLogRecord,
-  type OtlpMetric,
-  type OtlpSpan,
-} from '../../alert-processor/src/otlp/decode';
+import { decodeLogs, decodeMetrics, decodeTraces, encodingOf, type OtlpLogRecord, type OtlpMetric, type OtlpSpan } from '@alerts';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 

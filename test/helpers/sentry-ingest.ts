@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { decodeLogs, decodeTraces, encodingOf, type OtlpLogRecord, type OtlpSpan } from '../../alert-processor/src/otlp/decode';
+import { decodeLogs, decodeTraces, encodingOf, type OtlpLogRecord, type OtlpSpan } from '@alerts';
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for Sentry's ingest: it takes the envelopes the Node and browser

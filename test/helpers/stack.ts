@@ -18,6 +18,8 @@ export interface SignedUpUser {
   email: string;
   password: string;
   name: string;
+  /** The client address the registration came from (its X-Forwarded-For); later requests come from 127.0.0.1. */
+  address: string;
 }
 
 export interface StackOptions {
@@ -31,8 +33,11 @@ export interface StackOptions {
   sentry?: boolean | { browser?: boolean };
   /** A Slack-like webhook and the alert processor posting to it, with the app exporting its telemetry there. */
   slack?: boolean;
-  /** The app's environment on top of the stack's (a value `undefined` removes a variable). */
-  env?: Record<string, string | undefined>;
+  /**
+   * The app's environment on top of the stack's (a value `undefined` removes a variable); a function is called
+   * when the stack starts, for values known only then (a server an earlier beforeAll started).
+   */
+  env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   seed?: boolean;
   waitFor?: StartAppOptions['waitFor'];
 }
@@ -59,6 +64,11 @@ export interface Stack {
 }
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.test`;
+/**
+ * A client address of its own (198.18.0.0/15, set aside for tests), sent as X-Forwarded-For: the test servers
+ * trust no proxy, so it is the address the app sees, and sign-ups do not share the per-address registration limit.
+ */
+export const uniqueAddress = () => `198.18.${crypto.randomInt(256)}.${crypto.randomInt(256)}`;
 
 const FAST_BATCHES = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
@@ -109,6 +119,7 @@ export function useStack(options: StackOptions = {}): () => Stack {
       slack = fakeSlack;
       stops.unshift(() => fakeSlack.close());
       const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-stack-alerts-'));
+      stops.unshift(async () => fs.rmSync(stateDir, { recursive: true, force: true }));
       const processor = await startAlertProcessor({ SLACK_WEBHOOK_URL: fakeSlack.url, ALERTS_STATE_FILE: path.join(stateDir, 'state.db') });
       alertProcessor = processor;
       stops.unshift(() => processor.stop());
@@ -119,7 +130,7 @@ export function useStack(options: StackOptions = {}): () => Stack {
       databaseUrl: database.url,
       seed: options.seed,
       waitFor: options.waitFor,
-      env: { ...env, ...options.env },
+      env: { ...env, ...(typeof options.env === 'function' ? options.env() : options.env) },
     });
     stops.unshift(() => app.stop());
 
@@ -163,11 +174,12 @@ export function useStack(options: StackOptions = {}): () => Stack {
         const c = client();
         const email = uniqueEmail();
         const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
-        const res = await c.post('/api/auth/register', { email, password, name });
+        const address = uniqueAddress();
+        const res = await c.post('/api/auth/register', { email, password, name }, { headers: { 'x-forwarded-for': address } });
         if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text}`);
         const id = res.body.user.id as string;
         if (balanceCents) await setBalance(id, balanceCents);
-        return { client: c, id, email, password, name };
+        return { client: c, id, email, password, name, address };
       },
     };
   });

@@ -14,9 +14,9 @@ export interface WatchedPage {
   context: BrowserContext;
   page: Page;
   /**
-   * Everything that went wrong in the page so far: uncaught exceptions, console errors and CSP violations (the
-   * `securitypolicyviolation` events, recorded from before any script of the page runs). A failed request the
-   * test provokes on purpose is a console error too; pass its status to leave it out.
+   * Everything that went wrong so far in the page or any other page (tab) of its context: uncaught exceptions,
+   * console errors and CSP violations (the `securitypolicyviolation` events, recorded from before any script of the
+   * page runs). A failed request the test provokes on purpose is a console error too; pass its status to leave it out.
    */
   problems(options?: { expectedStatuses?: number[] }): Promise<string[]>;
   /** A full-page PNG under SCREENSHOT_DIR; returns its path. */
@@ -33,22 +33,33 @@ export async function watchedPage(browser: Browser, options: { width?: number; h
       seen.push(`csp: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`),
     );
   });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
   const seen: string[] = [];
-  page.on('pageerror', (error) => seen.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) {
-      seen.push(`console.${message.type()}: ${message.text()} (${message.location().url})`);
-    }
+  // Every page of the context is watched, a second tab opened by the test too.
+  context.on('page', (opened) => {
+    opened.setDefaultTimeout(15_000);
+    opened.on('pageerror', (error) => seen.push(`pageerror: ${error.message}`));
+    opened.on('console', (message) => {
+      if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) {
+        seen.push(`console.${message.type()}: ${message.text()} (${message.location().url})`);
+      }
+    });
   });
+  const page = await context.newPage();
   return {
     context,
     page,
     async problems({ expectedStatuses = [] } = {}) {
-      const violations = await page
-        .evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])
-        .catch(() => ['(the page could not be asked for its CSP violations)']);
+      const violations = (
+        await Promise.all(
+          context
+            .pages()
+            .map((opened) =>
+              opened
+                .evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])
+                .catch(() => ['(the page could not be asked for its CSP violations)']),
+            ),
+        )
+      ).flat();
       const expected = (line: string) => expectedStatuses.some((status) => line.includes(`status of ${status}`));
       return [...seen.filter((line) => !expected(line)), ...violations];
     },

@@ -2,22 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { HttpClient } from '../helpers/http-client';
+import { useStack } from '../helpers/stack';
 
 /** Everything the server prints after boot is one JSON line per record, each on the trace of its request. */
 describe('server logs beyond the API', () => {
-  let db: TestDatabase;
+  const stack = useStack();
   let app: AppServer;
   let admin: HttpClient;
 
   beforeAll(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startApp({ databaseUrl: db.url });
+    ({ app } = stack());
     admin = new HttpClient(app.url);
     expect((await admin.login('admin@drop.test', DEMO_PASSWORD)).status).toBe(200);
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await db?.drop();
   });
 
   const recordsOf = (traceId: string | null) => app.logRecords().filter((r) => traceId && r.trace_id === traceId);
@@ -88,7 +84,8 @@ describe('LOG_FORMAT', () => {
   });
   afterAll(async () => db?.drop());
 
-  it('pretty prints human-readable lines, also under next start (the demo)', async () => {
+  // Each starts its own `next start`: more than the default 30 s on a busy machine.
+  it('pretty prints human-readable lines, also under next start (the demo)', { timeout: 90_000 }, async () => {
     const app = await startApp({ databaseUrl: db.url, env: { LOG_FORMAT: 'pretty' } });
     try {
       const line = await app.waitForLog(/app\.started: version/);
@@ -99,7 +96,7 @@ describe('LOG_FORMAT', () => {
     }
   });
 
-  it('an unknown value warns once and keeps JSON', async () => {
+  it('an unknown value warns once and keeps JSON', { timeout: 90_000 }, async () => {
     const app = await startApp({ databaseUrl: db.url, env: { LOG_FORMAT: 'xml' } });
     try {
       await app.waitForLog(/app\.started/);

@@ -23,7 +23,7 @@ const LAPTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/201
 describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
   const fixture = useStack({ dialect });
 
-  it('the login/register toggle changes the heading and clears a stale error; a new user registers', async () => {
+  it('the login/register toggle changes the heading and clears a stale error; a new user registers', { timeout: 60_000 }, async () => {
     const { app } = fixture();
     const { page, problems, close } = await watchedPage(browser);
     await page.goto(`${app.url}/login`);
@@ -79,7 +79,7 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
       expect(await first.page.getByTestId('kyc-status').textContent()).toBe('Identity: not verified Verify your identity');
       await first.page.getByRole('link', { name: 'Verify your identity' }).click();
       await first.page.waitForURL(`${app.url}/kyc`);
-      // A second tab opened on the form before the first one sends it.
+      // A second tab opened on the form before the first one sends it (watched like the first).
       const second = await first.context.newPage();
       await second.goto(`${app.url}/kyc`);
 
@@ -116,7 +116,7 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
           'You have already sent your identity documents and they are being reviewed. You can send new ones once that review is finished.',
         );
       await second.screenshot({ path: `${SCREENSHOT_DIR}/kyc-409-${dialect}.png`, fullPage: true });
-      expect(await first.problems({ expectedStatuses: [400] })).toEqual([]);
+      expect(await first.problems({ expectedStatuses: [400, 409] })).toEqual([]);
       await first.close();
     },
   );
@@ -205,7 +205,32 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
     },
   );
 
-  it('signed out, every account page sends the visitor to /login', async () => {
+  it('after 5 wrong passwords the login page says how long sign-in is paused (429)', { timeout: 60_000 }, async () => {
+    const { app, signUp } = fixture();
+    const user = await signUp();
+    const { page, problems, screenshot, close } = await watchedPage(browser);
+    await page.goto(`${app.url}/login`);
+    const form = page.getByRole('form', { name: 'Sign in' });
+    await form.getByLabel('Email').fill(user.email);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await form.getByLabel('Password').fill(`wrong-password-${attempt}`);
+      await form.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect.poll(() => form.getByRole('alert').textContent(), settled).toBe('Email or password is incorrect');
+      // The message stays the same from one attempt to the next: wait for the request to finish before the next.
+      await expect.poll(() => form.getByRole('button', { name: 'Sign in', exact: true }).isEnabled(), settled).toBe(true);
+    }
+    await form.getByLabel('Password').fill(user.password);
+    await form.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent(), settled)
+      .toMatch(/^Too many wrong attempts\. For your safety this is paused: try again in 1[45] minutes\.$/);
+    expect(page.url()).toBe(`${app.url}/login`);
+    await screenshot(`login-rate-limited-${dialect}`);
+    expect(await problems({ expectedStatuses: [401, 429] })).toEqual([]);
+    await close();
+  });
+
+  it('signed out, every account page sends the visitor to /login', { timeout: 60_000 }, async () => {
     const { app } = fixture();
     const { page, problems, close } = await watchedPage(browser);
     for (const path of ['/qr', '/pay', '/kyc', '/sessions', '/qr/some-code']) {

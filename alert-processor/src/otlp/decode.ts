@@ -45,9 +45,12 @@ export interface OtlpMetric {
 
 export class OtlpDecodeError extends Error {}
 
+/** The OTLP schema, beside this file (and beside the bundle, where alert-processor/build.ts copies it). */
+export const otlpProtoFile = path.join(import.meta.dirname, 'otlp.proto');
+
 let root: protobuf.Root | undefined;
 function types() {
-  root ??= protobuf.parse(fs.readFileSync(path.join(import.meta.dirname, 'otlp.proto'), 'utf8'), { keepCase: true }).root;
+  root ??= protobuf.parse(fs.readFileSync(otlpProtoFile, 'utf8'), { keepCase: true }).root;
   return {
     traces: root.lookupType('opentelemetry.proto.ExportTraceServiceRequest'),
     logs: root.lookupType('opentelemetry.proto.ExportLogsServiceRequest'),

@@ -18,7 +18,10 @@ import { SharedSender } from './shared-sender';
  */
 export interface Replicas {
   silences: PgSilenceStore;
-  relay(entries: OutboxEntry[]): Promise<void>;
+  /** Hands the entries to the shared outbox; returns their rows' ids. Throws when the database does not answer. */
+  relay(entries: OutboxEntry[]): Promise<number[]>;
+  /** Which of these shared rows are still waiting to be posted. Throws when the database does not answer. */
+  stillQueued(ids: number[]): Promise<Set<number>>;
   start(parts: { slack: SlackClient; silencer: Silencer; links: AlertLinks }): void;
   stop(): Promise<void>;
 }
@@ -51,7 +54,11 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
     silences,
     async relay(entries) {
       await ready();
-      await outbox.enqueue(entries, Date.now());
+      return outbox.enqueue(entries, Date.now());
+    },
+    async stillQueued(ids) {
+      await ready();
+      return outbox.stillQueued(ids);
     },
     start({ slack, silencer, links }) {
       // Longer than one post with every retry: a row claimed by a sender that died is posted again only after it.
@@ -62,6 +69,8 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
           claimGroup: async (now, max, claim) => (await ready(), outbox.claimGroup(now, max, claim)),
           remove: (ids) => outbox.remove(ids),
           retryAt: (ids, at) => outbox.retryAt(ids, at),
+          postpone: (ids, at) => outbox.postpone(ids, at),
+          waitingBefore: (type, service, id) => outbox.waitingBefore(type, service, id),
           removeLater: (type, service, id) => outbox.removeLater(type, service, id),
           lastPosted: (type, service) => outbox.lastPosted(type, service),
           recordPosted: (alerts, now) => outbox.recordPosted(alerts, now),

@@ -36,9 +36,10 @@ export class SharedOutbox {
     private readonly origin: string,
   ) {}
 
-  async enqueue(entries: readonly Pick<OutboxEntry, 'alert' | 'message'>[], now: number): Promise<void> {
-    if (entries.length === 0) return;
-    await this.db
+  /** Inserts the rows; returns their ids, in the order given. */
+  async enqueue(entries: readonly Pick<OutboxEntry, 'alert' | 'message'>[], now: number): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const rows = await this.db
       .insertInto('alert_outbox')
       .values(
         entries.map(({ alert, message }) => ({
@@ -51,7 +52,16 @@ export class SharedOutbox {
           next_attempt_ms: now,
         })),
       )
+      .returning('id')
       .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** Which of these rows are still in the outbox (not yet posted, muted or dropped). */
+  async stillQueued(ids: readonly number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('alert_outbox').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Claims the oldest due row and the other due rows of its type (at most `max`), oldest first. */
@@ -88,12 +98,21 @@ export class SharedOutbox {
     await this.db.deleteFrom('alert_outbox').where('alert_type', '=', type).where('service', '=', service).where('id', '>', id).execute();
   }
 
-  async size(): Promise<number> {
+  /** Moves rows' next attempt without counting an attempt (a resolution waiting for what it resolves). */
+  async postpone(ids: readonly number[], atMs: number): Promise<void> {
+    if (ids.length > 0) await this.db.updateTable('alert_outbox').set({ next_attempt_ms: atMs }).where('id', 'in', ids).execute();
+  }
+
+  /** When the earliest row of this type and service written before row `id` is due next; undefined when none waits. */
+  async waitingBefore(type: string, service: string, id: number): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('alert_outbox')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) => eb.fn.min<number>('next_attempt_ms').as('at'))
+      .where('alert_type', '=', type)
+      .where('service', '=', service)
+      .where('id', '<', id)
       .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return row?.at ?? undefined;
   }
 
   /** When an alert of this type was last posted for the service, by any replica. */

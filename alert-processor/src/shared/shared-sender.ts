@@ -12,7 +12,8 @@ import type { SharedOutbox } from './shared-outbox';
  * its own (groups of one type, silences and mute windows checked first, retries with backoff). Because several
  * replicas may raise the same alert — each sees the telemetry it is sent — the sender also drops duplicates
  * against `alert_posted`: an alert of a type and service posted within the cooldown by anyone, and a resolution
- * whose alert was never posted (muted, refused) or has been resolved already.
+ * whose alert was never posted (muted, refused) or has been resolved already. A resolution whose alert is still
+ * waiting in the outbox (Slack failed it; it is posted again later) waits behind it.
  */
 
 const RESOLVES: Partial<Record<AlertType, AlertType>> = {
@@ -21,7 +22,10 @@ const RESOLVES: Partial<Record<AlertType, AlertType>> = {
 };
 
 export interface SharedSenderOptions {
-  outbox: Pick<SharedOutbox, 'claimGroup' | 'remove' | 'retryAt' | 'removeLater' | 'lastPosted' | 'recordPosted'>;
+  outbox: Pick<
+    SharedOutbox,
+    'claimGroup' | 'remove' | 'retryAt' | 'postpone' | 'waitingBefore' | 'removeLater' | 'lastPosted' | 'recordPosted'
+  >;
   lease: Lease;
   slack: SlackClient;
   silencer: Silencer;
@@ -43,6 +47,8 @@ export class SharedSender {
   private running: Promise<void> | undefined;
   private renewing: Promise<void> | undefined;
   private stopped = false;
+  /** Posted (Slack answered 2xx) but not yet recorded as posted: recorded before anything is claimed again. */
+  private readonly unrecorded: { alerts: Alert[]; ids: number[]; atMs: number }[] = [];
   private readonly pollMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
@@ -65,7 +71,7 @@ export class SharedSender {
       Math.max(100, Math.floor(this.options.lease.lengthMs / 3)),
     );
     this.timer = setInterval(() => {
-      if (this.options.lease.isHeld) this.running ??= this.pump().finally(() => (this.running = undefined));
+      if (this.options.lease.isHeld || this.unrecorded.length > 0) this.running ??= this.pump().finally(() => (this.running = undefined));
     }, this.pollMs);
     this.renewing = this.renew().finally(() => (this.renewing = undefined));
   }
@@ -76,6 +82,7 @@ export class SharedSender {
     clearInterval(this.timer);
     clearInterval(this.renewTimer);
     await Promise.all([this.running, this.renewing]);
+    await this.recordPosted().catch(() => undefined);
     await this.options.lease.release().catch(() => undefined);
   }
 
@@ -98,8 +105,21 @@ export class SharedSender {
     }
   }
 
+  /** Records what was posted and removes its rows; throws (keeping them in memory) while the database fails. */
+  private async recordPosted(): Promise<void> {
+    const { outbox } = this.options;
+    for (let posted = this.unrecorded[0]; posted; posted = this.unrecorded[0]) {
+      await outbox.recordPosted(posted.alerts, posted.atMs);
+      await outbox.remove(posted.ids);
+      this.unrecorded.shift();
+    }
+  }
+
   private async pump(): Promise<void> {
     try {
+      // Rows posted but not recorded are still claimed in the table: once their claim ran out they would be
+      // posted again, so nothing is claimed before they are recorded.
+      await this.recordPosted();
       while (this.options.lease.isHeld && !this.stopped) {
         const group = await this.options.outbox.claimGroup(this.now(), MAX_GROUP, this.options.claimMs);
         if (group.length === 0) return;
@@ -137,6 +157,18 @@ export class SharedSender {
       }
       const resolves = RESOLVES[alert.type];
       if (resolves) {
+        // What it resolves may still be waiting in the outbox (Slack failed it, it is posted again later): the
+        // resolution goes after it, never before, and is not dropped meanwhile.
+        const waiting = await outbox.waitingBefore(resolves, alert.service, entry.id);
+        if (waiting !== undefined) {
+          const at = Math.max(now + this.pollMs, Math.min(waiting, now + this.retryDelayMs));
+          await outbox.postpone([entry.id], at);
+          logger.info(
+            this.fields(alert, { 'event.name': 'alerts.resolution_waits', retry_in_ms: at - now }),
+            'resolution held back: what it resolves is waiting in the outbox to be posted again',
+          );
+          continue;
+        }
         const [firing, resolved] = await Promise.all([
           outbox.lastPosted(resolves, alert.service),
           outbox.lastPosted(alert.type, alert.service),
@@ -184,10 +216,10 @@ export class SharedSender {
     const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, links);
     const result = await slack.send(message);
     if (result.ok) {
-      // Recorded before the rows go: a crash in between re-posts nothing (the rows are then duplicates).
-      await outbox.recordPosted(alerts, this.now());
-      await outbox.remove(ids);
       if (!result.skipped) logger.info({ ...fields, attempts: result.attempts }, `alert sent to Slack: ${message.text.split('\n')[0]}`);
+      // Recorded before the rows go: a crash in between re-posts nothing (the rows are then duplicates).
+      this.unrecorded.push({ alerts, ids, atMs: this.now() });
+      await this.recordPosted();
       return;
     }
     if (result.retryable) {

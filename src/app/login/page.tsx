@@ -1,5 +1,6 @@
 import { redirect } from 'next/navigation';
 import { LoginForm } from '@/components/LoginForm';
+import { serverConfig } from '@/server/config';
 import { currentUser } from '@/server/current-user';
 
 export const dynamic = 'force-dynamic';
@@ -9,7 +10,7 @@ export default async function LoginPage() {
   return (
     <section className="card">
       <LoginForm />
-      {process.env.NODE_ENV !== 'production' || process.env.DROP_DEMO === '1' ? (
+      {serverConfig().showDemoAccounts ? (
         <p className="muted">Demo: alice@drop.test, bob@drop.test or admin@drop.test with the demo password.</p>
       ) : null}
     </section>

@@ -45,16 +45,28 @@ export function getAuditSigner(): AuditSigner {
   const fromEnv = process.env.AUDIT_SIGNING_KEY;
   const file = process.env.AUDIT_SIGNING_KEY_FILE;
   let pem: string;
-  if (fromEnv) pem = fromEnv.replaceAll('\\n', '\n');
-  else if (file && serverConfig().production)
-    pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
-  else if (serverConfig().production)
+  let source: string;
+  if (fromEnv) {
+    pem = fromEnv.replaceAll('\\n', '\n');
+    source = 'AUDIT_SIGNING_KEY';
+  } else if (file && serverConfig().production) {
+    source = `AUDIT_SIGNING_KEY_FILE (${file})`;
+    try {
+      pem = fs.readFileSync(/*turbopackIgnore: true*/ path.resolve(/*turbopackIgnore: true*/ file), 'utf8');
+    } catch (error) {
+      throw new AuditKeyError(`${source} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  } else if (serverConfig().production) {
     throw new AuditKeyError('AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE is required in production (an Ed25519 PEM key)');
-  else pem = readOrCreateDevKey(path.resolve(/*turbopackIgnore: true*/ file ?? './data/.audit-signing-key.pem'));
+  } else {
+    const devFile = path.resolve(/*turbopackIgnore: true*/ file ?? './data/.audit-signing-key.pem');
+    source = file ? `AUDIT_SIGNING_KEY_FILE (${file})` : `the development key ${devFile}`;
+    pem = readOrCreateDevKey(devFile);
+  }
   try {
     signer = auditSigner(pem);
   } catch (error) {
-    throw new AuditKeyError(`the audit signing key is not usable: ${(error as Error).message}`);
+    throw new AuditKeyError(`the audit signing key in ${source} is not usable: ${(error as Error).message}`);
   }
   return signer;
 }
@@ -78,22 +90,14 @@ export function getAuditKeyring(): AuditKeyring {
   return keyring;
 }
 
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new AuditKeyError(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return value;
-}
-
 let checkpointer: AuditCheckpointer | undefined;
 
 /** Checkpoints every AUDIT_CHECKPOINT_EVERY entries (default 1000) or AUDIT_CHECKPOINT_SECONDS (default 300). */
 export function getAuditCheckpointer(): AuditCheckpointer {
   checkpointer ??= auditCheckpointer({
     signer: getAuditSigner(),
-    everyEntries: intFromEnv('AUDIT_CHECKPOINT_EVERY', 1000, 1),
-    everyMs: intFromEnv('AUDIT_CHECKPOINT_SECONDS', 300, 1) * 1000,
+    everyEntries: serverConfig().auditCheckpointEvery,
+    everyMs: serverConfig().auditCheckpointMs,
   });
   return checkpointer;
 }

@@ -40,6 +40,13 @@ describe('isSameOrigin', () => {
     expect(isSameOrigin(h('https://evil.example'), config)).toBe(false);
   });
 
+  it('behind two trusted proxies, ignores an X-Forwarded-Host list shorter than two (overwritten or bypassed)', () => {
+    const config = settings({ TRUSTED_PROXY_COUNT: '2' });
+    const h = headers({ host: 'app:3000', 'x-forwarded-host': 'drop.example', origin: 'https://drop.example' });
+    expect(isSameOrigin(h, config)).toBe(false);
+    expect(isSameOrigin(headers({ host: 'app:3000', 'x-forwarded-host': 'drop.example', origin: 'http://app:3000' }), config)).toBe(true);
+  });
+
   it('always accepts APP_ORIGIN, whatever the Host', () => {
     const config = settings({ APP_ORIGIN: 'https://drop.example' });
     expect(isSameOrigin(headers({ host: 'localhost:3000', origin: 'https://drop.example' }), config)).toBe(true);

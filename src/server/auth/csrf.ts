@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { serverConfig, type ServerConfig } from '../config';
+import { trustedForwardedEntry } from '../http/forwarded';
 import { deriveKey } from './secret';
 
 export const CSRF_COOKIE = 'drop_csrf';
@@ -29,23 +30,10 @@ export function isValidCsrfPair(cookieValue: string | undefined, headerValue: st
 }
 
 /**
- * The public host a trusted reverse proxy put in X-Forwarded-Host: like X-Forwarded-For, the N-th entry from the
- * right behind N proxies (entries further left are the client's claim). Without a trusted proxy the header is the
- * client's own and is ignored.
- */
-function forwardedHost(headers: Headers, proxies: number): string | undefined {
-  if (proxies === 0) return undefined;
-  const chain = (headers.get('x-forwarded-host') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return chain[chain.length - proxies];
-}
-
-/**
  * Origin check: a browser sends Origin (or at least Referer) on state-changing requests; when it does, it must
- * name this host (Host, X-Forwarded-Host from a trusted proxy, or APP_ORIGIN). Non-browser clients send neither
- * and are covered by the token alone.
+ * name this host (Host, APP_ORIGIN, or the X-Forwarded-Host entry the outermost trusted proxy appended: without
+ * a trusted proxy the header is the client's own and is ignored). Non-browser clients send neither and are covered
+ * by the token alone.
  */
 export function isSameOrigin(
   headers: Headers,
@@ -61,7 +49,11 @@ export function isSameOrigin(
     return false;
   }
   const allowed = new Set<string>();
-  for (const host of [headers.get('host'), forwardedHost(headers, config.trustedProxyCount), config.appOriginHost]) {
+  for (const host of [
+    headers.get('host'),
+    trustedForwardedEntry(headers.get('x-forwarded-host'), config.trustedProxyCount),
+    config.appOriginHost,
+  ]) {
     if (host) allowed.add(host);
   }
   return allowed.has(sourceHost);

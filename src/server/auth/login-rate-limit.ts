@@ -1,13 +1,13 @@
 import type { DatabaseHandle } from '../db/connect';
 import { forgetAttempts, reserveAttempt, type AttemptLimit } from './attempt-limiter';
 
-const WINDOW_SECONDS = 15 * 60;
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const MAX_FAILURES_PER_EMAIL_AND_IP = 5;
 /** Bounds guessing from many (or spoofed) addresses against one account. */
 export const MAX_FAILURES_PER_EMAIL = 20;
 
-const PER_EMAIL_AND_IP: AttemptLimit = { name: 'login_ip', points: MAX_FAILURES_PER_EMAIL_AND_IP, windowSeconds: WINDOW_SECONDS };
-const PER_EMAIL: AttemptLimit = { name: 'login_email', points: MAX_FAILURES_PER_EMAIL, windowSeconds: WINDOW_SECONDS };
+const PER_EMAIL_AND_IP: AttemptLimit = { name: 'login_ip', points: MAX_FAILURES_PER_EMAIL_AND_IP, windowSeconds: LOGIN_WINDOW_SECONDS };
+const PER_EMAIL: AttemptLimit = { name: 'login_email', points: MAX_FAILURES_PER_EMAIL, windowSeconds: LOGIN_WINDOW_SECONDS };
 
 export interface LoginAttempt {
   /** The password was right: this attempt is given back, and earlier failures from this address are forgotten. */

@@ -3,8 +3,13 @@ import { reserveAttempt, type AttemptLimit, type Reservation } from './attempt-l
 
 /** Wrong current passwords a signed-in user may give (POST /api/auth/password) per window. */
 export const MAX_PASSWORD_CHECK_FAILURES_PER_USER = 5;
+export const PASSWORD_CHECK_WINDOW_SECONDS = 15 * 60;
 
-const PER_USER: AttemptLimit = { name: 'password_check', points: MAX_PASSWORD_CHECK_FAILURES_PER_USER, windowSeconds: 15 * 60 };
+const PER_USER: AttemptLimit = {
+  name: 'password_check',
+  points: MAX_PASSWORD_CHECK_FAILURES_PER_USER,
+  windowSeconds: PASSWORD_CHECK_WINDOW_SECONDS,
+};
 
 /**
  * Counts a check of a signed-in user's current password before it is made: a stolen session must not become an

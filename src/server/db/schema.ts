@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { AuditTables } from '@audit';
 
 /** Timestamps are UTC epoch milliseconds; money is integer cents. */
@@ -78,4 +78,3 @@ export type User = Selectable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type Transfer = Selectable<TransfersTable>;
 export type PaymentRequest = Selectable<PaymentRequestsTable>;
-export type NewUser = Insertable<UsersTable>;

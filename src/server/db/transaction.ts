@@ -1,5 +1,5 @@
-import { diag } from '@opentelemetry/api';
 import type { Kysely, Transaction } from 'kysely';
+import { getLogger } from '@otel';
 import type { Database } from './schema';
 
 export type Tx = Transaction<Database>;
@@ -26,8 +26,9 @@ export async function inTransaction<T>(db: Kysely<Database>, work: (tx: Tx) => P
       // Awaited (the audit sequencer seals the entry before the request answers); most callbacks are synchronous.
       await callback();
     } catch (error) {
-      // The transaction has committed: a failing side effect must not turn it into an error response.
-      diag.error('after-commit callback failed', error);
+      // The transaction has committed: a failing side effect (a seal of audit entries: they stay queued for the
+      // sweep) must not turn it into an error response.
+      getLogger().error({ err: error, 'event.name': 'db.after_commit_failed' }, 'after-commit callback failed');
     }
   }
   return result;

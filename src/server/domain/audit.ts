@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { getLogger } from '@otel';
 import { appendAuditEntry, appendSequencedAuditEntry, auditSequencer, type AuditInput, type AuditSequencer } from '@audit';
 import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
 import { serverConfig } from '../config';
@@ -28,12 +29,20 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact):
 
 const sequencers = new WeakMap<Kysely<Database>, AuditSequencer>();
 
-/** One sequencer per database handle, so a process seals in one run at a time. */
 function sequencerFor(tx: Tx): AuditSequencer {
-  const db = databaseOf(tx);
+  return auditSequencerFor(databaseOf(tx));
+}
+
+/** One sequencer per database handle, so a process seals in one run at a time (requests and the sweep alike). */
+export function auditSequencerFor(db: Kysely<Database>): AuditSequencer {
   let sequencer = sequencers.get(db);
   if (!sequencer) {
-    sequencer = auditSequencer(db, { checkpointer: getAuditCheckpointer(), gatherMs: serverConfig().auditSealGatherMs });
+    sequencer = auditSequencer(db, {
+      checkpointer: getAuditCheckpointer(),
+      gatherMs: serverConfig().auditSealGatherMs,
+      onSweepError: (error) =>
+        getLogger().error({ err: error, 'event.name': 'audit.seal_failed' }, 'sealing abandoned audit entries failed'),
+    });
     sequencers.set(db, sequencer);
   }
   return sequencer;

@@ -1,8 +1,11 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { uniqueEmail } from '../../../test/helpers/stack';
+import { uniqueAddress, uniqueEmail } from '../../../test/helpers/stack';
 import { DIALECTS } from '../../../test/helpers/databases';
 import { useDatabase } from '../../../test/helpers/domain-fixture';
-import { MAX_FAILURES_PER_EMAIL_AND_IP } from '../auth/login-rate-limit';
+import { LOGIN_WINDOW_SECONDS, MAX_FAILURES_PER_EMAIL_AND_IP } from '../auth/login-rate-limit';
+import { MAX_PASSWORD_CHECK_FAILURES_PER_USER } from '../auth/password-check-rate-limit';
+import { MAX_REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_SECONDS } from '../auth/registration-rate-limit';
 import type { Actor, RequestContext } from './context';
 import { changePassword, login, register } from './auth';
 import { findActiveSession } from './sessions';
@@ -14,7 +17,7 @@ describe.each(DIALECTS)('auth on %s', (dialect) => {
 
   async function registered(password = 'correct horse battery') {
     const email = uniqueEmail('auth');
-    const { user, session } = await register(handle(), { email, password, name: ' Ann Example ' }, ctx());
+    const { user, session } = await register(handle(), { email, password, name: ' Ann Example ' }, ctx(uniqueAddress()));
     const actor: Actor = { ...ctx(), userId: user.id, sessionId: session.id, role: user.role };
     return { email, password, user, session, actor };
   }
@@ -29,7 +32,9 @@ describe.each(DIALECTS)('auth on %s', (dialect) => {
 
   it('refuses a second account for the same email, whatever its case (409 email_taken)', async () => {
     const { email } = await registered();
-    await expect(register(handle(), { email: email.toUpperCase(), password: 'another password', name: 'X' }, ctx())).rejects.toMatchObject({
+    await expect(
+      register(handle(), { email: email.toUpperCase(), password: 'another password', name: 'X' }, ctx(uniqueAddress())),
+    ).rejects.toMatchObject({
       kind: 'conflict',
       code: 'email_taken',
     });
@@ -56,7 +61,7 @@ describe.each(DIALECTS)('auth on %s', (dialect) => {
     expect(limited).toMatchObject({ kind: 'rate_limited', code: 'rate_limited' });
     const retryAfter = (limited as { retryAfterSeconds: number }).retryAfterSeconds;
     expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(LOGIN_WINDOW_SECONDS);
     await expect(login(handle(), { email, password }, ctx('192.0.2.2'))).resolves.toMatchObject({ user: { email } });
   });
 
@@ -68,6 +73,68 @@ describe.each(DIALECTS)('auth on %s', (dialect) => {
       }
       await expect(login(handle(), { email, password }, ctx('192.0.2.3'))).resolves.toMatchObject({ user: { email } });
     }
+  });
+
+  it('limits registrations per address, failed ones included, with a Retry-After and an audit row; other addresses go on', async () => {
+    const address = uniqueAddress();
+    const taken = uniqueEmail('taken');
+    await register(handle(), { email: taken, password: 'long enough password', name: 'First' }, ctx(address));
+    // A refused email still cost a hash: it counts.
+    await expect(register(handle(), { email: taken, password: 'long enough password', name: 'Again' }, ctx(address))).rejects.toMatchObject(
+      {
+        code: 'email_taken',
+      },
+    );
+    for (let i = 2; i < MAX_REGISTRATIONS_PER_ADDRESS; i++) {
+      await register(handle(), { email: uniqueEmail('many'), password: 'long enough password', name: `N ${i}` }, ctx(address));
+    }
+    const refusedEmail = uniqueEmail('refused');
+    const refused = await register(handle(), { email: refusedEmail, password: 'long enough password', name: 'R' }, ctx(address)).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ kind: 'rate_limited', code: 'rate_limited' });
+    const retryAfter = (refused as { retryAfterSeconds: number }).retryAfterSeconds;
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(REGISTRATION_WINDOW_SECONDS);
+    const users = await handle().db.selectFrom('users').select('id').where('email', '=', refusedEmail).execute();
+    expect(users).toEqual([]);
+    const audit = await handle()
+      .db.selectFrom('audit_log')
+      .select(['user_id', 'resource', 'details'])
+      .where('action', '=', 'register')
+      .where('outcome', '=', 'failure')
+      .execute();
+    expect(audit.map((row) => JSON.parse(row.details) as unknown)).toContainEqual({ reason: 'rate_limited', email: 'r***@example.test' });
+    await expect(
+      register(handle(), { email: uniqueEmail('elsewhere'), password: 'long enough password', name: 'E' }, ctx(uniqueAddress())),
+    ).resolves.toMatchObject({ user: { name: 'E' } });
+  });
+
+  /** Runs `action` while the users table is away, so that looking a user up fails as a broken database would. */
+  async function withUsersTableGone<T>(action: () => Promise<T>): Promise<T> {
+    await sql`ALTER TABLE users RENAME TO users_away`.execute(handle().db);
+    try {
+      return await action();
+    } finally {
+      await sql`ALTER TABLE users_away RENAME TO users`.execute(handle().db);
+    }
+  }
+
+  it('gives a login attempt back when the user lookup fails: the budget is intact afterwards', async () => {
+    const { email, password } = await registered();
+    const address = uniqueAddress();
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL_AND_IP; i++) {
+      await expect(
+        withUsersTableGone(() => login(handle(), { email, password: 'wrong password' }, ctx(address))),
+      ).rejects.not.toMatchObject({
+        kind: expect.any(String),
+      });
+    }
+    // Every failed lookup gave its attempt back: all the budget is left (the last of them, with the right password, succeeds).
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL_AND_IP - 1; i++) {
+      await expect(login(handle(), { email, password: `wrong ${i}` }, ctx(address))).rejects.toMatchObject({ code: 'invalid_credentials' });
+    }
+    await expect(login(handle(), { email, password }, ctx(address))).resolves.toMatchObject({ user: { email } });
   });
 
   describe('changing the password', () => {
@@ -97,6 +164,24 @@ describe.each(DIALECTS)('auth on %s', (dialect) => {
       });
       expect(await findActiveSession(handle().db, other.session.id, actor.userId)).toBeDefined();
       await expect(login(handle(), { email, password }, ctx('192.0.2.60'))).resolves.toBeDefined();
+    });
+    it('gives the check back when looking the user up fails: the budget is intact afterwards', async () => {
+      const { password, actor } = await registered();
+      for (let i = 0; i < MAX_PASSWORD_CHECK_FAILURES_PER_USER; i++) {
+        await expect(
+          withUsersTableGone(() => changePassword(handle(), actor, { currentPassword: 'not it', newPassword: 'whatever else' })),
+        ).rejects.not.toMatchObject({ kind: expect.any(String) });
+      }
+      for (let i = 0; i < MAX_PASSWORD_CHECK_FAILURES_PER_USER - 1; i++) {
+        await expect(
+          changePassword(handle(), actor, { currentPassword: `not it ${i}`, newPassword: 'whatever else' }),
+        ).rejects.toMatchObject({
+          code: 'invalid_current_password',
+        });
+      }
+      await expect(changePassword(handle(), actor, { currentPassword: password, newPassword: 'a brand new password' })).resolves.toEqual({
+        revokedSessions: 0,
+      });
     });
   });
 });

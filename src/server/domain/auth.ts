@@ -5,6 +5,7 @@ import { hashPassword, verifyPassword } from '../auth/password';
 import { reserveLoginAttempt, type LoginAttempt } from '../auth/login-rate-limit';
 import { reservePasswordCheck } from '../auth/password-check-rate-limit';
 import type { Reservation } from '../auth/attempt-limiter';
+import { reserveRegistration } from '../auth/registration-rate-limit';
 import { recordAudit, recordAuditAlone } from './audit';
 import type { Actor, RequestContext } from './context';
 import { DomainError, invalid } from './errors';
@@ -16,11 +17,28 @@ export interface SignedIn {
   session: Session;
 }
 
+const isRateLimited = (error: unknown) => error instanceof DomainError && error.kind === 'rate_limited';
+
 export async function register(
   handle: DatabaseHandle,
   input: { email: string; password: string; name: string },
   ctx: RequestContext,
 ): Promise<SignedIn> {
+  // Counted before the hash, and kept whatever happens next: the hash is the cost being bounded.
+  try {
+    await reserveRegistration(handle, ctx.ip ?? 'unknown');
+  } catch (error) {
+    if (isRateLimited(error)) {
+      await recordAuditAlone(handle.db, ctx, {
+        action: 'register',
+        outcome: 'failure',
+        resource: 'user:unknown',
+        userId: null,
+        details: { reason: 'rate_limited', email: maskEmail(normalizeEmail(input.email)) },
+      });
+    }
+    throw error;
+  }
   const passwordHash = await hashPassword(input.password);
   return inTransaction(handle.db, async (tx) => {
     const user = await createUser(tx, { email: input.email, name: input.name, passwordHash });
@@ -52,8 +70,6 @@ async function recordLoginFailureEntry(
     details: known ? { reason } : { reason, email: maskEmail(email) },
   });
 }
-
-const isRateLimited = (error: unknown) => error instanceof DomainError && error.kind === 'rate_limited';
 
 export async function login(handle: DatabaseHandle, input: { email: string; password: string }, ctx: RequestContext): Promise<SignedIn> {
   const email = normalizeEmail(input.email);

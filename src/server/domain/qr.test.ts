@@ -115,6 +115,14 @@ describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
       .where('code', '=', expired.code)
       .execute();
     const { request: open } = await request(payeeActor, 100);
+    // Created within the same millisecond on a fast machine: give each its own creation time, so "newest first" is one order.
+    for (const [offset, code] of [paid.code, expired.code, open.code].entries()) {
+      await handle()
+        .db.updateTable('payment_requests')
+        .set({ created_at: 1_700_000_000_000 + offset })
+        .where('code', '=', code)
+        .execute();
+    }
 
     const listed = await listPaymentRequests(handle().db, payee.id);
     expect(listed.map((r) => [r.code, r.state, r.paidBy?.name ?? null])).toEqual([

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CORRELATION, isTraceId } from '@otel';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, AUDIT_PAGE_MAX, decodeAuditCursor } from '@audit';
 
 const HAS_ZONE = /(?:[zZ]|[+-]\d\d:?\d\d)$/;
@@ -22,7 +23,7 @@ export const auditListParams = z
     user_id: z.string().min(1).max(100),
     action: z.array(z.enum(AUDIT_ACTIONS)),
     outcome: z.enum(AUDIT_OUTCOMES),
-    request_id: z.string().regex(/^[0-9a-f]{32}$/, 'A request id is a trace id: 32 lowercase hex characters'),
+    [CORRELATION.auditColumn]: z.string().refine(isTraceId, 'A request id is a trace id: 32 lowercase hex characters, not all zero'),
     from: isoInstant,
     to: isoInstant,
     format: z.enum(['json', 'ndjson']),
@@ -42,7 +43,7 @@ export function auditFilters(params: AuditListParams) {
     userId: params.user_id,
     actions: params.action,
     outcome: params.outcome,
-    requestId: params.request_id,
+    requestId: params[CORRELATION.auditColumn],
     from: params.from,
     to: params.to,
   };

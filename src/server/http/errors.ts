@@ -1,3 +1,5 @@
+import { AuditKeyMismatchError } from '@audit';
+import { isDatabaseBusy } from '../db/errors';
 import { DomainError, type DomainErrorKind } from '../domain/errors';
 
 /** A failure that belongs to the HTTP boundary itself (CSRF, body size, content type, auth). */
@@ -35,3 +37,19 @@ export const csrfFailed = () =>
 export const noSuchEndpoint = (path: string) => new HttpError(404, 'not_found', `There is no API endpoint at ${path}`);
 export const methodNotAllowed = (method: string, allow: string) =>
   new HttpError(405, 'method_not_allowed', `${method} is not supported here; use ${allow}`, { Allow: allow });
+
+/** Seconds a client is asked to wait after the database was too busy to take its write. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Server-side failures a client can be told about without revealing anything: SQLite's write lock still taken
+ * after busy_timeout (retry shortly), and an audit master key that does not open stored keys (an operator must fix
+ * the configuration). Both are 503s with the usual JSON error, not a bare 500.
+ */
+export function fromServerFault(error: unknown): HttpError | undefined {
+  if (isDatabaseBusy(error))
+    return new HttpError(503, 'database_busy', 'The database is busy; retry shortly', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
+  if (error instanceof AuditKeyMismatchError)
+    return new HttpError(503, 'audit_key_mismatch', 'The audit trail cannot be written: its encryption key is misconfigured');
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { serverConfig } from '../config';
 import type { RequestContext } from '../domain/context';
 import { HttpError } from './errors';
+import { trustedForwardedEntry, validIp } from './forwarded';
 
 export const MAX_JSON_BYTES = 16 * 1024;
 
@@ -81,17 +82,12 @@ async function readAtMost(req: NextRequest, maxBytes: number): Promise<string> {
 }
 
 /**
- * The caller's address. Next fills X-Forwarded-For with the socket address only when the header is absent,
- * so behind N trusted proxies the client is the N-th entry from the right; with none, the rightmost.
+ * The caller's address, or null when it is not a valid IP address. Next fills X-Forwarded-For with the socket
+ * address only when the header is absent, so with no trusted proxy (`proxies` 0) the rightmost entry is the socket
+ * address or the client's own claim; behind N proxies that append to it, the N-th entry from the right.
  */
-export function clientIp(headers: Headers): string | null {
-  const chain = (headers.get('x-forwarded-for') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const fromRight = Math.max(serverConfig().trustedProxyCount, 1);
-  const ip = chain[chain.length - fromRight] ?? chain[0] ?? null;
-  return ip ? ip.replace(/^::ffff:/, '') : null;
+export function clientIp(headers: Headers, proxies = serverConfig().trustedProxyCount): string | null {
+  return validIp(trustedForwardedEntry(headers.get('x-forwarded-for'), Math.max(proxies, 1)));
 }
 
 export function requestContext(req: NextRequest): RequestContext {

@@ -7,7 +7,8 @@ import { issueCsrfToken } from '../auth/csrf';
 import { signSessionToken } from '../auth/jwt';
 import { closeDatabase, getDatabase } from '../db';
 import { json } from './respond';
-import { route } from './route';
+import { route, toErrorResponse } from './route';
+import { AuditKeyMismatchError } from '@audit';
 
 process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
 
@@ -82,5 +83,22 @@ describe.each(DIALECTS)('route() on %s', (dialect) => {
     // No SDK in this process, so no trace id to hand out.
     expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'Something went wrong on our side', traceId: null } });
     expect(text).not.toContain('10.1.2.3');
+  });
+});
+
+describe('toErrorResponse() for server faults a client may be told about', () => {
+  it('answers a master key that does not open a user’s audit key with a 503 JSON error that names no user', async () => {
+    const response = toErrorResponse(new AuditKeyMismatchError('user-1234'));
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body).toEqual({ error: { code: 'audit_key_mismatch', message: expect.any(String) } });
+    expect(JSON.stringify(body)).not.toContain('user-1234');
+  });
+
+  it('answers SQLITE_BUSY with a 503 and Retry-After', async () => {
+    const response = toErrorResponse(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.json()).toEqual({ error: { code: 'database_busy', message: expect.any(String) } });
   });
 });

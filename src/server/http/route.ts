@@ -1,11 +1,11 @@
 import type { NextRequest, NextResponse } from 'next/server';
-import { REQUEST_ID_HEADER, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
+import { CORRELATION, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
 import { getDatabase } from '../db';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';
 import { DomainError } from '../domain/errors';
 import { CSRF_COOKIE, CSRF_HEADER, isSameOrigin, isValidCsrfPair } from '../auth/csrf';
-import { HttpError, csrfFailed, forbidden, fromDomainError, unauthenticated } from './errors';
+import { HttpError, csrfFailed, forbidden, fromDomainError, fromServerFault, unauthenticated } from './errors';
 import { ValidationError, requestContext } from './request';
 import { errorResponse } from './respond';
 import { applyApiSecurityHeaders } from './security-headers';
@@ -64,7 +64,7 @@ export function answered(answer: Answer) {
       if (response.status >= 500) unexpected = error;
     }
     applyApiSecurityHeaders(response.headers);
-    if (telemetry.requestId) response.headers.set(REQUEST_ID_HEADER, telemetry.requestId);
+    response.headers.set(CORRELATION.header, telemetry.requestId);
     if (isShuttingDown()) response.headers.set('connection', 'close');
     telemetry.end({ status: response.status, userId, error: unexpected });
     return response;
@@ -97,7 +97,7 @@ export function toErrorResponse(error: unknown, requestId?: string): Response {
   if (error instanceof ValidationError) {
     return errorResponse(400, 'invalid_request', error.message, { issues: error.issues });
   }
-  const httpError = error instanceof DomainError ? fromDomainError(error) : error instanceof HttpError ? error : undefined;
+  const httpError = error instanceof DomainError ? fromDomainError(error) : error instanceof HttpError ? error : fromServerFault(error);
   if (httpError) return errorResponse(httpError.status, httpError.code, httpError.message, {}, httpError.headers);
   return errorResponse(500, 'internal', 'Something went wrong on our side', { traceId: requestId ?? null });
 }

@@ -6,10 +6,15 @@ const password = z.string().min(10, 'Use at least 10 characters').max(256);
 const amountCents = z.int().positive('Amount must be positive').max(MAX_AMOUNT_CENTS, `Amount must be at most ${MAX_AMOUNT_CENTS} cents`);
 /**
  * Characters refused in text shown to other people (names, notes, descriptions): C0 and C1 controls (NUL, ESC,
- * tab, newlines, DEL…), line and paragraph separators, and the bidirectional controls (embeddings, overrides,
- * isolates, marks) that make text display in another order than it is stored. Joiners (ZWJ in emoji) are fine.
+ * tab, newlines, DEL…), line and paragraph separators, the bidirectional controls (embeddings, overrides,
+ * isolates, marks) that make text display in another order than it is stored, and what displays as nothing:
+ * format characters (zero-width space, word joiner, BOM, soft hyphen, tag characters…), lone surrogates, and the
+ * blank letters (Hangul fillers, the braille blank) that make a name look empty or like someone else's. ZWNJ and
+ * ZWJ (U+200C, U+200D) are fine: Persian, Indic scripts and emoji need them.
  */
-const CONTROL_CHARACTER = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+const REFUSED_CHARACTER = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}\p{Bidi_Control}\u2028\u2029\u115F\u1160\u3164\uFFA0\u2800]/u;
+/** A subdivision flag (England, Scotland, Wales): a black flag and tag characters, the only use of tags allowed. */
+const EMOJI_TAG_SEQUENCE = /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,7}\u{E007F}/gu;
 const text = (max: number) =>
   z
     .string()
@@ -17,8 +22,8 @@ const text = (max: number) =>
     .min(1)
     .max(max)
     .refine(
-      (value) => !CONTROL_CHARACTER.test(value),
-      'Must not contain control characters (newlines, tabs, NUL, escape or bidirectional overrides)',
+      (value) => !REFUSED_CHARACTER.test(value.replace(EMOJI_TAG_SEQUENCE, '')),
+      'Must not contain control characters or invisible characters (newlines, tabs, NUL, escape, bidirectional overrides, zero-width spaces, fillers)',
     );
 
 export const registerBody = z.strictObject({ email, password, name: text(100) });

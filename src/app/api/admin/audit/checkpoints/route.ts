@@ -7,7 +7,8 @@ import { otherMethods } from '@/server/http/methods';
 export const dynamic = 'force-dynamic';
 
 /**
- * The signed checkpoints of the audit chain, oldest first, and the public key that verifies them (JWK and PEM):
+ * The signed checkpoints of the audit chain, oldest first (the newest 10,000: listAuditCheckpoints' limit, documented
+ * in docs/AUDIT.md), and the public key that verifies them (JWK and PEM):
  * the document `npm run audit:verify -- --checkpoints FILE|URL` reads. Keep copies where the database owner cannot write.
  */
 export const GET = route({ access: 'admin' }, async ({ db }) => {
