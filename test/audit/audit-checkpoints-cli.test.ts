@@ -239,6 +239,8 @@ describe('npm run audit:public-key', () => {
   it('exits 2 with a message when the key is not usable', { timeout: 60_000 }, async () => {
     const result = await runAuditScript('audit-public-key.ts', 'file::memory:', [], { AUDIT_SIGNING_KEY: 'not a key' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/audit:public-key could not read the signing key: the audit signing key is not usable/);
+    expect(result.stderr).toMatch(
+      /audit:public-key could not read the signing key: the audit signing key in AUDIT_SIGNING_KEY is not usable/,
+    );
   });
 });

@@ -80,8 +80,11 @@ describe.each(DIALECTS)('route() on %s', (dialect) => {
     const res = await failing(request('GET'), noParams);
     expect(res.status).toBe(500);
     const text = await res.text();
-    // No SDK in this process, so no trace id to hand out.
-    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'Something went wrong on our side', traceId: null } });
+    // No SDK in this process: the request id handed out is a random one, the same as the x-request-id header.
+    expect(JSON.parse(text)).toEqual({
+      error: { code: 'internal', message: 'Something went wrong on our side', traceId: res.headers.get('x-request-id') },
+    });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(text).not.toContain('10.1.2.3');
   });
 });
