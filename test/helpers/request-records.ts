@@ -1,4 +1,4 @@
-import type { OtlpLogRecord, OtlpSpan } from '../../alert-processor/src/otlp/decode';
+import type { OtlpLogRecord, OtlpSpan } from '@alerts';
 import { DEMO_PASSWORD } from './app-server';
 import { HttpClient, newTraceparent } from './http-client';
 import type { OtlpReceiver } from './otlp-receiver';
