@@ -147,6 +147,8 @@ interface Server {
   url: string;
   child: ChildProcess;
   coldStartMs: number;
+  /** The end of what the server wrote to stderr: why it would not start, or why it went away. */
+  lastError: () => string;
 }
 
 async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: string): Promise<Server> {
@@ -185,7 +187,7 @@ async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: s
     if (performance.now() - started > 60_000) throw new Error(`${variant} server did not start: ${lastError}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { url, child, coldStartMs: performance.now() - started };
+  return { url, child, coldStartMs: performance.now() - started, lastError: () => lastError };
 }
 
 const freeze = (server: Server) => freezeTree(server.child.pid);
@@ -292,6 +294,12 @@ async function alone<T>(servers: Map<VariantName, Server>, variant: VariantName,
   thaw(server);
   try {
     return await work(server);
+  } catch (error) {
+    const state =
+      server.child.exitCode !== null || server.child.signalCode !== null
+        ? `exited (${server.child.exitCode ?? server.child.signalCode})`
+        : 'running';
+    throw new Error(`${variant} (server ${state}): ${error instanceof Error ? error.message : String(error)}\n${server.lastError()}`);
   } finally {
     // A stopped server's timers keep counting wall time: an export stopped mid-way would time out the moment the
     // server is continued, and its batch would be lost. The settle pause lets what is in flight finish first.
