@@ -11,7 +11,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Runs the abandoning writer against the database and SIGKILLs it once its entry has committed. */
 async function killedAfterCommit(databaseUrl: string): Promise<void> {
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'test/helpers/audit-abandoning-writer.ts'], {
+  // tsx as a loader of this node process, not its CLI: the CLI runs the script in a child that a SIGKILL of the CLI
+  // would leave running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/audit-abandoning-writer.ts'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, OTEL_SDK_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
