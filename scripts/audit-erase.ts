@@ -6,7 +6,7 @@ import { logToStderr } from '@otel';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { AuditLegalHoldError, appendAuditEntry, eraseAuditUserKey, setAuditLegalHold, type AuditInput } from '@audit';
-import { getAuditCheckpointer, getAuditKeyring } from '../src/server/auth/audit-keys';
+import { getAuditCheckpointer, getAuditKeyring, getAuditMacKeys } from '../src/server/auth/audit-keys';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
 import { inTransaction, afterCommit, type Tx } from '../src/server/db/transaction';
@@ -19,6 +19,7 @@ function record(tx: Tx, input: Omit<AuditInput, 'ip' | 'userAgent'>) {
   return appendAuditEntry(tx, { ...input, ip: null, userAgent: null }, (callback) => afterCommit(tx, callback), {
     keyring: getAuditKeyring(),
     checkpointer: getAuditCheckpointer(),
+    macKeys: getAuditMacKeys(),
   });
 }
 

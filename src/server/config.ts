@@ -32,6 +32,8 @@ export interface ServerConfig {
   auditCheckpointMs: number;
   /** /login names the demo accounts: outside production, or with DROP_DEMO=1 (npm run demo). */
   showDemoAccounts: boolean;
+  /** AUDIT_MAC_LEGACY_UNTIL: entries up to this id were written before entries carried a MAC (default 0: none). */
+  auditMacLegacyUntil: number;
 }
 
 export const MAX_AMOUNT_CENTS = 100_000_000; // 1,000,000.00 per transfer
@@ -107,6 +109,7 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     // At most ~11.5 days: Node's timers hold at most 2^31-1 ms (~24.8 days).
     auditCheckpointMs: problems.take(300, () => int(env, 'AUDIT_CHECKPOINT_SECONDS', 300, 1, 1_000_000)) * 1000,
     showDemoAccounts: !production || problems.take(false, () => demoFlag(env.DROP_DEMO)),
+    auditMacLegacyUntil: problems.take(0, () => int(env, 'AUDIT_MAC_LEGACY_UNTIL', 0, 0, Number.MAX_SAFE_INTEGER)),
   };
   return { config, problems: problems.lines };
 }

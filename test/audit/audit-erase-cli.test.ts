@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERASED, appendAuditEntry, revealAuditRows } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { TEST_AUDIT_KEYRING, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET } from '../helpers/app-server';
+import { TEST_AUDIT_KEYRING, TEST_AUDIT_MAC_KEYS, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET } from '../helpers/app-server';
 import { runAuditScript } from '../helpers/audit-cli';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
@@ -30,7 +30,7 @@ describe.each(DIALECTS)('npm run audit:erase on %s', (dialect) => {
             userAgent: 'Safari/18',
           },
           () => undefined,
-          { keyring: TEST_AUDIT_KEYRING },
+          { keyring: TEST_AUDIT_KEYRING, macKeys: TEST_AUDIT_MAC_KEYS },
         ),
       );
     }
