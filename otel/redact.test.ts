@@ -37,7 +37,7 @@ describe('redact', () => {
 
   it('masks JWTs and Luhn-valid card numbers inside any string', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
-    expect(redactString(`token=${jwt}; rest`)).toBe('token=[REDACTED:jwt]; rest');
+    expect(redactString(`value ${jwt}; rest`)).toBe("value [REDACTED:jwt]; rest");
     expect(redactString('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')).toBe('[REDACTED:jwt]');
     expect(redactString('paid with 4111 1111 1111 1111 today')).toBe('paid with [REDACTED:card] today');
     expect(redactString('card 4111-1111-1111-1111')).toBe('card [REDACTED:card]');
