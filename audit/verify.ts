@@ -158,11 +158,21 @@ export async function verifyAuditChain<DB extends AuditTables>(
   options: VerifyOptions = {},
 ): Promise<ChainStatus> {
   const status = await verifyChainLinks(database, options);
-  const authenticated = await verifyEntryAuthenticity(database.db, status, options.macKeys);
+  const authenticated = await verifyEntryAuthenticity(database, status, options.macKeys);
   return { ...authenticated, pending: await auditPendingStatus(database.db) };
 }
 
 const AUTH_BATCH = 10_000;
+
+async function hasMacColumn(db: Kysely<AuditTables>, dialect: AuditSqlDialect): Promise<boolean> {
+  const { rows } =
+    dialect === 'postgres'
+      ? await sql`select 1 from information_schema.columns where table_name = 'audit_log' and column_name = 'mac' and table_schema = current_schema()`.execute(
+          db,
+        )
+      : await sql`select 1 from pragma_table_info('audit_log') where name = 'mac'`.execute(db);
+  return rows.length > 0;
+}
 
 /**
  * The entries the chain check passed (all of them, or those before the first broken one), read in id order: each
@@ -170,18 +180,21 @@ const AUTH_BATCH = 10_000;
  * replaces the chain's break: the first entry that is not genuine is the one reported.
  */
 async function verifyEntryAuthenticity<DB extends AuditTables>(
-  database: Kysely<DB>,
+  database: AuditDatabase<DB>,
   status: Omit<ChainStatus, 'pending'>,
   macKeys: AuditMacKeys | undefined,
 ): Promise<Omit<ChainStatus, 'pending'>> {
-  const db = auditDb(database);
+  const db = auditDb(database.db);
   const started = performance.now();
+  // A copy from before migration 0006 (a restore drill of an old backup) has no MAC column: its entries are legacy.
+  const macColumn = await hasMacColumn(db, database.dialect);
   const upTo = status.firstBroken ? status.firstBroken.id - 1 : status.lastId;
   let previous: EntryAnchor = GENESIS_ANCHOR;
   while (previous.id < upTo) {
     const rows = await db
       .selectFrom('audit_log')
-      .select(['id', 'timestamp', 'hash', 'mac'])
+      .select(['id', 'timestamp', 'hash'])
+      .$if(macColumn, (qb) => qb.select('mac'))
       .where('id', '>', previous.id)
       .where('id', '<=', upTo)
       .orderBy('id')
@@ -189,7 +202,7 @@ async function verifyEntryAuthenticity<DB extends AuditTables>(
       .execute();
     if (rows.length === 0) break;
     for (const stored of rows) {
-      const row = { ...stored, id: Number(stored.id), timestamp: Number(stored.timestamp) };
+      const row = { ...stored, mac: stored.mac ?? null, id: Number(stored.id), timestamp: Number(stored.timestamp) };
       const problem = entryAuthProblem(previous, row, macKeys);
       if (problem) {
         return {

@@ -118,14 +118,12 @@ describe.each(DIALECTS)('npm run audit:erase on %s', (dialect) => {
         })
         .execute();
     }
-    await handle.db
-      .transaction()
-      .execute((tx) =>
-        appendAuditEntry(tx, { action: 'login_success', resource: `user:${carol.id}`, userId: carol.id, ip, userAgent }, () => undefined, {
-          keyring: TEST_AUDIT_KEYRING,
-          macKeys: TEST_AUDIT_MAC_KEYS,
-        }),
-      );
+    await handle.db.transaction().execute((tx) =>
+      appendAuditEntry(tx, { action: 'login_success', resource: `user:${carol.id}`, userId: carol.id, ip, userAgent }, () => undefined, {
+        keyring: TEST_AUDIT_KEYRING,
+        macKeys: TEST_AUDIT_MAC_KEYS,
+      }),
+    );
     const { wrapped_key: wrappedKey } = await handle.db
       .selectFrom('audit_user_keys')
       .select('wrapped_key')
