@@ -22,6 +22,7 @@ describe('parseServerConfig', () => {
       auditCheckpointEvery: 1000,
       auditCheckpointMs: 300_000,
       showDemoAccounts: true,
+      auditMacLegacyUntil: 0,
     });
   });
 
@@ -51,6 +52,7 @@ describe('parseServerConfig', () => {
         AUDIT_CHECKPOINT_EVERY: '50',
         AUDIT_CHECKPOINT_SECONDS: '60',
         DROP_DEMO: '1',
+        AUDIT_MAC_LEGACY_UNTIL: '1200',
       },
       CWD,
     );
@@ -69,6 +71,7 @@ describe('parseServerConfig', () => {
       auditCheckpointEvery: 50,
       auditCheckpointMs: 60_000,
       showDemoAccounts: true,
+      auditMacLegacyUntil: 1200,
     });
   });
 
@@ -86,6 +89,7 @@ describe('parseServerConfig', () => {
     [{ AUDIT_CHECKPOINT_EVERY: '0' }, 'AUDIT_CHECKPOINT_EVERY must be an integer between 1 and 1000000000, got "0"'],
     [{ AUDIT_CHECKPOINT_SECONDS: 'soon' }, 'AUDIT_CHECKPOINT_SECONDS must be an integer between 1 and 1000000, got "soon"'],
     [{ NODE_ENV: 'production', DROP_DEMO: 'yes' }, 'DROP_DEMO must be 1 or 0, got "yes"'],
+    [{ AUDIT_MAC_LEGACY_UNTIL: '-1' }, 'AUDIT_MAC_LEGACY_UNTIL must be an integer between 0 and'],
   ])('%o is one problem naming the variable', (env, message) => {
     const { problems } = parseServerConfig(env, CWD);
     expect(problems).toHaveLength(1);
