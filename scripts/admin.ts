@@ -8,6 +8,7 @@
 // run (bad arguments or input, a password on the command line, no database).
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { logToStderr } from '@otel';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
 import { migrateToLatest } from '../src/server/db/migrate';
@@ -56,6 +57,7 @@ function check<T>(field: string, schema: z.ZodType<T>, value: unknown): T {
 }
 
 async function main(): Promise<number> {
+  logToStderr();
   const args = parse(process.argv.slice(2));
   const email = check('--email', registerBody.shape.email, args.email.trim());
   const name = args.command === 'create' ? check('--name', registerBody.shape.name, args.name) : undefined;
