@@ -32,6 +32,8 @@ export async function startJaeger(): Promise<RunningJaeger> {
       healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${healthPort}` } },
       jaeger_query: {
         storage: { traces: 'memory' },
+        // It would trace itself to the default OTLP endpoint (localhost:4317): another test's collector, maybe.
+        enable_tracing: false,
         http: { endpoint: `127.0.0.1:${queryHttpPort}` },
         grpc: { endpoint: `127.0.0.1:${queryGrpcPort}` },
       },
