@@ -167,3 +167,53 @@ describe('with the token: only the declared services (ALERT_SERVICES)', () => {
     expect(texts().filter((text) => text.includes('drop-impostor'))).toEqual([]);
   });
 });
+
+describe('markup and links in every field', () => {
+  const MARKUP = '<!channel> <!here> <@U0ADMIN> <https://evil.test/deploy|Open runbook> rollback now: https://evil.test/deploy';
+  const LEAKS = ['<!channel>', '<!here>', '<@U0ADMIN>', '<https://evil', 'https://evil.test', 's3cr3t-value'];
+
+  /** Every `<…>` in what Slack got is a link built from the configuration; none of the markup or secrets is left. */
+  function expectInert(raw: string) {
+    for (const leak of LEAKS) expect(raw).not.toContain(leak);
+    for (const [, inner] of raw.matchAll(/<([^>]*)>/g))
+      expect(inner).toMatch(/^http:\/\/localhost:16686\/trace\/[0-9a-f]{32}\|[0-9a-f]{32}$/);
+  }
+
+  it('service name, version, environment, log body, span name and error.type reach Slack escaped, defanged and redacted', async () => {
+    const evilService = `drop ${MARKUP}`;
+    const processor = await start({ ALERT_SERVICES: `drop,${evilService}` });
+    const resource = { 'service.version': `1.0 ${MARKUP}`, 'deployment.environment.name': `prod ${MARKUP}` };
+    expect(
+      (
+        await send(
+          processor,
+          'logs',
+          encodeLogs([{ service: evilService, body: 'started', severityNumber: 9, eventName: 'app.started', resource }]),
+        )
+      ).status,
+    ).toBe(200);
+    // A spike whose example is a log body full of markup and a secret in a URL.
+    await send(processor, 'logs', encodeLogs(errorLogs('drop', 6, { body: `${MARKUP} GET /reset?token=s3cr3t-value failed` })));
+    // And one of spans whose name and error.type carry it.
+    await send(
+      processor,
+      'traces',
+      encodeTraces(
+        Array.from({ length: 6 }, () => ({
+          service: evilService,
+          name: `POST ${MARKUP}`,
+          traceId: randomHexId(16),
+          spanId: randomHexId(8),
+          statusCode: 2,
+          attributes: { 'error.type': `Error ${MARKUP}` },
+        })),
+      ),
+    );
+    await slack.waitFor(() => slack.delivered().length >= 3, 8_000, 'the started message and two criticals');
+    for (const post of slack.delivered()) expectInert(post.raw);
+    const all = texts().join('\n');
+    expect(all).toContain('&lt;!channel&gt;');
+    expect(all).toContain('https[:]//evil[.]test/deploy');
+    expect(all).toContain('?token=[REDACTED]');
+  });
+});
