@@ -21,6 +21,7 @@ export SENTRY_OTLP_TRACES_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integrat
 export SENTRY_OTLP_LOGS_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/logs
 export SENTRY_PUBLIC_KEY=0123456789abcdef0123456789abcdef
 export POSTGRES_PASSWORD=compose-validate-password
+export ALERTS_INTAKE_TOKEN=compose-validate-intake-token-0123456789
 
 compose_in_project() { "${compose[@]}" --project-directory "$project" "$@"; }
 
@@ -67,4 +68,13 @@ if AUDIT_SIGNING_KEY='' compose_in_project -f docker-compose.yml config -q 2>"$p
   exit 1
 fi
 grep -q AUDIT_SIGNING_KEY "$project/err" || { cat "$project/err"; exit 1; }
+if ALERTS_INTAKE_TOKEN='' compose_in_project -f docker-compose.yml config -q 2>"$project/err"; then
+  echo 'compose accepted an empty ALERTS_INTAKE_TOKEN'
+  exit 1
+fi
+grep -q ALERTS_INTAKE_TOKEN "$project/err" || { cat "$project/err"; exit 1; }
+
+# The collector and the alert processor get the same intake token.
+tokens=$(compose_in_project -f docker-compose.yml config | grep -c "ALERTS_INTAKE_TOKEN: $ALERTS_INTAKE_TOKEN")
+[[ $tokens == 2 ]] || { echo "ALERTS_INTAKE_TOKEN: expected on otel-collector and alert-processor, found $tokens"; exit 1; }
 echo 'compose validation passed'
