@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
+import { INTAKE_AUTHORIZATION, startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
 import { newTraceparent } from '../helpers/http-client';
 import { encodeLogs, randomHexId } from '../helpers/otlp-encode';
@@ -87,7 +87,7 @@ describe('key=value secrets in an error message, on their way to Slack', () => {
     const records = [1, 2, 3].map(() => ({ service: 'drop', body, severityNumber: 17, traceId: randomHexId(16), spanId: randomHexId(8) }));
     const response = await fetch(`${processor.url}/v1/logs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...INTAKE_AUTHORIZATION },
       body: zlib.gzipSync(encodeLogs(records)),
     });
     expect(response.status).toBe(200);
