@@ -34,7 +34,7 @@ export interface ServerConfig {
   showDemoAccounts: boolean;
 }
 
-export const MAX_AMOUNT_CENTS = 100_000_000; // 1,000,000.00 per transfer
+export { MAX_AMOUNT_CENTS } from '../lib/amount';
 export const QR_TTL_MS = 24 * 3_600_000;
 
 class Problems {
