@@ -37,12 +37,16 @@ describe('parseAmount', () => {
   });
 
   it('refuses a separator followed by three digits: a thousands separator or a decimal?', () => {
-    expect(refusal('1,234')).toBe('“1,234” could mean €1,234.00 or about €1.23. Write it without a thousands separator (1234) or with at most 2 decimals.');
+    expect(refusal('1,234')).toBe(
+      '“1,234” could mean €1,234.00 or about €1.23. Write it without a thousands separator (1234) or with at most 2 decimals.',
+    );
     expect(refusal('1.234')).toMatch(/could mean €1,234\.00/);
   });
 
   it('refuses two separators, more than two decimals, grouping spaces', () => {
-    expect(refusal('1.234,5')).toBe('“1.234,5” has more than one separator. Write it without thousands separators, e.g. 1234.50 or 1234,50.');
+    expect(refusal('1.234,5')).toBe(
+      '“1.234,5” has more than one separator. Write it without thousands separators, e.g. 1234.50 or 1234,50.',
+    );
     expect(refusal('1,234.50')).toMatch(/more than one separator/);
     expect(refusal('1.000.000')).toMatch(/more than one separator/);
     expect(refusal('0.1234')).toBe('“0.1234” has 4 decimals: euros have cents, at most 2 decimals.');

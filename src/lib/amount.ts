@@ -17,10 +17,14 @@ export const amountLimitInWords = () => `at most ${formatCents(MAX_AMOUNT_CENTS)
  * the digits, never through a float, so "0.29" is 29 cents.
  */
 export function parseAmount(input: string): ParsedAmount {
-  const text = input.trim().replace(/^€\s*/, '').replace(/\s*(€|EUR)$/i, '');
+  const text = input
+    .trim()
+    .replace(/^€\s*/, '')
+    .replace(/\s*(€|EUR)$/i, '');
   if (text === '') return refuse('Enter an amount in euros, e.g. 12.50.');
   if (/^[-−]/.test(text)) return refuse('Enter an amount above €0.00: a payment cannot be negative.');
-  if (!/^[\d.,\s']+$/.test(text)) return refuse(`“${input.trim()}” is not an amount. Use digits, and a comma or a point before the cents: 12.50 or 12,50.`);
+  if (!/^[\d.,\s']+$/.test(text))
+    return refuse(`“${input.trim()}” is not an amount. Use digits, and a comma or a point before the cents: 12.50 or 12,50.`);
   if (/[\s']/.test(text)) return refuse(`“${input.trim()}”: write the amount without spaces or thousands separators, e.g. 1234.50.`);
   const separators = text.match(/[.,]/g) ?? [];
   if (separators.length > 1) {
@@ -36,7 +40,8 @@ export function parseAmount(input: string): ParsedAmount {
     );
   }
   if (decimals.length > 2) return refuse(`“${input.trim()}” has ${decimals.length} decimals: euros have cents, at most 2 decimals.`);
-  if (decimals === '') return refuse(`“${input.trim()}”: add the cents after the ${separators[0] === ',' ? 'comma' : 'point'}, or remove it.`);
+  if (decimals === '')
+    return refuse(`“${input.trim()}”: add the cents after the ${separators[0] === ',' ? 'comma' : 'point'}, or remove it.`);
   return inCents(whole, decimals);
 }
 

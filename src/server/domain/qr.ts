@@ -199,9 +199,12 @@ export interface PayableRequestView {
   description: string | null;
   state: PaymentRequestState;
   expiresAt: string;
-  payee: { id: string; name: string };
+  /** Whom the money goes to: the payer checks name and email before paying. */
+  payee: { id: string; name: string; email: string };
   /** When the viewer is the one who paid it. */
   paidByViewerAt: string | null;
+  /** The transfer of the viewer's payment (their receipt's reference), when they paid it. */
+  paidByViewerTransferId: string | null;
 }
 
 /** What a payer is shown before paying: the amount, what for, whom to, and whether it can still be paid. */
@@ -217,8 +220,10 @@ export async function findPayableRequest(db: Executor, code: string, viewerId: s
       'p.expires_at',
       'p.paid_at',
       'p.paid_by_user_id',
+      'p.transfer_id',
       'u.id as payee_id',
       'u.name as payee_name',
+      'u.email as payee_email',
     ])
     .where('p.code', '=', code)
     .executeTakeFirst();
@@ -229,7 +234,8 @@ export async function findPayableRequest(db: Executor, code: string, viewerId: s
     description: row.description,
     state: paymentRequestState(row),
     expiresAt: new Date(row.expires_at).toISOString(),
-    payee: { id: row.payee_id, name: row.payee_name },
+    payee: { id: row.payee_id, name: row.payee_name, email: row.payee_email },
     paidByViewerAt: row.paid_by_user_id === viewerId && row.paid_at !== null ? new Date(row.paid_at).toISOString() : null,
+    paidByViewerTransferId: row.paid_by_user_id === viewerId ? row.transfer_id : null,
   };
 }

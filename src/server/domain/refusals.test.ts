@@ -31,7 +31,12 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
 
   it('a send refused for too little money is a transfer_completed failure (insufficient_funds), the transfer keeps the reason, the cancel says why', async () => {
     const { from, to, actor, toActor } = await pair(500);
-    const { transfer } = await attemptCreateTransfer(handle().db, actor, { toEmail: to.email, amountCents: 2_000, note: 'rent' }, 'refused-key-1');
+    const { transfer } = await attemptCreateTransfer(
+      handle().db,
+      actor,
+      { toEmail: to.email, amountCents: 2_000, note: 'rent' },
+      'refused-key-1',
+    );
     await expect(attemptConfirmTransfer(handle().db, actor, transfer.id)).rejects.toMatchObject({ code: 'insufficient_funds' });
     expect(await balanceOf(handle(), from.id)).toBe(500);
     const [pending] = await listTransfers(handle().db, from.id);
@@ -40,7 +45,12 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
 
     expect(await entriesOf(from.id)).toEqual([
       expect.objectContaining({ action: 'session_created' }),
-      { action: 'transfer_initiated', outcome: 'success', resource: `transfer:${transfer.id}`, details: { amountCents: 2_000, toUserId: to.id } },
+      {
+        action: 'transfer_initiated',
+        outcome: 'success',
+        resource: `transfer:${transfer.id}`,
+        details: { amountCents: 2_000, toUserId: to.id },
+      },
       {
         action: 'transfer_completed',
         outcome: 'failure',
@@ -64,16 +74,22 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
 
   it('refused creates, confirms and cancels are failures with the rule that refused them', async () => {
     const { from, to, actor } = await pair(10_000);
-    await expect(attemptCreateTransfer(handle().db, actor, { toEmail: 'nobody@nowhere.test', amountCents: 100 }, 'refused-key-2')).rejects.toMatchObject({
+    await expect(
+      attemptCreateTransfer(handle().db, actor, { toEmail: 'nobody@nowhere.test', amountCents: 100 }, 'refused-key-2'),
+    ).rejects.toMatchObject({
       code: 'recipient_not_found',
     });
-    await expect(attemptCreateTransfer(handle().db, actor, { toEmail: from.email, amountCents: 100 }, 'refused-key-3')).rejects.toMatchObject({
+    await expect(
+      attemptCreateTransfer(handle().db, actor, { toEmail: from.email, amountCents: 100 }, 'refused-key-3'),
+    ).rejects.toMatchObject({
       code: 'self_transfer',
     });
     const { transfer } = await attemptCreateTransfer(handle().db, actor, { toEmail: to.email, amountCents: 100 }, 'refused-key-4');
-    await expect(attemptCreateTransfer(handle().db, actor, { toEmail: to.email, amountCents: 999 }, 'refused-key-4')).rejects.toMatchObject({
-      code: 'idempotency_key_reused',
-    });
+    await expect(attemptCreateTransfer(handle().db, actor, { toEmail: to.email, amountCents: 999 }, 'refused-key-4')).rejects.toMatchObject(
+      {
+        code: 'idempotency_key_reused',
+      },
+    );
     await attemptConfirmTransfer(handle().db, actor, transfer.id);
     await expect(attemptConfirmTransfer(handle().db, actor, transfer.id)).rejects.toMatchObject({ code: 'transfer_not_pending' });
     await expect(attemptCancelTransfer(handle().db, actor, transfer.id)).rejects.toMatchObject({ code: 'transfer_not_pending' });
@@ -81,12 +97,42 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
 
     const failures = (await entriesOf(from.id)).filter((e) => e.outcome === 'failure');
     expect(failures).toEqual([
-      { action: 'transfer_initiated', outcome: 'failure', resource: 'transfer:none', details: { amountCents: 100, email: 'n***@nowhere.test', reason: 'recipient_not_found' } },
-      { action: 'transfer_initiated', outcome: 'failure', resource: 'transfer:none', details: { amountCents: 100, toUserId: from.id, reason: 'self_transfer' } },
-      { action: 'transfer_initiated', outcome: 'failure', resource: 'transfer:none', details: { amountCents: 999, toUserId: to.id, reason: 'idempotency_key_reused' } },
-      { action: 'transfer_completed', outcome: 'failure', resource: `transfer:${transfer.id}`, details: { amountCents: 100, toUserId: to.id, reason: 'transfer_not_pending' } },
-      { action: 'transfer_cancelled', outcome: 'failure', resource: `transfer:${transfer.id}`, details: { amountCents: 100, toUserId: to.id, reason: 'transfer_not_pending' } },
-      { action: 'transfer_completed', outcome: 'failure', resource: 'transfer:no-such-transfer', details: { reason: 'transfer_not_found' } },
+      {
+        action: 'transfer_initiated',
+        outcome: 'failure',
+        resource: 'transfer:none',
+        details: { amountCents: 100, email: 'n***@nowhere.test', reason: 'recipient_not_found' },
+      },
+      {
+        action: 'transfer_initiated',
+        outcome: 'failure',
+        resource: 'transfer:none',
+        details: { amountCents: 100, toUserId: from.id, reason: 'self_transfer' },
+      },
+      {
+        action: 'transfer_initiated',
+        outcome: 'failure',
+        resource: 'transfer:none',
+        details: { amountCents: 999, toUserId: to.id, reason: 'idempotency_key_reused' },
+      },
+      {
+        action: 'transfer_completed',
+        outcome: 'failure',
+        resource: `transfer:${transfer.id}`,
+        details: { amountCents: 100, toUserId: to.id, reason: 'transfer_not_pending' },
+      },
+      {
+        action: 'transfer_cancelled',
+        outcome: 'failure',
+        resource: `transfer:${transfer.id}`,
+        details: { amountCents: 100, toUserId: to.id, reason: 'transfer_not_pending' },
+      },
+      {
+        action: 'transfer_completed',
+        outcome: 'failure',
+        resource: 'transfer:no-such-transfer',
+        details: { reason: 'transfer_not_found' },
+      },
     ]);
     expect((await verifyAuditChain(handle())).ok).toBe(true);
   });
@@ -99,7 +145,11 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
     const request = (amountCents: number) => inTransaction(handle().db, (tx) => createPaymentRequest(tx, payeeActor, { amountCents }));
     const { request: open } = await request(1_000);
     const { request: old } = await request(500);
-    await handle().db.updateTable('payment_requests').set({ expires_at: Date.now() - 1 }).where('code', '=', old.code).execute();
+    await handle()
+      .db.updateTable('payment_requests')
+      .set({ expires_at: Date.now() - 1 })
+      .where('code', '=', old.code)
+      .execute();
 
     await expect(attemptPayPaymentRequest(handle().db, payeeActor, open.code)).rejects.toMatchObject({ code: 'own_payment_request' });
     await expect(attemptPayPaymentRequest(handle().db, poor, open.code)).rejects.toMatchObject({ code: 'insufficient_funds' });
@@ -110,12 +160,32 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
 
     const paying = (code: string, amountCents: number) => ({ amountCents, toUserId: payee.id, paymentRequest: code });
     expect((await entriesOf(payee.id)).filter((e) => e.outcome === 'failure')).toEqual([
-      { action: 'qr_payment', outcome: 'failure', resource: `payment_request:${open.code}`, details: { ...paying(open.code, 1_000), reason: 'own_payment_request' } },
+      {
+        action: 'qr_payment',
+        outcome: 'failure',
+        resource: `payment_request:${open.code}`,
+        details: { ...paying(open.code, 1_000), reason: 'own_payment_request' },
+      },
     ]);
     expect((await entriesOf(poor.userId)).filter((e) => e.outcome === 'failure')).toEqual([
-      { action: 'qr_payment', outcome: 'failure', resource: `payment_request:${open.code}`, details: { ...paying(open.code, 1_000), reason: 'insufficient_funds' } },
-      { action: 'qr_payment', outcome: 'failure', resource: `payment_request:${open.code}`, details: { ...paying(open.code, 1_000), reason: 'qr_already_paid' } },
-      { action: 'qr_payment', outcome: 'failure', resource: 'payment_request:unknown', details: { paymentRequest: 'no-such-code-123', reason: 'qr_not_found' } },
+      {
+        action: 'qr_payment',
+        outcome: 'failure',
+        resource: `payment_request:${open.code}`,
+        details: { ...paying(open.code, 1_000), reason: 'insufficient_funds' },
+      },
+      {
+        action: 'qr_payment',
+        outcome: 'failure',
+        resource: `payment_request:${open.code}`,
+        details: { ...paying(open.code, 1_000), reason: 'qr_already_paid' },
+      },
+      {
+        action: 'qr_payment',
+        outcome: 'failure',
+        resource: 'payment_request:unknown',
+        details: { paymentRequest: 'no-such-code-123', reason: 'qr_not_found' },
+      },
     ]);
     expect((await entriesOf(rich.userId)).filter((e) => e.action === 'qr_payment').map((e) => [e.outcome, e.details.reason])).toEqual([
       ['success', undefined],
@@ -131,12 +201,24 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
     const stranger = await actorFor(handle(), await makeUser(handle()));
     const kyc = { fullName: 'Ann Example', dateOfBirth: '1990-01-01', documentType: 'passport' as const, documentNumber: 'X1234567' };
     const { id } = await attemptSubmitKyc(handle().db, actor, kyc);
-    await expect(attemptSubmitKyc(handle().db, actor, { ...kyc, documentType: 'id_card' })).rejects.toMatchObject({ code: 'kyc_already_submitted' });
+    await expect(attemptSubmitKyc(handle().db, actor, { ...kyc, documentType: 'id_card' })).rejects.toMatchObject({
+      code: 'kyc_already_submitted',
+    });
     await expect(attemptRevokeSession(handle().db, actor, stranger.sessionId)).rejects.toMatchObject({ code: 'session_not_found' });
 
     expect((await entriesOf(user.id)).filter((e) => e.outcome === 'failure')).toEqual([
-      { action: 'kyc_submitted', outcome: 'failure', resource: `kyc_submission:${id}`, details: { documentType: 'id_card', reason: 'kyc_already_submitted' } },
-      { action: 'session_revoked', outcome: 'failure', resource: `session:${stranger.sessionId}`, details: { reason: 'session_not_found' } },
+      {
+        action: 'kyc_submitted',
+        outcome: 'failure',
+        resource: `kyc_submission:${id}`,
+        details: { documentType: 'id_card', reason: 'kyc_already_submitted' },
+      },
+      {
+        action: 'session_revoked',
+        outcome: 'failure',
+        resource: `session:${stranger.sessionId}`,
+        details: { reason: 'session_not_found' },
+      },
     ]);
     expect((await verifyAuditChain(handle())).ok).toBe(true);
   });

@@ -169,7 +169,10 @@ export function attemptCreateTransfer(db: Kysely<Database>, actor: Actor, input:
           resource: 'transfer:none',
           userId: actor.userId,
           // Not one of ours: only enough of the address to spot a pattern, as for a failed login.
-          details: { amountCents: input.amountCents, ...(recipient ? { toUserId: recipient.id } : { email: maskEmail(normalizeEmail(input.toEmail)) }) },
+          details: {
+            amountCents: input.amountCents,
+            ...(recipient ? { toUserId: recipient.id } : { email: maskEmail(normalizeEmail(input.toEmail)) }),
+          },
         },
       };
     },
@@ -277,9 +280,7 @@ export async function getTransferView(db: Executor, viewerId: string, transferId
  */
 export async function listTransfers(db: Executor, userId: string, limit = 50): Promise<TransferView[]> {
   const rows = await transferViews(db)
-    .where((eb) =>
-      eb.or([eb('t.from_user_id', '=', userId), eb.and([eb('t.to_user_id', '=', userId), eb('t.status', '=', 'completed')])]),
-    )
+    .where((eb) => eb.or([eb('t.from_user_id', '=', userId), eb.and([eb('t.to_user_id', '=', userId), eb('t.status', '=', 'completed')])]))
     .orderBy('t.created_at', 'desc')
     .orderBy('t.id', 'desc')
     .limit(limit)
