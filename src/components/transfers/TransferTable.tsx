@@ -8,11 +8,7 @@ const ENDED_BECAUSE: Record<string, string> = {
   insufficient_funds: 'not sent: your balance was too low',
 };
 
-function statusText(t: TransferView): string {
-  if (t.kind === 'qr_payment' && t.status === 'completed') return 'paid by QR';
-  if (t.status === 'completed') return t.direction === 'sent' ? 'sent' : 'received';
-  return t.status;
-}
+const statusText = (t: TransferView) => (t.kind === 'qr_payment' && t.status === 'completed' ? 'paid by QR' : t.status);
 
 /**
  * Sent and received transfers with their notes. The viewer's own sends are all there, refused and cancelled ones
