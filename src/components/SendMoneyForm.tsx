@@ -177,7 +177,15 @@ export function SendMoneyForm() {
           onChange={(e) => setFields({ toEmail: e.target.value })}
         />
       </label>
-      <AmountField value={fields.amount} onChange={(amount) => setFields({ amount })} error={amountError} />
+      <AmountField
+        value={fields.amount}
+        onChange={(amount) => {
+          setFields({ amount });
+          // What was refused is gone: the hint says again what is being typed.
+          setAmountError(null);
+        }}
+        error={amountError}
+      />
       <label>
         Note (optional)
         <input name="note" maxLength={140} value={fields.note} onChange={(e) => setFields({ note: e.target.value })} />

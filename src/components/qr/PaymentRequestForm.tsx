@@ -41,7 +41,15 @@ export function PaymentRequestForm() {
 
   return (
     <form onSubmit={onSubmit} aria-label="Request money">
-      <AmountField value={fields.amount} onChange={(amount) => setFields({ amount })} error={amountError} />
+      <AmountField
+        value={fields.amount}
+        onChange={(amount) => {
+          setFields({ amount });
+          // What was refused is gone: the hint says again what is being typed.
+          setAmountError(null);
+        }}
+        error={amountError}
+      />
       <label>
         What for (optional)
         <input

@@ -201,7 +201,7 @@ function EntryDetail({ entry, email, closeHref }: { entry: AuditRow; email: stri
     ['Previous hash', <code key="prev">{entry.prev_hash}</code>],
   ];
   return (
-    <section className={`card ${styles.detail}`} aria-label={`Audit entry ${entry.id}`} data-testid="audit-entry-detail">
+    <section id="entry-detail" className={`card ${styles.detail}`} aria-label={`Audit entry ${entry.id}`} data-testid="audit-entry-detail">
       <div className={styles.header}>
         <h2>Entry #{entry.id}</h2>
         <Link className={styles.buttonSecondary} href={closeHref}>
@@ -409,7 +409,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                         <td className={styles.open}>
                           <Link
                             className={styles.link}
-                            href={withParams('/admin/audit', query, { entry: String(entry.id) })}
+                            href={`${withParams('/admin/audit', query, { entry: String(entry.id) })}#entry-detail`}
                             data-testid="entry-details-link"
                             aria-label={`Details of entry ${entry.id}`}
                           >
