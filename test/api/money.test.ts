@@ -46,6 +46,7 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
         amountCents: 2_500,
         note: 'concert',
         status: 'pending',
+        failureReason: null,
         createdAt: expect.any(String),
         completedAt: null,
       });
@@ -314,11 +315,12 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
   });
 
   describe('QR payment requests', () => {
-    it('POST /api/qr answers 201 with a code and a drop://pay URI', async () => {
+    it('POST /api/qr answers 201 with a code, the https link to /pay (here: the request origin) and a drop://pay URI', async () => {
       const { client } = await fixture().signUp();
       const res = await client.post('/api/qr', { amountCents: 1_999, description: 'Pizza' });
       expect(res.status).toBe(201);
       expect(res.body.code).toMatch(/^[\w-]{16,}$/);
+      expect(res.body.payUrl).toBe(`${fixture().app.url}/pay?code=${res.body.code}`);
       expect(res.body.payload).toBe(`drop://pay?code=${res.body.code}&amount=1999&currency=EUR&description=Pizza`);
       expect(res.body.request).toMatchObject({ code: res.body.code, amountCents: 1_999, status: 'open' });
     });
