@@ -105,7 +105,15 @@ describe('Drop on a phone (390×844) and a desk (1280×800)', () => {
           expect(await withinWidth(page, page.getByRole('button', { name: action }).first(), size.width), `${action} on ${path}`).toBe(
             true,
           );
-        await watched.screenshot(`${size.name}-${email.split('@')[0]}${path.replace(code, 'code').replace(String(lastEntry.id), 'n').replace(/[/?=&]+/g, '-').replace(/-$/, '') || '-home'}`);
+        await watched.screenshot(
+          `${size.name}-${email.split('@')[0]}${
+            path
+              .replace(code, 'code')
+              .replace(String(lastEntry.id), 'n')
+              .replace(/[/?=&]+/g, '-')
+              .replace(/-$/, '') || '-home'
+          }`,
+        );
       }
       // The sign-in page, signed out.
       const visitor = await open(size);
