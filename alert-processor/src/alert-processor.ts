@@ -14,6 +14,7 @@ import { Silencer } from './silencer';
 import { SilenceStore } from './silence-store';
 import { createReplicas } from './shared/replicas';
 import { DeclaredServices } from './declared-services';
+import { EmailClient } from './email-client';
 import { ThrottledLog } from './throttled-log';
 
 /**
@@ -53,9 +54,22 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate };
+  const email = config.email ? new EmailClient(config.email, logger) : undefined;
+  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate, runbookUrl: config.runbookUrl };
   const alerter = new Alerter(
-    { rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay, stillQueued: replicas?.stillQueued },
+    {
+      rules,
+      slack,
+      email,
+      routes: config.routes,
+      outbox,
+      links,
+      logger,
+      silencer,
+      heartbeat,
+      relay: replicas?.relay,
+      stillQueued: replicas?.stillQueued,
+    },
     { groupMs: config.groupMs },
   );
   const { server, flushWarnings } = createAlertServer({
@@ -138,6 +152,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         undeclaredLog.close();
         await replicas?.stop();
         await silences.close();
+        email?.close();
         outbox.close();
         store.close();
       })();

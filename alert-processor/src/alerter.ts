@@ -1,6 +1,9 @@
 import type { Logger } from '@otel';
+import type { EmailClient } from './email-client';
+import { buildEmail } from './email-message';
 import type { Heartbeat } from './heartbeat';
 import { buildGroupMessage, buildSlackMessage, MAX_GROUP, type AlertLinks } from './message';
+import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Routes } from './routes';
 import type { Outbox, OutboxEntry } from './outbox';
 import { SEVERITY_OF, type Alert, type AlertRules } from './rules';
 import type { Silencer } from './silencer';
@@ -21,6 +24,10 @@ export interface AlerterOptions {
 export interface AlerterParts {
   rules: AlertRules;
   slack: SlackClient;
+  /** The second receiver (SMTP); undefined: no email. */
+  email?: EmailClient;
+  /** Which receivers get which alerts (ALERT_ROUTES; default: every alert to Slack, criticals and resolutions by email too). */
+  routes?: Routes;
   outbox: Outbox;
   links: AlertLinks;
   logger: Logger;
@@ -56,6 +63,9 @@ export class Alerter {
   private stopped = false;
   private readonly rules: AlertRules;
   private readonly slack: SlackClient;
+  private readonly email: EmailClient | undefined;
+  private readonly routes: Routes;
+  private readonly available: ReceiverName[];
   private readonly outbox: Outbox;
   private readonly links: AlertLinks;
   private readonly logger: Logger;
@@ -79,6 +89,9 @@ export class Alerter {
   ) {
     ({ rules: this.rules, slack: this.slack, outbox: this.outbox, links: this.links, logger: this.logger } = parts);
     this.silencer = parts.silencer;
+    this.email = parts.email;
+    this.routes = parts.routes ?? parseRoutes(DEFAULT_ROUTES);
+    this.available = this.email ? ['slack', 'email'] : ['slack'];
     this.heartbeat = parts.heartbeat;
     this.relay = parts.relay;
     this.stillQueued = parts.stillQueued;
@@ -106,7 +119,20 @@ export class Alerter {
   dispatch(alerts: Alert[]): void {
     if (alerts.length === 0) return;
     const now = this.now();
-    for (const alert of alerts) this.outbox.enqueue(alert, buildSlackMessage(alert, this.links), now, this.groupMs);
+    for (const alert of alerts) {
+      const receivers = receiversFor(alert, this.routes, this.available);
+      if (receivers.length === 0) {
+        // Routed nowhere (ALERT_ROUTES): as if delivered, so the rules move on (cooldowns, spike pairing).
+        this.logger.info(
+          { 'alert.type': alert.type, 'service.name': alert.service },
+          'alert routed to no receiver (ALERT_ROUTES): not sent',
+        );
+        this.rules.delivered(alert, now);
+        continue;
+      }
+      const message = buildSlackMessage(alert, this.links);
+      for (const receiver of receivers) this.outbox.enqueue(alert, message, now, this.groupMs, receiver);
+    }
     this.kick();
   }
 
@@ -275,20 +301,30 @@ export class Alerter {
       ...(group.length > 1 ? { 'alert.count': group.length } : {}),
     };
     const ids = group.map((entry) => entry.id);
-    if (this.relay && (await this.relayed(group))) return;
+    const receiver = first.receiver;
+    const to = receiver === 'email' ? 'email' : 'Slack';
+    if (receiver === 'slack' && this.relay && (await this.relayed(group))) return;
     try {
       const entries = await this.unmuted(group);
       if (entries.length === 0) return;
       const alerts = entries.map((entry) => entry.alert);
-      const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);
-      const result = await this.slack.send(message);
+      let result: Awaited<ReturnType<SlackClient['send']>>;
+      let headline: string;
+      if (receiver === 'email' && this.email) {
+        const email = buildEmail(alerts, this.links);
+        headline = email.subject;
+        result = await this.email.send(email);
+      } else {
+        const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);
+        headline = message.text.split('\n')[0] ?? '';
+        result = await this.slack.send(message);
+      }
       if (result.ok) {
         for (const entry of entries) {
           this.outbox.remove(entry.id);
           this.rules.delivered(entry.alert, this.now());
         }
-        if (!result.skipped)
-          this.logger.info({ ...fields, attempts: result.attempts }, `alert sent to Slack: ${message.text.split('\n')[0]}`);
+        if (!result.skipped) this.logger.info({ ...fields, receiver, attempts: result.attempts }, `alert sent to ${to}: ${headline}`);
         return;
       }
       if (result.retryable) {
@@ -296,8 +332,8 @@ export class Alerter {
         const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
         for (const entry of entries) this.outbox.retryAt(entry.id, this.now() + delay);
         this.logger.error(
-          { ...fields, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
-          'alert could not be delivered to Slack (kept in the outbox, posted again later)',
+          { ...fields, receiver, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
+          `alert could not be delivered to ${to} (kept in the outbox, posted again later)`,
         );
         return;
       }
@@ -306,8 +342,8 @@ export class Alerter {
         this.rules.failed(entry.alert, this.now());
       }
       this.logger.error(
-        { ...fields, attempts: result.attempts, reason: result.reason },
-        'alert could not be delivered to Slack (refused: dropped)',
+        { ...fields, receiver, attempts: result.attempts, reason: result.reason },
+        `alert could not be delivered to ${to} (refused: dropped)`,
       );
     } catch (error) {
       // Never let one alert take the process down; the entries stay and are tried again.
