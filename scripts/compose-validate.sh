@@ -36,13 +36,22 @@ check() {
 check default -f docker-compose.yml
 check postgres -f docker-compose.yml -f docker-compose.postgres.yml --profile postgres
 OTEL_COLLECTOR_EXTRAS=./otel/collector/examples/extras.jaeger.yaml check jaeger -f docker-compose.yml --profile jaeger
+OTEL_COLLECTOR_EXTRAS=./otel/collector/examples/extras.prometheus.yaml check grafana -f docker-compose.yml --profile grafana
 
-# postgres and jaeger only start with their profile.
+# postgres, jaeger, prometheus and grafana only start with their profile.
 resolved=$(compose_in_project -f docker-compose.yml config)
-for service in postgres jaeger; do
-  awk -v s="  $service:" '$0 == s {found=1; next} found && /^  [^ ]/ {exit} found' <<<"$resolved" | grep -qx "    - $service" ||
-    { echo "the $service service is not limited to the $service profile"; exit 1; }
+for service_profile in postgres:postgres jaeger:jaeger prometheus:grafana grafana:grafana; do
+  service=${service_profile%%:*} profile=${service_profile#*:}
+  awk -v s="  $service:" '$0 == s {found=1; next} found && /^  [^ ]/ {exit} found' <<<"$resolved" | grep -qx "    - $profile" ||
+    { echo "the $service service is not limited to the $profile profile"; exit 1; }
 done
+
+# The grafana profile mounts files that must exist: Prometheus' config, Grafana's provisioning and the dashboards.
+for file in otel/prometheus/prometheus.yml otel/grafana/provisioning/datasources/prometheus.yaml \
+  otel/grafana/provisioning/dashboards/drop.yaml; do
+  [[ -f $file ]] || { echo "the grafana profile mounts $file, which is missing"; exit 1; }
+done
+compgen -G 'otel/dashboards/*.json' >/dev/null || { echo 'the grafana profile has no dashboards in otel/dashboards'; exit 1; }
 
 # The postgres override must really point the app and the backups at the postgres service.
 urls=$(compose_in_project -f docker-compose.yml -f docker-compose.postgres.yml --profile postgres config | grep -c 'DATABASE_URL: postgres://drop:compose-validate-password@postgres:5432/drop')
