@@ -86,3 +86,12 @@ export const METRIC_DROP_DB_SQLITE_BUSY = 'drop.db.sqlite.busy' as const;
 
 /** Pool names on `db.client.connection.pool.name`. */
 export const DB_POOL_NAME_APP = 'drop' as const;
+
+// ---- The backup scheduler's events (service.name drop-backup), which the alert processor watches ----
+export const EVENT_BACKUP_SUCCEEDED = 'backup.succeeded' as const;
+export const EVENT_BACKUP_FAILED = 'backup.failed' as const;
+/** How often a backup is due, in seconds: a success older than this (plus the processor's grace) is stale. */
+export const ATTR_BACKUP_INTERVAL_SECONDS = 'backup.interval_seconds' as const;
+export const ATTR_BACKUP_ATTEMPT = 'backup.attempt' as const;
+/** After a failure: when the scheduler tries again, in seconds. */
+export const ATTR_BACKUP_NEXT_ATTEMPT_SECONDS = 'backup.next_attempt_seconds' as const;

@@ -81,6 +81,38 @@ export function describeAlert(alert: Alert, telemetryText: (value: string) => st
           ['Silent for', formatDuration(alert.silentForMs)],
         ],
       };
+    case 'backup_failed':
+      return {
+        title: `${service}: backup failed`,
+        summary: `The backup failed${alert.errorType ? ` (${fromTelemetry(alert.errorType)})` : ''}${alert.attempt ? `, attempt ${alert.attempt}` : ''}${alert.nextAttemptMs ? `; the scheduler tries again in ${formatDuration(alert.nextAttemptMs)}` : ''}.`,
+        fields: [
+          ['Service', service],
+          ...(alert.errorType ? ([['Error type', fromTelemetry(alert.errorType)]] as [string, string][]) : []),
+          ['Last successful backup', alert.lastSuccessMs === null ? 'none seen' : new Date(alert.lastSuccessMs).toISOString()],
+        ],
+      };
+    case 'backup_stale': {
+      const since = alert.lastSuccessMs ?? alert.watchedSinceMs;
+      const interval = alert.intervalMs === null ? 'its interval' : formatDuration(alert.intervalMs);
+      return {
+        title: `${service}: no recent backup`,
+        summary: `${alert.lastSuccessMs === null ? 'No successful backup seen' : 'The last successful backup was'} ${formatDuration(alert.atMs - since)} ago; one is due every ${interval} (alert after ${formatDuration(alert.graceMs)} of grace).`,
+        fields: [
+          ['Service', service],
+          ['Last successful backup', alert.lastSuccessMs === null ? 'none seen' : new Date(alert.lastSuccessMs).toISOString()],
+          ['Failures since', String(alert.failures)],
+        ],
+      };
+    }
+    case 'backup_recovered':
+      return {
+        title: `${service}: backup succeeded again`,
+        summary: `A backup succeeded${alert.failures > 0 ? ` after ${plural(alert.failures, 'failure', 'failures')}` : ''}.`,
+        fields: [
+          ['Service', service],
+          ['Backup at', new Date(alert.lastSuccessMs ?? alert.atMs).toISOString()],
+        ],
+      };
     case 'error_spike_resolved': {
       const window = formatDuration(alert.windowMs);
       const lasted = formatDuration((alert.spike.resolvedAtMs ?? alert.atMs) - alert.spike.openedAtMs);

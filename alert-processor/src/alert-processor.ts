@@ -5,7 +5,8 @@ import type { AlertsConfig } from './config';
 import { AlertRules } from './rules';
 import { createAlertServer } from './server';
 import { Heartbeat } from './heartbeat';
-import { servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
+import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
+import { BackupWatch } from './backup-watch';
 import { SlackClient } from './slack-client';
 import { Outbox } from './outbox';
 import { StateStore } from './state-store';
@@ -45,7 +46,14 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   });
   const undeclaredLog = new ThrottledLog(logger);
   const declared = new DeclaredServices(config.services, undeclaredLog);
-  const heartbeat = new Heartbeat(store, config.heartbeatMs, undefined, undefined, (service) => declared.has(service));
+  const backups = new BackupWatch(store, config.backupGraceMs);
+  const heartbeat = new Heartbeat(
+    store,
+    config.heartbeatMs,
+    undefined,
+    undefined,
+    (service) => declared.has(service) && !backups.has(service),
+  );
   const slack = new SlackClient({
     webhookUrl: config.slackWebhookUrl,
     logger,
@@ -81,7 +89,11 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       logs: (received) => {
         const now = Date.now();
         const { kept, rejected } = declared.filter(received, 'log records');
-        alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...rules.observe(signalsFromLogs(kept, now), now)]);
+        alerter.dispatch([
+          ...heartbeat.seen(servicesOf(kept), now),
+          ...rules.observe(signalsFromLogs(kept, now), now),
+          ...backups.observe(backupSignalsFromLogs(kept, now), now),
+        ]);
         return rejected;
       },
       spans: (received) => {
@@ -101,7 +113,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   const tick = () => {
     try {
       const now = Date.now();
-      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now)]);
+      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now), ...backups.tick(now)]);
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');
     }

@@ -30,6 +30,8 @@ export interface AlertsConfig {
   slackMaxRetryAfterMs: number;
   /** Posts per second to the webhook (Slack allows 1). */
   slackMessagesPerSecond: number;
+  /** A backup older than its interval plus this raises backup_stale (ALERT_BACKUP_GRACE_SECONDS). */
+  backupGraceMs: number;
   /** No telemetry from a service for this long raises the heartbeat alert; 0: off. */
   heartbeatMs: number;
   /** Alerts of one type within this time go out as one message (ALERT_GROUP_SECONDS); 0: each alone. */
@@ -87,6 +89,7 @@ export const DEFAULTS = {
   slackMaxRetryAfterSeconds: 60,
   slackMessagesPerSecond: 1,
   heartbeatMinutes: 0,
+  backupGraceSeconds: 900,
   groupSeconds: 0,
   leaseSeconds: 15,
   databaseTimeoutMs: 3_000,
@@ -272,6 +275,7 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     slackTimeoutMs: integer('SLACK_TIMEOUT_MS', env, DEFAULTS.slackTimeoutMs, 100, warnings),
     slackMaxRetryAfterMs: integer('SLACK_MAX_RETRY_AFTER_SECONDS', env, DEFAULTS.slackMaxRetryAfterSeconds, 0, warnings) * 1000,
     slackMessagesPerSecond: integer('SLACK_MESSAGES_PER_SECOND', env, DEFAULTS.slackMessagesPerSecond, 1, warnings),
+    backupGraceMs: integer('ALERT_BACKUP_GRACE_SECONDS', env, DEFAULTS.backupGraceSeconds, 0, warnings) * 1000,
     heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
     groupMs: integer('ALERT_GROUP_SECONDS', env, DEFAULTS.groupSeconds, 0, warnings) * 1000,
     intakeToken: intakeToken(env, problems, warnings),

@@ -90,6 +90,9 @@ const KIND_TITLE: Record<Alert['type'], string> = {
   error_spike_resolved: 'error spike over',
   heartbeat_missing: 'no telemetry',
   heartbeat_resumed: 'telemetry is back',
+  backup_failed: 'backup failed',
+  backup_stale: 'no recent backup',
+  backup_recovered: 'backup succeeded again',
 };
 
 /** Slack takes at most 50 blocks: a header, a summary, one section per alert and the buttons. */
