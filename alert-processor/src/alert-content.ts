@@ -113,6 +113,29 @@ export function describeAlert(alert: Alert, telemetryText: (value: string) => st
           ['Backup at', new Date(alert.lastSuccessMs ?? alert.atMs).toISOString()],
         ],
       };
+    case 'delivery_failed': {
+      const to = alert.receiver === 'email' ? 'email' : 'Slack';
+      return {
+        title: `${service}: alerts cannot reach ${to}`,
+        summary: `Alerts have not been delivered to ${to} since ${new Date(alert.sinceMs).toISOString()} (${plural(alert.waiting, 'alert', 'alerts')} waiting in the outbox, retried): ${fromTelemetry(alert.reason)}`,
+        fields: [
+          ['Service', service],
+          ['Receiver', to],
+          ['Failing since', new Date(alert.sinceMs).toISOString()],
+        ],
+      };
+    }
+    case 'delivery_recovered': {
+      const to = alert.receiver === 'email' ? 'email' : 'Slack';
+      return {
+        title: `${service}: alerts reach ${to} again`,
+        summary: `Delivery to ${to} works again after ${formatDuration(alert.atMs - alert.sinceMs)}; what waited in the outbox is being sent.`,
+        fields: [
+          ['Service', service],
+          ['Receiver', to],
+        ],
+      };
+    }
     case 'error_spike_resolved': {
       const window = formatDuration(alert.windowMs);
       const lasted = formatDuration((alert.spike.resolvedAtMs ?? alert.atMs) - alert.spike.openedAtMs);

@@ -93,6 +93,8 @@ const KIND_TITLE: Record<Alert['type'], string> = {
   backup_failed: 'backup failed',
   backup_stale: 'no recent backup',
   backup_recovered: 'backup succeeded again',
+  delivery_failed: 'alert delivery failing',
+  delivery_recovered: 'alert delivery works again',
 };
 
 /** Slack takes at most 50 blocks: a header, a summary, one section per alert and the buttons. */

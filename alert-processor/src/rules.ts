@@ -28,7 +28,9 @@ export type AlertType =
   | 'heartbeat_resumed'
   | 'backup_failed'
   | 'backup_stale'
-  | 'backup_recovered';
+  | 'backup_recovered'
+  | 'delivery_failed'
+  | 'delivery_recovered';
 export type Severity = 'info' | 'warning' | 'critical' | 'resolved';
 
 export const SEVERITY_OF: Record<AlertType, Severity> = {
@@ -41,6 +43,8 @@ export const SEVERITY_OF: Record<AlertType, Severity> = {
   backup_failed: 'critical',
   backup_stale: 'critical',
   backup_recovered: 'resolved',
+  delivery_failed: 'critical',
+  delivery_recovered: 'resolved',
 };
 
 export interface LifecycleAlert {
@@ -91,7 +95,23 @@ export interface BackupAlert {
   watchedSinceMs: number;
 }
 
-export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert | BackupAlert;
+/** Raised by the alerter about a receiver of its own (alerter.ts), sent through the other receiver. */
+export interface DeliveryAlert {
+  type: 'delivery_failed' | 'delivery_recovered';
+  /** The alert processor itself. */
+  service: string;
+  atMs: number;
+  /** The receiver that fails (or works again): `slack` or `email`. */
+  receiver: 'slack' | 'email';
+  /** Why it failed (the last failure). */
+  reason: string;
+  /** When it began failing, epoch ms. */
+  sinceMs: number;
+  /** Alerts waiting for it in the outbox. */
+  waiting: number;
+}
+
+export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert | BackupAlert | DeliveryAlert;
 
 export interface RulesOptions {
   store: StateStore;
