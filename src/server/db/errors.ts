@@ -13,3 +13,54 @@ export const isDatabaseBusy = (error: unknown) => {
   const code = codeOf(error);
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 };
+
+/** Node's socket and file errors that mean the database cannot be reached or opened (not that a statement is wrong). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'SQLITE_CANTOPEN',
+  // PostgreSQL: shutting down (admin or crash), starting up, out of connection slots.
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** pg's own errors for a connection that broke or never came up; they carry no code. */
+const PG_CONNECTION_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/;
+
+/**
+ * The database is away (stopped, restarting, unreachable, or its file cannot be opened): a 503 with Retry-After,
+ * not a bug. Looks through `cause` (a failed migration at first use wraps the driver's error).
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  const code = codeOf(error);
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR'))) return true;
+  if (error instanceof Error && PG_CONNECTION_MESSAGES.test(error.message)) return true;
+  return error instanceof Error && error.cause !== undefined && depth < 3 && isDatabaseUnavailable(error.cause, depth + 1);
+}
+
+/** The database could not be opened at all (its file or directory, or its server); `cause` says why. */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database cannot be opened: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** An error as the log shows it: its code (or type) and message, never the objects it carries. */
+export function errorSummary(error: unknown): { code: string; message: string } {
+  const root = error instanceof DatabaseUnavailableError && error.cause !== undefined ? error.cause : error;
+  const code = codeOf(root);
+  if (root instanceof Error) return { code: typeof code === 'string' ? code : root.name, message: root.message };
+  return { code: 'unknown', message: String(root) };
+}
