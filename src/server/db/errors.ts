@@ -1,3 +1,5 @@
+import { DATABASE_UNAVAILABLE_DIGEST } from '../../lib/page-errors';
+
 interface DriverError {
   code?: unknown;
 }
@@ -49,18 +51,32 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   return error instanceof Error && error.cause !== undefined && depth < 3 && isDatabaseUnavailable(error.cause, depth + 1);
 }
 
+/** A file system error of a path that cannot be reached or created (missing, not a directory, no permission, read-only). */
+export const isUnreachablePath = (error: unknown) => {
+  const code = codeOf(error);
+  return typeof code === 'string' && ['ENOENT', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS'].includes(code);
+};
+
 /** The database could not be opened at all (its file or directory, or its server); `cause` says why. */
 export class DatabaseUnavailableError extends Error {
+  /** Kept by Next for a page that fails with it: the error page tells the visitor the service is unavailable. */
+  readonly digest = DATABASE_UNAVAILABLE_DIGEST;
+
   constructor(cause: unknown) {
     super(`the database cannot be opened: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'DatabaseUnavailableError';
   }
 }
 
-/** An error as the log shows it: its code (or type) and message, never the objects it carries. */
+/**
+ * An error as the log shows it: its code and message, never the objects it carries. Wrappers (a failed migration,
+ * DatabaseUnavailableError) give way to the driver's error in their `cause` that has a code.
+ */
 export function errorSummary(error: unknown): { code: string; message: string } {
-  const root = error instanceof DatabaseUnavailableError && error.cause !== undefined ? error.cause : error;
-  const code = codeOf(root);
-  if (root instanceof Error) return { code: typeof code === 'string' ? code : root.name, message: root.message };
-  return { code: 'unknown', message: String(root) };
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    const code = codeOf(current);
+    if (typeof code === 'string') return { code, message: current.message };
+  }
+  if (error instanceof Error) return { code: error.name, message: error.message };
+  return { code: 'unknown', message: String(error) };
 }

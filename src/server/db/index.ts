@@ -1,7 +1,7 @@
 import { openDatabase, pingDatabase, type DatabaseHandle } from './connect';
 import { serverConfig } from '../config';
 import { migrateToLatest } from './migrate';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from './errors';
+import { DatabaseUnavailableError, isDatabaseUnavailable, isUnreachablePath } from './errors';
 import { databaseOutageInProgress, noteDatabaseAvailable, noteDatabaseUnavailable } from './outage';
 
 const globalKey = Symbol.for('drop.database');
@@ -18,8 +18,9 @@ export function getDatabase(): Promise<DatabaseHandle> {
     try {
       handle = openDatabase(serverConfig().database);
     } catch (error) {
-      // The SQLite file or its directory cannot be opened (a missing volume, say): away, not broken.
-      throw new DatabaseUnavailableError(error);
+      // The SQLite file or its directory cannot be reached (a volume not mounted, say): away. A file that is not a
+      // database (SQLITE_NOTADB) is broken, not away, and stays a 500.
+      throw isDatabaseUnavailable(error) || isUnreachablePath(error) ? new DatabaseUnavailableError(error) : error;
     }
     try {
       await migrateToLatest(handle.db, handle.dialect);
