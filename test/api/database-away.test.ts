@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPgBin, startThrowawayPostgres } from '../../scripts/throwaway-postgres.mjs';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../src/server/http/errors';
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
+import { launchChromium } from '../helpers/browser';
 import { HttpClient, type ApiResponse } from '../helpers/http-client';
 import { uniqueEmail } from '../helpers/stack';
 
@@ -126,6 +127,20 @@ describe('PostgreSQL stopped mid-traffic and started again', () => {
     for (const { what, res } of away.slice(-12)) expectUnavailable(res, what);
     for (const [what, send] of requests) expectUnavailable(await send(), `${what} while away`);
     expect((await fetch(`${app.url}/api/health`)).status).toBe(503);
+
+    // A signed-in visitor's page says what is going on, in words, without a detail of the failure.
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext();
+      await context.addCookies([{ name: 'drop_session', value: alice.cookie('drop_session')!, url: app.url }]);
+      const page = await context.newPage();
+      const res = await page.goto(`${app.url}/`);
+      expect(res?.status()).toBe(500);
+      await expect.poll(() => page.locator('h1').textContent(), { timeout: 15_000 }).toBe('Drop is temporarily unavailable');
+      expect(await page.content()).not.toMatch(/ECONNREFUSED|57P01|at .*\.js:\d+/);
+    } finally {
+      await browser.close();
+    }
 
     cluster.resume();
     await waitForHealth(app, 200);
