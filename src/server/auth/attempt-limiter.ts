@@ -32,7 +32,7 @@ const TABLE = 'rate_limits';
 const counters = new WeakMap<DatabaseHandle, Map<string, Counter>>();
 
 /**
- * The counters live in the database's `rate_limits` table (created by migration 0005, hence `tableCreated: true`:
+ * The counters live in the database's `rate_limits` table (created by migration 0006, hence `tableCreated: true`:
  * the app's role needs no DDL), so limits hold across processes and instances on both databases. On SQLite the
  * limiter shares Kysely's one connection and runs inside db.connection(), which waits for any transaction in
  * progress: its statements never land inside another request's transaction.
