@@ -186,7 +186,7 @@ async function verifyEntryAuthenticity<DB extends AuditTables>(
 ): Promise<Omit<ChainStatus, 'pending'>> {
   const db = auditDb(database.db);
   const started = performance.now();
-  // A copy from before migration 0006 (a restore drill of an old backup) has no MAC column: its entries are legacy.
+  // A copy from before migration 0008 (a restore drill of an old backup) has no MAC column: its entries are legacy.
   const macColumn = await hasMacColumn(db, database.dialect);
   const upTo = status.firstBroken ? status.firstBroken.id - 1 : status.lastId;
   let previous: EntryAnchor = GENESIS_ANCHOR;
