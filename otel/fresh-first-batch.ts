@@ -67,7 +67,10 @@ export class FreshFirstQueue<T> {
   private exportBatches(mode: 'due' | 'flush' | 'final'): Promise<void> {
     this.exporting ??= (async () => {
       try {
-        while (this.queue.length > 0 && (mode !== 'due' || this.queue.length >= this.settings.maxExportBatchSize)) {
+        let first = true;
+        // `due`: one batch (the timer fired, or a batch is full), then more while full batches wait.
+        while (this.queue.length > 0 && (mode !== 'due' || first || this.queue.length >= this.settings.maxExportBatchSize)) {
+          first = false;
           const batch = this.queue.splice(Math.max(0, this.queue.length - this.settings.maxExportBatchSize));
           const older = this.queue.length;
           this.evictedDuringExport = 0;
