@@ -1,5 +1,5 @@
 import { context, TraceFlags, type Context } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, globalErrorHandler, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { BatchSettings } from './config';
@@ -102,12 +102,19 @@ export class FreshFirstQueue<T> {
         clearTimeout(timeout);
         resolve(ok);
       };
-      const timeout = setTimeout(() => done(false), this.settings.exportTimeoutMillis);
+      const timeout = setTimeout(() => {
+        if (!settled) globalErrorHandler(new Error(`${this.signal} export timed out after ${this.settings.exportTimeoutMillis} ms`));
+        done(false);
+      }, this.settings.exportTimeoutMillis);
       timeout.unref();
       // The exporter's own HTTP request must not be traced (it would feed this queue forever).
       context.with(suppressTracing(context.active()), () => {
         try {
-          this.exporter.export(batch, (result) => done(result.code === ExportResultCode.SUCCESS));
+          this.exporter.export(batch, (result) => {
+            // Why it failed reaches the log through diag (otel/diag-logger.ts: once a minute per kind).
+            if (result.code !== ExportResultCode.SUCCESS) globalErrorHandler(result.error ?? new Error(`${this.signal} export failed`));
+            done(result.code === ExportResultCode.SUCCESS);
+          });
         } catch {
           done(false);
         }
