@@ -63,6 +63,7 @@ describe('parseServerConfig', () => {
       sessionTtlMs: 12 * 3_600_000,
       trustedProxyCount: 2,
       appOriginHost: 'drop.example.com',
+      appOrigin: 'https://drop.example.com',
       auditWriteMode: 'sequenced',
       auditSealGatherMs: 5,
       traceUrlTemplate: 'https://tempo.example/trace/{traceId}',

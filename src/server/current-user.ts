@@ -1,4 +1,6 @@
 import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { loginPath } from '../lib/next-path';
 import { getDatabase } from './db';
 import { SESSION_COOKIE, userFromSessionToken } from './http/session-cookie';
 import type { Session, User } from './db/schema';
@@ -14,4 +16,18 @@ export async function currentSession(): Promise<{ user: User; session: Session }
 /** The signed-in user for a server component, or undefined. */
 export async function currentUser(): Promise<User | undefined> {
   return (await currentSession())?.user;
+}
+
+/** The signed-in user, or a redirect to the sign-in page that comes back to `path` (this page) afterwards. */
+export async function requireUser(path: string): Promise<User> {
+  const user = await currentUser();
+  if (!user) redirect(loginPath(path));
+  return user;
+}
+
+/** As requireUser, with the session (the Security page marks the current one). */
+export async function requireSession(path: string): Promise<{ user: User; session: Session }> {
+  const signedIn = await currentSession();
+  if (!signedIn) redirect(loginPath(path));
+  return signedIn;
 }

@@ -320,7 +320,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const page = await anonymous.get('/admin/audit');
     expect(page.status).toBeGreaterThanOrEqual(300);
     expect(page.status).toBeLessThan(400);
-    expect(page.headers.get('location')).toMatch(/\/login$/);
+    expect(page.headers.get('location')).toMatch(/\/login\?next=%2Fadmin%2Faudit$/);
     const forbiddenPage = await alice.get('/admin/audit');
     expect(forbiddenPage.status).toBe(403);
     expect(textOf(forbiddenPage)).toContain('Not allowed');

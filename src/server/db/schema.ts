@@ -38,6 +38,8 @@ export interface TransfersTable {
   request_hash: string | null;
   created_at: number;
   completed_at: number | null;
+  /** Why a confirm was refused (`insufficient_funds`); null otherwise. */
+  failure_reason: string | null;
 }
 
 export interface PaymentRequestsTable {

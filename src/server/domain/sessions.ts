@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Executor, Tx } from '../db/transaction';
-import type { Session, User } from '../db/schema';
+import type { Database, Session, User } from '../db/schema';
 import { serverConfig } from '../config';
 import { recordAudit } from './audit';
 import type { Actor, RequestContext } from './context';
 import { notFound } from './errors';
+import { withRefusalRecorded } from './refusals';
 
 /** last_seen_at is refreshed at most this often, so reads do not turn into writes. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -104,6 +106,16 @@ export async function revokeSession(tx: Tx, actor: Actor, sessionId: string): Pr
     userId: actor.userId,
     details: { reason: 'user_request' },
   });
+}
+
+/** revokeSession in its own transaction; refused (not one of the caller's live sessions), recorded as `session_revoked` failure. */
+export function attemptRevokeSession(db: Kysely<Database>, actor: Actor, sessionId: string): Promise<void> {
+  return withRefusalRecorded(
+    db,
+    actor,
+    (tx) => revokeSession(tx, actor, sessionId),
+    () => ({ fact: { action: 'session_revoked', resource: `session:${sessionId}`, userId: actor.userId } }),
+  );
 }
 
 /** Ends the caller's own session: one `logout` entry (not also `session_revoked`). */
