@@ -34,6 +34,10 @@ export interface ServerConfig {
   auditCheckpointMs: number;
   /** /login may name the demo accounts (those the database has): outside production, or with DROP_DEMO=1 (npm run demo). */
   showDemoAccounts: boolean;
+  /** LOGIN_FAILURES_PER_ADDRESS: failed logins one client address may make across emails per 15 minutes (default 20). */
+  loginFailuresPerAddress: number;
+  /** PASSWORD_HASHES_PER_ADDRESS: password hashes (logins, registrations, checks) one address may cause per 15 minutes (default 60). */
+  passwordHashesPerAddress: number;
 }
 
 export { MAX_AMOUNT_CENTS } from '../lib/amount';
@@ -111,6 +115,8 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     // At most ~11.5 days: Node's timers hold at most 2^31-1 ms (~24.8 days).
     auditCheckpointMs: problems.take(300, () => int(env, 'AUDIT_CHECKPOINT_SECONDS', 300, 1, 1_000_000)) * 1000,
     showDemoAccounts: !production || problems.take(false, () => demoFlag(env.DROP_DEMO)),
+    loginFailuresPerAddress: problems.take(20, () => int(env, 'LOGIN_FAILURES_PER_ADDRESS', 20, 1, 1_000_000)),
+    passwordHashesPerAddress: problems.take(60, () => int(env, 'PASSWORD_HASHES_PER_ADDRESS', 60, 1, 1_000_000)),
   };
   return { config, problems: problems.lines };
 }

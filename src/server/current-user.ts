@@ -2,6 +2,7 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { loginPath } from '../lib/next-path';
 import { getDatabase } from './db';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './db/errors';
 import { SESSION_COOKIE, userFromSessionToken } from './http/session-cookie';
 import type { Session, User } from './db/schema';
 
@@ -9,8 +10,14 @@ import type { Session, User } from './db/schema';
 export async function currentSession(): Promise<{ user: User; session: Session } | undefined> {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   if (!token) return undefined;
-  const { db } = await getDatabase();
-  return userFromSessionToken(db, token);
+  try {
+    const { db } = await getDatabase();
+    return await userFromSessionToken(db, token);
+  } catch (error) {
+    // Marked for the error page ("temporarily unavailable"), not "something went wrong".
+    if (isDatabaseUnavailable(error) && !(error instanceof DatabaseUnavailableError)) throw new DatabaseUnavailableError(error);
+    throw error;
+  }
 }
 
 /** The signed-in user for a server component, or undefined. */

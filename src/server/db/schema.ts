@@ -21,6 +21,8 @@ export interface SessionsTable {
   revoked_at: number | null;
   ip: string | null;
   user_agent: string | null;
+  /** The user's role when the session was issued; null for sessions from before migration 0007. */
+  role: 'user' | 'admin' | null;
 }
 
 export type TransferStatus = 'pending' | 'completed' | 'cancelled';
