@@ -128,7 +128,8 @@ describe('PostgreSQL stopped mid-traffic and started again', () => {
     for (const [what, send] of requests) expectUnavailable(await send(), `${what} while away`);
     expect((await fetch(`${app.url}/api/health`)).status).toBe(503);
 
-    // A signed-in visitor's page says what is going on, in words, without a detail of the failure.
+    // A signed-in visitor's page says what is going on, in words, without a detail of the failure (the top bar's
+    // session lookup fails first, so it is the root layout's boundary, app/global-error.tsx, that shows it).
     const browser = await launchChromium();
     try {
       const context = await browser.newContext();
@@ -136,6 +137,7 @@ describe('PostgreSQL stopped mid-traffic and started again', () => {
       const page = await context.newPage();
       const res = await page.goto(`${app.url}/`);
       expect(res?.status()).toBe(500);
+      expect(await res?.text()).toContain('DATABASE_UNAVAILABLE');
       await expect.poll(() => page.locator('h1').textContent(), { timeout: 15_000 }).toBe('Drop is temporarily unavailable');
       expect(await page.content()).not.toMatch(/ECONNREFUSED|57P01|at .*\.js:\d+/);
     } finally {
