@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import type { Transaction } from 'kysely';
-import { currentTraceIds, addAuditSpanEvent } from '@otel';
+import { currentRequestId, currentTraceIds, addAuditSpanEvent } from '@otel';
 import type { AuditAction, AuditOutcome } from './actions';
 import { hashAuditEntry, storableText } from './chain';
 import { redactDetails, type AuditDetails } from './details';
@@ -58,7 +58,7 @@ export async function unchainedFields<DB extends AuditTables>(
     if (userAgent !== null) userAgent = sealField(key, userId, userAgent);
     details = JSON.stringify(sealDetails(key, userId, JSON.parse(details) as Record<string, unknown>));
   }
-  const ids = currentTraceIds();
+  const span = currentTraceIds();
   return {
     timestamp: Date.now(),
     user_id: userId,
@@ -68,8 +68,8 @@ export async function unchainedFields<DB extends AuditTables>(
     details,
     ip_address: ip,
     user_agent: userAgent,
-    request_id: ids?.traceId ?? null,
-    span_id: ids?.spanId ?? null,
+    request_id: currentRequestId() ?? null,
+    span_id: span?.spanId ?? null,
   };
 }
 

@@ -6,6 +6,9 @@
  */
 export { CORRELATION, isTraceId, newRequestId, parseTraceUrlTemplate, traceUrl } from './correlation';
 export { currentTraceIds, type TraceIds } from './trace-context';
+export { currentRequestId } from './request-scope';
+export { countOutcome, observeConnectionPool, type BusinessMetric, type PoolStats } from './metrics';
+export * from './semconv';
 export { createLogger, getLogger, logToStderr, type Logger } from './logger';
 export { parseTelemetryConfig, type TelemetryConfig } from './config';
 export { REDACTED, redact, redactString } from './redact';

@@ -1,9 +1,13 @@
 import {
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
   ATTR_ERROR_TYPE,
+  ATTR_EVENT_NAME,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
-  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
-} from '@opentelemetry/semantic-conventions';
+  EVENT_APP_STARTED,
+  EVENT_APP_STOPPING,
+  type LifecycleEventName,
+} from '@otel';
 import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp/decode';
 
 /**
@@ -11,7 +15,7 @@ import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp
  * and error spans). Everything else — the processor may be sent more than the collector's filter lets through —
  * is ignored here.
  */
-export type LifecycleEvent = 'app.started' | 'app.stopping';
+export type LifecycleEvent = LifecycleEventName;
 
 export interface LifecycleSignal {
   kind: 'lifecycle';
@@ -63,9 +67,9 @@ export function isErrorLog(record: OtlpLogRecord): boolean {
 }
 
 function lifecycleEventOf(record: OtlpLogRecord): LifecycleEvent | undefined {
-  // The pino instrumentation puts `event.name` in the LogRecord's event_name; other producers keep the attribute.
-  const name = record.eventName || text(record.attributes['event.name']);
-  return name === 'app.started' || name === 'app.stopping' ? name : undefined;
+  // The OTLP EventName field (Drop's layer sets it); older senders keep the deprecated `event.name` attribute.
+  const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
+  return name === EVENT_APP_STARTED || name === EVENT_APP_STOPPING ? name : undefined;
 }
 
 export function signalsFromLogs(records: OtlpLogRecord[], now: number): AlertSignal[] {

@@ -95,7 +95,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
         'audit.action': row.action,
         'audit.resource': row.resource,
         'audit.outcome': row.outcome,
-        ...(row.user_id ? { 'enduser.id': row.user_id } : {}),
+        ...(row.user_id ? { 'user.id': row.user_id } : {}),
       },
     }));
 

@@ -71,6 +71,10 @@ function serverEnv(databaseUrl: string, extra: Record<string, string | undefined
     // No exports unless a test points OTLP somewhere: an unreachable default endpoint would only add noise.
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
+    OTEL_METRICS_EXPORTER: 'none',
+    // The test runner on 127.0.0.1 is the trusted caller (a proxy, an internal service): the traceparent a test
+    // sends is honoured. test/otel/trusted-traceparent.test.ts runs servers that trust nobody, or a secret.
+    TRACE_CONTEXT_TRUSTED_ADDRESSES: '127.0.0.1',
   });
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];

@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import { registerAuditSqliteFunctions } from '@audit';
-import { instrumentDialect, logSlowQuery, getLogger, telemetryConfig } from '@otel';
+import { DB_POOL_NAME_APP, instrumentDialect, logSlowQuery, getLogger, observeConnectionPool, telemetryConfig } from '@otel';
 import { serverConfig } from '../config';
 import type { DatabaseConfig } from './database-url';
 import type { Database } from './schema';
@@ -76,6 +76,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   // unheard, that is an uncaught exception. The pool has already discarded that client and the next query
   // opens a fresh one (or fails with its own error), so logging it is all there is to do.
   pool.on('error', (error) => getLogger().warn({ err: error, 'db.system.name': 'postgresql' }, 'idle database connection lost'));
+  observeConnectionPool(pool, { system: 'postgresql', poolName: DB_POOL_NAME_APP, max: serverConfig().pgPoolMax });
   const url = new URL(config.connectionString);
   const dialect = instrumentDialect(new PostgresDialect({ pool }), {
     system: 'postgresql',
