@@ -45,6 +45,15 @@ describe('FreshFirstQueue', () => {
     expect(dropped.take()).toEqual(new Map([['logs.queue_full', 21]]));
   });
 
+  it('a batch that is not full leaves after the schedule delay, without a flush', async () => {
+    const exporter = recordingExporter();
+    const queue = new FreshFirstQueue(exporter, { ...settings, scheduledDelayMillis: 20 }, 'spans', new DroppedTelemetry());
+    queue.add(1);
+    queue.add(2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(exporter.batches).toEqual([[1, 2]]);
+  });
+
   it('what shutdown cannot deliver is counted as export_failed, per item', async () => {
     const exporter = recordingExporter();
     exporter.state.down = true;

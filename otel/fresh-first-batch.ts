@@ -1,5 +1,5 @@
 import { context, TraceFlags, type Context } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, globalErrorHandler, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { BatchSettings } from './config';
@@ -67,7 +67,10 @@ export class FreshFirstQueue<T> {
   private exportBatches(mode: 'due' | 'flush' | 'final'): Promise<void> {
     this.exporting ??= (async () => {
       try {
-        while (this.queue.length > 0 && (mode !== 'due' || this.queue.length >= this.settings.maxExportBatchSize)) {
+        let first = true;
+        // `due`: one batch (the timer fired, or a batch is full), then more while full batches wait.
+        while (this.queue.length > 0 && (mode !== 'due' || first || this.queue.length >= this.settings.maxExportBatchSize)) {
+          first = false;
           const batch = this.queue.splice(Math.max(0, this.queue.length - this.settings.maxExportBatchSize));
           const older = this.queue.length;
           this.evictedDuringExport = 0;
@@ -99,12 +102,19 @@ export class FreshFirstQueue<T> {
         clearTimeout(timeout);
         resolve(ok);
       };
-      const timeout = setTimeout(() => done(false), this.settings.exportTimeoutMillis);
+      const timeout = setTimeout(() => {
+        if (!settled) globalErrorHandler(new Error(`${this.signal} export timed out after ${this.settings.exportTimeoutMillis} ms`));
+        done(false);
+      }, this.settings.exportTimeoutMillis);
       timeout.unref();
       // The exporter's own HTTP request must not be traced (it would feed this queue forever).
       context.with(suppressTracing(context.active()), () => {
         try {
-          this.exporter.export(batch, (result) => done(result.code === ExportResultCode.SUCCESS));
+          this.exporter.export(batch, (result) => {
+            // Why it failed reaches the log through diag (otel/diag-logger.ts: once a minute per kind).
+            if (result.code !== ExportResultCode.SUCCESS) globalErrorHandler(result.error ?? new Error(`${this.signal} export failed`));
+            done(result.code === ExportResultCode.SUCCESS);
+          });
         } catch {
           done(false);
         }

@@ -83,6 +83,9 @@ export class ServerSpanProcessor implements SpanProcessor {
 
   onEnding(span: Span): void {
     const attributes = span.attributes as Attributes;
+    // Next sets some of them after the start too (the app-route handler sets http.target on the request span).
+    delete attributes[DEPRECATED_ATTR_HTTP_METHOD];
+    delete attributes[DEPRECATED_ATTR_HTTP_TARGET];
     const status = attributes[DEPRECATED_ATTR_HTTP_STATUS_CODE];
     if (status === undefined) return;
     delete attributes[DEPRECATED_ATTR_HTTP_STATUS_CODE];

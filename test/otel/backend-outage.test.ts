@@ -33,6 +33,8 @@ describe('the backlog rule: after an OTLP backend outage, fresh data first, and 
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_LOGS_EXPORTER: 'otlp',
         OTEL_METRICS_EXPORTER: 'otlp',
+        // JSON: the receiver's protobuf schema reads no histogram buckets.
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_METRIC_EXPORT_INTERVAL: '500',
         OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE),
         OTEL_BLRP_MAX_QUEUE_SIZE: String(QUEUE),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../helpers/app-server';
 import { useStack } from '../helpers/stack';
@@ -109,10 +110,37 @@ describe('metrics: on by default with an OTLP endpoint, over OTLP/HTTP JSON', ()
 
     // Runtime metrics, and the resource that makes each replica a series of its own.
     expect(receiver.metrics.find((m) => m.name === 'v8js.memory.heap.used')?.unit).toBe('By');
-    expect(http.resource).toMatchObject({ 'service.name': 'drop', 'deployment.environment.name': 'production' });
+    expect(http.resource['service.name']).toBe('drop');
+    expect(String(http.resource['deployment.environment.name'])).toMatch(/^\w+$/);
     expect(String(http.resource['service.version'])).toMatch(/^\d+\.\d+\.\d+/);
     expect(http.resource['service.instance.id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
+
+  it('drop.db.sqlite.busy counts a transaction that gave up on the write lock (held by another connection)', async () => {
+    const { app, otlp: receiver, db } = otlpApp();
+    const client = new HttpClient(app.url);
+    expect((await client.login('bob@drop.test', DEMO_PASSWORD)).status).toBe(200);
+    // Another writer holds SQLite's write lock for longer than the app's busy_timeout (5 s).
+    await sql`BEGIN IMMEDIATE`.execute(db.db);
+    let res;
+    try {
+      res = await client.post(
+        '/api/transfers',
+        { toEmail: 'alice@drop.test', amountCents: 100 },
+        { headers: { 'idempotency-key': crypto.randomUUID() } },
+      );
+    } finally {
+      await sql`COMMIT`.execute(db.db);
+    }
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    await receiver.waitFor(() => pointsOf(receiver, 'drop.db.sqlite.busy').length > 0, 10_000, 'drop.db.sqlite.busy');
+    expect(pointsOf(receiver, 'drop.db.sqlite.busy')[0]).toMatchObject({
+      'db.system.name': 'sqlite',
+      'error.type': expect.stringMatching(/^SQLITE_BUSY/),
+    });
+    expect(receiver.metrics.find((m) => m.name === 'drop.db.sqlite.busy')?.unit).toBe('{error}');
+    expect(pointsOf(receiver, 'drop.transfers').map((a) => a.outcome)).toContain('error');
+  }, 30_000);
 
   it('logs statements slower than DB_SLOW_QUERY_MS at warn with their shape and the trace id, never values', async () => {
     const { app, otlp: receiver } = otlpApp();

@@ -69,7 +69,7 @@ describe('request ids the server owns: a traceparent is honoured only from a tru
   it("a trusted caller's traceparent (the shared secret in x-trace-context-trust) is honoured", async () => {
     const s = stack();
     const { traceparent, traceId } = newTraceparent();
-    const requestId = await login(s, 'carol@drop.test', { traceparent, 'x-trace-context-trust': TRUST_SECRET });
+    const requestId = await login(s, 'bob@drop.test', { traceparent, 'x-trace-context-trust': TRUST_SECRET });
     expect(requestId).toBe(traceId);
     expect((await auditRowsOf(s, traceId)).map((r) => r.action)).toContain('login_success');
     const callerSpanId = traceparent.split('-')[2];
