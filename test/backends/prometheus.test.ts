@@ -91,6 +91,16 @@ describe("the app's metrics in Prometheus, through the real collector", () => {
     expect(Number(first!.value[1])).toBeLessThan(Number(fast!.value[1]));
   });
 
+  it('a failed DB operation carries error.type: the INSERT of a taken email, on both systems', async () => {
+    const failed = await series(
+      'sum by (db_system_name, error_type) (db_client_operation_duration_seconds_count{db_collection_name="users", db_operation_name="INSERT", error_type!=""})',
+    );
+    expect(failed.map((s) => s.metric).sort((a, b) => a.db_system_name!.localeCompare(b.db_system_name!))).toEqual([
+      { db_system_name: 'postgresql', error_type: '23505' },
+      { db_system_name: 'sqlite', error_type: expect.stringMatching(/^SQLITE_CONSTRAINT/) },
+    ]);
+  });
+
   it('runtime metrics of each instance: event-loop delay and utilisation, heap, GC', async () => {
     for (const metric of [
       'nodejs_eventloop_delay_p99_seconds',
