@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
-# Drop's image: the Next.js standalone server on node:20-bookworm-slim, non-root, health-checked.
+# Drop's image: the Next.js standalone server on node:24-trixie-slim (Node 24 LTS, Debian 13), non-root, health-checked.
 # The same image runs the app, the alert processor and the backup scheduler (docker-compose.yml).
 #   deps    npm ci; better-sqlite3 compiled here from source (build tools live in this stage only)
 #   build   next build with NEXT_OUTPUT=standalone; Sentry source-map upload when given a token (secret);
 #           the alert processor bundled into one file (esbuild)
 #   runner  .next/standalone + static assets + scripts/ + the alert processor's bundle, bash and the
-#           PostgreSQL 17 client for backups
+#           PostgreSQL 17 client for backups (Debian 13's own package)
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-trixie-slim AS deps
 WORKDIR /app
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -19,7 +19,7 @@ RUN npm_config_build_from_source=true npm ci --no-audit --no-fund \
  && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
 
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1 \
     NEXT_OUTPUT=standalone
@@ -43,24 +43,22 @@ RUN --mount=type=secret,id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
 # Its one external dependency at run time, better-sqlite3, is already in the standalone output's node_modules for
 # the app (pg-native, pg's optional binding, is left out and never loaded).
 RUN npm run alerts:build
-# The operator commands (admin, db-migrate, audit-verify, audit-erase, audit-public-key) in scripts/dist.
+# The operator commands (admin, db-migrate, audit-*) and the backup scheduler's helpers, bundled into scripts/dist.
 # hadolint ignore=DL3059
 RUN npm run ops:build
 
 
-FROM node:20-bookworm-slim AS runner
+FROM node:24-trixie-slim AS runner
 WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOST=0.0.0.0
-# bash for scripts/*.sh; pg_dump/pg_restore 17 (PGDG repository, set up by Debian's own postgresql-common
-# script and key) because pg_dump refuses a server newer than itself and compose runs postgres:17.
+# bash for scripts/*.sh; pg_dump/pg_restore 17 from Debian 13's archive, because pg_dump refuses a server newer than
+# itself and compose runs postgres:17.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bash ca-certificates postgresql-common \
- && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
- && apt-get install -y --no-install-recommends postgresql-client-17 \
+ && apt-get install -y --no-install-recommends bash ca-certificates postgresql-client-17 \
  && rm -rf /var/lib/apt/lists/*
 
 # Code is owned by root and read-only for the app; only data, backups and Next's cache are writable.

@@ -4,6 +4,9 @@ const nextConfig: NextConfig = {
   // The Docker image runs the standalone server; `next start` (demo, tests) uses the regular build.
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
   poweredByHeader: false,
+  // next build type-checks the app without the tests: *.test.ts files import test/helpers, which the Docker build
+  // context leaves out (.dockerignore). `npm run typecheck` checks everything, tests included.
+  typescript: { tsconfigPath: 'tsconfig.build.json' },
   experimental: {
     // forbidden() in server components renders app/forbidden.tsx with status 403 (the admin pages use it).
     authInterrupts: true,

@@ -21,11 +21,16 @@ function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | 
   };
 }
 
+export interface RegisteredTelemetry {
+  /** Logs `app.started`; the app calls it once its configuration check passed. */
+  announceStarted(): void;
+}
+
 /**
  * Boots the layer in the Node.js runtime: the SDK first, then the logger (so pino is instrumented), then Sentry
  * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from src/instrumentation.ts `register()`.
  */
-export async function registerNodeTelemetry(): Promise<void> {
+export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
   const foreign = foreignSdkRegistered();
   const config = foreign ? yieldToForeignSdk() : telemetryConfig();
   const sentryLoadStarted = performance.now();
@@ -39,7 +44,7 @@ export async function registerNodeTelemetry(): Promise<void> {
   installRequestScope();
   const telemetry = startTelemetry(config, endpoints);
   const { getLogger } = await import('./logger');
-  const { installLifecycle } = await import('./lifecycle');
+  const { announceStarted, installLifecycle } = await import('./lifecycle');
   const { installPageAccessLog } = await import('./http/page-access-log');
   const logger = getLogger();
   installPageAccessLog(logger);
@@ -85,4 +90,5 @@ export async function registerNodeTelemetry(): Promise<void> {
     version: config.serviceVersion,
     environment: config.environment,
   });
+  return { announceStarted: () => announceStarted(logger, { version: config.serviceVersion, environment: config.environment }) };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Validates docker-compose.yml with `docker-compose config` (no Docker engine needed): the default stack, the
-# postgres profile with docker-compose.postgres.yml, and the jaeger profile with its extras file. .env.example
+# Validates docker-compose.yml with `docker-compose config` (no Docker engine needed): the default stack (without
+# Sentry values), with them, the postgres profile with docker-compose.postgres.yml, and the jaeger profile with its extras file. .env.example
 # stands in for .env (so it must stay complete), and the required variables get harmless values.
 #   COMPOSE="docker compose" scripts/compose-validate.sh   to use the v2 plugin instead of docker-compose.
 set -euo pipefail
@@ -17,9 +17,8 @@ cp .env.example "$project/.env"
 
 export AUTH_SECRET=compose-validate-auth-secret-0123456789abcdef
 export AUDIT_SIGNING_KEY='-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAOZ27mvAYPdwXflzzi6q7jBXBthiyAHGblkK8cR5qcC\n-----END PRIVATE KEY-----\n'
-export SENTRY_OTLP_TRACES_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/traces
-export SENTRY_OTLP_LOGS_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/logs
-export SENTRY_PUBLIC_KEY=0123456789abcdef0123456789abcdef
+# Sentry is optional: the default checks run without its values, one check with them.
+unset SENTRY_OTLP_TRACES_ENDPOINT SENTRY_OTLP_LOGS_ENDPOINT SENTRY_PUBLIC_KEY
 export POSTGRES_PASSWORD=compose-validate-password
 export ALERTS_INTAKE_TOKEN=compose-validate-intake-token-0123456789
 
@@ -34,6 +33,9 @@ check() {
 }
 
 check default -f docker-compose.yml
+SENTRY_OTLP_TRACES_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/traces \
+  SENTRY_OTLP_LOGS_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otlp/v1/logs \
+  SENTRY_PUBLIC_KEY=0123456789abcdef0123456789abcdef check sentry -f docker-compose.yml
 check postgres -f docker-compose.yml -f docker-compose.postgres.yml --profile postgres
 OTEL_COLLECTOR_EXTRAS=./otel/collector/examples/extras.jaeger.yaml check jaeger -f docker-compose.yml --profile jaeger
 OTEL_COLLECTOR_EXTRAS=./otel/collector/examples/extras.prometheus.yaml check grafana -f docker-compose.yml --profile grafana

@@ -3,8 +3,11 @@ import type { Instrumentation } from 'next';
 export async function register() {
   // Node.js only: the edge runtime has no NodeSDK, and Drop runs nothing there.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
+    // First, before any request: every request is stamped with its TCP peer's address (rate limits, audit).
+    const { installPeerAddressHeader } = await import('./server/http/peer-address');
+    installPeerAddressHeader();
     const { registerNodeTelemetry } = await import('@otel/register');
-    await registerNodeTelemetry();
+    const { announceStarted } = await registerNodeTelemetry();
     const { checkServerConfig } = await import('./server/startup-check');
     const problems = await checkServerConfig();
     if (problems.length > 0) {
@@ -14,6 +17,7 @@ export async function register() {
       logger.flush();
       process.exit(1);
     }
+    announceStarted();
     const { startAuditBackgroundWork } = await import('./server/audit-background');
     await startAuditBackgroundWork();
   }

@@ -42,8 +42,8 @@ beforeAll(async () => {
         { kind: SpanKind.SERVER, attributes: { 'http.method': req.method, 'http.target': req.url } },
         (span) => {
           res.setHeader('x-request-id', currentRequestId() ?? '');
-        // As Next's app-route handler does, after the span started.
-        span.setAttribute('http.target', req.url ?? '/');
+          // As Next's app-route handler does, after the span started.
+          span.setAttribute('http.target', req.url ?? '/');
           res.end('ok');
           span.setAttribute('http.status_code', 200);
           span.end();

@@ -62,15 +62,18 @@ describe('extras.alert-replicas.yaml (real collector): three alert processor rep
   beforeAll(async () => {
     replicas = [await startOtlpReceiver(), await startOtlpReceiver(), await startOtlpReceiver()];
     sentry = await startOtlpReceiver();
-    collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.alert-replicas.yaml'], {
-      SENTRY_OTLP_TRACES_ENDPOINT: `${sentry.url}/api/1/integration/otlp/v1/traces`,
-      SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}/api/1/integration/otlp/v1/logs`,
-      SENTRY_PUBLIC_KEY: '0123456789abcdef0123456789abcdef',
-      ALERT_PROCESSOR_ENDPOINT: replicas[0]!.url,
-      ALERT_PROCESSOR_B_ENDPOINT: replicas[1]!.url,
-      ALERT_PROCESSOR_C_ENDPOINT: replicas[2]!.url,
-      ALERTS_INTAKE_TOKEN: 'replicas-test-intake-token-0123',
-    });
+    collector = await startCollector(
+      ['otel-collector.yaml', 'otel/collector/examples/extras.alert-replicas.yaml', 'otel/collector/examples/extras.sentry.yaml'],
+      {
+        SENTRY_OTLP_TRACES_ENDPOINT: `${sentry.url}/api/1/integration/otlp/v1/traces`,
+        SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}/api/1/integration/otlp/v1/logs`,
+        SENTRY_PUBLIC_KEY: '0123456789abcdef0123456789abcdef',
+        ALERT_PROCESSOR_ENDPOINT: replicas[0]!.url,
+        ALERT_PROCESSOR_B_ENDPOINT: replicas[1]!.url,
+        ALERT_PROCESSOR_C_ENDPOINT: replicas[2]!.url,
+        ALERTS_INTAKE_TOKEN: 'replicas-test-intake-token-0123',
+      },
+    );
     await post(`${collector.otlpHttpUrl}/v1/logs`, logs());
     await post(`${collector.otlpHttpUrl}/v1/traces`, traces());
     // Sentry batches for up to 1 s, the alert exporters for 200 ms: once Sentry has everything, so do they.

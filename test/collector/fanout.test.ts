@@ -1,5 +1,6 @@
-// The real collector (otel-collector.yaml + an extras file, as docker-compose runs it) fans OTLP out to
-// Sentry, the alert processor and an operator's backend, all three played by local fake OTLP/HTTP servers.
+// The real collector (otel-collector.yaml + extras files, as docker-compose runs it) fans OTLP out to
+// Sentry, the alert processor and an operator's backend, all three played by local fake OTLP/HTTP servers; and without
+// the Sentry values (Sentry's extras file left out, as the collector image does) to the other two only.
 // One OTLP/HTTP JSON batch of logs, spans and a metric goes in; the test checks who got what, with which
 // headers, and that the shared redaction rules were applied before anything left the collector.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,7 +135,7 @@ async function waitFor(what: string, condition: () => boolean, collector: Runnin
 const logBodies = (receiver: OtlpReceiver) => receiver.logs.map((record) => record.body).sort();
 const spanNames = (receiver: OtlpReceiver) => receiver.spans.map((span) => span.name).sort();
 
-describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml merged)', () => {
+describe('otel-collector.yaml fan-out (real collector, extras.sentry.yaml and extras.otlp-vendor.yaml merged)', () => {
   let sentry: OtlpReceiver;
   let alerts: OtlpReceiver;
   let vendor: OtlpReceiver;
@@ -142,15 +143,18 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
 
   beforeAll(async () => {
     [sentry, alerts, vendor] = [await startOtlpReceiver(), await startOtlpReceiver(), await startOtlpReceiver()];
-    collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.otlp-vendor.yaml'], {
-      SENTRY_OTLP_TRACES_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/traces`,
-      SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/logs`,
-      SENTRY_PUBLIC_KEY,
-      ALERT_PROCESSOR_ENDPOINT: alerts.url,
-      ALERTS_INTAKE_TOKEN,
-      OTLP_VENDOR_ENDPOINT: vendor.url,
-      OTLP_VENDOR_AUTHORIZATION: VENDOR_AUTHORIZATION,
-    });
+    collector = await startCollector(
+      ['otel-collector.yaml', 'otel/collector/examples/extras.otlp-vendor.yaml', 'otel/collector/examples/extras.sentry.yaml'],
+      {
+        SENTRY_OTLP_TRACES_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/traces`,
+        SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/logs`,
+        SENTRY_PUBLIC_KEY,
+        ALERT_PROCESSOR_ENDPOINT: alerts.url,
+        ALERTS_INTAKE_TOKEN,
+        OTLP_VENDOR_ENDPOINT: vendor.url,
+        OTLP_VENDOR_AUTHORIZATION: VENDOR_AUTHORIZATION,
+      },
+    );
     await post(`${collector.otlpHttpUrl}/v1/logs`, logsRequest());
     await post(`${collector.otlpHttpUrl}/v1/traces`, tracesRequest());
     await post(`${collector.otlpHttpUrl}/v1/metrics`, metricsRequest());
@@ -247,5 +251,45 @@ describe('otel-collector.yaml fan-out (real collector, extras.otlp-vendor.yaml m
       expect(transfer?.attributes.cardNumber).toBe('****');
     }
     expect(vendor.metrics[0]?.dataPointAttributes).toEqual([{ api_key: '****' }]);
+  });
+});
+
+describe('otel-collector.yaml without Sentry values (no extras.sentry.yaml, as the image runs it then)', () => {
+  let alerts: OtlpReceiver;
+  let vendor: OtlpReceiver;
+  let collector: RunningCollector;
+
+  beforeAll(async () => {
+    [alerts, vendor] = [await startOtlpReceiver(), await startOtlpReceiver()];
+    collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.otlp-vendor.yaml'], {
+      SENTRY_OTLP_TRACES_ENDPOINT: '',
+      SENTRY_OTLP_LOGS_ENDPOINT: '',
+      SENTRY_PUBLIC_KEY: '',
+      ALERT_PROCESSOR_ENDPOINT: alerts.url,
+      ALERTS_INTAKE_TOKEN,
+      OTLP_VENDOR_ENDPOINT: vendor.url,
+      OTLP_VENDOR_AUTHORIZATION: VENDOR_AUTHORIZATION,
+    });
+    await post(`${collector.otlpHttpUrl}/v1/logs`, logsRequest());
+    await post(`${collector.otlpHttpUrl}/v1/traces`, tracesRequest());
+    await waitFor('the vendor to receive 5 logs and 3 spans', () => vendor.logs.length >= 5 && vendor.spans.length >= 3, collector);
+    await waitFor('the alert processor to receive 4 logs and 1 span', () => alerts.logs.length >= 4 && alerts.spans.length >= 1, collector);
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await collector?.stop();
+    await Promise.all([alerts, vendor].map((receiver) => receiver?.close()));
+  });
+
+  it('starts healthy, with no Sentry exporter and no error in its log', async () => {
+    expect((await fetch(collector.healthUrl)).status).toBe(200);
+    expect(collector.output()).not.toMatch(/sentry/i);
+    expect(collector.output()).not.toMatch(/"level":"error"|\terror\t/);
+  });
+
+  it('still sends the alert processor its alert-worthy data and the backend everything', () => {
+    expect(logBodies(alerts)).toEqual(['GET /api/health 200', 'app started', 'app stopping', 'transfer failed']);
+    expect(spanNames(vendor)).toEqual(['GET /api/account', 'GET /api/health', 'POST /api/transfers']);
+    expect(vendor.rejected).toEqual([]);
   });
 });

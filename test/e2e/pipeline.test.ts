@@ -1,6 +1,6 @@
 // The whole monitoring pipeline, end to end, with every piece real except the two SaaS at its ends:
 //
-//   built app (next start, OTel SDK) ──OTLP──▶ real collector binary (otel-collector.yaml)
+//   built app (next start, OTel SDK) ──OTLP──▶ real collector binary (otel-collector.yaml + extras.sentry.yaml)
 //        ├──▶ fake Sentry: a local OTLP/HTTP receiver that checks x-sentry-auth and decodes what it gets
 //        └──▶ the real alert processor (its bundle, in its own process) ──▶ fake Slack webhook (local HTTP server)
 //
@@ -126,7 +126,7 @@ describe('monitoring pipeline end to end: app → collector → Sentry + alert p
       ALERT_PROCESSOR_ENDPOINT: alerts.url,
       ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
     };
-    collector = await startCollector(['otel-collector.yaml'], collectorEnv);
+    collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.sentry.yaml'], collectorEnv);
     app = await startApp({
       databaseUrl: database.url,
       env: {
@@ -237,7 +237,9 @@ describe('monitoring pipeline end to end: app → collector → Sentry + alert p
     await collector.stop();
     const during: { traceId: string; status: number }[] = [];
     await serve(Date.now() + OUTAGE_MS, during);
-    collector = await startCollector(['otel-collector.yaml'], collectorEnv, { otlpHttpPort: port });
+    collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.sentry.yaml'], collectorEnv, {
+      otlpHttpPort: port,
+    });
     const after: { traceId: string; status: number }[] = [];
     await serve(Date.now() + 3_000, after);
 

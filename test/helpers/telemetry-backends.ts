@@ -1,7 +1,7 @@
 // The operator's path for the app's telemetry, made of the real things: the app exports OTLP to the real collector
 // (otel-collector.yaml plus extras files, as docker-compose runs it), which sends traces to a real Jaeger and
-// metrics to a real Prometheus. Sentry and the alert processor, which the base config always exports to, are played
-// by one local OTLP receiver.
+// metrics to a real Prometheus. The alert processor, which the base config always exports to, is played by a local
+// OTLP receiver (no Sentry values: the base config has no Sentry exporter).
 import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './app-server';
 import { startCollector, type RunningCollector } from './collector-process';
@@ -42,9 +42,6 @@ export function useTelemetryBackends(wanted: { jaeger?: boolean; prometheus?: bo
     if (jaeger) configs.push('otel/collector/examples/extras.jaeger.yaml');
     if (prometheus) configs.push('otel/collector/examples/extras.prometheus.yaml');
     const collector = await startCollector(configs, {
-      SENTRY_OTLP_TRACES_ENDPOINT: `${sinks.url}/v1/traces`,
-      SENTRY_OTLP_LOGS_ENDPOINT: `${sinks.url}/v1/logs`,
-      SENTRY_PUBLIC_KEY: '0123456789abcdef0123456789abcdef',
       ALERT_PROCESSOR_ENDPOINT: sinks.url,
       OTEL_COLLECTOR_METRICS_PORT: String(collectorMetricsPort),
       ...(jaeger ? { JAEGER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint } : {}),
