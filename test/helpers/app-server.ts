@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { auditMacKeys } from '@audit';
 import { freePort } from '../../scripts/free-port.mjs';
 import { seedDemoUsers } from '../../src/server/db/seed';
 import { openTestDatabase } from './databases';
@@ -190,6 +191,9 @@ async function waitUntilUp(
   }
   throw new Error(`timed out after ${timeoutMs} ms (last: ${last})`);
 }
+
+/** The keys that authenticate audit entries in the test servers: what the app derives from TEST_AUTH_SECRET (no AUDIT_MAC_KEY). */
+export const TEST_AUDIT_MAC_KEYS = auditMacKeys(new TextEncoder().encode(TEST_AUTH_SECRET));
 
 /** The master key of the test servers' audit keyring: what the app derives from TEST_AUTH_SECRET (no AUDIT_ENCRYPTION_KEY). */
 export const TEST_AUDIT_KEYRING = {
