@@ -318,7 +318,6 @@ describe.each(DIALECTS)('a forged entry in the running app’s trail on %s', (di
     const record = JSON.parse(refused.line) as Record<string, unknown>;
     expect(record).toMatchObject({ level: 'error', 'audit.entry.id': forged.id });
     const checkpoints = (await admin.get('/api/admin/audit/checkpoints')).body as { checkpoints: { treeSize: number }[] };
-    expect(checkpoints.checkpoints.length).toBeGreaterThan(0);
     expect(checkpoints.checkpoints.every((c) => c.treeSize < forged.id)).toBe(true);
 
     const list = await admin.get('/api/admin/audit?limit=200');
