@@ -43,6 +43,9 @@ RUN --mount=type=secret,id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
 # Its one external dependency at run time, better-sqlite3, is already in the standalone output's node_modules for
 # the app (pg-native, pg's optional binding, is left out and never loaded).
 RUN npm run alerts:build
+# The operator commands (admin, db-migrate, audit-verify, audit-erase, audit-public-key) in scripts/dist.
+# hadolint ignore=DL3059
+RUN npm run ops:build
 
 
 FROM node:24-trixie-slim AS runner
@@ -64,6 +67,7 @@ COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
 COPY scripts ./scripts
 COPY --from=build /app/alert-processor/dist ./alert-processor/dist
+COPY --from=build /app/scripts/dist ./scripts/dist
 RUN mkdir -p /app/data /app/.next/cache /backups \
  && chown node:node /app/data /app/.next/cache /backups
 

@@ -30,7 +30,16 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: ['.next/**', 'node_modules/**', 'data/**', 'backups/**', 'next-env.d.ts', '.cache/**', 'alert-processor/dist/**'],
+    ignores: [
+      '.next/**',
+      'node_modules/**',
+      'data/**',
+      'backups/**',
+      'next-env.d.ts',
+      '.cache/**',
+      'alert-processor/dist/**',
+      'scripts/dist/**',
+    ],
   },
   {
     files: ['src/**', 'otel/**', 'audit/**', 'alert-processor/src/**'],

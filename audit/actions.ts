@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'personal_data_erased',
   'legal_hold_set',
   'legal_hold_released',
+  'admin_created',
+  'admin_promoted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

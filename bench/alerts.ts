@@ -57,6 +57,8 @@ const DATABASE_URL = args.database || undefined;
 const API_TOKEN = 'bench-alerts-api-token-0123456789';
 const BATCH = 512;
 const DISTINCT_BATCHES = 32;
+/** The intake's shared secret (ALERTS_INTAKE_TOKEN), sent as the collector sends it: every request is checked. */
+const INTAKE_TOKEN = 'bench-intake-token-0123456789abcdef';
 const SERVICES = ['drop', 'drop-worker', 'drop-cron', 'drop-mailer', 'drop-batch', 'drop-ledger', 'drop-payments', 'drop-notify'];
 /** How long one pair of services fails: longer than the window, so each spike is seen and then ends. */
 const PHASE_MS = 4_000;
@@ -174,6 +176,8 @@ async function startProcessor(entry: string, slackUrl: string, stateDir: string,
       ALERTS_PORT: String(port),
       ALERTS_STATE_FILE: path.join(stateDir, 'state.db'),
       SLACK_WEBHOOK_URL: slackUrl,
+      ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
+      ALERT_SERVICES: SERVICES.join(','),
       // Always on: the outbox (in the state file), the webhook's token bucket, the heartbeat.
       ALERT_HEARTBEAT_MINUTES: '5',
       // Churn: short windows and cooldowns, so spikes open and end all along the run (see PHASE_MS).
@@ -231,7 +235,11 @@ function rssMb(pid: number | undefined): number {
 async function load(url: string, bodies: Buffer[][], seconds: number): Promise<{ records: number; latencies: number[]; elapsedS: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const target = new URL('/v1/logs', url);
-  const headers = { 'content-type': 'application/x-protobuf', ...(GZIP ? { 'content-encoding': 'gzip' } : {}) };
+  const headers = {
+    'content-type': 'application/x-protobuf',
+    authorization: `Bearer ${INTAKE_TOKEN}`,
+    ...(GZIP ? { 'content-encoding': 'gzip' } : {}),
+  };
   const deadline = performance.now() + seconds * 1000;
   let records = 0;
   let next = 0;

@@ -2,6 +2,7 @@
 // pairs of users (so the only row every writer shares is the audit chain head), prints READY, waits for GO on
 // stdin, then runs CONCURRENCY loops of audited transfers (createTransfer + confirmTransfer, one transaction each)
 // for DURATION_MS and prints `RESULT {json}` with the latency of every transaction.
+import { logToStderr } from '@otel';
 import crypto from 'node:crypto';
 import readline from 'node:readline';
 import { openDatabase } from '../src/server/db/connect';
@@ -10,6 +11,9 @@ import { inTransaction } from '../src/server/db/transaction';
 import type { Actor } from '../src/server/domain/context';
 import { confirmTransfer, createTransfer } from '../src/server/domain/transfers';
 import { createUser } from '../src/server/domain/users';
+
+// Its stdout is the result: logs (slow queries on a loaded machine) go to stderr.
+logToStderr();
 
 const concurrency = Number(process.env.CONCURRENCY ?? 4);
 const durationMs = Number(process.env.DURATION_MS ?? 10_000);

@@ -3,6 +3,7 @@
 // database at once; audited transactions per second and p50/p99 latency for each K. Rounds run the Ks in
 // alternating order (1 2 4, 4 2 1, …) so a noisy neighbour does not favour one K; the median round is reported.
 // --modes chained,sequenced: each K with both ways of writing the chain (AUDIT_WRITE_MODE, docs/AUDIT.md).
+import { logToStderr } from '@otel';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -13,6 +14,9 @@ import pg from 'pg';
 import { generateAuditSigningKeyPem, verifyAuditChain } from '@audit';
 import { openDatabase } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
+
+// Its stdout is the result: logs (slow queries on a loaded machine) go to stderr.
+logToStderr();
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 

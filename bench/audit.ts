@@ -4,6 +4,7 @@
 // Verification throughput: verifyAuditChain over the whole chain.
 // The entries (a valid chain) are generated once and cached in .cache/bench/audit-1m.sqlite; PostgreSQL is loaded
 // from that file, on DATABASE_URL_TEST when set, otherwise on a throwaway cluster (scripts/throwaway-postgres.mjs).
+import { logToStderr } from '@otel';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,9 @@ import { openDatabase, type DatabaseHandle } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { findPgBin, startThrowawayPostgres } from '../scripts/throwaway-postgres.mjs';
 import { benchArgs, hasOption } from './args';
+
+// Its stdout is the result: logs (slow queries on a loaded machine) go to stderr.
+logToStderr();
 
 // Slow-query warnings would be noise here: the verifier reads large batches on purpose.
 process.env.DB_SLOW_QUERY_MS ??= '60000';

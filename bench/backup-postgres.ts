@@ -5,6 +5,7 @@
 //   drill       restore.sh --drill: checksum, pg_restore into a scratch database, audit:verify, dropped
 // and the compression levers of pg_dump -Fc (levels 0, 1 and the default), each timed once per round with its size.
 // Prints the figures, then one JSON line.
+import { logToStderr } from '@otel';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,9 @@ import pg from 'pg';
 import { appendAuditEntry } from '@audit';
 import { openDatabase } from '../src/server/db/connect';
 import { migrateToLatest } from '../src/server/db/migrate';
+
+// Its stdout is the result: logs (slow queries on a loaded machine) go to stderr.
+logToStderr();
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`[bench:backup] ${line}\n`);

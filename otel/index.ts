@@ -6,7 +6,7 @@
  */
 export { CORRELATION, isTraceId, newRequestId, parseTraceUrlTemplate, traceUrl } from './correlation';
 export { currentTraceIds, type TraceIds } from './trace-context';
-export { createLogger, getLogger, type Logger } from './logger';
+export { createLogger, getLogger, logToStderr, type Logger } from './logger';
 export { parseTelemetryConfig, type TelemetryConfig } from './config';
 export { REDACTED, redact, redactString } from './redact';
 export { beginRequest, routePattern, type RequestOutcome, type RequestTelemetry } from './http/request-telemetry';

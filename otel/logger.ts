@@ -99,3 +99,13 @@ export function getLogger(): Logger {
   g[loggerKey] ??= createLogger(telemetryConfig());
   return g[loggerKey];
 }
+
+/**
+ * For command-line tools whose stdout is their result (a JSON document, a verdict): the process's logger writes to
+ * stderr, so a log line (a slow query on a busy machine, a warning) never mixes with the output a program parses.
+ * Call it before anything logs.
+ */
+export function logToStderr(): void {
+  const g = globalThis as GlobalWithLogger;
+  g[loggerKey] = createLogger(telemetryConfig(), pino.destination({ fd: 2, sync: true }));
+}

@@ -2,6 +2,7 @@
 // destroying their key; the entries and the chain stay, the erased fields read "erased". The erasure is audited.
 // `-- --legal-hold REASON USER_ID` puts the user under legal hold (erasure is then refused), `--release-hold`
 // lifts it. Exit 0: done. Exit 1: refused (legal hold). Exit 2: could not run (bad arguments, no database).
+import { logToStderr } from '@otel';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { AuditLegalHoldError, appendAuditEntry, eraseAuditUserKey, setAuditLegalHold, type AuditInput } from '@audit';
@@ -22,6 +23,7 @@ function record(tx: Tx, input: Omit<AuditInput, 'ip' | 'userAgent'>) {
 }
 
 async function main(): Promise<number> {
+  logToStderr();
   let parsed;
   try {
     parsed = parseArgs({

@@ -2,10 +2,12 @@
 // AUDIT_SIGNING_KEY_FILE, as the app reads it): its key id (the JWK thumbprint checkpoints name), the PEM and the
 // JWK, to publish for auditors and to pin with `audit:verify --public-key`. --json prints { keyId, publicKeyPem,
 // publicKey } as one line. Exit 0: printed. Exit 2: no usable key.
+import { logToStderr } from '@otel';
 import { parseArgs } from 'node:util';
 import { getAuditSigner } from '../src/server/auth/audit-keys';
 
 function main(): number {
+  logToStderr();
   const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
   const signer = getAuditSigner();
   if (values.json) {

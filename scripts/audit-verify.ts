@@ -5,6 +5,7 @@
 // --checkpoints FILE|URL also proves the chain matches signed checkpoints held elsewhere (docs/AUDIT.md);
 // --public-key FILE pins the key they must be signed with (default: the one the document names); repeat it to trust
 // every key in use over a key rotation (each checkpoint names its key by keyId).
+import { logToStderr } from '@otel';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyAgainstCheckpoints, verifyAuditChain, type ChainStatus, type CheckpointStatus } from '@audit';
@@ -57,6 +58,7 @@ function checkpointSummary(status: CheckpointStatus, total: number): string {
 }
 
 async function main(): Promise<number> {
+  logToStderr();
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false },

@@ -20,6 +20,7 @@ export AUDIT_SIGNING_KEY='-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAOZ2
 # Sentry is optional: the default checks run without its values, one check with them.
 unset SENTRY_OTLP_TRACES_ENDPOINT SENTRY_OTLP_LOGS_ENDPOINT SENTRY_PUBLIC_KEY
 export POSTGRES_PASSWORD=compose-validate-password
+export ALERTS_INTAKE_TOKEN=compose-validate-intake-token-0123456789
 
 compose_in_project() { "${compose[@]}" --project-directory "$project" "$@"; }
 
@@ -37,13 +38,22 @@ SENTRY_OTLP_TRACES_ENDPOINT=https://o1.ingest.us.sentry.io/api/2/integration/otl
   SENTRY_PUBLIC_KEY=0123456789abcdef0123456789abcdef check sentry -f docker-compose.yml
 check postgres -f docker-compose.yml -f docker-compose.postgres.yml --profile postgres
 OTEL_COLLECTOR_EXTRAS=./otel/collector/examples/extras.jaeger.yaml check jaeger -f docker-compose.yml --profile jaeger
+OTEL_COLLECTOR_EXTRAS=./otel/collector/examples/extras.prometheus.yaml check grafana -f docker-compose.yml --profile grafana
 
-# postgres and jaeger only start with their profile.
+# postgres, jaeger, prometheus and grafana only start with their profile.
 resolved=$(compose_in_project -f docker-compose.yml config)
-for service in postgres jaeger; do
-  awk -v s="  $service:" '$0 == s {found=1; next} found && /^  [^ ]/ {exit} found' <<<"$resolved" | grep -qx "    - $service" ||
-    { echo "the $service service is not limited to the $service profile"; exit 1; }
+for service_profile in postgres:postgres jaeger:jaeger prometheus:grafana grafana:grafana; do
+  service=${service_profile%%:*} profile=${service_profile#*:}
+  awk -v s="  $service:" '$0 == s {found=1; next} found && /^  [^ ]/ {exit} found' <<<"$resolved" | grep -qx "    - $profile" ||
+    { echo "the $service service is not limited to the $profile profile"; exit 1; }
 done
+
+# The grafana profile mounts files that must exist: Prometheus' config, Grafana's provisioning and the dashboards.
+for file in otel/prometheus/prometheus.yml otel/grafana/provisioning/datasources/prometheus.yaml \
+  otel/grafana/provisioning/dashboards/drop.yaml; do
+  [[ -f $file ]] || { echo "the grafana profile mounts $file, which is missing"; exit 1; }
+done
+compgen -G 'otel/dashboards/*.json' >/dev/null || { echo 'the grafana profile has no dashboards in otel/dashboards'; exit 1; }
 
 # The postgres override must really point the app and the backups at the postgres service.
 urls=$(compose_in_project -f docker-compose.yml -f docker-compose.postgres.yml --profile postgres config | grep -c 'DATABASE_URL: postgres://drop:compose-validate-password@postgres:5432/drop')
@@ -60,4 +70,13 @@ if AUDIT_SIGNING_KEY='' compose_in_project -f docker-compose.yml config -q 2>"$p
   exit 1
 fi
 grep -q AUDIT_SIGNING_KEY "$project/err" || { cat "$project/err"; exit 1; }
+if ALERTS_INTAKE_TOKEN='' compose_in_project -f docker-compose.yml config -q 2>"$project/err"; then
+  echo 'compose accepted an empty ALERTS_INTAKE_TOKEN'
+  exit 1
+fi
+grep -q ALERTS_INTAKE_TOKEN "$project/err" || { cat "$project/err"; exit 1; }
+
+# The collector and the alert processor get the same intake token.
+tokens=$(compose_in_project -f docker-compose.yml config | grep -c "ALERTS_INTAKE_TOKEN: $ALERTS_INTAKE_TOKEN")
+[[ $tokens == 2 ]] || { echo "ALERTS_INTAKE_TOKEN: expected on otel-collector and alert-processor, found $tokens"; exit 1; }
 echo 'compose validation passed'

@@ -11,6 +11,8 @@ import { createAlertProcessor, type AlertProcessor } from './alert-processor';
 import { parseAlertsConfig, type AlertsConfig } from './config';
 import { Outbox } from './outbox';
 
+const INTAKE_TOKEN = 'in-process-intake-token-0123456789';
+
 // The whole service in-process (server, rules, SQLite state, Slack client) against a fake Slack webhook.
 let slack: FakeSlack;
 let dir: string;
@@ -31,6 +33,8 @@ const logger = () =>
 async function start(env: Record<string, string> = {}, overrides: Partial<AlertsConfig> = {}): Promise<AlertProcessor> {
   const parsed = parseAlertsConfig({
     ALERTS_HOST: '127.0.0.1',
+    ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
+    ALERT_SERVICES: 'drop,drop-worker,drop-cron',
     ALERTS_PORT: '0',
     ALERTS_STATE_FILE: path.join(dir, 'state.db'),
     ALERT_WINDOW_SECONDS: '1',
@@ -50,7 +54,7 @@ async function start(env: Record<string, string> = {}, overrides: Partial<Alerts
 async function send(processor: AlertProcessor, signal: 'logs' | 'traces', body: Uint8Array): Promise<void> {
   const response = await fetch(`${processor.url}/v1/${signal}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', authorization: `Bearer ${INTAKE_TOKEN}` },
     body: zlib.gzipSync(body),
   });
   expect(response.status).toBe(200);

@@ -13,6 +13,8 @@ import { createSilencesApi } from './silences-api';
 import { Silencer } from './silencer';
 import { SilenceStore } from './silence-store';
 import { createReplicas } from './shared/replicas';
+import { DeclaredServices } from './declared-services';
+import { ThrottledLog } from './throttled-log';
 
 /**
  * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter (outbox, groups, silences)
@@ -40,7 +42,9 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     cooldownMs: config.cooldownMs,
     onNote: (note, fields) => logger.info(fields, note),
   });
-  const heartbeat = new Heartbeat(store, config.heartbeatMs);
+  const undeclaredLog = new ThrottledLog(logger);
+  const declared = new DeclaredServices(config.services, undeclaredLog);
+  const heartbeat = new Heartbeat(store, config.heartbeatMs, undefined, undefined, (service) => declared.has(service));
   const slack = new SlackClient({
     webhookUrl: config.slackWebhookUrl,
     logger,
@@ -54,18 +58,23 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     { rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay, stillQueued: replicas?.stillQueued },
     { groupMs: config.groupMs },
   );
-  const server = createAlertServer({
+  const { server, flushWarnings } = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
+    intakeToken: config.intakeToken,
     silencesApi: createSilencesApi({ token: config.apiToken, store: silences, silencer, logger }),
     intake: {
-      logs: (records) => {
+      logs: (received) => {
         const now = Date.now();
-        alerter.dispatch([...heartbeat.seen(servicesOf(records), now), ...rules.observe(signalsFromLogs(records, now), now)]);
+        const { kept, rejected } = declared.filter(received, 'log records');
+        alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...rules.observe(signalsFromLogs(kept, now), now)]);
+        return rejected;
       },
-      spans: (spans) => {
+      spans: (received) => {
         const now = Date.now();
-        alerter.dispatch([...heartbeat.seen(servicesOf(spans), now), ...rules.observe(signalsFromSpans(spans), now)]);
+        const { kept, rejected } = declared.filter(received, 'spans');
+        alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...rules.observe(signalsFromSpans(kept), now)]);
+        return rejected;
       },
     },
   });
@@ -125,6 +134,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         else if (alerter.pending > 0)
           logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
         heartbeat.flush();
+        flushWarnings();
+        undeclaredLog.close();
         await replicas?.stop();
         await silences.close();
         outbox.close();

@@ -3,9 +3,11 @@ import { parseAlertsConfig, sentryIssuesUrl } from './config';
 
 describe('parseAlertsConfig', () => {
   it('has the documented defaults', () => {
-    const config = parseAlertsConfig({});
+    const config = parseAlertsConfig({ ALERTS_INTAKE_TOKEN: 'intake-token-0123456789' });
     expect(config).toMatchObject({
-      host: '0.0.0.0',
+      host: '127.0.0.1',
+      intakeToken: 'intake-token-0123456789',
+      services: ['drop', 'drop-alert-processor', 'drop-backup'],
       port: 8787,
       maxBodyBytes: 4 * 1024 * 1024,
       stateFile: 'data/alert-state.db',
@@ -20,10 +22,35 @@ describe('parseAlertsConfig', () => {
     });
   });
 
+  it('refuses to start without an intake token unless unauthenticated is asked for, with a warning', () => {
+    expect(parseAlertsConfig({}).problems).toEqual([
+      expect.stringMatching(/^ALERTS_INTAKE_TOKEN is not set: .*ALERTS_INTAKE_UNAUTHENTICATED=true/),
+    ]);
+    expect(parseAlertsConfig({ ALERTS_INTAKE_TOKEN: 'short' }).problems).toEqual([
+      expect.stringMatching(/^ALERTS_INTAKE_TOKEN is shorter than 16 characters/),
+    ]);
+    expect(parseAlertsConfig({ ALERTS_INTAKE_TOKEN: 'short' }).problems[0]).not.toContain('short"');
+    const open = parseAlertsConfig({ ALERTS_INTAKE_UNAUTHENTICATED: 'true' });
+    expect(open).toMatchObject({ intakeToken: undefined, problems: [], warnings: [] });
+    const both = parseAlertsConfig({ ALERTS_INTAKE_TOKEN: 'intake-token-0123456789', ALERTS_INTAKE_UNAUTHENTICATED: 'true' });
+    expect(both).toMatchObject({ intakeToken: 'intake-token-0123456789', problems: [] });
+    expect(both.warnings).toEqual([expect.stringContaining('ALERTS_INTAKE_UNAUTHENTICATED=true is ignored')]);
+    expect(parseAlertsConfig({ ALERTS_INTAKE_UNAUTHENTICATED: 'yes' }).problems).toHaveLength(1);
+  });
+
+  it('reads ALERT_SERVICES as a comma-separated list; an empty list falls back to the default with a warning', () => {
+    const token = { ALERTS_INTAKE_TOKEN: 'intake-token-0123456789' };
+    expect(parseAlertsConfig({ ...token, ALERT_SERVICES: ' drop , drop-worker,,drop ' }).services).toEqual(['drop', 'drop-worker']);
+    const empty = parseAlertsConfig({ ...token, ALERT_SERVICES: ' , ' });
+    expect(empty.services).toEqual(['drop', 'drop-alert-processor', 'drop-backup']);
+    expect(empty.warnings).toEqual([expect.stringContaining('ALERT_SERVICES')]);
+  });
+
   it('reads every variable', () => {
     const config = parseAlertsConfig({
+      ALERTS_INTAKE_TOKEN: 'intake-token-0123456789',
       ALERTS_PORT: '9000',
-      ALERTS_HOST: '127.0.0.1',
+      ALERTS_HOST: '0.0.0.0',
       ALERTS_MAX_BODY_BYTES: '65536',
       ALERTS_STATE_FILE: '/tmp/x.db',
       ALERT_ERROR_THRESHOLD: '10',
@@ -40,7 +67,7 @@ describe('parseAlertsConfig', () => {
       SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=1',
     });
     expect(config).toMatchObject({
-      host: '127.0.0.1',
+      host: '0.0.0.0',
       port: 9000,
       maxBodyBytes: 65536,
       stateFile: '/tmp/x.db',
@@ -62,6 +89,7 @@ describe('parseAlertsConfig', () => {
 
   it('warns about invalid values, keeps the default, and never echoes a webhook URL', () => {
     const config = parseAlertsConfig({
+      ALERTS_INTAKE_UNAUTHENTICATED: 'true',
       ALERT_WINDOW_SECONDS: '0',
       ALERT_ERROR_THRESHOLD: 'five',
       SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/secret-part',
@@ -76,7 +104,7 @@ describe('parseAlertsConfig', () => {
 
   it('a bad TRACE_URL_TEMPLATE is a problem that stops the process, as in the app (otel/correlation.ts)', () => {
     for (const template of ['http://jaeger/trace/', 'jaeger/trace/{traceId}', 'http://[bad/{traceId}']) {
-      const config = parseAlertsConfig({ TRACE_URL_TEMPLATE: template });
+      const config = parseAlertsConfig({ ALERTS_INTAKE_UNAUTHENTICATED: 'true', TRACE_URL_TEMPLATE: template });
       expect(config.traceUrlTemplate).toBeUndefined();
       expect(config.problems).toEqual([`TRACE_URL_TEMPLATE must be an http(s) URL containing {traceId}, got "${template}"`]);
     }

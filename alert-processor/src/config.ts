@@ -10,6 +10,7 @@ import { parseMuteWindows, type MuteWindow } from './mute-windows';
  */
 
 export interface AlertsConfig {
+  /** Listen address (ALERTS_HOST; default the loopback: compose sets 0.0.0.0 for the collector to reach it). */
   host: string;
   port: number;
   /** Largest OTLP request body accepted, compressed and decompressed alike. */
@@ -31,6 +32,13 @@ export interface AlertsConfig {
   heartbeatMs: number;
   /** Alerts of one type within this time go out as one message (ALERT_GROUP_SECONDS); 0: each alone. */
   groupMs: number;
+  /**
+   * The OTLP intake's shared secret (ALERTS_INTAKE_TOKEN), which the collector sends as a bearer token; undefined
+   * only with ALERTS_INTAKE_UNAUTHENTICATED=true (a local run), else the process does not start.
+   */
+  intakeToken: string | undefined;
+  /** Services whose records may raise alerts and are watched by the heartbeat (ALERT_SERVICES); others are counted. */
+  services: string[];
   /** The silences API's bearer token (ALERTS_API_TOKEN); undefined: the API is off. */
   apiToken: string | undefined;
   /** ALERT_MUTE_WINDOWS, parsed (mute-windows.ts). */
@@ -55,6 +63,9 @@ export interface AlertsConfig {
 type Env = Record<string, string | undefined>;
 
 export const MIN_API_TOKEN_LENGTH = 16;
+export const MIN_INTAKE_TOKEN_LENGTH = 16;
+/** The app and the operations layer's own services: the alert processor and the backup scheduler. */
+export const DEFAULT_SERVICES = ['drop', 'drop-alert-processor', 'drop-backup'] as const;
 
 export const DEFAULTS = {
   port: 8787,
@@ -156,6 +167,37 @@ function apiToken(env: Env, warnings: string[]): string | undefined {
   return undefined;
 }
 
+function intakeToken(env: Env, problems: string[], warnings: string[]): string | undefined {
+  const raw = env.ALERTS_INTAKE_TOKEN?.trim();
+  const unauthenticated = env.ALERTS_INTAKE_UNAUTHENTICATED?.trim().toLowerCase() === 'true';
+  if (raw) {
+    if (raw.length < MIN_INTAKE_TOKEN_LENGTH) {
+      problems.push(
+        `ALERTS_INTAKE_TOKEN is shorter than ${MIN_INTAKE_TOKEN_LENGTH} characters (openssl rand -hex 32 makes a good one; the collector sends the same value)`,
+      );
+      return undefined;
+    }
+    if (unauthenticated) warnings.push('ALERTS_INTAKE_UNAUTHENTICATED=true is ignored: ALERTS_INTAKE_TOKEN is set, and required');
+    return raw;
+  }
+  if (!unauthenticated) {
+    problems.push(
+      'ALERTS_INTAKE_TOKEN is not set: the OTLP intake would take alerts from anyone who can reach it. Set the same secret ' +
+        'here and on the collector (openssl rand -hex 32), or ALERTS_INTAKE_UNAUTHENTICATED=true for a local run',
+    );
+  }
+  return undefined;
+}
+
+function services(env: Env, warnings: string[]): string[] {
+  const raw = env.ALERT_SERVICES?.trim();
+  if (!raw) return [...DEFAULT_SERVICES];
+  const names = [...new Set(raw.split(',').map((name) => name.trim()))].filter(Boolean);
+  if (names.length > 0) return names;
+  warnings.push(`ALERT_SERVICES="${raw}" names no service; using ${DEFAULT_SERVICES.join(',')}`);
+  return [...DEFAULT_SERVICES];
+}
+
 function databaseUrl(env: Env, warnings: string[]): string | undefined {
   const raw = env.ALERTS_DATABASE_URL?.trim();
   if (!raw) return undefined;
@@ -179,7 +221,7 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
   const warnings: string[] = [...muteWindows.warnings];
   const problems: string[] = [];
   return {
-    host: env.ALERTS_HOST?.trim() || '0.0.0.0',
+    host: env.ALERTS_HOST?.trim() || '127.0.0.1',
     port: integer('ALERTS_PORT', env, DEFAULTS.port, 0, warnings),
     maxBodyBytes: integer('ALERTS_MAX_BODY_BYTES', env, DEFAULTS.maxBodyBytes, 1024, warnings),
     stateFile: env.ALERTS_STATE_FILE?.trim() || DEFAULTS.stateFile,
@@ -193,6 +235,8 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     slackMessagesPerSecond: integer('SLACK_MESSAGES_PER_SECOND', env, DEFAULTS.slackMessagesPerSecond, 1, warnings),
     heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
     groupMs: integer('ALERT_GROUP_SECONDS', env, DEFAULTS.groupSeconds, 0, warnings) * 1000,
+    intakeToken: intakeToken(env, problems, warnings),
+    services: services(env, warnings),
     apiToken: apiToken(env, warnings),
     databaseUrl: databaseUrl(env, warnings),
     leaseMs: integer('ALERTS_LEASE_SECONDS', env, DEFAULTS.leaseSeconds, 1, warnings) * 1000,

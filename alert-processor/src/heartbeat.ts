@@ -2,7 +2,7 @@ import type { HeartbeatAlert } from './rules';
 import type { HeartbeatState, StateStore } from './state-store';
 
 /**
- * The dead-man switch: every service that has sent telemetry is watched; when nothing of it has arrived for
+ * The dead-man switch: every service that has sent telemetry is watched (the caller passes only declared ones); when nothing of it has arrived for
  * `timeoutMs` (ALERT_HEARTBEAT_MINUTES) a critical `heartbeat_missing` goes out, and its first record after that
  * sends `heartbeat_resumed` (unless the missing alert was muted by a silence or mute window). Both go through the outbox, so neither is lost. Last-seen times are saved at most
  * every `saveEveryMs` (and on every change of state): a restart keeps watching the services it knew. Silence is
@@ -18,8 +18,11 @@ export class Heartbeat {
     private readonly timeoutMs: number,
     private readonly saveEveryMs = 10_000,
     private readonly startedAtMs = Date.now(),
+    /** Services it may watch (ALERT_SERVICES); a state file's other services are left alone. */
+    watched: (service: string) => boolean = () => true,
   ) {
     for (const state of store.heartbeats()) {
+      if (!watched(state.service)) continue;
       this.states.set(state.service, state);
       this.savedAt.set(state.service, state.lastSeenMs);
     }

@@ -17,6 +17,13 @@ if (config.problems.length > 0) {
   process.exit(1);
 }
 
+if (config.intakeToken === undefined) {
+  logger.warn(
+    { 'event.name': 'alerts.config' },
+    'ALERTS_INTAKE_UNAUTHENTICATED=true: the OTLP intake takes records from anyone who can reach it (for local runs only; set ALERTS_INTAKE_TOKEN on the collector and here)',
+  );
+}
+
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
 const processor = createAlertProcessor(config, logger);
@@ -47,6 +54,8 @@ processor.start().then(
         'event.name': 'alerts.started',
         url: processor.url,
         slack: config.slackWebhookUrl ? 'configured' : 'not configured (alerts are only logged, at debug level)',
+        intake: config.intakeToken === undefined ? 'unauthenticated' : 'bearer token',
+        services: config.services,
         threshold: config.errorThreshold,
         window_seconds: config.windowMs / 1000,
         cooldown_seconds: config.cooldownMs / 1000,

@@ -112,6 +112,47 @@ describe('Slack message', () => {
     expect(fields).toContain('*Example*\nGET /a?&lt;b&gt;&amp;c');
   });
 
+  it('markup and links in every field from telemetry reach Slack as text: no mention, no link, in the fallback text, header and blocks', () => {
+    const evil = (field: string) =>
+      `${field} <!channel> <!here> <@U012ABC> <https://evil.test/deploy|Open runbook> https://evil.test/x www.evil.com evil.com/a ?token=s3cr3t & *bold*`;
+    const started: LifecycleAlert = {
+      type: 'app.started',
+      service: evil('svc'),
+      atMs: AT,
+      event: { kind: 'lifecycle', event: 'app.started', service: evil('svc'), timeMs: AT, version: evil('ver'), environment: evil('env') },
+    };
+    const spikeAlert = { ...critical({ service: evil('svc'), sampleDescription: evil('desc') }), service: evil('svc') };
+    for (const message of [
+      buildSlackMessage(started, links),
+      buildSlackMessage(spikeAlert, links),
+      buildGroupMessage([spikeAlert, { ...spikeAlert, service: evil('svc2') }], links),
+    ]) {
+      const strings = JSON.stringify(message);
+      for (const markup of [
+        '<!channel>',
+        '<!here>',
+        '<@U012ABC>',
+        '<https://evil',
+        'https://evil',
+        'www.evil.com',
+        'evil.com/',
+        's3cr3t',
+      ]) {
+        expect(strings).not.toContain(markup);
+      }
+      // Every `<…>` left is a link the processor built from the configuration.
+      const links_ = [...strings.matchAll(/<([^>]*)>/g)].map((m) => m[1]!.split('|')[0]);
+      for (const url of links_) expect(url).toMatch(/^http:\/\/localhost:16686\/trace\/[0-9a-f]{32}$/);
+      // What was said is still readable: escaped and defanged, not dropped.
+      expect(message.text).toContain('&lt;!channel&gt; &lt;!here&gt; &lt;@U012ABC&gt;');
+      expect(message.text).toContain('https[:]//evil[.]test/x');
+      expect(message.text).toContain('www[.]evil[.]com');
+      // And every button URL is a configured one.
+      const buttons = message.blocks.flatMap((b) => (b.type === 'actions' ? (b as { elements: { url: string }[] }).elements : []));
+      for (const button of buttons) expect([links.sentryIssuesUrl, `http://localhost:16686/trace/${TRACE_ID}`]).toContain(button.url);
+    }
+  });
+
   it('links a trace only for a well-formed trace id', () => {
     expect(texts(buildSlackMessage(critical({ sampleTraceId: '' }), links))).not.toContain('16686');
     expect(texts(buildSlackMessage(critical({ sampleTraceId: '../../admin' }), links))).not.toContain('16686');

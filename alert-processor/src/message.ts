@@ -1,11 +1,15 @@
 import { traceUrl, redact } from '@otel';
 import { SEVERITY_OF, type Alert, type Severity } from './rules';
+import { fromTelemetry } from './slack-text';
 
 /**
  * An alert as a Slack message: Block Kit blocks plus `text`, the plain-text fallback Slack shows in
  * notifications and where blocks cannot be rendered. Every message carries the severity with its emoji, what
  * happened, the time (ISO 8601, UTC), counts for error spikes, a link to the project's Sentry issues and, for a
- * spike, a link to the trace of one failing request. The finished payload passes through the shared redaction.
+ * spike, a link to the trace of one failing request. Every value that comes from telemetry (service, version,
+ * environment, the example failure) goes through `fromTelemetry` (slack-text.ts: redacted, escaped, no links), so
+ * the only links are the ones built here from the operator's configuration; the finished payload passes through
+ * the shared redaction once more.
  */
 
 export interface SlackMessage {
@@ -28,11 +32,6 @@ export const EMOJI: Record<Severity, string> = {
 
 const HEADER_MAX = 150;
 const SECTION_MAX = 3000;
-
-/** Slack mrkdwn control characters: &, < and > must be escaped in text (links use <url|label>). */
-function escapeMrkdwn(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function clip(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
@@ -58,12 +57,15 @@ interface Content {
   traceId?: string;
 }
 
+/** What an alert says; every value from telemetry in it is already safe for Slack (fromTelemetry). */
 function content(alert: Alert): Content {
-  const service = alert.service;
+  const service = fromTelemetry(alert.service);
   switch (alert.type) {
     case 'app.started':
     case 'app.stopping': {
-      const { version, environment, timeMs } = alert.event;
+      const { timeMs } = alert.event;
+      const version = alert.event.version && fromTelemetry(alert.event.version);
+      const environment = alert.event.environment && fromTelemetry(alert.event.environment);
       const started = alert.type === 'app.started';
       const where = [version && `version ${version}`, environment && `environment ${environment}`].filter(Boolean).join(', ');
       return {
@@ -88,7 +90,7 @@ function content(alert: Alert): Content {
           ['Service', service],
           ['Failing requests', `${alert.inWindow} in ${window} (threshold ${alert.threshold})`],
           ['Spike since', new Date(alert.spike.openedAtMs).toISOString()],
-          ...(alert.spike.sampleDescription ? ([['Example', alert.spike.sampleDescription]] as [string, string][]) : []),
+          ...(alert.spike.sampleDescription ? ([['Example', fromTelemetry(alert.spike.sampleDescription)]] as [string, string][]) : []),
         ],
         traceId: alert.spike.sampleTraceId,
       };
@@ -152,12 +154,12 @@ export function buildSlackMessage(alert: Alert, links: AlertLinks): SlackMessage
 
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${emoji} ${label}: ${title}`, HEADER_MAX), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(summary), SECTION_MAX) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(summary, SECTION_MAX) } },
     {
       type: 'section',
       fields: ([['Time (UTC)', time], ...fields] as [string, string][]).slice(0, 10).map(([name, value]) => ({
         type: 'mrkdwn',
-        text: clip(`*${name}*\n${escapeMrkdwn(value)}`, 2000),
+        text: clip(`*${name}*\n${value}`, 2000),
       })),
     },
   ];
@@ -192,7 +194,7 @@ export function buildGroupMessage(alerts: readonly Alert[], links: AlertLinks): 
   const severity = SEVERITY_OF[first.type];
   const emoji = EMOJI[severity];
   const label = severity.toUpperCase();
-  const services = [...new Set(alerts.map((alert) => alert.service))];
+  const services = [...new Set(alerts.map((alert) => fromTelemetry(alert.service)))];
   const heading = `${emoji} ${label}: ${KIND_TITLE[first.type]} × ${alerts.length}`;
   const serviceList = services.join(', ');
 
@@ -207,10 +209,7 @@ export function buildGroupMessage(alerts: readonly Alert[], links: AlertLinks): 
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(
-          `*${escapeMrkdwn(title)}* · ${time}\n${escapeMrkdwn(summary)}${trace ? `\nTrace of one failing request: <${trace}|${traceId}>` : ''}`,
-          SECTION_MAX,
-        ),
+        text: clip(`*${title}* · ${time}\n${summary}${trace ? `\nTrace of one failing request: <${trace}|${traceId}>` : ''}`, SECTION_MAX),
       },
     });
   }
@@ -223,7 +222,7 @@ export function buildGroupMessage(alerts: readonly Alert[], links: AlertLinks): 
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(escapeMrkdwn(`${plural(alerts.length, 'alert', 'alerts')} of one kind, grouped: ${serviceList}.`), SECTION_MAX),
+        text: clip(`${plural(alerts.length, 'alert', 'alerts')} of one kind, grouped: ${serviceList}.`, SECTION_MAX),
       },
     },
     ...sections,

@@ -42,7 +42,7 @@ const MAX_DESCRIPTION = 200;
 
 const text = (value: AttributeValue | undefined): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-function serviceOf(resource: Attributes): string {
+export function serviceOf(resource: Attributes): string {
   return text(resource[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE;
 }
 

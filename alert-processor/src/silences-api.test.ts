@@ -36,9 +36,10 @@ const logger = () =>
   );
 
 async function listen(token: string | undefined): Promise<string> {
-  const server = createAlertServer({
+  const { server } = createAlertServer({
     maxBodyBytes: 64 * 1024,
     logger: logger(),
+    intakeToken: 'intake-token-0123456789',
     intake: { logs: () => undefined, spans: () => undefined },
     silencesApi: createSilencesApi({ token, store, silencer, logger: logger() }),
   });

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '@otel';
+import { bearerChecker } from './bearer-token';
 import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
 import { SEVERITY_OF, type AlertType } from './rules';
@@ -106,8 +106,6 @@ class ApiError extends Error {
   }
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 export interface SilencesApiOptions {
   /** undefined: the API is off. */
   token: string | undefined;
@@ -124,22 +122,20 @@ export const isSilencesPath = (path: string) => path === PREFIX || path.startsWi
 export function createSilencesApi(options: SilencesApiOptions): SilencesApi {
   const { store, silencer, logger } = options;
   const now = options.now ?? Date.now;
-  const expected = options.token === undefined ? undefined : digest(options.token);
+  const check = options.token === undefined ? undefined : bearerChecker(options.token);
 
   const authorize = (req: http.IncomingMessage) => {
-    if (!expected) {
+    if (!check) {
       throw new ApiError(
         403,
         'silences_api_disabled',
         'the silences API is disabled: set ALERTS_API_TOKEN on the alert processor to enable it',
       );
     }
-    const header = req.headers.authorization ?? '';
-    const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    // Comparing digests keeps the comparison constant-time whatever the presented token's length.
-    if (!presented || !timingSafeEqual(digest(presented), expected)) {
+    const verdict = check(req);
+    if (verdict !== 'ok') {
       logger.warn(
-        { 'url.path': req.url?.split('?')[0], reason: presented ? 'wrong token' : 'no bearer token' },
+        { 'url.path': req.url?.split('?')[0], reason: verdict === 'wrong' ? 'wrong token' : 'no bearer token' },
         'silences API: request refused',
       );
       throw new ApiError(401, 'unauthenticated', 'send Authorization: Bearer <ALERTS_API_TOKEN>', {

@@ -55,3 +55,40 @@ describe('alert processor: a bad TRACE_URL_TEMPLATE', () => {
     ]);
   });
 });
+
+describe('alert processor: the intake token and the listen address', () => {
+  const fatalLines = (error: Error) =>
+    error.message
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((record) => record.level === 'fatal');
+
+  it('without ALERTS_INTAKE_TOKEN (and no opt-in) it does not start: one fatal line naming the variable', async () => {
+    const error = await startAlertProcessor({ ALERTS_INTAKE_TOKEN: '' }).then(
+      async (processor) => {
+        await processor.stop();
+        return new Error('the alert processor started');
+      },
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/the alert processor exited with 1/);
+    expect(fatalLines(error)).toEqual([
+      expect.objectContaining({ 'event.name': 'alerts.config', msg: expect.stringMatching(/^ALERTS_INTAKE_TOKEN is not set/) }),
+    ]);
+  });
+
+  it('ALERTS_INTAKE_UNAUTHENTICATED=true starts it with a warning; ALERTS_HOST unset listens on 127.0.0.1', async () => {
+    const processor = await startAlertProcessor({ ALERTS_INTAKE_TOKEN: '', ALERTS_INTAKE_UNAUTHENTICATED: 'true', ALERTS_HOST: '' });
+    try {
+      const records = processor.logRecords();
+      expect(
+        records.filter((record) => record['event.name'] === 'alerts.config' && record.level === 'warn').map((record) => record.msg),
+      ).toEqual([expect.stringMatching(/^ALERTS_INTAKE_UNAUTHENTICATED=true: the OTLP intake takes records from anyone/)]);
+      const started = records.find((record) => record['event.name'] === 'alerts.started');
+      expect(started).toMatchObject({ intake: 'unauthenticated', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    } finally {
+      await processor.stop();
+    }
+  });
+});

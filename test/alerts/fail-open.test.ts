@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
+import { INTAKE_AUTHORIZATION, startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
 import { encodeLogs } from '../helpers/otlp-encode';
@@ -21,7 +21,7 @@ describe('alert processor replica: the database gone between relay and post', ()
   const started = async (service: string) => {
     const response = await fetch(`${replica.url}/v1/logs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...INTAKE_AUTHORIZATION },
       body: zlib.gzipSync(encodeLogs([{ service, body: 'app.started', severityNumber: 9, eventName: 'app.started' }])),
     });
     expect(response.status).toBe(200);
@@ -46,6 +46,7 @@ describe('alert processor replica: the database gone between relay and post', ()
     replica = await startAlertProcessor({
       ALERTS_DATABASE_URL: database.url,
       ALERTS_REPLICA_ID: 'replica-a',
+      ALERT_SERVICES: 'drop-a,drop-b',
       ALERTS_LEASE_SECONDS: '2',
       ALERTS_DATABASE_TIMEOUT_MS: '1000',
       ALERTS_STATE_FILE: path.join(dir, 'a.db'),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
+import { INTAKE_AUTHORIZATION, startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
 import { encodeLogs, encodeTraces, randomHexId } from '../helpers/otlp-encode';
@@ -26,6 +26,7 @@ describe('alert processor replicas on PostgreSQL', () => {
     replicas[name] = await startAlertProcessor({
       ALERTS_DATABASE_URL: database.url,
       ALERTS_REPLICA_ID: `replica-${name}`,
+      ALERT_SERVICES: 'drop,drop-worker,drop-cron,drop-payments,drop-mailer,drop-batch',
       ALERTS_LEASE_SECONDS: '2',
       ALERTS_STATE_FILE: path.join(dir, `${name}.db`),
       ALERTS_API_TOKEN: TOKEN,
@@ -50,7 +51,7 @@ describe('alert processor replicas on PostgreSQL', () => {
     for (const replica of to) {
       const response = await fetch(`${replica.url}/v1/${signal}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...INTAKE_AUTHORIZATION },
         body: zlib.gzipSync(body),
       });
       expect(response.status).toBe(200);

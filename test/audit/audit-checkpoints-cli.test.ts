@@ -81,6 +81,22 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
     expect(JSON.parse(fromUrl.stdout)).toMatchObject({ ok: true, checkpoints: { ok: true, matched: 3, newestMatched: 30 } });
   });
 
+  // A busy machine: every statement is slower than DB_SLOW_QUERY_MS, so each is logged. The log goes to stderr; stdout
+  // stays one JSON document a program can parse.
+  it('--json prints only its JSON on stdout while every statement is logged as slow', { timeout: 120_000 }, async () => {
+    const run = await runAuditScript('audit-verify.ts', database.url, ['--checkpoints', url, '--json'], {
+      DB_SLOW_QUERY_MS: '0',
+      LOG_LEVEL: 'info',
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ ok: true, checkpoints: { ok: true, matched: 3 } });
+    const slowLines = run.stderr.split('\n').filter((line) => line.includes('"db.slow_query"'));
+    expect(slowLines.length).toBeGreaterThan(0);
+  });
+
   const pem = (name: string, text: string) => {
     const location = path.join(dir, name);
     fs.writeFileSync(location, text);

@@ -71,6 +71,7 @@ describe('extras.alert-replicas.yaml (real collector): three alert processor rep
         ALERT_PROCESSOR_ENDPOINT: replicas[0]!.url,
         ALERT_PROCESSOR_B_ENDPOINT: replicas[1]!.url,
         ALERT_PROCESSOR_C_ENDPOINT: replicas[2]!.url,
+        ALERTS_INTAKE_TOKEN: 'replicas-test-intake-token-0123',
       },
     );
     await post(`${collector.otlpHttpUrl}/v1/logs`, logs());
@@ -92,6 +93,10 @@ describe('extras.alert-replicas.yaml (real collector): three alert processor rep
       expect(replica.logs.map((record) => record.body).sort()).toEqual(['app started', 'transfer failed']);
       expect(replica.spans.map((span) => span.name)).toEqual(['POST /api/transfers']);
       expect(replica.requests.every((request) => request.contentType === 'application/x-protobuf')).toBe(true);
+      // Each replica is sent the intake's shared secret.
+      expect(replica.requests.map((request) => request.headers.authorization)).toEqual(
+        replica.requests.map(() => 'Bearer replicas-test-intake-token-0123'),
+      );
     }
   });
 });

@@ -10,6 +10,7 @@ import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 const SENTRY_PUBLIC_KEY = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const SENTRY_PROJECT_PATH = '/api/4242/integration/otlp';
 const VENDOR_AUTHORIZATION = 'Bearer vendor-token-for-tests';
+const ALERTS_INTAKE_TOKEN = 'collector-test-intake-token-0123';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEyMyJ9.c2lnbmF0dXJlLWJ5dGVz';
 
 const SEVERITY = { INFO: 9, WARN: 13, ERROR: 17 } as const;
@@ -149,6 +150,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.sentry.yaml and ex
         SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/logs`,
         SENTRY_PUBLIC_KEY,
         ALERT_PROCESSOR_ENDPOINT: alerts.url,
+        ALERTS_INTAKE_TOKEN,
         OTLP_VENDOR_ENDPOINT: vendor.url,
         OTLP_VENDOR_AUTHORIZATION: VENDOR_AUTHORIZATION,
       },
@@ -202,7 +204,11 @@ describe('otel-collector.yaml fan-out (real collector, extras.sentry.yaml and ex
     for (const request of alerts.requests) {
       expect(request.path).toBe(`/v1/${request.signal}`);
       expect(request.headers['x-sentry-auth']).toBeUndefined();
+      // The alert processor's shared secret (ALERTS_INTAKE_TOKEN), to the alert processor only.
+      expect(request.headers.authorization).toBe(`Bearer ${ALERTS_INTAKE_TOKEN}`);
     }
+    for (const request of [...sentry.requests, ...vendor.requests])
+      expect(String(request.headers.authorization ?? '')).not.toContain(ALERTS_INTAKE_TOKEN);
   });
 
   it('sends everything, metrics included, to the backend added by the extras file', () => {
@@ -260,6 +266,7 @@ describe('otel-collector.yaml without Sentry values (no extras.sentry.yaml, as t
       SENTRY_OTLP_LOGS_ENDPOINT: '',
       SENTRY_PUBLIC_KEY: '',
       ALERT_PROCESSOR_ENDPOINT: alerts.url,
+      ALERTS_INTAKE_TOKEN,
       OTLP_VENDOR_ENDPOINT: vendor.url,
       OTLP_VENDOR_AUTHORIZATION: VENDOR_AUTHORIZATION,
     });

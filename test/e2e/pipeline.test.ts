@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
+import { INTAKE_TOKEN, startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
 import { DEMO_PASSWORD, startApp, type AppServer } from '../helpers/app-server';
 import { startCollector, type RunningCollector } from '../helpers/collector-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
@@ -124,6 +124,7 @@ describe('monitoring pipeline end to end: app → collector → Sentry + alert p
       SENTRY_OTLP_LOGS_ENDPOINT: `${sentry.url}${SENTRY_PROJECT_PATH}/v1/logs`,
       SENTRY_PUBLIC_KEY,
       ALERT_PROCESSOR_ENDPOINT: alerts.url,
+      ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
     };
     collector = await startCollector(['otel-collector.yaml', 'otel/collector/examples/extras.sentry.yaml'], collectorEnv);
     app = await startApp({

@@ -16,6 +16,11 @@ export interface RunningAlertProcessor {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The intake's shared secret every test processor is started with (ALERTS_INTAKE_TOKEN), unless a test overrides it. */
+export const INTAKE_TOKEN = 'test-intake-token-0123456789abcdef';
+/** The header the collector sends with it. */
+export const INTAKE_AUTHORIZATION = { authorization: `Bearer ${INTAKE_TOKEN}` } as const;
+
 let bundle: Promise<string> | undefined;
 
 export async function startAlertProcessor(env: Record<string, string>): Promise<RunningAlertProcessor> {
@@ -26,7 +31,13 @@ export async function startAlertProcessor(env: Record<string, string>): Promise<
   for (const key of Object.keys(childEnv)) if (key.startsWith('VITEST') || key === 'NODE_ENV') delete childEnv[key];
   const child = spawn(process.execPath, [entry], {
     // Without the runner's NODE_ENV=test and VITEST_* (the image sets NODE_ENV=production).
-    env: { ...childEnv, ALERTS_HOST: '127.0.0.1', ALERTS_PORT: String(port), ...env } as unknown as NodeJS.ProcessEnv,
+    env: {
+      ...childEnv,
+      ALERTS_HOST: '127.0.0.1',
+      ALERTS_PORT: String(port),
+      ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
+      ...env,
+    } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -16,6 +16,8 @@ export interface LogInput {
   eventName?: string;
   attributes?: Record<string, AttributeInput>;
   timeMs?: number;
+  /** Resource attributes besides service.name (default service.version 0.1.0, deployment.environment.name test). */
+  resource?: Record<string, AttributeInput>;
 }
 
 export interface SpanInput {
@@ -27,6 +29,8 @@ export interface SpanInput {
   statusCode?: number;
   attributes?: Record<string, AttributeInput>;
   timeMs?: number;
+  /** Resource attributes besides service.name (default service.version 0.1.0, deployment.environment.name test). */
+  resource?: Record<string, AttributeInput>;
 }
 
 let root: protobuf.Root | undefined;
@@ -52,14 +56,14 @@ function groupByService<T extends { service: string }>(items: T[]): Map<string, 
   return groups;
 }
 
-const resource = (service: string) => ({
-  attributes: keyValues({ 'service.name': service, 'service.version': '0.1.0', 'deployment.environment.name': 'test' }),
+const resource = (service: string, extra: Record<string, AttributeInput> = {}) => ({
+  attributes: keyValues({ 'service.name': service, 'service.version': '0.1.0', 'deployment.environment.name': 'test', ...extra }),
 });
 
 function logsObject(records: LogInput[]) {
   return {
     resource_logs: [...groupByService(records)].map(([service, items]) => ({
-      resource: resource(service),
+      resource: resource(service, items[0]?.resource),
       scope_logs: [
         {
           scope: { name: 'drop-test' },
@@ -83,7 +87,7 @@ function logsObject(records: LogInput[]) {
 function tracesObject(spans: SpanInput[]) {
   return {
     resource_spans: [...groupByService(spans)].map(([service, items]) => ({
-      resource: resource(service),
+      resource: resource(service, items[0]?.resource),
       scope_spans: [
         {
           scope: { name: 'drop-test' },

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { startAlertProcessor, type RunningAlertProcessor } from './alert-processor-process';
+import { INTAKE_TOKEN, startAlertProcessor, type RunningAlertProcessor } from './alert-processor-process';
 import { DEMO_PASSWORD, startApp, type AppServer, type StartAppOptions } from './app-server';
 import { createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from './databases';
 import { startFakeSlack, type FakeSlack } from './fake-slack';
@@ -123,7 +123,8 @@ export function useStack(options: StackOptions = {}): () => Stack {
       const processor = await startAlertProcessor({ SLACK_WEBHOOK_URL: fakeSlack.url, ALERTS_STATE_FILE: path.join(stateDir, 'state.db') });
       alertProcessor = processor;
       stops.unshift(() => processor.stop());
-      Object.assign(env, otlpEnv(true, processor.url));
+      // The app exports straight to the processor here (no collector): it sends the intake's token as the collector would.
+      Object.assign(env, otlpEnv(true, processor.url), { OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${INTAKE_TOKEN}` });
     }
 
     const app = await startApp({

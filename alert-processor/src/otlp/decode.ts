@@ -61,7 +61,29 @@ function types() {
 /* Generic walkers over the decoded (protobuf) or parsed (JSON) forms, which differ only in field casing. */
 type Raw = Record<string, unknown>;
 const pick = (o: Raw | undefined, snake: string, camel: string): unknown => (o ? (o[snake] ?? o[camel]) : undefined);
-const list = (o: Raw | undefined, snake: string, camel: string): Raw[] => (pick(o, snake, camel) as Raw[] | undefined) ?? [];
+const isObject = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A repeated field: absent is empty; anything but an array of objects is a request of the wrong shape
+ * (`{"resourceLogs":"nope"}`), refused rather than read as nothing.
+ */
+function list(o: Raw | undefined, snake: string, camel: string): Raw[] {
+  const value = pick(o, snake, camel);
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new OtlpDecodeError(`${camel} must be an array, got ${typeof value}`);
+  for (const item of value) if (!isObject(item)) throw new OtlpDecodeError(`${camel} must hold objects, got ${describeJson(item)}`);
+  return value as Raw[];
+}
+
+/** A message field: absent is undefined; anything but an object is the wrong shape. */
+function message(o: Raw, snake: string, camel: string): Raw | undefined {
+  const value = pick(o, snake, camel);
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new OtlpDecodeError(`${camel} must be an object, got ${describeJson(value)}`);
+  return value;
+}
+
+const describeJson = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
 
 function hexId(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -111,11 +133,11 @@ function attributes(kvs: Raw[]): Attributes {
 function flattenSpans(request: Raw): OtlpSpan[] {
   const spans: OtlpSpan[] = [];
   for (const rs of list(request, 'resource_spans', 'resourceSpans')) {
-    const resource = attributes(list(rs.resource as Raw | undefined, 'attributes', 'attributes'));
+    const resource = attributes(list(message(rs, 'resource', 'resource'), 'attributes', 'attributes'));
     for (const ss of list(rs, 'scope_spans', 'scopeSpans')) {
       const scope = String((ss.scope as Raw | undefined)?.name ?? '');
       for (const span of list(ss, 'spans', 'spans')) {
-        const status = (span.status as Raw | undefined) ?? {};
+        const status = message(span, 'status', 'status') ?? {};
         spans.push({
           traceId: hexId(pick(span, 'trace_id', 'traceId')),
           spanId: hexId(pick(span, 'span_id', 'spanId')),
@@ -143,7 +165,7 @@ function flattenSpans(request: Raw): OtlpSpan[] {
 function flattenLogs(request: Raw): OtlpLogRecord[] {
   const records: OtlpLogRecord[] = [];
   for (const rl of list(request, 'resource_logs', 'resourceLogs')) {
-    const resource = attributes(list(rl.resource as Raw | undefined, 'attributes', 'attributes'));
+    const resource = attributes(list(message(rl, 'resource', 'resource'), 'attributes', 'attributes'));
     for (const sl of list(rl, 'scope_logs', 'scopeLogs')) {
       const scope = String((sl.scope as Raw | undefined)?.name ?? '');
       for (const r of list(sl, 'log_records', 'logRecords')) {
@@ -176,7 +198,7 @@ const METRIC_KINDS = [
 function flattenMetrics(request: Raw): OtlpMetric[] {
   const metrics: OtlpMetric[] = [];
   for (const rm of list(request, 'resource_metrics', 'resourceMetrics')) {
-    const resource = attributes(list(rm.resource as Raw | undefined, 'attributes', 'attributes'));
+    const resource = attributes(list(message(rm, 'resource', 'resource'), 'attributes', 'attributes'));
     for (const sm of list(rm, 'scope_metrics', 'scopeMetrics')) {
       const scope = String((sm.scope as Raw | undefined)?.name ?? '');
       for (const m of list(sm, 'metrics', 'metrics')) {
@@ -202,7 +224,11 @@ export type OtlpEncoding = 'protobuf' | 'json';
 
 function parse(kind: 'traces' | 'logs' | 'metrics', body: Uint8Array, encoding: OtlpEncoding): Raw {
   try {
-    if (encoding === 'json') return JSON.parse(Buffer.from(body).toString('utf8')) as Raw;
+    if (encoding === 'json') {
+      const parsed: unknown = JSON.parse(Buffer.from(body).toString('utf8'));
+      if (!isObject(parsed)) throw new Error(`the request must be a JSON object, got ${describeJson(parsed)}`);
+      return parsed;
+    }
     const type = types()[kind];
     return type.toObject(type.decode(body), { longs: String, bytes: Array, defaults: false }) as Raw;
   } catch (error) {
@@ -210,19 +236,29 @@ function parse(kind: 'traces' | 'logs' | 'metrics', body: Uint8Array, encoding: 
   }
 }
 
+/** Runs a walker over a parsed request; whatever it throws comes from the input's shape. */
+function walk<T>(kind: 'traces' | 'logs' | 'metrics', body: Uint8Array, encoding: OtlpEncoding, flatten: (request: Raw) => T): T {
+  const request = parse(kind, body, encoding);
+  try {
+    return flatten(request);
+  } catch (error) {
+    throw new OtlpDecodeError(`malformed OTLP ${kind} ${encoding} body: ${(error as Error).message}`);
+  }
+}
+
 /** Decodes an OTLP/HTTP ExportTraceServiceRequest body (protobuf or JSON) into flat spans. */
 export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): OtlpSpan[] {
-  return flattenSpans(parse('traces', body, encoding));
+  return walk('traces', body, encoding, flattenSpans);
 }
 
 /** Decodes an OTLP/HTTP ExportMetricsServiceRequest body (protobuf or JSON): names and data point attributes. */
 export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): OtlpMetric[] {
-  return flattenMetrics(parse('metrics', body, encoding));
+  return walk('metrics', body, encoding, flattenMetrics);
 }
 
 /** Decodes an OTLP/HTTP ExportLogsServiceRequest body (protobuf or JSON) into flat log records. */
 export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): OtlpLogRecord[] {
-  return flattenLogs(parse('logs', body, encoding));
+  return walk('logs', body, encoding, flattenLogs);
 }
 
 export function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
