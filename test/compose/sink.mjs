@@ -20,6 +20,7 @@ http
       received.push({
         path: request.url,
         authorization: request.headers.authorization ?? null,
+        sentryAuth: request.headers['x-sentry-auth'] ?? null,
         contentType: request.headers['content-type'] ?? null,
         body: body.toString('base64'),
       });

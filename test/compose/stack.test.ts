@@ -2,7 +2,8 @@
 // WITHOUT any Sentry value (every other secret .env.example asks for generated), on the machine's Docker engine
 // (`npm run docker:harness` sets one up on a machine without an image registry). Two receivers join the stack
 // (docker-compose.sinks.yml): the operator's OTLP backend, reached through the extras seam with the shipped
-// extras.otlp-vendor.yaml, and Slack. Then the postgres profile.
+// extras.otlp-vendor.yaml, and Slack. Then the postgres profile, this time with the Sentry values (the OTLP receiver
+// playing Sentry's ingest too).
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/free-port.mjs';
@@ -12,11 +13,14 @@ import { HttpClient } from '../helpers/http-client';
 const SQLITE_FILES = 'docker-compose.yml:test/compose/docker-compose.sinks.yml';
 const POSTGRES_FILES = 'docker-compose.yml:docker-compose.postgres.yml:test/compose/docker-compose.sinks.yml';
 const VENDOR_AUTHORIZATION = `Bearer ${crypto.randomBytes(12).toString('hex')}`;
+const SENTRY_PATH = '/api/7/integration/otlp';
+const SENTRY_PUBLIC_KEY = crypto.randomBytes(16).toString('hex');
 const ADMIN = { email: 'first-admin@drop.example', name: 'First Admin', password: `Adm1n-${crypto.randomBytes(9).toString('base64url')}` };
 
 interface Received {
   path: string;
   authorization: string | null;
+  sentryAuth: string | null;
   contentType: string | null;
   body: string;
 }
@@ -216,9 +220,16 @@ describe('docker compose up (real engine, images built from the Dockerfiles, no 
     expect(stopping).toContain('drop is stopping');
   }, 180_000);
 
-  it('brings the app up on PostgreSQL with the postgres profile', async () => {
+  it('brings the app up on PostgreSQL with the postgres profile, and sends to Sentry once its values are set', async () => {
     await project.mustCompose(['down', '-v', '--timeout', '10'], { timeoutMs: 180_000 });
-    env = { ...env, COMPOSE_FILE: POSTGRES_FILES, COMPOSE_PROFILES: 'postgres' };
+    env = {
+      ...env,
+      COMPOSE_FILE: POSTGRES_FILES,
+      COMPOSE_PROFILES: 'postgres',
+      SENTRY_OTLP_TRACES_ENDPOINT: `http://otlp-sink:8080${SENTRY_PATH}/v1/traces`,
+      SENTRY_OTLP_LOGS_ENDPOINT: `http://otlp-sink:8080${SENTRY_PATH}/v1/logs`,
+      SENTRY_PUBLIC_KEY,
+    };
     project.writeEnv(env);
     await up();
     const postgres = (await project.mustCompose(['ps', '--format', '{{.Service}} {{.State}} {{.Health}}'])).split('\n');
@@ -241,5 +252,18 @@ describe('docker compose up (real engine, images built from the Dockerfiles, no 
     expect(Number(tables.trim())).toBeGreaterThan(3);
     const appEnv = await project.mustCompose(['exec', '-T', 'app', 'printenv', 'DATABASE_URL']);
     expect(appEnv).toMatch(/^postgres:\/\/drop:[0-9a-f]+@postgres:5432\/drop/);
+
+    // With the three Sentry values the collector adds Sentry's pipelines: the request's trace reaches Sentry's path.
+    const traceId = (await app.get('/api/auth/csrf')).headers.get('x-request-id') ?? '';
+    const atSentry = await poll(
+      `trace ${traceId} at Sentry's OTLP path`,
+      60_000,
+      async () =>
+        (await received('otlp-sink')).find(
+          (r) => r.path === `${SENTRY_PATH}/v1/traces` && Buffer.from(r.body, 'base64').includes(Buffer.from(traceId, 'hex')),
+        ),
+      () => logsOf('otel-collector'),
+    );
+    expect(atSentry.sentryAuth).toBe(`sentry sentry_key=${SENTRY_PUBLIC_KEY}`);
   }, 600_000);
 });
