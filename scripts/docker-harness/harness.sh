@@ -95,6 +95,25 @@ command -v debootstrap >/dev/null || apt_install debootstrap
 command -v runc >/dev/null || apt_install runc
 command -v docker >/dev/null || die "no docker CLI (Debian's docker.io installs one)"
 
+WORK=$(mktemp -d /tmp/drop-docker-harness.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# The debian root file system (network and dpkg, no compiling): made in the background while the Go tools build.
+ROOTFS=$CACHE/rootfs/$DEBIAN_SUITE-minbase.tar
+make_rootfs() {
+  say "debootstrap --variant=minbase $DEBIAN_SUITE (Debian's archive)"
+  mkdir -p "$CACHE/rootfs"
+  debootstrap --variant=minbase "$DEBIAN_SUITE" "$WORK/rootfs" http://deb.debian.org/debian >"$RUN_DIR/debootstrap.log" 2>&1
+  rm -rf "$WORK/rootfs/var/lib/apt/lists"/* "$WORK/rootfs/var/cache/apt"/*.bin "$WORK/rootfs/var/cache/apt/archives"/*.deb
+  tar -C "$WORK/rootfs" --numeric-owner -cf "$ROOTFS.partial" . && mv "$ROOTFS.partial" "$ROOTFS"
+  rm -rf "$WORK/rootfs"
+}
+rootfs_job=
+if [ ! -s "$ROOTFS" ]; then
+  make_rootfs &
+  rootfs_job=$!
+fi
+
 # --- Go tools --------------------------------------------------------------------------------------------------------
 want_go_tool github.com/moby/buildkit "$BUILDKIT_VERSION" cmd/buildkitd buildkitd
 want_go_tool github.com/moby/buildkit "$BUILDKIT_VERSION" frontend/dockerfile/cmd/dockerfile-frontend dockerfile-frontend
@@ -230,8 +249,6 @@ standin() { # repository tag key dockerfile context [build-arg…]: built and pu
   rm -f "$CACHE/stamps/$(echo "$repository:$tag" | tr '/:' '__')".*
   touch "$stamp"
 }
-WORK=$(mktemp -d /tmp/drop-docker-harness.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
 
 # docker/dockerfile:1
@@ -240,16 +257,7 @@ standin docker/dockerfile 1 "$BUILDKIT_VERSION-$(hash_of "$HERE/standins/dockerf
   "$HERE/standins/dockerfile-frontend.Dockerfile" "$WORK/frontend"
 
 # debian:trixie-slim
-ROOTFS=$CACHE/rootfs/$DEBIAN_SUITE-minbase.tar
-if [ ! -s "$ROOTFS" ]; then
-  say "debootstrap --variant=minbase $DEBIAN_SUITE (Debian's archive)"
-  mkdir -p "$CACHE/rootfs"
-  debootstrap --variant=minbase "$DEBIAN_SUITE" "$WORK/rootfs" http://deb.debian.org/debian >"$RUN_DIR/debootstrap.log" 2>&1 ||
-    die "debootstrap failed (log: $RUN_DIR/debootstrap.log)"
-  rm -rf "$WORK/rootfs/var/lib/apt/lists"/* "$WORK/rootfs/var/cache/apt"/*.bin "$WORK/rootfs/var/cache/apt/archives"/*.deb
-  tar -C "$WORK/rootfs" --numeric-owner -cf "$ROOTFS.partial" . && mv "$ROOTFS.partial" "$ROOTFS"
-  rm -rf "$WORK/rootfs"
-fi
+[ -z "$rootfs_job" ] || wait "$rootfs_job" || die "debootstrap failed (log: $RUN_DIR/debootstrap.log)"
 mkdir -p "$WORK/debian" && ln "$ROOTFS" "$WORK/debian/rootfs.tar" 2>/dev/null || cp "$ROOTFS" "$WORK/debian/rootfs.tar"
 standin library/debian "$DEBIAN_SUITE-slim" "$(stat -c %Y "$ROOTFS")-$(hash_of "$HERE/standins/debian.Dockerfile")" \
   "$HERE/standins/debian.Dockerfile" "$WORK/debian"
