@@ -43,7 +43,7 @@ RUN --mount=type=secret,id=SENTRY_AUTH_TOKEN,env=SENTRY_AUTH_TOKEN \
 # Its one external dependency at run time, better-sqlite3, is already in the standalone output's node_modules for
 # the app (pg-native, pg's optional binding, is left out and never loaded).
 RUN npm run alerts:build
-# The operator commands (admin, db-migrate, audit-verify, audit-erase, audit-public-key) in scripts/dist.
+# The operator commands (admin, db-migrate, audit-*) and the backup scheduler's helpers, bundled into scripts/dist.
 # hadolint ignore=DL3059
 RUN npm run ops:build
 

@@ -2,8 +2,8 @@ import nextVitals from 'eslint-config-next/core-web-vitals';
 import nextTs from 'eslint-config-next/typescript';
 
 const otelEntries = {
-  regex: '^(\\.\\./)+otel(/|$)|^@otel/(?!register$|browser$)',
-  message: 'Import the operations layer through @otel (or @otel/register, @otel/browser).',
+  regex: '^(\\.\\./)+otel(/|$)|^@otel/(?!register$|browser$|command$)',
+  message: 'Import the operations layer through @otel (or @otel/register, @otel/browser, @otel/command).',
 };
 const otelEntry = { regex: '^(\\.\\./)+otel(/|$)|^@otel/', message: 'Import the operations layer through @otel.' };
 const auditEntry = { regex: '^(\\.\\./)+audit(/|$)|^@audit/', message: 'Import the audit log through @audit.' };

@@ -7,6 +7,7 @@ export default defineConfig({
       '@alerts': path.resolve(import.meta.dirname, 'alert-processor/index.ts'),
       '@audit': path.resolve(import.meta.dirname, 'audit/index.ts'),
       '@otel/register': path.resolve(import.meta.dirname, 'otel/register.ts'),
+      '@otel/command': path.resolve(import.meta.dirname, 'otel/command-telemetry.ts'),
       '@otel/browser': path.resolve(import.meta.dirname, 'otel/browser/index.ts'),
       '@otel': path.resolve(import.meta.dirname, 'otel/index.ts'),
       '@': path.resolve(import.meta.dirname, 'src'),

@@ -15,3 +15,11 @@ export { addAuditSpanEvent, type AuditSpanEventFields } from './audit-span-event
 export { instrumentDialect, type DbTelemetryOptions } from './db/instrument-dialect';
 export { logSlowQuery } from './db/slow-query-log';
 export { SERVICE_VERSION, browserTelemetryConfig, telemetryConfig } from './service-info';
+export {
+  ATTR_BACKUP_ATTEMPT,
+  ATTR_BACKUP_INTERVAL_SECONDS,
+  ATTR_BACKUP_NEXT_ATTEMPT_SECONDS,
+  ATTR_ERROR_TYPE,
+  EVENT_BACKUP_FAILED,
+  EVENT_BACKUP_SUCCEEDED,
+} from './semconv';

@@ -69,6 +69,20 @@ export const EVENT_SENTRY_STARTED = 'sentry.started' as const;
 /** An incoming traceparent from an untrusted caller, kept as a span link (otel/http/trusted-propagator.ts). */
 export const ATTR_DROP_TRACE_PARENT_UNTRUSTED = 'drop.trace.parent.untrusted' as const;
 
+/**
+ * The backup scheduler's outcome of each backup attempt (service `drop-backup`, scripts/backup-scheduler.sh):
+ * INFO on success; ERROR with `error.type` and a one-line body on failure, a missed backup (database not there)
+ * included. Attributes: the ATTR_BACKUP_* below.
+ */
+export const EVENT_BACKUP_SUCCEEDED = 'backup.succeeded' as const;
+export const EVENT_BACKUP_FAILED = 'backup.failed' as const;
+/** int, seconds: the schedule's interval (BACKUP_INTERVAL). */
+export const ATTR_BACKUP_INTERVAL_SECONDS = 'backup.interval_seconds' as const;
+/** int: this attempt's number since the last success (1 on a first try). */
+export const ATTR_BACKUP_ATTEMPT = 'backup.attempt' as const;
+/** int, seconds: when the next attempt starts (the interval after a success, the retry backoff after a failure). */
+export const ATTR_BACKUP_NEXT_ATTEMPT_SECONDS = 'backup.next_attempt_seconds' as const;
+
 export type LifecycleEventName = typeof EVENT_APP_STARTED | typeof EVENT_APP_STOPPING;
 
 // ---- Drop's own metrics ----

@@ -1,7 +1,8 @@
 /**
  * npm run ops:build — bundles the operator commands into scripts/dist/*.mjs with esbuild, so that they run in the
  * image with plain node (it has no tsx, no TypeScript sources of the app):
- *   admin.mjs, db-migrate.mjs, audit-verify.mjs, audit-erase.mjs, audit-public-key.mjs
+ *   admin.mjs, db-migrate.mjs, audit-verify.mjs, audit-erase.mjs, audit-public-key.mjs, and for the backup scheduler
+ *   database-ready.mjs and backup-event.mjs,
  * and verify-worker.mjs beside them (audit-verify's SQLite worker threads, loaded from the bundle's own folder).
  * Native modules stay outside: better-sqlite3 and @node-rs/argon2 are in the image's node_modules for the app; so do
  * pg's optional pg-native (never installed) and pino-pretty (a development dependency).
@@ -20,6 +21,8 @@ const ENTRIES: Record<string, string> = {
   'audit-verify': 'scripts/audit-verify.ts',
   'audit-erase': 'scripts/audit-erase.ts',
   'audit-public-key': 'scripts/audit-public-key.ts',
+  'database-ready': 'scripts/backup-lib/database-ready.ts',
+  'backup-event': 'scripts/backup-lib/backup-event.ts',
   'verify-worker': 'audit/verify-worker.mjs',
 };
 

@@ -30,7 +30,7 @@ export interface ServerConfig {
   auditCheckpointEvery: number;
   /** AUDIT_CHECKPOINT_SECONDS, in ms: a checkpoint at the first entry this long after the process's previous one. */
   auditCheckpointMs: number;
-  /** /login names the demo accounts: outside production, or with DROP_DEMO=1 (npm run demo). */
+  /** /login may name the demo accounts (those the database has): outside production, or with DROP_DEMO=1 (npm run demo). */
   showDemoAccounts: boolean;
 }
 

@@ -1,10 +1,12 @@
-// backup-scheduler.sh: one JSON line per run, failures logged and retried at the next interval, a clean stop on
-// SIGTERM, and an invalid interval refused before anything runs.
+// backup-scheduler.sh: one JSON line per run, failures logged and retried with backoff (below the interval), a
+// clean stop on SIGTERM, and an invalid interval refused before anything runs. Its OTLP events:
+// scheduler-events.test.ts.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../helpers/databases';
 import { createTestDatabase, ROOT, runScript, scriptEnv, seedAppData, sqliteFile, tempDir } from './helpers';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -17,6 +19,8 @@ interface RunLine {
   event: string;
   status: 'ok' | 'failed';
   exitCode: number;
+  attempt: number;
+  errorType: string | null;
   durationMs: number;
   nextRunInSeconds: number;
   backup: { file: string; integrity: string } | null;
@@ -62,14 +66,18 @@ describe('backup-scheduler.sh', () => {
     const dir = tempDir('drop-scheduler-');
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const { lines, code, stderr } = await runScheduler({ DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_INTERVAL: '1s' }, 3, (_line, n) => {
-      if (n === 1) fs.renameSync(hidden, file); // …and the next ones do
-    });
+    const { lines, code, stderr } = await runScheduler(
+      { DATABASE_URL: db.url, BACKUP_DIR: dir, BACKUP_INTERVAL: '1s', BACKUP_POLL: '1', BACKUP_FIRST_WAIT: '0' },
+      3,
+      (_line, n) => {
+        if (n === 1) fs.renameSync(hidden, file); // …and the next ones do
+      },
+    );
     expect(code).toBe(0);
-    expect(lines.map((l) => [l.status, l.exitCode])).toEqual([
-      ['failed', 1],
-      ['ok', 0],
-      ['ok', 0],
+    expect(lines.map((l) => [l.status, l.exitCode, l.attempt, l.errorType])).toEqual([
+      ['failed', 1, 1, 'database_not_ready'],
+      ['ok', 0, 2, null],
+      ['ok', 0, 1, null],
     ]);
     expect(lines[0]!.backup).toBeNull();
     expect(stderr).toContain('database not found');
@@ -84,16 +92,23 @@ describe('backup-scheduler.sh', () => {
     expect(fs.readdirSync(dir).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 
-  it.each(['30m', '6h', '1d', '45', '45s'])('accepts BACKUP_INTERVAL=%s', async (interval) => {
+  // A database still missing after BACKUP_FIRST_WAIT is a missed backup, retried after BACKUP_RETRY_MIN (1m), at most
+  // half the interval.
+  it.each([
+    ['30m', 1800, 60],
+    ['6h', 21600, 60],
+    ['1d', 86400, 60],
+    ['45', 45, 22],
+    ['45s', 45, 22],
+  ])('accepts BACKUP_INTERVAL=%s (%i s): the first retry in %i s', async (interval, seconds, retry) => {
     const dir = tempDir('drop-scheduler-');
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const expected = { '30m': 1800, '6h': 21600, '1d': 86400, '45': 45, '45s': 45 }[interval];
     const { lines, stderr } = await runScheduler(
-      { DATABASE_URL: `file:${path.join(dir, 'missing.db')}`, BACKUP_DIR: dir, BACKUP_INTERVAL: interval },
+      { DATABASE_URL: `file:${path.join(dir, 'missing.db')}`, BACKUP_DIR: dir, BACKUP_INTERVAL: interval, BACKUP_FIRST_WAIT: '0' },
       1,
     );
-    expect(stderr).toContain(`(${expected}s)`);
-    expect(lines[0]!.nextRunInSeconds).toBeGreaterThan(expected! - 2);
+    expect(stderr).toContain(`(${seconds}s)`);
+    expect([lines[0]!.status, lines[0]!.errorType, lines[0]!.nextRunInSeconds]).toEqual(['failed', 'database_not_ready', retry]);
   });
 
   it.each(['', 'soon', '0', '1w', '-5', '1.5h'])('refuses BACKUP_INTERVAL=%j before running anything', async (interval) => {
@@ -106,12 +121,25 @@ describe('backup-scheduler.sh', () => {
     expect(result.stdout).toBe('');
     expect(fs.existsSync(path.join(dir, 'b'))).toBe(false);
   });
+
+  it.each([
+    ['BACKUP_RETRY_MIN', '0'],
+    ['BACKUP_RETRY_MAX', 'never'],
+    ['BACKUP_POLL', '1w'],
+    ['BACKUP_FIRST_WAIT', '-1'],
+  ])('refuses %s=%j before running anything', async (name, value) => {
+    const result = await runScript('backup-scheduler.sh', [], { [name]: value });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${name} must be`);
+    expect(result.stdout).toBe('');
+  });
 });
 
 describe('backup-scheduler.sh stopped in the middle of a backup', () => {
   it('stops the backup too, and leaves no partial file', async () => {
     const db = await createTestDatabase('sqlite');
     cleanups.push(() => db.drop());
+    await (await openTestDatabase(db)).close(); // migrated: the scheduler backs up only a database the app has set up
     const sqlite = new SQLite(sqliteFile(db.url));
     sqlite.exec(`CREATE TABLE filler (data BLOB);
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16000)

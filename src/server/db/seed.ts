@@ -32,3 +32,14 @@ export async function seedDemoUsers(db: Kysely<Database>, password = demoPasswor
   }
   return created;
 }
+
+/**
+ * The demo accounts this database has, in DEMO_USERS order: /login names only these, so a deploy that was never
+ * seeded advertises no account, whatever DROP_DEMO says.
+ */
+export async function presentDemoAccounts(db: Kysely<Database>): Promise<string[]> {
+  const emails = DEMO_USERS.map((demo) => normalizeEmail(demo.email));
+  const rows = await db.selectFrom('users').select('email').where('email', 'in', emails).execute();
+  const present = new Set(rows.map((row) => row.email));
+  return emails.filter((email) => present.has(email));
+}
