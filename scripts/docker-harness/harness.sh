@@ -15,7 +15,8 @@
 #
 # Needs root (dockerd, debootstrap), Go and Node. Logs and sockets: /run/drop-docker-harness/.
 set -euo pipefail
-# The whole script is one function, read before it runs: editing this file never disturbs a run in progress.
+# The whole script is one brace group, read before it runs: editing this file never disturbs a run in progress.
+{
 main() {
 cd "$(dirname "$0")/../.."
 HERE=scripts/docker-harness
@@ -291,10 +292,11 @@ standin library/postgres "$POSTGRES_MAJOR" \
 
 # otel/opentelemetry-collector-contrib:<the pinned release>
 OTELCOL_VERSION=$(sed -n 's/^ARG OTELCOL_VERSION=//p' otel/collector/Dockerfile)
-if [ ! -x "$(npx tsx -e 'import("./scripts/collector/otelcol.ts").then(m=>process.stdout.write(m.collectorBinaryPath()))')" ]; then
-  heavy npm run --silent collector:build
-fi
-OTELCOL=$(npx tsx -e 'import("./scripts/collector/otelcol.ts").then(m=>process.stdout.write(m.collectorBinaryPath()))')
+# The binary collector:build caches for this manifest (scripts/collector/otelcol.ts: <version>-<sha256 of the manifest,
+# 12 hex>/<dist.name>); it is compiled, under the heavy lock, only when missing.
+OTELCOL=$CACHE_ROOT/otelcol/$OTELCOL_VERSION-$(sha256sum otel/collector/builder-config.yaml | cut -c1-12)/$(sed -n 's/^  name: //p' otel/collector/builder-config.yaml | head -n 1)
+[ -x "$OTELCOL" ] || heavy npm run --silent collector:build >/dev/null
+[ -x "$OTELCOL" ] || die "no collector binary at $OTELCOL after npm run collector:build"
 mkdir -p "$WORK/collector" && cp "$OTELCOL" "$WORK/collector/otelcol"
 standin otel/opentelemetry-collector-contrib "$OTELCOL_VERSION" \
   "$(hash_of "$OTELCOL" "$HERE/standins/collector.Dockerfile")" "$HERE/standins/collector.Dockerfile" "$WORK/collector"
@@ -311,3 +313,5 @@ done
 say "ready in $((SECONDS - started))s: docker $(docker version -f '{{.Server.Version}}'), $(docker compose version --short 2>/dev/null || echo 'compose ?'), builder $BUILDER"
 }
 main "$@"
+exit
+}
