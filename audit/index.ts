@@ -50,6 +50,8 @@ export {
   type AuditCursor,
   type AuditFilters,
   type AuditPage,
+  countAuditEntries,
+  findAuditEntry,
 } from './query';
 export type { AuditCheckpointRow, AuditRow, AuditTables } from './schema';
 export { registerAuditSqliteFunctions } from './sql-functions.mjs';

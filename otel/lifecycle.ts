@@ -22,7 +22,15 @@ export function isShuttingDown(): boolean {
 }
 
 /**
- * Logs `app.started`, and makes SIGTERM/SIGINT a graceful stop: `app.stopping` is logged at once; Next's own
+ * Logs `app.started`: called by the app once its own configuration check passed, so a process that a bad setting
+ * stops never announces (or alerts) a start.
+ */
+export function announceStarted(logger: Logger, options: Pick<LifecycleOptions, 'version' | 'environment'>): void {
+  logger.info({ 'event.name': 'app.started' }, `app.started: version ${options.version} (${options.environment})`);
+}
+
+/**
+ * Makes SIGTERM/SIGINT a graceful stop: `app.stopping` is logged at once; Next's own
  * signal handler then stops accepting connections and waits for in-flight requests, and finally calls
  * process.exit — which is where this layer flushes the tracer and logger providers (bounded in time) and
  * exits 0. Intercepting exit, rather than racing Next with a handler of our own, is what guarantees the
@@ -34,7 +42,6 @@ export function installLifecycle(options: LifecycleOptions): void {
   g[installedKey] = true;
 
   const { logger } = options;
-  logger.info({ 'event.name': 'app.started' }, `app.started: version ${options.version} (${options.environment})`);
 
   let stopping = false;
   const realExit = process.exit.bind(process);

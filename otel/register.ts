@@ -19,11 +19,16 @@ function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | 
   };
 }
 
+export interface RegisteredTelemetry {
+  /** Logs `app.started`; the app calls it once its configuration check passed. */
+  announceStarted(): void;
+}
+
 /**
  * Boots the layer in the Node.js runtime: the SDK first, then the logger (so pino is instrumented), then Sentry
  * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from src/instrumentation.ts `register()`.
  */
-export async function registerNodeTelemetry(): Promise<void> {
+export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
   const config = telemetryConfig();
   const sentryLoadStarted = performance.now();
   // @sentry/node is loaded only with a DSN, and before the SDK starts: without a collector the trace and log
@@ -37,7 +42,7 @@ export async function registerNodeTelemetry(): Promise<void> {
   // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
   // would leave log lines without trace_id and keep them off OTLP.
   const { getLogger } = await import('./logger');
-  const { installLifecycle } = await import('./lifecycle');
+  const { announceStarted, installLifecycle } = await import('./lifecycle');
   const { installPageAccessLog } = await import('./http/page-access-log');
   const logger = getLogger();
   installPageAccessLog(logger);
@@ -77,4 +82,5 @@ export async function registerNodeTelemetry(): Promise<void> {
     version: config.serviceVersion,
     environment: config.environment,
   });
+  return { announceStarted: () => announceStarted(logger, { version: config.serviceVersion, environment: config.environment }) };
 }

@@ -83,7 +83,7 @@ verify_audit() {
   errors=$(mktemp "${TMPDIR:-/tmp}/drop-drill-audit-XXXXXX") || fail 2 audit "cannot create a temporary file under ${TMPDIR:-/tmp}"
   # Its stderr is shown as it comes (its progress) and kept: when it cannot check, its reason goes into the summary.
   # (stdout → fd 3 → $result; stderr → tee; pipefail gives the verifier's exit code)
-  result=$({ { cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json 2>&1 >&3 3>&-; } | tee -- "$errors" >&2; } 3>&1) || code=$?
+  result=$({ { cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true ops_command audit-verify audit-verify.ts --json 2>&1 >&3 3>&-; } | tee -- "$errors" >&2; } 3>&1) || code=$?
   reason=$(sed -n 's/^audit:verify could not check the chain: //p' -- "$errors" | head -n 1)
   rm -f -- "$errors"
   phase_done audit

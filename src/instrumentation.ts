@@ -6,7 +6,11 @@ export async function register() {
     // bench:overhead only: a peer's set-up instead of Drop's layer, loaded by Node at run time from bench/peers
     // (a path the bundler never follows), so the production build carries none of it. Read here, not in the one
     // ServerConfig: it decides what boots, before the layer or the app's config exists, and only benchmarks set it.
+    // First, before any request: every request is stamped with its TCP peer's address (rate limits, audit).
+    const { installPeerAddressHeader } = await import('./server/http/peer-address');
+    installPeerAddressHeader();
     const peer = process.env.DROP_BENCH_PEER;
+    let announceStarted = () => {};
     if (peer) {
       const entry = `${process.cwd()}/bench/peers/index.mjs`;
       const { registerPeer } = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as {
@@ -24,7 +28,7 @@ export async function register() {
       }
     } else {
       const { registerNodeTelemetry } = await import('@otel/register');
-      await registerNodeTelemetry();
+      ({ announceStarted } = await registerNodeTelemetry());
     }
     const { checkServerConfig } = await import('./server/startup-check');
     const problems = await checkServerConfig();
@@ -35,6 +39,7 @@ export async function register() {
       logger.flush();
       process.exit(1);
     }
+    announceStarted();
     const { startAuditBackgroundWork } = await import('./server/audit-background');
     await startAuditBackgroundWork();
   }

@@ -132,3 +132,16 @@ sha256_of() { node "$BACKUP_LIB_DIR/sha256.mjs" "$1"; }
 # pg-url.mjs wrappers: the database name in a URL, and the same URL pointing at another database.
 pg_url_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" database "$1"; }
 pg_url_with_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" with-database "$1" "$2"; }
+
+# ops_command NAME SOURCE ARGS…: an operator command as bundled by `npm run ops:build` into scripts/dist/NAME.mjs (or
+# the build DROP_OPS_DIR names) where it exists, as in the image; otherwise SOURCE (a .ts file under scripts/)
+# through tsx, in a checkout without a build.
+ops_command() {
+  local name=$1 source=$2 dist=${DROP_OPS_DIR:-$BACKUP_LIB_DIR/../dist}
+  shift 2
+  if [[ -f $dist/$name.mjs ]]; then
+    node "$dist/$name.mjs" "$@"
+  else
+    node "$BACKUP_LIB_DIR/../../node_modules/tsx/dist/cli.mjs" "$BACKUP_LIB_DIR/../$source" "$@"
+  fi
+}

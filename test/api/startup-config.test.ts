@@ -38,10 +38,13 @@ describe('configuration checked at start-up', () => {
       (e: Error) => e,
     );
     expect(error.message).toMatch(/the server exited \(code 1/);
-    return error.message
+    const records = error.message
       .split('\n')
       .filter((line) => line.startsWith('[stdout] {'))
-      .map((line) => JSON.parse(line.slice('[stdout] '.length)) as { 'event.name'?: string; level: string; msg: string })
+      .map((line) => JSON.parse(line.slice('[stdout] '.length)) as { 'event.name'?: string; level: string; msg: string });
+    // A process that a bad setting stops never announces a start (the alert processor would report it).
+    expect(records.map((record) => record['event.name'])).not.toContain('app.started');
+    return records
       .filter((record) => record['event.name'] === 'config.invalid')
       .map((record) => {
         expect(record.level).toBe('fatal');

@@ -193,13 +193,9 @@ describe('backup-scheduler.sh: events, backoff and the first backup', () => {
     'through the real collector (otel-collector.yaml): backup.failed and backup.succeeded reach the alert processor',
     { timeout: 20 * 60_000 },
     async () => {
-      const [sink, alerts] = [await startOtlpReceiver(), await startOtlpReceiver()];
-      cleanups.push(() => sink.close());
+      const alerts = await startOtlpReceiver();
       cleanups.push(() => alerts.close());
       const collector = await startCollector(['otel-collector.yaml', 'otel-collector.extras.yaml'], {
-        SENTRY_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
-        SENTRY_OTLP_LOGS_ENDPOINT: `${sink.url}/v1/logs`,
-        SENTRY_PUBLIC_KEY: 'public',
         ALERT_PROCESSOR_ENDPOINT: alerts.url,
       });
       cleanups.push(() => collector.stop());

@@ -67,6 +67,13 @@ function serverEnv(databaseUrl: string, extra: Record<string, string | undefined
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     COOKIE_SECURE: 'false',
+    // The tests play the one trusted proxy: the X-Forwarded-For they send is the client address the app sees.
+    // Without a trusted proxy the app uses the TCP peer's address and ignores the header (test/api/spraying.test.ts).
+    TRUSTED_PROXY_COUNT: '1',
+    // Suites sign in many times from 127.0.0.1; the per-address budgets are tested at their defaults on their own
+    // (test/api/spraying.test.ts, which removes these two).
+    LOGIN_FAILURES_PER_ADDRESS: '100000',
+    PASSWORD_HASHES_PER_ADDRESS: '100000',
     NEXT_TELEMETRY_DISABLED: '1',
     // No exports unless a test points OTLP somewhere: an unreachable default endpoint would only add noise.
     OTEL_TRACES_EXPORTER: 'none',

@@ -4,6 +4,8 @@ import { appendAuditEntry, appendSequencedAuditEntry, auditSequencer, type Audit
 import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
 import { serverConfig } from '../config';
 import type { Database } from '../db/schema';
+import { isDatabaseUnavailable } from '../db/errors';
+import { noteDatabaseUnavailable } from '../db/outage';
 import { afterCommit, databaseOf, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';
 
@@ -40,8 +42,10 @@ export function auditSequencerFor(db: Kysely<Database>): AuditSequencer {
     sequencer = auditSequencer(db, {
       checkpointer: getAuditCheckpointer(),
       gatherMs: serverConfig().auditSealGatherMs,
-      onSweepError: (error) =>
-        getLogger().error({ err: error, 'event.name': 'audit.seal_failed' }, 'sealing abandoned audit entries failed'),
+      onSweepError: (error) => {
+        if (isDatabaseUnavailable(error)) noteDatabaseUnavailable(error);
+        else getLogger().error({ err: error, 'event.name': 'audit.seal_failed' }, 'sealing abandoned audit entries failed');
+      },
     });
     sequencers.set(db, sequencer);
   }

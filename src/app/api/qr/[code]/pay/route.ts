@@ -1,11 +1,10 @@
-import { inTransaction } from '@/server/db/transaction';
-import { payPaymentRequest } from '@/server/domain/qr';
+import { attemptPayPaymentRequest } from '@/server/domain/qr';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { otherMethods } from '@/server/http/methods';
 
 export const POST = route({ access: 'user', params: ['code'] }, async ({ db, actor, params }) => {
-  const payment = await inTransaction(db.db, (tx) => payPaymentRequest(tx, actor, params.code));
+  const payment = await attemptPayPaymentRequest(db.db, actor, params.code);
   return json({ payment });
 });
 
