@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Telemetry } from './sdk';
+import { ATTR_EVENT_NAME, EVENT_APP_STARTED, EVENT_APP_STOPPING, EVENT_APP_STOP_TIMEOUT } from './semconv';
 
 export interface LifecycleOptions {
   logger: Logger;
@@ -26,7 +27,7 @@ export function isShuttingDown(): boolean {
  * stops never announces (or alerts) a start.
  */
 export function announceStarted(logger: Logger, options: Pick<LifecycleOptions, 'version' | 'environment'>): void {
-  logger.info({ 'event.name': 'app.started' }, `app.started: version ${options.version} (${options.environment})`);
+  logger.info({ [ATTR_EVENT_NAME]: EVENT_APP_STARTED }, `${EVENT_APP_STARTED}: version ${options.version} (${options.environment})`);
 }
 
 /**
@@ -55,7 +56,7 @@ export function installLifecycle(options: LifecycleOptions): void {
     if (stopping) return;
     stopping = true;
     g[stoppingKey] = true;
-    logger.info({ 'event.name': 'app.stopping', signal }, 'app.stopping');
+    logger.info({ [ATTR_EVENT_NAME]: EVENT_APP_STOPPING, signal }, EVENT_APP_STOPPING);
     process.exit = ((code?: number) => {
       // Next exits with 128+signal after a clean drain; a graceful stop is a success for the supervisor.
       const exitCode = code !== undefined && code >= 128 ? 0 : (code ?? 0);
@@ -66,7 +67,7 @@ export function installLifecycle(options: LifecycleOptions): void {
     if (process.listenerCount(signal) <= 1) void flushAndExit(0);
     // Never hang: if draining takes too long, flush and go.
     setTimeout(() => {
-      logger.warn({ 'event.name': 'app.stop_timeout' }, 'in-flight requests did not finish in time; exiting');
+      logger.warn({ [ATTR_EVENT_NAME]: EVENT_APP_STOP_TIMEOUT }, 'in-flight requests did not finish in time; exiting');
       void flushAndExit(1);
     }, options.shutdownTimeoutMs * 2).unref();
   };

@@ -1,8 +1,10 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ThrottledDiagLogger } from './diag-logger';
-import { holdRequireForStartup } from './require-hook';
-import { telemetryConfig } from './service-info';
+import { installRequestScope } from './request-scope';
+import { foreignSdkRegistered, telemetryConfig, yieldToForeignSdk } from './service-info';
 import { startTelemetry, type Telemetry } from './sdk';
+import { droppedTelemetry } from './exporters';
+import { ATTR_EVENT_NAME, EVENT_OTEL_CONFIG, EVENT_SENTRY_STARTED } from './semconv';
 import { errorReporter } from './sentry/error-reporter';
 import { sentryOtlpOverrides, type OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
@@ -29,7 +31,8 @@ export interface RegisteredTelemetry {
  * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from src/instrumentation.ts `register()`.
  */
 export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
-  const config = telemetryConfig();
+  const foreign = foreignSdkRegistered();
+  const config = foreign ? yieldToForeignSdk() : telemetryConfig();
   const sentryLoadStarted = performance.now();
   // @sentry/node is loaded only with a DSN, and before the SDK starts: without a collector the trace and log
   // exporters point at Sentry's OTLP ingest, whose URL and auth header the Sentry SDK derives from the DSN.
@@ -37,10 +40,9 @@ export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
   const sentryLoadMs = performance.now() - sentryLoadStarted;
   let endpoints: OtlpEndpointOverrides = {};
   if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), config.otlpEndpoints);
-  const releaseRequireHook = holdRequireForStartup();
+  // Before the first request: every request runs in a scope of its own, with or without the SDK.
+  installRequestScope();
   const telemetry = startTelemetry(config, endpoints);
-  // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
-  // would leave log lines without trace_id and keep them off OTLP.
   const { getLogger } = await import('./logger');
   const { announceStarted, installLifecycle } = await import('./lifecycle');
   const { installPageAccessLog } = await import('./http/page-access-log');
@@ -50,9 +52,16 @@ export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
     const { bridgeConsole } = await import('./console-bridge');
     bridgeConsole(logger);
   }
+  if (telemetry) droppedTelemetry().startReporting(logger, config.droppedReportMs);
   // The SDK's own errors (a backend that is down, above all) reach the log at most once a minute each.
   diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
+  for (const warning of config.warnings) logger.warn({ [ATTR_EVENT_NAME]: EVENT_OTEL_CONFIG }, warning);
+  if (foreign) {
+    logger.info(
+      { [ATTR_EVENT_NAME]: EVENT_OTEL_CONFIG },
+      "another OpenTelemetry SDK was registered before Drop's layer: the layer starts none and sends no log records of its own",
+    );
+  }
   if (sentry && config.sentry) {
     const initStarted = performance.now();
     sentry.startSentry(config.sentry);
@@ -66,7 +75,7 @@ export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
         : 'to OTEL_EXPORTER_OTLP_ENDPOINT (the collector forwards them)';
     logger.info(
       {
-        'event.name': 'sentry.started',
+        [ATTR_EVENT_NAME]: EVENT_SENTRY_STARTED,
         'sentry.environment': config.sentry.environment,
         'sentry.release': config.sentry.release,
         duration_ms: startupMs,
@@ -74,7 +83,6 @@ export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
       `sentry: errors to Sentry (${config.sentry.environment}, ${config.sentry.release}); traces and logs ${route}`,
     );
   }
-  releaseRequireHook();
   installLifecycle({
     logger,
     telemetry: withErrorReportsFlushed(telemetry),

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { CORRELATION, currentTraceIds, newRequestId } from '@otel';
+import { CORRELATION, currentRequestId, newRequestId } from '@otel';
 import { isDecodablePath, malformedApiPath } from './server/http/malformed-path';
 import { applyTransportSecurity, newNonce, pageContentSecurityPolicy } from './server/http/security-headers';
 
@@ -20,7 +20,7 @@ export function proxy(request: NextRequest) {
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('Content-Security-Policy', policy);
   applyTransportSecurity(response.headers);
-  response.headers.set(CORRELATION.header, currentTraceIds()?.traceId ?? newRequestId());
+  response.headers.set(CORRELATION.header, currentRequestId() ?? newRequestId());
   return response;
 }
 

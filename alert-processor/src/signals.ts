@@ -1,10 +1,12 @@
 import {
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
   ATTR_ERROR_TYPE,
+  ATTR_EVENT_NAME,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
-  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
-} from '@opentelemetry/semantic-conventions';
-import {
+  EVENT_APP_STARTED,
+  EVENT_APP_STOPPING,
+  type LifecycleEventName,
   ATTR_BACKUP_ATTEMPT,
   ATTR_BACKUP_INTERVAL_SECONDS,
   ATTR_BACKUP_NEXT_ATTEMPT_SECONDS,
@@ -18,7 +20,7 @@ import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp
  * and error spans). Everything else — the processor may be sent more than the collector's filter lets through —
  * is ignored here.
  */
-export type LifecycleEvent = 'app.started' | 'app.stopping';
+export type LifecycleEvent = LifecycleEventName;
 
 export interface LifecycleSignal {
   kind: 'lifecycle';
@@ -93,7 +95,7 @@ const positive = (value: AttributeValue | undefined): number | undefined => {
 export function backupSignalsFromLogs(records: OtlpLogRecord[], now: number): BackupSignal[] {
   const signals: BackupSignal[] = [];
   for (const record of records) {
-    const name = record.eventName || text(record.attributes['event.name']);
+    const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
     if (name !== EVENT_BACKUP_SUCCEEDED && name !== EVENT_BACKUP_FAILED) continue;
     const interval = positive(record.attributes[ATTR_BACKUP_INTERVAL_SECONDS]);
     const next = positive(record.attributes[ATTR_BACKUP_NEXT_ATTEMPT_SECONDS]);
@@ -112,16 +114,16 @@ export function backupSignalsFromLogs(records: OtlpLogRecord[], now: number): Ba
 }
 
 function lifecycleEventOf(record: OtlpLogRecord): LifecycleEvent | undefined {
-  // The pino instrumentation puts `event.name` in the LogRecord's event_name; other producers keep the attribute.
-  const name = record.eventName || text(record.attributes['event.name']);
-  return name === 'app.started' || name === 'app.stopping' ? name : undefined;
+  // The OTLP EventName field (Drop's layer sets it); older senders keep the deprecated `event.name` attribute.
+  const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
+  return name === EVENT_APP_STARTED || name === EVENT_APP_STOPPING ? name : undefined;
 }
 
 export function signalsFromLogs(records: OtlpLogRecord[], now: number): AlertSignal[] {
   const signals: AlertSignal[] = [];
   for (const record of records) {
     // A failed backup is the backup watch's (backup-watch.ts), not a failing request of an error spike.
-    const name = record.eventName || text(record.attributes['event.name']);
+    const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
     if (name === EVENT_BACKUP_FAILED || name === EVENT_BACKUP_SUCCEEDED) continue;
     const event = lifecycleEventOf(record);
     if (event) {

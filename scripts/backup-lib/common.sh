@@ -145,3 +145,23 @@ ops_command() {
     node "$BACKUP_LIB_DIR/../../node_modules/tsx/dist/cli.mjs" "$BACKUP_LIB_DIR/../$source" "$@"
   fi
 }
+
+# A full disk is exit 2 with the words "no space", never a verdict on the backup ("corrupt", "malformed"), and the
+# target untouched. sha256.mjs --copy-to exits NO_SPACE_EXIT when its write finds the disk full.
+NO_SPACE_EXIT=4
+# free_bytes DIR: the bytes available on DIR's filesystem (empty when df cannot tell).
+free_bytes() { df -P -B1 -- "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+# no_space DIR NEEDED: the sentence for a full disk.
+no_space() { printf 'no space left on the filesystem of %s (%s bytes needed, %s free)' "$1" "$2" "$(free_bytes "$1")"; }
+# need_space EXIT_CODE DIR NEEDED WHAT: dies with EXIT_CODE when DIR's filesystem has less than NEEDED bytes free.
+need_space() {
+  local free
+  free=$(free_bytes "$2")
+  [[ -z $free || $3 -le $free ]] || die "$1" "$(no_space "$2" "$3"): $4"
+}
+# disk_full DIR: after a failed write into DIR, whether the filesystem is (nearly) full: then that is the reason.
+disk_full() {
+  local free
+  free=$(free_bytes "$1")
+  [[ -n $free ]] && ((free < 1048576))
+}

@@ -24,6 +24,7 @@ describe('parseServerConfig', () => {
       showDemoAccounts: true,
       loginFailuresPerAddress: 20,
       passwordHashesPerAddress: 60,
+      auditMacLegacyUntil: 0,
     });
   });
 
@@ -55,6 +56,7 @@ describe('parseServerConfig', () => {
         DROP_DEMO: '1',
         LOGIN_FAILURES_PER_ADDRESS: '50',
         PASSWORD_HASHES_PER_ADDRESS: '500',
+        AUDIT_MAC_LEGACY_UNTIL: '1200',
       },
       CWD,
     );
@@ -76,6 +78,7 @@ describe('parseServerConfig', () => {
       showDemoAccounts: true,
       loginFailuresPerAddress: 50,
       passwordHashesPerAddress: 500,
+      auditMacLegacyUntil: 1200,
     });
   });
 
@@ -95,6 +98,7 @@ describe('parseServerConfig', () => {
     [{ NODE_ENV: 'production', DROP_DEMO: 'yes' }, 'DROP_DEMO must be 1 or 0, got "yes"'],
     [{ LOGIN_FAILURES_PER_ADDRESS: '0' }, 'LOGIN_FAILURES_PER_ADDRESS must be an integer between 1 and 1000000, got "0"'],
     [{ PASSWORD_HASHES_PER_ADDRESS: 'many' }, 'PASSWORD_HASHES_PER_ADDRESS must be an integer between 1 and 1000000, got "many"'],
+    [{ AUDIT_MAC_LEGACY_UNTIL: '-1' }, 'AUDIT_MAC_LEGACY_UNTIL must be an integer between 0 and'],
   ])('%o is one problem naming the variable', (env, message) => {
     const { problems } = parseServerConfig(env, CWD);
     expect(problems).toHaveLength(1);

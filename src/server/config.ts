@@ -38,6 +38,8 @@ export interface ServerConfig {
   loginFailuresPerAddress: number;
   /** PASSWORD_HASHES_PER_ADDRESS: password hashes (logins, registrations, checks) one address may cause per 15 minutes (default 60). */
   passwordHashesPerAddress: number;
+  /** AUDIT_MAC_LEGACY_UNTIL: entries up to this id were written before entries carried a MAC (default 0: none). */
+  auditMacLegacyUntil: number;
 }
 
 export { MAX_AMOUNT_CENTS } from '../lib/amount';
@@ -117,6 +119,7 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     showDemoAccounts: !production || problems.take(false, () => demoFlag(env.DROP_DEMO)),
     loginFailuresPerAddress: problems.take(20, () => int(env, 'LOGIN_FAILURES_PER_ADDRESS', 20, 1, 1_000_000)),
     passwordHashesPerAddress: problems.take(60, () => int(env, 'PASSWORD_HASHES_PER_ADDRESS', 60, 1, 1_000_000)),
+    auditMacLegacyUntil: problems.take(0, () => int(env, 'AUDIT_MAC_LEGACY_UNTIL', 0, 0, Number.MAX_SAFE_INTEGER)),
   };
   return { config, problems: problems.lines };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
-import { TEST_AUDIT_KEYRING, startApp } from '../helpers/app-server';
+import { TEST_AUDIT_KEYRING, TEST_AUDIT_MAC_KEYS, startApp } from '../helpers/app-server';
 import { createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 /** A bad setting stops `next start` at boot with one line naming the variable, instead of a 500 per request. */
@@ -82,7 +82,7 @@ describe('audit master key checked at start-up', () => {
             tx,
             { action: 'login_failure', resource: 'user:u1', userId: 'u1', ip: '198.51.100.7', userAgent: 'vitest' },
             () => undefined,
-            { keyring: TEST_AUDIT_KEYRING },
+            { keyring: TEST_AUDIT_KEYRING, macKeys: TEST_AUDIT_MAC_KEYS },
           ),
         );
     } finally {

@@ -95,7 +95,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
         'audit.action': row.action,
         'audit.resource': row.resource,
         'audit.outcome': row.outcome,
-        ...(row.user_id ? { 'enduser.id': row.user_id } : {}),
+        ...(row.user_id ? { 'user.id': row.user_id } : {}),
       },
     }));
 
@@ -376,8 +376,10 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect(first.entries.length).toBe(Math.min(50, all.length));
     const entry = first.entries.find((e: { action: string }) => e.action === 'login_failure');
     expect(entry).toMatchObject({ outcome: 'failure', ipAddress: expect.any(String), timestamp: expect.stringMatching(/Z$/) });
+    expect(entry.authentic).toBe(true);
     expect(Object.keys(entry).sort()).toEqual([
       'action',
+      'authentic',
       'details',
       'hash',
       'id',
@@ -459,7 +461,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
       .map((line) => JSON.parse(line));
     const expected = (await rowsAfter(0)).filter((r) => r.outcome === 'failure').sort((a, b) => b.timestamp - a.timestamp || b.id - a.id);
     expect(lines.map((l) => l.id)).toEqual(expected.map((r) => r.id));
-    expect(lines.every((l) => l.outcome === 'failure' && l.hash.length === 64)).toBe(true);
+    expect(lines.every((l) => l.outcome === 'failure' && l.hash.length === 64 && l.authentic === true)).toBe(true);
   });
 
   it('keeps secrets out of every audit row', async () => {

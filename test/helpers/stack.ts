@@ -85,7 +85,7 @@ function otlpEnv(signals: StackOptions['otlp'], endpoint: string): Record<string
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_TRACES_EXPORTER: wanted.traces ? 'otlp' : 'none',
     OTEL_LOGS_EXPORTER: wanted.logs ? 'otlp' : 'none',
-    ...(wanted.metrics ? { OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' } : {}),
+    ...(wanted.metrics ? { OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' } : { OTEL_METRICS_EXPORTER: 'none' }),
   };
 }
 

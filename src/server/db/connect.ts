@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import { registerAuditSqliteFunctions } from '@audit';
-import { instrumentDialect, logSlowQuery, telemetryConfig } from '@otel';
+import { DB_POOL_NAME_APP, instrumentDialect, logSlowQuery, observeConnectionPool, telemetryConfig } from '@otel';
 import { serverConfig } from '../config';
 import type { DatabaseConfig } from './database-url';
 import { noteDatabaseUnavailable } from './outage';
@@ -81,6 +81,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   // error), so noting the outage (logged once, code and message only) is all there is to do.
   pool.on('error', noteDatabaseUnavailable);
   pool.on('connect', (client) => client.on('error', noteDatabaseUnavailable));
+  observeConnectionPool(pool, { system: 'postgresql', poolName: DB_POOL_NAME_APP, max: serverConfig().pgPoolMax });
   const url = new URL(config.connectionString);
   const dialect = instrumentDialect(new PostgresDialect({ pool }), {
     system: 'postgresql',

@@ -5,6 +5,7 @@ import { actorFor, balanceOf, makeUser, useDatabase } from '../../../test/helper
 import { getAuditKeyring } from '../auth/audit-keys';
 import { inTransaction } from '../db/transaction';
 import { attemptSubmitKyc } from './kyc';
+import { withRefusalRecorded } from './refusals';
 import { attemptPayPaymentRequest, createPaymentRequest } from './qr';
 import { attemptRevokeSession } from './sessions';
 import { attemptCancelTransfer, attemptConfirmTransfer, attemptCreateTransfer, listTransfers } from './transfers';
@@ -221,5 +222,29 @@ describe.each(DIALECTS)('refused attempts in the audit trail on %s', (dialect) =
       },
     ]);
     expect((await verifyAuditChain(handle())).ok).toBe(true);
+  });
+
+  it('records nothing for an error that is not a refusal (the action failed, no rule said no): it goes on to the caller', async () => {
+    const actor = await actorFor(handle(), await makeUser(handle()));
+    const before = await handle()
+      .db.selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const broken = new Error('the database went away');
+    await expect(
+      withRefusalRecorded(
+        handle().db,
+        actor,
+        async () => {
+          throw broken;
+        },
+        () => ({ fact: { action: 'transfer_completed', resource: 'transfer:x', userId: actor.userId } }),
+      ),
+    ).rejects.toBe(broken);
+    const after = await handle()
+      .db.selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
   });
 });
