@@ -57,7 +57,7 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
     'node-sdk-auto': {
       name: 'node-sdk-auto',
       records:
-        "NodeSDK + auto-instrumentations-node: Next's spans (all of them), pino lines as OTLP logs; no DB spans (and no http spans: Next loads http before instrumentation.ts runs)",
+        "NodeSDK + auto-instrumentations-node, started with node --import: the http server span, Next's spans (all of them), pino lines as OTLP logs; no DB spans",
       env: (sink) => peer(sink, 'node-sdk-auto'),
     },
     lever: {

@@ -54,7 +54,8 @@ export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
   }
   if (telemetry) droppedTelemetry().startReporting(logger, config.droppedReportMs);
   // The SDK's own errors (a backend that is down, above all) reach the log at most once a minute each.
-  diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  // Not when another SDK runs the show: its diagnostics are its own.
+  if (!foreign) diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   for (const warning of config.warnings) logger.warn({ [ATTR_EVENT_NAME]: EVENT_OTEL_CONFIG }, warning);
   if (foreign) {
     logger.info(

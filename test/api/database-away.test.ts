@@ -115,34 +115,39 @@ describe('PostgreSQL stopped mid-traffic and started again', () => {
     );
     await sleep(1_000);
     cluster.pause();
-    phase = 'away';
-    await sleep(4_000);
-    phase = 'done';
-    await traffic;
-
-    const away = seen.filter((s) => s.phase === 'away');
-    expect(away.length).toBeGreaterThan(20);
-    // Requests sent just before the stop may still have completed; none may be a 500.
-    expect(seen.filter((s) => s.res.status >= 500 && s.res.status !== 503)).toEqual([]);
-    for (const { what, res } of away.slice(-12)) expectUnavailable(res, what);
-    for (const [what, send] of requests) expectUnavailable(await send(), `${what} while away`);
-    expect((await fetch(`${app.url}/api/health`)).status).toBe(503);
-
-    // A signed-in visitor's page says what is going on, in words, without a detail of the failure.
-    const browser = await launchChromium();
     try {
-      const context = await browser.newContext();
-      await context.addCookies([{ name: 'drop_session', value: alice.cookie('drop_session')!, url: app.url }]);
-      const page = await context.newPage();
-      const res = await page.goto(`${app.url}/`);
-      expect(res?.status()).toBe(500);
-      await expect.poll(() => page.locator('h1').textContent(), { timeout: 15_000 }).toBe('Drop is temporarily unavailable');
-      expect(await page.content()).not.toMatch(/ECONNREFUSED|57P01|at .*\.js:\d+/);
-    } finally {
-      await browser.close();
-    }
+      phase = 'away';
+      await sleep(4_000);
+      phase = 'done';
+      await traffic;
 
-    cluster.resume();
+      const away = seen.filter((s) => s.phase === 'away');
+      expect(away.length).toBeGreaterThan(20);
+      // Requests sent just before the stop may still have completed; none may be a 500.
+      expect(seen.filter((s) => s.res.status >= 500 && s.res.status !== 503)).toEqual([]);
+      for (const { what, res } of away.slice(-12)) expectUnavailable(res, what);
+      for (const [what, send] of requests) expectUnavailable(await send(), `${what} while away`);
+      expect((await fetch(`${app.url}/api/health`)).status).toBe(503);
+
+      // A signed-in visitor's page says what is going on, in words, without a detail of the failure (the top bar's
+      // session lookup fails first, so it is the root layout's boundary, app/global-error.tsx, that shows it).
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext();
+        await context.addCookies([{ name: 'drop_session', value: alice.cookie('drop_session')!, url: app.url }]);
+        const page = await context.newPage();
+        const res = await page.goto(`${app.url}/`);
+        expect(res?.status()).toBe(500);
+        expect(await res?.text()).toContain('DATABASE_UNAVAILABLE');
+        await expect.poll(() => page.locator('h1').textContent(), { timeout: 15_000 }).toBe('Drop is temporarily unavailable');
+        expect(await page.content()).not.toMatch(/ECONNREFUSED|57P01|at .*\.js:\d+/);
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      // Started again even when a check above failed, so that the next test finds the cluster running.
+      cluster.resume();
+    }
     await waitForHealth(app, 200);
     expect((await alice.get('/api/account')).status).toBe(200);
     const sent = await requests[2]![1]();
