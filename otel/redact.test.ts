@@ -96,6 +96,8 @@ describe('redact', () => {
       'Key (email)=(a@b.c) already exists.',
       'duplicate key value violates unique constraint "users_email_key"',
       'audit.checkpoint: 30 entries, head abc',
+      'session:7c1e0f3a-audit-resource',
+      'revoked session:abc and token:def',
     ]) {
       expect(redactString(text)).toBe(text);
     }

@@ -155,7 +155,9 @@ function redactTextPairs(text: string): string {
   let last = 0;
   TEXT_PAIR.lastIndex = 0;
   for (let match = TEXT_PAIR.exec(text); match; match = TEXT_PAIR.exec(text)) {
-    const [whole, , name = '', separator = ''] = match;
+    const [whole, nameQuote = '', name = '', separator = ''] = match;
+    // `type:id` (`session:7c1e…`, an audit resource) is a reference, not a pair: a bare `:` pair needs a space after it.
+    if (separator.trim() === ':' && !nameQuote && !/:[ \t]/.test(separator)) continue;
     if (!isSecretName(name)) continue;
     const valueStart = match.index + whole.length;
     VALUE.lastIndex = valueStart;
