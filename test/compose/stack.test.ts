@@ -69,10 +69,25 @@ describe('docker compose up (real engine, images built from the Dockerfiles, no 
     const result = await project.compose(['logs', '--no-color', '--tail', '200', service]);
     return `--- ${service} logs ---\n${result.stdout}${result.stderr}`.slice(-6000);
   };
+  const states = async () =>
+    (await project.mustCompose(['ps', '--all', '--format', 'json']))
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((line) => (line.startsWith('[') ? (JSON.parse(line) as object[]) : [JSON.parse(line) as object]))
+      .map((c) => c as { Service: string; State: string; Health: string });
+  // `up --wait` refuses a service without a health check (backup): wait for every one that has one instead.
   const up = async () => {
-    await project.mustCompose(['up', '-d', '--wait', '--wait-timeout', '240'], { timeoutMs: 300_000 }).catch(async (error: Error) => {
-      throw new Error(`${error.message}\n${await logsOf('app')}\n${await logsOf('otel-collector')}\n${await logsOf('alert-processor')}`);
-    });
+    await project.mustCompose(['up', '-d'], { timeoutMs: 300_000 });
+    await poll(
+      'every service with a health check to be healthy',
+      240_000,
+      async () => {
+        const all = await states();
+        return all.every((c) => c.State === 'running' && (c.Health === '' || c.Health === 'healthy')) ? all : undefined;
+      },
+      async () => `${JSON.stringify(await states())}\n${await logsOf('app')}\n${await logsOf('otel-collector')}`,
+    );
     app = new HttpClient(`http://127.0.0.1:${env.APP_PORT}`);
   };
 
@@ -106,12 +121,7 @@ describe('docker compose up (real engine, images built from the Dockerfiles, no 
   }, 300_000);
 
   it('brings every service up healthy', async () => {
-    const states = (await project.mustCompose(['ps', '--all', '--format', 'json']))
-      .trim()
-      .split('\n')
-      .flatMap((line) => (line.startsWith('[') ? (JSON.parse(line) as object[]) : [JSON.parse(line) as object]))
-      .map((c) => c as { Service: string; State: string; Health: string });
-    const byService = Object.fromEntries(states.map((c) => [c.Service, `${c.State}/${c.Health || 'no health check'}`]));
+    const byService = Object.fromEntries((await states()).map((c) => [c.Service, `${c.State}/${c.Health || 'no health check'}`]));
     expect(byService).toEqual({
       app: 'running/healthy',
       'otel-collector': 'running/healthy',
