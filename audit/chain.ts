@@ -9,7 +9,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Bumped if the serialization below ever changes; the first part of every hashed text. */
 const CHAIN_VERSION = 'drop-audit-v1';
 
-export type HashedFields = Omit<AuditRow, 'hash'>;
+export type HashedFields = Omit<AuditRow, 'hash' | 'mac'>;
 
 /** The text columns in hashing order (`id` and `timestamp`, integers, come first). */
 const TEXT_FIELDS = [

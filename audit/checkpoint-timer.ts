@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import { logAuditCheckpoint } from './checkpoint-log';
-import { signCheckpoint, toAuditCheckpoint, type AuditCheckpoint, type AuditCheckpointer } from './checkpoint';
+import { toAuditCheckpoint, type AuditCheckpoint, type AuditCheckpointer } from './checkpoint';
+import { signCheckedCheckpoints } from './checkpoint-sign';
 import { auditDb, type AuditTables } from './schema';
 
 /**
  * Signs a checkpoint of the chain head in its own transaction if the head has moved past the newest checkpoint
- * (by any process); resolves with it, or undefined when there was nothing new. The head row is locked, so the
+ * (by any process) and every entry since that checkpoint is genuine (signCheckedCheckpoints); resolves with it, or
+ * undefined when there was nothing new or the checkpoint was refused. The head row is locked, so the
  * checkpoint names an entry no writer is chaining onto at that moment. Logged (and handed to onCheckpoint) after
  * the commit, like the checkpoints writers take.
  */
@@ -24,13 +26,8 @@ export async function checkpointAuditHead<DB extends AuditTables>(
         .returning(['last_id', 'last_hash'])
         .executeTakeFirstOrThrow(() => new Error('audit_chain_head is missing: run the audit_log migration'));
       const treeSize = Number(head.last_id);
-      const newest = await tx
-        .selectFrom('audit_checkpoints')
-        .select((eb) => eb.fn.max('tree_size').as('size'))
-        .executeTakeFirst();
-      if (treeSize === 0 || treeSize <= Number(newest?.size ?? 0)) return undefined;
-      const checkpoint = signCheckpoint(checkpointer.policy.signer, treeSize, head.last_hash, now);
-      await tx.insertInto('audit_checkpoints').values(checkpoint).execute();
+      if (treeSize === 0) return undefined;
+      const [checkpoint] = await signCheckedCheckpoints(tx, checkpointer, [{ treeSize, headHash: head.last_hash }], now);
       return checkpoint;
     });
   if (!row) return undefined;

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { EntryBreak } from './entry-check';
+import type { AuditMacKeys } from './entry-mac';
 import { auditDb, type AuditCheckpointRow, type AuditTables } from './schema';
 
 const CHECKPOINT_VERSION = 'drop-audit-checkpoint-v1';
@@ -89,6 +91,11 @@ export interface CheckpointPolicy {
   everyMs: number;
   /** Called once the checkpoint's transaction has committed (the app emits it as an OTLP log record). */
   onCheckpoint?: (checkpoint: AuditCheckpoint) => void;
+  /**
+   * The keys entries are authenticated with: before signing, every entry since the previous checkpoint must carry a
+   * valid MAC (besides its link, hash and timestamp). Without them only links, hashes and timestamps are checked.
+   */
+  macKeys?: AuditMacKeys;
 }
 
 /** Checkpoint policy plus what one process remembers: when it took its last checkpoint. */
@@ -96,15 +103,28 @@ export interface AuditCheckpointer {
   readonly policy: CheckpointPolicy;
   due(treeSize: number, nowMs: number): boolean;
   taken(nowMs: number): void;
+  /**
+   * The entry this process found it must not vouch for (not written by the app, changed, out of order), or null.
+   * Once set, this process signs no checkpoint any more: every later one would cover that entry.
+   */
+  readonly refusal: EntryBreak | null;
+  refuse(entryBreak: EntryBreak): void;
 }
 
 export function auditCheckpointer(policy: CheckpointPolicy): AuditCheckpointer {
   let lastMs = Date.now();
+  let refusal: EntryBreak | null = null;
   return {
     policy,
-    due: (treeSize, nowMs) => treeSize % policy.everyEntries === 0 || nowMs - lastMs >= policy.everyMs,
+    due: (treeSize, nowMs) => refusal === null && (treeSize % policy.everyEntries === 0 || nowMs - lastMs >= policy.everyMs),
     taken(nowMs) {
       lastMs = Math.max(lastMs, nowMs);
+    },
+    get refusal() {
+      return refusal;
+    },
+    refuse(entryBreak) {
+      refusal ??= entryBreak;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { toAuditEntryView } from './entry';
+import { isAuthenticAuditRow, toAuditEntryView } from './entry';
+import type { AuditMacKeys } from './entry-mac';
 import { streamAuditEntries, type AuditFilters } from './query';
 import type { AuditRow, AuditTables } from './schema';
 
@@ -11,13 +12,14 @@ export const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 const LINES_PER_CHUNK = 200;
 
 /**
- * The matching entries, newest first, one JSON object per line. A pull stream: rows are read from the database
+ * The matching entries, newest first, one JSON object per line (with macKeys, each says whether it is `authentic`). A pull stream: rows are read from the database
  * only as fast as the client takes them, in keyset batches, so memory stays constant however long the trail.
  */
 export function auditNdjsonStream<DB extends AuditTables>(
   db: Kysely<DB>,
   filters: AuditFilters,
   reveal: RevealRows = async (rows) => rows,
+  macKeys?: AuditMacKeys,
 ): ReadableStream<Uint8Array> {
   const rows = streamAuditEntries(db, filters);
   const encoder = new TextEncoder();
@@ -35,7 +37,8 @@ export function auditNdjsonStream<DB extends AuditTables>(
           batch.push(next.value);
         }
         if (batch.length > 0) {
-          const lines = (await reveal(batch)).map((row) => `${JSON.stringify(toAuditEntryView(row))}\n`);
+          const authentic = batch.map((row) => (macKeys ? isAuthenticAuditRow(macKeys, row) : undefined));
+          const lines = (await reveal(batch)).map((row, i) => `${JSON.stringify(toAuditEntryView(row, authentic[i]))}\n`);
           controller.enqueue(encoder.encode(lines.join('')));
         }
         if (done) controller.close();

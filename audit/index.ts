@@ -6,7 +6,7 @@
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from './actions';
 export { GENESIS_HASH, hashAuditEntry } from './chain';
 export type { AuditDetails } from './details';
-export { toAuditEntryView, type AuditEntryView } from './entry';
+export { isAuthenticAuditRow, toAuditEntryView, type AuditEntryView } from './entry';
 export { NDJSON_CONTENT_TYPE, auditNdjsonStream, type RevealRows } from './export';
 export { appendAuditEntry, type AfterCommit, type AppendOptions, type AuditInput } from './log';
 export {
@@ -41,6 +41,9 @@ export {
 export { auditTrustMigration } from './trust-migration';
 export { appendSequencedAuditEntry, auditSequencer, type AfterCommitAsync, type AuditSequencer, type SequencerOptions } from './sequencer';
 export { auditLogMigration, type AuditSqlDialect } from './migration';
+export { auditMacMigration } from './mac-migration';
+export { auditMacKeys, macAuditEntry, type AuditMacKeys } from './entry-mac';
+export { AUDIT_CHECKPOINT_REFUSED_EVENT } from './checkpoint-log';
 export {
   AUDIT_PAGE_MAX,
   decodeAuditCursor,
@@ -50,6 +53,8 @@ export {
   type AuditCursor,
   type AuditFilters,
   type AuditPage,
+  countAuditEntries,
+  findAuditEntry,
 } from './query';
 export type { AuditCheckpointRow, AuditRow, AuditTables } from './schema';
 export { registerAuditSqliteFunctions } from './sql-functions.mjs';

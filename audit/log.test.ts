@@ -100,19 +100,19 @@ describe.each(DIALECTS)('appendAuditEntry on %s', (dialect) => {
           'audit.action': 'kyc_submitted',
           'audit.resource': 'kyc_submission:k-1',
           'audit.outcome': 'success',
-          'enduser.id': 'user-9',
+          'user.id': 'user-9',
         },
       },
     ]);
   });
 
-  it('records a failure without a user, and leaves enduser.id off its event', async () => {
+  it('records a failure without a user, and leaves user.id off its event', async () => {
     exporter.reset();
     const { result } = await inSpan('POST /api/auth/login', () =>
       append([input({ action: 'login_failure', outcome: 'failure', userId: null, resource: 'user:unknown' })]),
     );
     expect(result![0]).toMatchObject({ user_id: null, outcome: 'failure' });
-    expect(exportedAuditEvents(exporter)[0]!.attributes).not.toHaveProperty('enduser.id');
+    expect(exportedAuditEvents(exporter)[0]!.attributes).not.toHaveProperty('user.id');
   });
 
   it('leaves neither a row nor an event nor a moved chain head when the transaction rolls back', async () => {

@@ -1,12 +1,14 @@
 import { trace } from '@opentelemetry/api';
 import type { Transaction } from 'kysely';
-import { currentTraceIds, addAuditSpanEvent } from '@otel';
+import { currentRequestId, currentTraceIds, addAuditSpanEvent } from '@otel';
 import type { AuditAction, AuditOutcome } from './actions';
 import { hashAuditEntry, storableText } from './chain';
 import { redactDetails, type AuditDetails } from './details';
 import { auditDb, type AuditRow, type AuditTables } from './schema';
 import { logAuditCheckpoint } from './checkpoint-log';
-import { signCheckpoint, toAuditCheckpoint, type AuditCheckpointer } from './checkpoint';
+import { toAuditCheckpoint, type AuditCheckpointer } from './checkpoint';
+import { signCheckedCheckpoints } from './checkpoint-sign';
+import { macAuditEntry, type AuditMacKeys } from './entry-mac';
 import { sealDetails, sealField, userKeyForWriting, type AuditKeyring } from './personal-data';
 
 export interface AuditInput {
@@ -30,14 +32,18 @@ export interface AppendOptions {
   keyring?: AuditKeyring;
   /** Signs a checkpoint of the chain in the same transaction when one is due. */
   checkpointer?: AuditCheckpointer;
+  /** Authenticates the entry (its `mac`) with a key that is not in the database; the app always gives it. */
+  macKeys?: AuditMacKeys;
 }
+
+export type ChainOptions = Pick<AppendOptions, 'checkpointer' | 'macKeys'>;
 
 const MAX_USER_AGENT = 512;
 
 const nullableText = (value: string | null) => (value === null ? null : storableText(value));
 
 /** An entry's fields before it is chained: everything but its id, prev_hash and hash. */
-export type UnchainedFields = Omit<AuditRow, 'id' | 'prev_hash' | 'hash'>;
+export type UnchainedFields = Omit<AuditRow, 'id' | 'prev_hash' | 'hash' | 'mac'>;
 
 /**
  * The stored form of an input: text made storable, details redacted, personal data encrypted with the user's key
@@ -58,7 +64,7 @@ export async function unchainedFields<DB extends AuditTables>(
     if (userAgent !== null) userAgent = sealField(key, userId, userAgent);
     details = JSON.stringify(sealDetails(key, userId, JSON.parse(details) as Record<string, unknown>));
   }
-  const ids = currentTraceIds();
+  const span = currentTraceIds();
   return {
     timestamp: Date.now(),
     user_id: userId,
@@ -68,22 +74,25 @@ export async function unchainedFields<DB extends AuditTables>(
     details,
     ip_address: ip,
     user_agent: userAgent,
-    request_id: ids?.traceId ?? null,
-    span_id: ids?.spanId ?? null,
+    request_id: currentRequestId() ?? null,
+    span_id: span?.spanId ?? null,
   };
 }
 
 /**
  * Chains entries onto the head inside the transaction: locks the chain head row (an UPDATE: a row lock on
- * PostgreSQL, the write lock on SQLite) so the chain never forks, numbers and hashes the entries in order, inserts
- * them and moves the head. Signs a checkpoint at each entry that makes one due; each is logged after the commit.
+ * PostgreSQL, the write lock on SQLite) so the chain never forks, numbers and hashes the entries in order — each
+ * dated no earlier than the entry before it, so timestamps never go backwards whatever the clocks of the writing
+ * processes say —, authenticates them (macKeys), inserts them and moves the head. Signs a checkpoint at each entry
+ * that makes one due, once the entries since the previous checkpoint are checked; each is logged after the commit.
  */
 export async function chainAuditEntries<DB extends AuditTables>(
   transaction: Transaction<DB>,
   entries: readonly UnchainedFields[],
   afterCommit: AfterCommit,
-  checkpointer?: AuditCheckpointer,
+  options: ChainOptions = {},
 ): Promise<AuditRow[]> {
+  const { checkpointer, macKeys } = options;
   const tx = auditDb(transaction);
   const head = await tx
     .updateTable('audit_chain_head')
@@ -95,10 +104,15 @@ export async function chainAuditEntries<DB extends AuditTables>(
 
   let id = Number(head.last_id) - entries.length;
   let prevHash = head.last_hash;
+  const previous = id > 0 ? await tx.selectFrom('audit_log').select('timestamp').where('id', '=', id).executeTakeFirst() : undefined;
+  let prevTimestamp = previous ? Number(previous.timestamp) : 0;
   const rows = entries.map((entry): AuditRow => {
-    const fields = { id: ++id, ...entry, prev_hash: prevHash };
-    const row = { ...fields, hash: hashAuditEntry(fields) };
-    prevHash = row.hash;
+    const timestamp = Math.max(entry.timestamp, prevTimestamp);
+    const fields = { ...entry, id: ++id, timestamp, prev_hash: prevHash };
+    const hash = hashAuditEntry(fields);
+    const row = { ...fields, hash, mac: macKeys ? macAuditEntry(macKeys, fields.id, hash) : null };
+    prevHash = hash;
+    prevTimestamp = timestamp;
     return row;
   });
   await tx.insertInto('audit_log').values(rows).execute();
@@ -109,9 +123,9 @@ export async function chainAuditEntries<DB extends AuditTables>(
     const due = rows.filter((row) => row.id % checkpointer.policy.everyEntries === 0);
     if (due.at(-1) !== last && checkpointer.due(last.id, last.timestamp)) due.push(last);
     const now = Date.now();
-    const checkpoints = due.map((row) => signCheckpoint(checkpointer.policy.signer, row.id, row.hash, now));
+    const heads = checkpointer.refusal ? [] : due.map((row) => ({ treeSize: row.id, headHash: row.hash }));
+    const checkpoints = await signCheckedCheckpoints(transaction, checkpointer, heads, now);
     if (checkpoints.length > 0) {
-      await tx.insertInto('audit_checkpoints').values(checkpoints).execute();
       afterCommit(() => {
         checkpointer.taken(now);
         for (const checkpoint of checkpoints) {
@@ -142,7 +156,7 @@ export async function appendAuditEntry<DB extends AuditTables>(
 ): Promise<AuditRow> {
   // Before the chain lock, so the lock is held no longer than it must be.
   const fields = await unchainedFields(transaction, input, options.keyring);
-  const [row] = await chainAuditEntries(transaction, [fields], afterCommit, options.checkpointer);
+  const [row] = await chainAuditEntries(transaction, [fields], afterCommit, options);
   const span = trace.getActiveSpan();
   if (span) afterCommit(() => addAuditSpanEvent(span, row!));
   return row!;

@@ -4,7 +4,16 @@ import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } fro
 import { inSpan } from '../test/helpers/in-memory-spans';
 import type { AuditAction } from './actions';
 import { appendAuditEntry } from './log';
-import { decodeAuditCursor, encodeAuditCursor, listAuditEntries, streamAuditEntries, type AuditFilters, type AuditPage } from './query';
+import {
+  countAuditEntries,
+  decodeAuditCursor,
+  encodeAuditCursor,
+  findAuditEntry,
+  listAuditEntries,
+  streamAuditEntries,
+  type AuditFilters,
+  type AuditPage,
+} from './query';
 import type { AuditRow } from './schema';
 
 const ACTIONS: AuditAction[] = ['login_success', 'transfer_initiated', 'transfer_completed', 'login_failure'];
@@ -137,5 +146,21 @@ describe.each(DIALECTS)('audit queries on %s', (dialect) => {
     ]) {
       expect(decodeAuditCursor(bad), bad).toBeUndefined();
     }
+  });
+
+  it('counts the entries that match the filters, up to a cap, and finds one entry by id', async () => {
+    const rows = await allRows();
+    expect(await countAuditEntries(handle.db, {})).toEqual({ count: rows.length, more: false });
+    const failures = rows.filter((r) => r.outcome === 'failure');
+    expect(await countAuditEntries(handle.db, { outcome: 'failure' })).toEqual({ count: failures.length, more: false });
+    expect(await countAuditEntries(handle.db, { userId: 'user-1', actions: ['transfer_initiated'] })).toEqual({
+      count: rows.filter((r) => r.user_id === 'user-1' && r.action === 'transfer_initiated').length,
+      more: false,
+    });
+    expect(await countAuditEntries(handle.db, { requestId })).toEqual({ count: 2, more: false });
+    expect(await countAuditEntries(handle.db, {}, 10)).toEqual({ count: 10, more: true });
+    expect(await countAuditEntries(handle.db, { requestId }, 2)).toEqual({ count: 2, more: false });
+    expect(await findAuditEntry(handle.db, rows[3]!.id)).toEqual(rows[3]);
+    expect(await findAuditEntry(handle.db, 999_999)).toBeUndefined();
   });
 });

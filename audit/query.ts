@@ -136,3 +136,31 @@ export async function* streamAuditEntries<DB extends AuditTables>(
     cursor = { timestamp: last.timestamp, id: last.id, direction: 'older' };
   }
 }
+
+/**
+ * How many entries match, counted up to `cap` (a count of a long trail reads every matching row, so it stops
+ * there): `{ count, more }`, `more` when there are more than `cap`.
+ */
+export async function countAuditEntries<DB extends AuditTables>(
+  database: Kysely<DB>,
+  filters: AuditFilters,
+  cap = 10_000,
+): Promise<{ count: number; more: boolean }> {
+  const db = auditDb(database);
+  const limited = filteredEntries(db, filters)
+    .clearSelect()
+    .select((eb) => eb.lit(1).as('one'))
+    .limit(cap + 1)
+    .as('matching');
+  const row = await db
+    .selectFrom(limited)
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+    .executeTakeFirstOrThrow();
+  const count = Number(row.count);
+  return { count: Math.min(count, cap), more: count > cap };
+}
+
+/** One entry by its id, or undefined. */
+export function findAuditEntry<DB extends AuditTables>(database: Kysely<DB>, id: number): Promise<AuditRow | undefined> {
+  return auditDb(database).selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -25,6 +25,11 @@ export interface AuditLogTable {
   span_id: string | null;
   prev_hash: string;
   hash: string;
+  /**
+   * `<key id>:<HMAC-SHA-256>` over id and hash under a key outside the database (audit/entry-mac.ts); null for
+   * entries written before entries were authenticated.
+   */
+  mac: string | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { trace, type Span } from '@opentelemetry/api';
 import type { Kysely, Transaction } from 'kysely';
 import { addAuditSpanEvent } from '@otel';
 import type { AuditCheckpointer } from './checkpoint';
+import type { AuditMacKeys } from './entry-mac';
 import { chainAuditEntries, unchainedFields, type AuditInput } from './log';
 import type { AuditKeyring } from './personal-data';
 import { auditDb, type AuditRow, type AuditTables } from './schema';
@@ -12,6 +13,8 @@ export type AfterCommitAsync = (callback: () => Promise<void>) => void;
 
 export interface SequencerOptions {
   checkpointer?: AuditCheckpointer;
+  /** Authenticates every sealed entry (its `mac`); the app always gives it. */
+  macKeys?: AuditMacKeys;
   /** Entries chained per sealing transaction at most. */
   batchSize?: number;
   /** Entries of another process left pending longer than this (it crashed) are sealed by this one. */
@@ -73,7 +76,7 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
           tx,
           pending.map(({ seq: _seq, sealer: _sealer, ...fields }) => fields),
           (callback) => callbacks.push(callback),
-          options.checkpointer,
+          { checkpointer: options.checkpointer, macKeys: options.macKeys },
         );
         await tx
           .deleteFrom('audit_pending')

@@ -3,6 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import { GENESIS_HASH } from './chain';
 import type { AuditSqlDialect } from './migration';
 import { databaseRangeChecker, type RangeCheck, type RangeChecker } from './range-check';
+import { GENESIS_ANCHOR, entryAuthProblem, type EntryAnchor } from './entry-check';
+import type { AuditMacKeys } from './entry-mac';
 import { auditDb, type AuditTables } from './schema';
 import { sqliteWorkerRangeChecker } from './verify-workers';
 
@@ -16,7 +18,11 @@ export type ChainBreakReason =
   /** An entry after the one the chain head names: it was added outside the writer. */
   | 'not_in_head'
   /** The chain head names a different newest entry than the table holds. */
-  | 'head_mismatch';
+  | 'head_mismatch'
+  /** The entry's MAC is missing or wrong (macKeys given): it was not written by the app. */
+  | 'unauthenticated'
+  /** The entry is dated before the one before it: written outside the writer, or backdated. */
+  | 'timestamp_backwards';
 
 export interface ChainBreak {
   id: number;
@@ -67,6 +73,11 @@ export interface VerifyOptions {
   parallelism?: number;
   /** Called (and awaited) after each range, in id order, with the entries checked so far and the chain length at the start. */
   onProgress?: (checked: number, expected: number) => void | Promise<void>;
+  /**
+   * The keys entries are authenticated with (AUDIT_MAC_KEY): every entry must then carry a valid MAC. The app and
+   * `audit:verify` always give them; without them, only the chain and the timestamps are checked.
+   */
+  macKeys?: AuditMacKeys;
 }
 
 /** The database to verify: the app's Kysely instance and which database it is (SQLite connections need registerAuditSqliteFunctions). */
@@ -147,7 +158,67 @@ export async function verifyAuditChain<DB extends AuditTables>(
   options: VerifyOptions = {},
 ): Promise<ChainStatus> {
   const status = await verifyChainLinks(database, options);
-  return { ...status, pending: await auditPendingStatus(database.db) };
+  const authenticated = await verifyEntryAuthenticity(database, status, options.macKeys);
+  return { ...authenticated, pending: await auditPendingStatus(database.db) };
+}
+
+const AUTH_BATCH = 10_000;
+
+async function hasMacColumn(db: Kysely<AuditTables>, dialect: AuditSqlDialect): Promise<boolean> {
+  const { rows } =
+    dialect === 'postgres'
+      ? await sql`select 1 from information_schema.columns where table_name = 'audit_log' and column_name = 'mac' and table_schema = current_schema()`.execute(
+          db,
+        )
+      : await sql`select 1 from pragma_table_info('audit_log') where name = 'mac'`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * The entries the chain check passed (all of them, or those before the first broken one), read in id order: each
+ * dated no earlier than the one before it and, with macKeys, authenticated by its MAC. An earlier failure here
+ * replaces the chain's break: the first entry that is not genuine is the one reported.
+ */
+async function verifyEntryAuthenticity<DB extends AuditTables>(
+  database: AuditDatabase<DB>,
+  status: Omit<ChainStatus, 'pending'>,
+  macKeys: AuditMacKeys | undefined,
+): Promise<Omit<ChainStatus, 'pending'>> {
+  const db = auditDb(database.db);
+  const started = performance.now();
+  // A copy from before migration 0008 (a restore drill of an old backup) has no MAC column: its entries are legacy.
+  const macColumn = await hasMacColumn(db, database.dialect);
+  const upTo = status.firstBroken ? status.firstBroken.id - 1 : status.lastId;
+  let previous: EntryAnchor = GENESIS_ANCHOR;
+  while (previous.id < upTo) {
+    const rows = await db
+      .selectFrom('audit_log')
+      .select(['id', 'timestamp', 'hash'])
+      .$if(macColumn, (qb) => qb.select('mac'))
+      .where('id', '>', previous.id)
+      .where('id', '<=', upTo)
+      .orderBy('id')
+      .limit(AUTH_BATCH)
+      .execute();
+    if (rows.length === 0) break;
+    for (const stored of rows) {
+      const row = { ...stored, mac: stored.mac ?? null, id: Number(stored.id), timestamp: Number(stored.timestamp) };
+      const problem = entryAuthProblem(previous, row, macKeys);
+      if (problem) {
+        return {
+          ...status,
+          ok: false,
+          entries: previous.id,
+          lastId: previous.id,
+          lastHash: previous.hash,
+          firstBroken: problem,
+          durationMs: status.durationMs + Math.round(performance.now() - started),
+        };
+      }
+      previous = { id: row.id, hash: row.hash, timestamp: row.timestamp };
+    }
+  }
+  return { ...status, durationMs: status.durationMs + Math.round(performance.now() - started) };
 }
 
 async function verifyChainLinks<DB extends AuditTables>(

@@ -95,7 +95,7 @@ function* generateChain(): Generator<AuditRow> {
       span_id: crypto.randomBytes(8).toString('hex'),
       prev_hash: prevHash,
     };
-    const row = { ...fields, hash: hashAuditEntry(fields) };
+    const row = { ...fields, hash: hashAuditEntry(fields), mac: null };
     prevHash = row.hash;
     yield row;
   }

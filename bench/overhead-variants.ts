@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 /**
  * The servers bench:overhead compares: the same `next build`, started with different environment. Each exports
  * to its own path on the one local OTLP sink (`<sink>/<variant>/v1/traces`), so the sink can tell who sent what.
@@ -13,10 +15,14 @@ export interface Variant {
 
 const disabled = () => ({ OTEL_SDK_DISABLED: 'true' });
 /**
- * A peer in Drop's build: Drop's logger must not emit OTLP records of its own (otel/pino-log-records.ts), only
- * what the peer's own set-up makes (auto-instrumentations' pino stream, for node-sdk-auto).
+ * A peer in Drop's build, started from bench/peers by Node before Next loads (`--import`): Drop's layer finds the
+ * peer's SDK registered and steps aside (no SDK, no OTLP records of its own), so what is exported is only what the
+ * peer's own set-up makes (auto-instrumentations' pino stream, for node-sdk-auto).
  */
-const peer = (sinkUrl: string, name: VariantName) => ({ ...exporting(sinkUrl, name), DROP_BENCH_PEER: name, LOG_RECORD_SOURCE: 'line' });
+const peer = (sinkUrl: string, name: VariantName) => ({
+  ...exporting(sinkUrl, name),
+  NODE_OPTIONS: `--import ${pathToFileURL(path.join(import.meta.dirname, 'peers', `${name}.mjs`)).href}`,
+});
 const exporting = (sinkUrl: string, name: VariantName) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${name}`,
   OTEL_TRACES_EXPORTER: 'otlp',
@@ -51,7 +57,7 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
     'node-sdk-auto': {
       name: 'node-sdk-auto',
       records:
-        "NodeSDK + auto-instrumentations-node: Next's spans (all of them), pino lines as OTLP logs; no DB spans (and no http spans: Next loads http before instrumentation.ts runs)",
+        "NodeSDK + auto-instrumentations-node, started with node --import: the http server span, Next's spans (all of them), pino lines as OTLP logs; no DB spans",
       env: (sink) => peer(sink, 'node-sdk-auto'),
     },
     lever: {

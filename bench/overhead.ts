@@ -5,7 +5,7 @@
  * What the operations layer costs, against what a user would pick instead, all in the same interleaved rounds and
  * the same `next build`: uninstrumented (OTEL_SDK_DISABLED=true), Drop's full layer, the floor (Drop's SDK started,
  * nothing recorded, logs not exported), the peers @vercel/otel and NodeSDK + auto-instrumentations-node (their
- * set-ups in bench/peers/, chosen by DROP_BENCH_PEER), and a second uninstrumented server whose ratio to the first
+ * set-ups in bench/peers/, started with `node --import`), and a second uninstrumented server whose ratio to the first
  * is the A/A noise floor, printed beside. All export OTLP/HTTP protobuf to one local sink that accepts everything.
  *
  * Per round a fresh server of each variant, all pinned to core 0 while the load generator and the sink run on

@@ -1,5 +1,5 @@
 import type { Attributes, Span } from '@opentelemetry/api';
-import { ATTR_ENDUSER_ID } from '@opentelemetry/semantic-conventions/incubating';
+import { ATTR_USER_ID } from './semconv';
 
 /** Attribute names of the `audit.<action>` span event (no semantic convention exists for them). */
 export const ATTR_AUDIT_ID = 'audit.id';
@@ -27,6 +27,6 @@ export function addAuditSpanEvent(span: Span, row: AuditSpanEventFields): void {
     [ATTR_AUDIT_RESOURCE]: row.resource,
     [ATTR_AUDIT_OUTCOME]: row.outcome,
   };
-  if (row.user_id) attributes[ATTR_ENDUSER_ID] = row.user_id;
+  if (row.user_id) attributes[ATTR_USER_ID] = row.user_id;
   span.addEvent(auditEventName(row.action), attributes, row.timestamp);
 }

@@ -45,23 +45,31 @@ describe('the layer config: every variable read once, here', () => {
     expect(odd.warnings).toEqual(['LOG_FORMAT="xml" is not json or pretty; using json']);
   });
 
-  it('the overhead levers: on by default, each undone by its variable, anything else warns and keeps the default', () => {
-    expect(parse({})).toMatchObject({
-      statementSpans: 'slow',
-      statementSpanMs: 10,
-      logRecordSource: 'object',
-      exportSerialization: 'deferred',
+  it('DB_STATEMENT_SPANS: slow by default, all when asked', () => {
+    expect(parse({})).toMatchObject({ statementSpans: 'slow', statementSpanMs: 10 });
+    expect(parse({ DB_STATEMENT_SPANS: 'ALL' })).toMatchObject({ statementSpans: 'all' });
+  });
+
+  it('metrics: OTLP whenever an OTLP endpoint is set, unless OTEL_METRICS_EXPORTER=none', () => {
+    expect(parse({}).metricsExporter).toBe('none');
+    expect(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).metricsExporter).toBe('otlp');
+    expect(parse({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318/v1/metrics' }).metricsExporter).toBe('otlp');
+    expect(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_METRICS_EXPORTER: 'none' }).metricsExporter).toBe('none');
+    expect(parse({ OTEL_METRICS_EXPORTER: 'otlp' }).metricsExporter).toBe('otlp');
+  });
+
+  it('trace context trust: nobody by default; addresses, CIDR ranges and a secret of 16+ characters', () => {
+    expect(parse({}).traceContextTrust).toEqual({ addresses: [], secret: undefined });
+    const config = parse({
+      TRACE_CONTEXT_TRUSTED_ADDRESSES: '10.0.0.0/8, 127.0.0.1,::1,proxy.internal,10.0.0.1/40',
+      TRACE_CONTEXT_TRUST_SECRET: 'a-long-enough-shared-secret',
     });
-    expect(parse({ DB_STATEMENT_SPANS: 'ALL', LOG_RECORD_SOURCE: 'line', EXPORT_SERIALIZATION: 'inline' })).toMatchObject({
-      statementSpans: 'all',
-      logRecordSource: 'line',
-      exportSerialization: 'inline',
-    });
-    const odd = parse({ LOG_RECORD_SOURCE: 'both', EXPORT_SERIALIZATION: 'later' });
-    expect(odd).toMatchObject({ logRecordSource: 'object', exportSerialization: 'deferred' });
-    expect(odd.warnings).toEqual([
-      'LOG_RECORD_SOURCE="both" is not object or line; using object',
-      'EXPORT_SERIALIZATION="later" is not deferred or inline; using deferred',
+    expect(config.traceContextTrust).toEqual({ addresses: ['10.0.0.0/8', '127.0.0.1', '::1'], secret: 'a-long-enough-shared-secret' });
+    expect(config.warnings).toEqual([
+      'TRACE_CONTEXT_TRUSTED_ADDRESSES: "proxy.internal", "10.0.0.1/40" is not an IP address or CIDR range; ignored',
     ]);
+    const short = parse({ TRACE_CONTEXT_TRUST_SECRET: 'short' });
+    expect(short.traceContextTrust.secret).toBeUndefined();
+    expect(short.warnings).toHaveLength(1);
   });
 });

@@ -11,6 +11,7 @@ import {
   type SentryServerConfig,
 } from './sentry/config';
 import type { OtlpEndpointsConfigured } from './sentry/otlp-endpoints';
+import { invalidTrustedAddresses, type TraceContextTrust } from './http/trusted-propagator';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -45,7 +46,10 @@ export interface TelemetryConfig {
   environment: string;
   tracesExporter: 'otlp' | 'none';
   logsExporter: 'otlp' | 'none';
+  /** OTLP when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or …_METRICS_ENDPOINT), unless OTEL_METRICS_EXPORTER=none. */
   metricsExporter: 'otlp' | 'none';
+  /** Whose incoming traceparent is honoured (otel/http/trusted-propagator.ts); nobody's by default. */
+  traceContextTrust: TraceContextTrust;
   protocol: OtlpProtocol;
   logLevel: LogLevel;
   prettyLogs: boolean;
@@ -56,19 +60,10 @@ export interface TelemetryConfig {
    * `all` (DB_STATEMENT_SPANS=all) records one span per statement. PostgreSQL always records every statement.
    */
   statementSpans: 'slow' | 'all';
-  /**
-   * Where OTLP log records come from: `object` (default) builds them from the object pino writes
-   * (otel/pino-log-records.ts); `line` (LOG_RECORD_SOURCE=line) lets @opentelemetry/instrumentation-pino parse
-   * every written line back.
-   */
-  logRecordSource: 'object' | 'line';
-  /**
-   * `deferred` (default): a full batch is serialised and sent in a task of its own (otel/deferred-exporter.ts);
-   * `inline` (EXPORT_SERIALIZATION=inline): inside the span.end() or log call that filled it, as the SDK does.
-   */
-  exportSerialization: 'deferred' | 'inline';
   statementSpanMs: number;
   shutdownTimeoutMs: number;
+  /** TELEMETRY_DROPPED_REPORT_MS: how often dropped telemetry is reported (one `otel.dropped` line), default 60 s. */
+  droppedReportMs: number;
   /** Set when SENTRY_DSN is: error tracking (otel/sentry/) and, without a collector, traces and logs to Sentry. */
   sentry: SentryServerConfig | undefined;
   /**
@@ -171,20 +166,22 @@ function parseStatementSpans(env: Env, warnings: string[]): 'slow' | 'all' {
   return 'slow';
 }
 
-function parseLogRecordSource(env: Env, warnings: string[]): 'object' | 'line' {
-  const raw = env.LOG_RECORD_SOURCE?.trim().toLowerCase();
-  if (!raw || raw === 'object') return 'object';
-  if (raw === 'line') return 'line';
-  warnings.push(`LOG_RECORD_SOURCE="${env.LOG_RECORD_SOURCE}" is not object or line; using object`);
-  return 'object';
-}
-
-function parseExportSerialization(env: Env, warnings: string[]): 'deferred' | 'inline' {
-  const raw = env.EXPORT_SERIALIZATION?.trim().toLowerCase();
-  if (!raw || raw === 'deferred') return 'deferred';
-  if (raw === 'inline') return 'inline';
-  warnings.push(`EXPORT_SERIALIZATION="${env.EXPORT_SERIALIZATION}" is not deferred or inline; using deferred`);
-  return 'deferred';
+function parseTraceContextTrust(env: Env, warnings: string[]): TraceContextTrust {
+  const entries = (env.TRACE_CONTEXT_TRUSTED_ADDRESSES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const invalid = invalidTrustedAddresses(entries);
+  if (invalid.length > 0) {
+    warnings.push(
+      `TRACE_CONTEXT_TRUSTED_ADDRESSES: ${invalid.map((e) => `"${e}"`).join(', ')} is not an IP address or CIDR range; ignored`,
+    );
+  }
+  const secret = env.TRACE_CONTEXT_TRUST_SECRET?.trim() || undefined;
+  if (secret && secret.length < 16) {
+    warnings.push('TRACE_CONTEXT_TRUST_SECRET is shorter than 16 characters; ignored (no caller is trusted by secret)');
+  }
+  return { addresses: entries.filter((e) => !invalid.includes(e)), secret: secret && secret.length >= 16 ? secret : undefined };
 }
 
 function parseTraceSampleRatio(env: Env, warnings: string[]): number | undefined {
@@ -231,7 +228,7 @@ const truthy = (value: string | undefined) => ['true', '1', 'yes'].includes(valu
 export function parseTelemetryConfig(env: Env, serviceVersion: string, defaultServiceName = 'drop'): TelemetryConfig {
   const warnings: string[] = [];
   const environment = env.NODE_ENV ?? 'development';
-  const metricsConfigured = Boolean(env.OTEL_METRICS_EXPORTER?.trim());
+  const endpointConfigured = configured(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') || configured(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
   const tracesSampler = parseTracesSampler(env, parseTraceSampleRatio(env, warnings), warnings);
   return {
     disabled: truthy(env.OTEL_SDK_DISABLED),
@@ -240,17 +237,17 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string, defaultSe
     environment,
     tracesExporter: parseExporter('OTEL_TRACES_EXPORTER', env, 'otlp', warnings),
     logsExporter: parseExporter('OTEL_LOGS_EXPORTER', env, 'otlp', warnings),
-    // Metrics only when asked for: Next's server emits none of its own and an unused reader costs CPU.
-    metricsExporter: metricsConfigured ? parseExporter('OTEL_METRICS_EXPORTER', env, 'none', warnings) : 'none',
+    // On wherever OTLP goes somewhere: an operator who set an endpoint expects metrics there too.
+    metricsExporter: parseExporter('OTEL_METRICS_EXPORTER', env, endpointConfigured ? 'otlp' : 'none', warnings),
+    traceContextTrust: parseTraceContextTrust(env, warnings),
     protocol: parseProtocol(env, warnings),
     logLevel: parseLogLevel(env, warnings),
     prettyLogs: parseLogFormat(env, warnings) === 'pretty',
     slowQueryMs: parsePositiveInt('DB_SLOW_QUERY_MS', env, 200, warnings),
     statementSpans: parseStatementSpans(env, warnings),
-    logRecordSource: parseLogRecordSource(env, warnings),
-    exportSerialization: parseExportSerialization(env, warnings),
     statementSpanMs: parsePositiveInt('DB_STATEMENT_SPAN_MS', env, 10, warnings),
     shutdownTimeoutMs: parsePositiveInt('OTEL_SHUTDOWN_TIMEOUT_MS', env, 5_000, warnings),
+    droppedReportMs: Math.max(1, parsePositiveInt('TELEMETRY_DROPPED_REPORT_MS', env, 60_000, warnings)),
     sentry: parseSentryServerConfig(env, serviceVersion, warnings),
     tracesSampler,
     browserSentry: parseSentryBrowserConfig(env, serviceVersion, samplingRatio(tracesSampler), warnings),

@@ -1,5 +1,6 @@
 import { format } from 'node:util';
 import type { Logger } from 'pino';
+import { ATTR_EVENT_NAME } from './semconv';
 
 type ConsoleMethod = 'debug' | 'info' | 'log' | 'warn' | 'error';
 const LEVELS: Record<ConsoleMethod, 'debug' | 'info' | 'warn' | 'error'> = {
@@ -50,7 +51,7 @@ export function bridgeConsole(logger: Logger): void {
       const [err] = errors;
       if (!message && err) message = `${err.name}: ${err.message}`;
       if (!message) return;
-      logger[level]({ 'event.name': eventName, ...(err ? { err } : {}) }, message);
+      logger[level]({ [ATTR_EVENT_NAME]: eventName, ...(err ? { err } : {}) }, message);
     };
   }
 }

@@ -6,7 +6,7 @@
 export const CORRELATION = {
   /** Response header on every API answer and page (route() and src/proxy.ts). */
   header: 'x-request-id',
-  /** Key on every pino line (written by @opentelemetry/instrumentation-pino, otel/sdk.ts), left out of OTLP records' attributes. */
+  /** Key on every pino line (written by the logger's mixin, otel/logger.ts), left out of OTLP records' attributes. */
   logKey: 'trace_id',
   /** Tag on every Sentry event (otel/sentry/node.ts); the collector's events to Sentry carry the trace id itself. */
   sentryTag: 'request_id',

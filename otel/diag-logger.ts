@@ -1,5 +1,6 @@
 import type { DiagLogger } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { ATTR_EVENT_NAME, EVENT_OTEL_DIAGNOSTIC } from './semconv';
 
 const THROTTLE_MS = 60_000;
 
@@ -45,7 +46,7 @@ export class ThrottledDiagLogger implements DiagLogger {
     const detail = args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)));
     this.logger[level](
       {
-        'event.name': 'otel.diagnostic',
+        [ATTR_EVENT_NAME]: EVENT_OTEL_DIAGNOSTIC,
         detail: detail.length ? detail.join(' ') : undefined,
         suppressed_since_last: seen?.suppressed ?? 0,
       },

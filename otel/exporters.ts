@@ -4,13 +4,26 @@ import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from './config';
 import { DeferredExporter } from './deferred-exporter';
+import { CountingMetricExporter, DroppedTelemetry } from './dropped-telemetry';
+import { FreshFirstLogRecordProcessor, FreshFirstSpanProcessor } from './fresh-first-batch';
 import { RedactingSpanProcessor } from './redacting-span-processor';
+import { ServerSpanProcessor } from './http/server-span-processor';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
+
+const droppedKey = Symbol.for('drop.droppedTelemetry');
+type GlobalWithDropped = typeof globalThis & { [droppedKey]?: DroppedTelemetry };
+
+/** The process's one count of what could not be delivered (reported by register() once per interval). */
+export function droppedTelemetry(): DroppedTelemetry {
+  const g = globalThis as GlobalWithDropped;
+  g[droppedKey] ??= new DroppedTelemetry();
+  return g[droppedKey];
+}
 
 /**
  * Endpoints, headers and timeouts come from the standard OTEL_EXPORTER_OTLP_* variables, read by the exporters,
@@ -19,12 +32,12 @@ import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
  * and requests would lose their trace id — the request id of logs, responses and audit rows.
  */
 export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): SpanProcessor[] {
-  const processors: SpanProcessor[] = [new RedactingSpanProcessor()];
+  const processors: SpanProcessor[] = [new ServerSpanProcessor(), new RedactingSpanProcessor()];
   if (config.tracesExporter === 'none') return processors;
   const target = endpoints.traces;
   const otlp = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
-  const exporter = config.exportSerialization === 'deferred' ? new DeferredExporter(otlp) : otlp;
-  processors.push(new BatchSpanProcessor({ exporter, ...config.spanBatch }));
+  const exporter = new DeferredExporter(otlp);
+  processors.push(new FreshFirstSpanProcessor(exporter, config.spanBatch, droppedTelemetry()));
   return processors;
 }
 
@@ -32,13 +45,14 @@ export function logRecordProcessors(config: TelemetryConfig, endpoints: OtlpEndp
   if (config.logsExporter === 'none') return [];
   const target = endpoints.logs;
   const otlp = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
-  const exporter = config.exportSerialization === 'deferred' ? new DeferredExporter(otlp) : otlp;
-  return [new BatchLogRecordProcessor({ exporter, ...config.logBatch })];
+  const exporter = new DeferredExporter(otlp);
+  return [new FreshFirstLogRecordProcessor(exporter, config.logBatch, droppedTelemetry())];
 }
 
 export function metricReaders(config: TelemetryConfig): IMetricReader[] {
   if (config.metricsExporter === 'none') return [];
-  const exporter = config.protocol === 'http/json' ? new JsonMetricExporter() : new ProtoMetricExporter();
+  const otlp = config.protocol === 'http/json' ? new JsonMetricExporter() : new ProtoMetricExporter();
+  const exporter = new CountingMetricExporter(otlp, droppedTelemetry());
   // The reader does not read these itself (NodeSDK only does for readers it builds).
   const { intervalMillis, timeoutMillis } = config.metricExport;
   return [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: intervalMillis, exportTimeoutMillis: timeoutMillis })];

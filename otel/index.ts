@@ -6,6 +6,9 @@
  */
 export { CORRELATION, isTraceId, newRequestId, parseTraceUrlTemplate, traceUrl } from './correlation';
 export { currentTraceIds, type TraceIds } from './trace-context';
+export { currentRequestId } from './request-scope';
+export { countOutcome, observeConnectionPool, type BusinessMetric, type PoolStats } from './metrics';
+export * from './semconv';
 export { createLogger, getLogger, logToStderr, type Logger } from './logger';
 export { parseTelemetryConfig, type TelemetryConfig } from './config';
 export { REDACTED, redact, redactString } from './redact';
@@ -15,11 +18,3 @@ export { addAuditSpanEvent, type AuditSpanEventFields } from './audit-span-event
 export { instrumentDialect, type DbTelemetryOptions } from './db/instrument-dialect';
 export { logSlowQuery } from './db/slow-query-log';
 export { SERVICE_VERSION, browserTelemetryConfig, telemetryConfig } from './service-info';
-export {
-  ATTR_BACKUP_ATTEMPT,
-  ATTR_BACKUP_INTERVAL_SECONDS,
-  ATTR_BACKUP_NEXT_ATTEMPT_SECONDS,
-  ATTR_ERROR_TYPE,
-  EVENT_BACKUP_FAILED,
-  EVENT_BACKUP_SUCCEEDED,
-} from './semconv';

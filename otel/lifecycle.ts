@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Telemetry } from './sdk';
+import { ATTR_EVENT_NAME, EVENT_APP_STARTED, EVENT_APP_STOPPING, EVENT_APP_STOP_TIMEOUT } from './semconv';
 
 export interface LifecycleOptions {
   logger: Logger;
@@ -22,7 +23,15 @@ export function isShuttingDown(): boolean {
 }
 
 /**
- * Logs `app.started`, and makes SIGTERM/SIGINT a graceful stop: `app.stopping` is logged at once; Next's own
+ * Logs `app.started`: called by the app once its own configuration check passed, so a process that a bad setting
+ * stops never announces (or alerts) a start.
+ */
+export function announceStarted(logger: Logger, options: Pick<LifecycleOptions, 'version' | 'environment'>): void {
+  logger.info({ [ATTR_EVENT_NAME]: EVENT_APP_STARTED }, `${EVENT_APP_STARTED}: version ${options.version} (${options.environment})`);
+}
+
+/**
+ * Makes SIGTERM/SIGINT a graceful stop: `app.stopping` is logged at once; Next's own
  * signal handler then stops accepting connections and waits for in-flight requests, and finally calls
  * process.exit — which is where this layer flushes the tracer and logger providers (bounded in time) and
  * exits 0. Intercepting exit, rather than racing Next with a handler of our own, is what guarantees the
@@ -34,7 +43,6 @@ export function installLifecycle(options: LifecycleOptions): void {
   g[installedKey] = true;
 
   const { logger } = options;
-  logger.info({ 'event.name': 'app.started' }, `app.started: version ${options.version} (${options.environment})`);
 
   let stopping = false;
   const realExit = process.exit.bind(process);
@@ -48,7 +56,7 @@ export function installLifecycle(options: LifecycleOptions): void {
     if (stopping) return;
     stopping = true;
     g[stoppingKey] = true;
-    logger.info({ 'event.name': 'app.stopping', signal }, 'app.stopping');
+    logger.info({ [ATTR_EVENT_NAME]: EVENT_APP_STOPPING, signal }, EVENT_APP_STOPPING);
     process.exit = ((code?: number) => {
       // Next exits with 128+signal after a clean drain; a graceful stop is a success for the supervisor.
       const exitCode = code !== undefined && code >= 128 ? 0 : (code ?? 0);
@@ -59,7 +67,7 @@ export function installLifecycle(options: LifecycleOptions): void {
     if (process.listenerCount(signal) <= 1) void flushAndExit(0);
     // Never hang: if draining takes too long, flush and go.
     setTimeout(() => {
-      logger.warn({ 'event.name': 'app.stop_timeout' }, 'in-flight requests did not finish in time; exiting');
+      logger.warn({ [ATTR_EVENT_NAME]: EVENT_APP_STOP_TIMEOUT }, 'in-flight requests did not finish in time; exiting');
       void flushAndExit(1);
     }, options.shutdownTimeoutMs * 2).unref();
   };

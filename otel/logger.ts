@@ -1,7 +1,10 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { trace, isSpanContextValid } from '@opentelemetry/api';
 import type { TelemetryConfig } from './config';
+import { LOG_TRACE_KEYS } from './correlation';
 import { pinoLogRecords } from './pino-log-records';
+import { currentRequestId } from './request-scope';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_EVENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, EVENT_OTEL_CONFIG } from './semconv';
 import { redact, redactString } from './redact';
 import { telemetryConfig } from './service-info';
 
@@ -42,14 +45,26 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
   return out;
 }
 
+/** `trace_id` (the request id), `span_id` and `trace_flags` of the line's request and active span; none outside both. */
+export function correlationFields(): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const requestId = currentRequestId();
+  if (requestId) fields[LOG_TRACE_KEYS.traceId] = requestId;
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && isSpanContextValid(span)) {
+    fields[LOG_TRACE_KEYS.spanId] = span.spanId;
+    fields[LOG_TRACE_KEYS.traceFlags] = `0${span.traceFlags.toString(16)}`;
+  }
+  return fields;
+}
+
 /**
  * Drop's logger for a configuration, writing to `destination` (stdout by default). The app uses getLogger(); the
  * alert processor creates its one logger from its own parsed configuration.
  */
 export function createLogger(config: TelemetryConfig, destination?: DestinationStream): Logger {
   // OTLP records from pino's object (not from its line), when the SDK runs and exports logs.
-  const records =
-    !config.disabled && config.logsExporter === 'otlp' && config.logRecordSource === 'object' ? pinoLogRecords(serializeError) : undefined;
+  const records = !config.disabled && config.logsExporter === 'otlp' ? pinoLogRecords(serializeError) : undefined;
   const pretty = !destination && config.prettyLogs ? prettyStream() : undefined;
   const logger = pino(
     {
@@ -62,6 +77,9 @@ export function createLogger(config: TelemetryConfig, destination?: DestinationS
         [ATTR_SERVICE_VERSION]: config.serviceVersion,
         [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: config.environment,
       },
+      // The request's ids on every line, from the request scope (the same with the SDK off), owned here rather than
+      // by an instrumentation that must patch pino before anything imports it.
+      mixin: correlationFields,
       formatters: {
         level: (label) => ({ level: label }),
         // The shared redaction policy runs on every record before it is written to any stream.
@@ -83,17 +101,14 @@ export function createLogger(config: TelemetryConfig, destination?: DestinationS
   );
   if (config.prettyLogs && !pretty) {
     logger.warn(
-      { 'event.name': 'otel.config' },
+      { [ATTR_EVENT_NAME]: EVENT_OTEL_CONFIG },
       'LOG_FORMAT=pretty needs pino-pretty (a dev dependency, not in the production image); logging JSON',
     );
   }
   return logger;
 }
 
-/**
- * The process's one logger. It must first be created after the OpenTelemetry SDK has started, so that
- * @opentelemetry/instrumentation-pino adds trace_id/span_id and forwards each record over OTLP.
- */
+/** The process's one logger (its OTLP records need the SDK started first: register() creates it after). */
 export function getLogger(): Logger {
   const g = globalThis as GlobalWithLogger;
   g[loggerKey] ??= createLogger(telemetryConfig());

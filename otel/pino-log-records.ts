@@ -1,14 +1,14 @@
 import { format } from 'node:util';
 import { logs, SeverityNumber, type AnyValueMap, type Logger as OtelLogger } from '@opentelemetry/api-logs';
-import { ATTR_OTEL_EVENT_NAME } from '@opentelemetry/semantic-conventions';
 import pino, { type Logger } from 'pino';
 import { LOG_TRACE_KEYS } from './correlation';
+import { ATTR_EVENT_NAME } from './semconv';
 
 /**
  * OTLP log records built straight from the object pino is about to write, instead of parsing the JSON line back
  * (what @opentelemetry/instrumentation-pino's stream does: JSON.parse of every line, behind a multistream). The
  * record carries what the stream's would: the message as body, pino's severity, the redacted fields and the
- * logger's bindings as attributes, `otel.event.name` as the event name, `err` as the exception, and the trace context
+ * logger's bindings as attributes, `event.name` as the EventName, `err` as the exception, and the trace context
  * of the active span (the record is emitted synchronously inside the log call, like the stream's).
  *
  * pino hands the merged object (after the correlation mixin) only to `formatters.log`, and the message only to
@@ -25,8 +25,8 @@ const SEVERITY: Record<number, SeverityNumber> = {
 };
 
 /**
- * Fields the line has that a record carries elsewhere (resource, trace context, body, event name, exception),
- * the same the instrumentation's stream leaves out. Drop's `event.name` stays an attribute there and here.
+ * Fields the line has that a record carries elsewhere (resource, trace context, body, exception), and the line's
+ * `event.name`, which becomes the record's OTLP EventName field (the attribute of that name is deprecated).
  */
 const NOT_ATTRIBUTES = new Set([
   'time',
@@ -37,7 +37,7 @@ const NOT_ATTRIBUTES = new Set([
   LOG_TRACE_KEYS.traceId,
   LOG_TRACE_KEYS.spanId,
   LOG_TRACE_KEYS.traceFlags,
-  ATTR_OTEL_EVENT_NAME,
+  ATTR_EVENT_NAME,
   'err',
 ]);
 
@@ -104,7 +104,7 @@ export function pinoLogRecords(
         // pino's serializers run while the line is stringified, after formatters.log: the same ones here.
         attributes[key] = (key === 'error' ? serializeError(value) : value) as AnyValueMap[string];
       }
-      const eventName = object[ATTR_OTEL_EVENT_NAME];
+      const eventName = object[ATTR_EVENT_NAME];
       otelLogger.emit({
         severityNumber: SEVERITY[level] ?? SeverityNumber.UNSPECIFIED,
         severityText: logger.levels.labels[level],

@@ -37,7 +37,7 @@ describe('redact', () => {
 
   it('masks JWTs and Luhn-valid card numbers inside any string', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
-    expect(redactString(`token=${jwt}; rest`)).toBe('token=[REDACTED:jwt]; rest');
+    expect(redactString(`value ${jwt}; rest`)).toBe('value [REDACTED:jwt]; rest');
     expect(redactString('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')).toBe('[REDACTED:jwt]');
     expect(redactString('paid with 4111 1111 1111 1111 today')).toBe('paid with [REDACTED:card] today');
     expect(redactString('card 4111-1111-1111-1111')).toBe('card [REDACTED:card]');
@@ -51,6 +51,63 @@ describe('redact', () => {
     expect(redactString('a4111111111111111b')).toBe('a4111111111111111b');
     expect(luhnValid('4111111111111111')).toBe(true);
     expect(luhnValid('4111111111111112')).toBe(false);
+  });
+
+  it('masks secret-named query parameters by a name pattern, not a list', () => {
+    const names = ['session', 'sid', 'auth', 'jwt', 'sig', 'signature', 'otp', 'pwd', 'pass', 'credential', 'token', 'key'];
+    const more = [
+      'X-Amz-Signature',
+      'X-Amz-Credential',
+      'access_token',
+      'refreshToken',
+      'client-secret',
+      'session_id',
+      'totp',
+      'apiKey',
+      'passphrase',
+    ];
+    for (const name of [...names, ...more]) {
+      expect(redactString(`/cb?page=2&${name}=v4lue-${name}&next=%2F`), name).toBe(`/cb?page=2&${name}=${REDACTED}&next=%2F`);
+      // A bare query string (span attribute url.query): the first parameter has no `?` before it.
+      expect(redactString(`${name}=v4lue&page=2`), name).toBe(`${name}=${REDACTED}&page=2`);
+    }
+    // Percent-encoded names are judged decoded.
+    expect(redactString('/x?%73ession=abc')).toBe(`/x?%73ession=${REDACTED}`);
+    for (const name of ['page', 'limit', 'cursor', 'user_id', 'action', 'format', 'sidebar', 'keyboard', 'passenger', 'signup', 'author']) {
+      expect(redactString(`/x?${name}=v`), name).toBe(`/x?${name}=v`);
+    }
+  });
+
+  it('masks key=value and key: value secrets in free text (error messages, log bodies)', () => {
+    expect(redactString('payment failed: token=tok_live_abc123 for user 7')).toBe(`payment failed: token=${REDACTED} for user 7`);
+    expect(redactString('upstream said sid=abc; retry')).toBe(`upstream said sid=${REDACTED}; retry`);
+    expect(redactString('Authorization: Bearer abc.def.ghi')).toBe(`Authorization: ${REDACTED}`);
+    expect(redactString('{"password":"hunter2","name":"x"}')).toBe(`{"password":"${REDACTED}","name":"x"}`);
+    expect(redactString("otp: '123456' sent")).toBe(`otp: '${REDACTED}' sent`);
+    expect(redactString('AUDIT_MAC_KEY=abcdef ready')).toBe(`AUDIT_MAC_KEY=${REDACTED} ready`);
+    expect(redactString('connect to postgres://drop:s3cret@db:5432/drop failed')).toBe(
+      `connect to postgres://drop:${REDACTED}@db:5432/drop failed`,
+    );
+    // What is not a secret stays readable.
+    for (const text of [
+      'connect ECONNREFUSED 127.0.0.1:5432',
+      'https://example.com:8080/path at 12:30',
+      'code=ECONNRESET errno=-104',
+      'Key (email)=(a@b.c) already exists.',
+      'duplicate key value violates unique constraint "users_email_key"',
+      'audit.checkpoint: 30 entries, head abc',
+      'session:7c1e0f3a-audit-resource',
+      'revoked session:abc and token:def',
+    ]) {
+      expect(redactString(text)).toBe(text);
+    }
+    // Structured keys keep their own judgement: a checkpoint's key id and signature are evidence, not secrets.
+    expect(redact({ 'audit.checkpoint.key_id': 'k1', 'audit.checkpoint.signature': 'sig', otp: '1', pwd: 'p' })).toEqual({
+      'audit.checkpoint.key_id': 'k1',
+      'audit.checkpoint.signature': 'sig',
+      otp: REDACTED,
+      pwd: REDACTED,
+    });
   });
 
   it('masks sensitive query parameters in URLs', () => {

@@ -4,7 +4,9 @@
  *
  * - Keys: sensitive names (password, token, cookie, card number, …) are masked whatever their case or
  *   separators, at any depth.
- * - Values: JWT-shaped strings and Luhn-valid 13–19 digit card numbers are masked wherever they appear.
+ * - Text (every string: messages, URLs, span attributes, error messages and stacks): the value of a secret-named
+ *   query parameter or `name=value` / `name: value` pair (isSecretName: a name pattern, not a list of parameters),
+ *   JWT-shaped strings and Luhn-valid 13–19 digit card numbers are masked wherever they appear.
  */
 
 import { decodeURIComponentSafe } from './decode-uri';
@@ -27,9 +29,12 @@ const SENSITIVE_KEY_PARTS = [
   'iban',
   'cvv',
   'cvc',
+  'credential',
+  'passphrase',
+  'passcode',
 ];
 /** Whole keys, too short to match as fragments without false positives (`pan` in `company`). */
-const SENSITIVE_KEYS = new Set(['pan', 'pin', 'ssn', 'dsn', 'sentrydsn']);
+const SENSITIVE_KEYS = new Set(['pan', 'pin', 'ssn', 'dsn', 'sentrydsn', 'otp', 'pwd', 'pass', 'jwt']);
 /** Ids that look like long hex or digit runs but are not secrets. */
 const SAFE_KEYS = new Set(['traceid', 'spanid', 'traceflags', 'requestid', 'csrftokenpresent']);
 
@@ -61,6 +66,61 @@ function judgeKey(key: string): boolean {
   return SENSITIVE_KEY_PARTS.some((part) => normalized.includes(part));
 }
 
+/**
+ * Words that make a query parameter or a `name=value` in text secret: a name is split into words (separators and
+ * camelCase), and any of them being one of these is enough (`session`, `sid`, `X-Amz-Signature`, `otp_code`,
+ * `client-credentials`, `api_key`, `accessToken`). Broader than the keys above, because in text a name never
+ * stands for an id we must keep (structured keys such as `audit.checkpoint.key_id` are judged by isSensitiveKey).
+ */
+const SECRET_NAME_WORDS = new Set([
+  'auth',
+  'authorization',
+  'bearer',
+  'cookie',
+  'cred',
+  'creds',
+  'credential',
+  'credentials',
+  'jwt',
+  'key',
+  'apikey',
+  'otp',
+  'totp',
+  'hotp',
+  'pass',
+  'passcode',
+  'passphrase',
+  'passwd',
+  'password',
+  'pin',
+  'pwd',
+  'secret',
+  'session',
+  'sess',
+  'sessionid',
+  'sid',
+  'sig',
+  'signature',
+  'token',
+]);
+
+const nameVerdicts = new Map<string, boolean>();
+
+/** Whether a query parameter or text `name=value` name names a secret (SECRET_NAME_WORDS, or a sensitive key). */
+export function isSecretName(name: string): boolean {
+  let verdict = nameVerdicts.get(name);
+  if (verdict === undefined) {
+    const words = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/);
+    verdict = words.some((word) => SECRET_NAME_WORDS.has(word)) || isSensitiveKey(name);
+    if (nameVerdicts.size >= KEY_CACHE_LIMIT) nameVerdicts.clear();
+    nameVerdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
 const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 // 13–19 digits, optionally grouped by single spaces or dashes, not glued to other letters or digits.
 const CARD_CANDIDATE = /(?<![A-Za-z0-9])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/g;
@@ -80,16 +140,47 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-// `?token=…&password=…` in URLs and query strings: mask the values of sensitive parameter names.
+// `?token=…&sid=…` in URLs and query strings (a parameter name may be percent-encoded): mask secret-named values.
 const QUERY_PARAM = /([?&;]([^=&#;\s]+)=)([^&#;\s]*)/g;
+// `name=value`, `name: value`, `"name":"value"` in free text (error messages, log bodies, a bare query string): the
+// name not glued to a word before it; its value (VALUE) up to a separator or the closing quote, `Bearer x` as one.
+const TEXT_PAIR = /(?<![\w.%-])(["']?)([A-Za-z_][\w.-]{0,63})\1([ \t]*[=:][ \t]*)/g;
+const VALUE = /"[^"]*"|'[^']*'|(?:(?:bearer|basic|token)[ \t]+)?[^\s&;,"'<>()[\]{}]+/iy;
+// `scheme://user:password@host`: the password of a URL's userinfo.
+const URL_PASSWORD = /(\/\/[^\s:@/]+:)([^\s@/]+)(@)/g;
+
+/** The text with the value of every secret-named pair masked; a pair whose name is not secret is scanned on inside its value. */
+function redactTextPairs(text: string): string {
+  let out = '';
+  let last = 0;
+  TEXT_PAIR.lastIndex = 0;
+  for (let match = TEXT_PAIR.exec(text); match; match = TEXT_PAIR.exec(text)) {
+    const [whole, nameQuote = '', name = '', separator = ''] = match;
+    // `type:id` (`session:7c1e…`, an audit resource) is a reference, not a pair: a bare `:` pair needs a space after it.
+    if (separator.trim() === ':' && !nameQuote && !/:[ \t]/.test(separator)) continue;
+    if (!isSecretName(name)) continue;
+    const valueStart = match.index + whole.length;
+    VALUE.lastIndex = valueStart;
+    const value = VALUE.exec(text)?.[0];
+    // `https://host` and `12:30` are not pairs.
+    if (!value || (separator.trim() === ':' && value.startsWith('//'))) continue;
+    const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+    out += `${text.slice(last, valueStart)}${quote}${REDACTED}${quote}`;
+    last = valueStart + value.length;
+    TEXT_PAIR.lastIndex = last;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
 
 export function redactString(value: string): string {
   let out = value;
   if (out.includes('=')) {
     out = out.replace(QUERY_PARAM, (match, prefix: string, name: string) =>
-      isSensitiveKey(decodeURIComponentSafe(name)) ? `${prefix}${REDACTED}` : match,
+      isSecretName(decodeURIComponentSafe(name)) ? `${prefix}${REDACTED}` : match,
     );
   }
+  if (out.includes('=') || out.includes(':')) out = redactTextPairs(out);
+  if (out.includes('@')) out = out.replace(URL_PASSWORD, `$1${REDACTED}$3`);
   if (out.includes('eyJ')) out = out.replace(JWT_PATTERN, '[REDACTED:jwt]');
   if (/\d{4}/.test(out)) {
     out = out.replace(CARD_CANDIDATE, (match) => {

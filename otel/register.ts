@@ -1,8 +1,10 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ThrottledDiagLogger } from './diag-logger';
-import { holdRequireForStartup } from './require-hook';
-import { telemetryConfig } from './service-info';
+import { installRequestScope } from './request-scope';
+import { foreignSdkRegistered, telemetryConfig, yieldToForeignSdk } from './service-info';
 import { startTelemetry, type Telemetry } from './sdk';
+import { droppedTelemetry } from './exporters';
+import { ATTR_EVENT_NAME, EVENT_OTEL_CONFIG, EVENT_SENTRY_STARTED } from './semconv';
 import { errorReporter } from './sentry/error-reporter';
 import { sentryOtlpOverrides, type OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
@@ -19,12 +21,18 @@ function withErrorReportsFlushed(telemetry: Telemetry | undefined): Telemetry | 
   };
 }
 
+export interface RegisteredTelemetry {
+  /** Logs `app.started`; the app calls it once its configuration check passed. */
+  announceStarted(): void;
+}
+
 /**
  * Boots the layer in the Node.js runtime: the SDK first, then the logger (so pino is instrumented), then Sentry
  * (when SENTRY_DSN is set) and the lifecycle hooks. Called once from src/instrumentation.ts `register()`.
  */
-export async function registerNodeTelemetry(): Promise<void> {
-  const config = telemetryConfig();
+export async function registerNodeTelemetry(): Promise<RegisteredTelemetry> {
+  const foreign = foreignSdkRegistered();
+  const config = foreign ? yieldToForeignSdk() : telemetryConfig();
   const sentryLoadStarted = performance.now();
   // @sentry/node is loaded only with a DSN, and before the SDK starts: without a collector the trace and log
   // exporters point at Sentry's OTLP ingest, whose URL and auth header the Sentry SDK derives from the DSN.
@@ -32,12 +40,11 @@ export async function registerNodeTelemetry(): Promise<void> {
   const sentryLoadMs = performance.now() - sentryLoadStarted;
   let endpoints: OtlpEndpointOverrides = {};
   if (sentry && config.sentry) endpoints = sentryOtlpOverrides(sentry.sentryOtlpTracesEndpoint(config.sentry.dsn), config.otlpEndpoints);
-  const releaseRequireHook = holdRequireForStartup();
+  // Before the first request: every request runs in a scope of its own, with or without the SDK.
+  installRequestScope();
   const telemetry = startTelemetry(config, endpoints);
-  // Loaded only now, and nothing above may import it statically: requiring pino before the SDK starts
-  // would leave log lines without trace_id and keep them off OTLP.
   const { getLogger } = await import('./logger');
-  const { installLifecycle } = await import('./lifecycle');
+  const { announceStarted, installLifecycle } = await import('./lifecycle');
   const { installPageAccessLog } = await import('./http/page-access-log');
   const logger = getLogger();
   installPageAccessLog(logger);
@@ -45,9 +52,17 @@ export async function registerNodeTelemetry(): Promise<void> {
     const { bridgeConsole } = await import('./console-bridge');
     bridgeConsole(logger);
   }
+  if (telemetry) droppedTelemetry().startReporting(logger, config.droppedReportMs);
   // The SDK's own errors (a backend that is down, above all) reach the log at most once a minute each.
-  diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  for (const warning of config.warnings) logger.warn({ 'event.name': 'otel.config' }, warning);
+  // Not when another SDK runs the show: its diagnostics are its own.
+  if (!foreign) diag.setLogger(new ThrottledDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  for (const warning of config.warnings) logger.warn({ [ATTR_EVENT_NAME]: EVENT_OTEL_CONFIG }, warning);
+  if (foreign) {
+    logger.info(
+      { [ATTR_EVENT_NAME]: EVENT_OTEL_CONFIG },
+      "another OpenTelemetry SDK was registered before Drop's layer: the layer starts none and sends no log records of its own",
+    );
+  }
   if (sentry && config.sentry) {
     const initStarted = performance.now();
     sentry.startSentry(config.sentry);
@@ -61,7 +76,7 @@ export async function registerNodeTelemetry(): Promise<void> {
         : 'to OTEL_EXPORTER_OTLP_ENDPOINT (the collector forwards them)';
     logger.info(
       {
-        'event.name': 'sentry.started',
+        [ATTR_EVENT_NAME]: EVENT_SENTRY_STARTED,
         'sentry.environment': config.sentry.environment,
         'sentry.release': config.sentry.release,
         duration_ms: startupMs,
@@ -69,7 +84,6 @@ export async function registerNodeTelemetry(): Promise<void> {
       `sentry: errors to Sentry (${config.sentry.environment}, ${config.sentry.release}); traces and logs ${route}`,
     );
   }
-  releaseRequireHook();
   installLifecycle({
     logger,
     telemetry: withErrorReportsFlushed(telemetry),
@@ -77,4 +91,5 @@ export async function registerNodeTelemetry(): Promise<void> {
     version: config.serviceVersion,
     environment: config.environment,
   });
+  return { announceStarted: () => announceStarted(logger, { version: config.serviceVersion, environment: config.environment }) };
 }

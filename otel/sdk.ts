@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TelemetryConfig } from './config';
-import { LOG_TRACE_KEYS } from './correlation';
 import { logRecordProcessors, metricReaders, spanProcessors } from './exporters';
+import { TrustedCallerPropagator } from './http/trusted-propagator';
 import { tracesSampler } from './sampler';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
 export interface Telemetry {
@@ -16,21 +18,25 @@ export interface Telemetry {
 }
 
 /**
- * The instrumentations Drop needs, chosen one by one (no auto-instrumentations bundle):
- * - pino: trace_id/span_id on every log line; with LOG_RECORD_SOURCE=line also the same records over OTLP, parsed
- *   back from each line (by default otel/logger.ts emits them from pino's object instead);
- * - undici: spans and traceparent for outgoing fetch() calls (through diagnostics channels, no require hook).
- * No http: Next makes the server span, and Drop's outgoing calls use fetch; the http instrumentation would only
- * trace the exporters' and Sentry's own requests (which suppress it) and keep a require hook busy.
- * No pg instrumentation: the Kysely layer (otel/db) makes one span per query for both SQLite and PostgreSQL,
- * and a second span per query from the driver would double them. No fs: noise.
+ * The instrumentations Drop needs, chosen one by one (no auto-instrumentations bundle), none of them through a
+ * require hook:
+ * - undici: spans and traceparent for outgoing fetch() calls (diagnostics channels);
+ * - runtime-node: event-loop delay and utilisation, heap and GC metrics (perf_hooks; only with a metrics reader).
+ * No http: Next makes the server span, and Drop's outgoing calls use fetch. No pino: the logger's mixin writes the
+ * request's ids on every line (otel/logger.ts) and otel/pino-log-records.ts sends the records. No pg: the Kysely
+ * layer (otel/db) makes one span per query for both SQLite and PostgreSQL. No fs: noise.
  */
 function instrumentations(config: TelemetryConfig) {
-  // With logs not exported, the stream that turns each line back into a log record would feed nothing; with
-  // records built from pino's object (otel/pino-log-records.ts), it would send each record twice.
-  const lineRecords = config.logsExporter === 'otlp' && config.logRecordSource === 'line';
-  return [new PinoInstrumentation({ disableLogSending: !lineRecords, logKeys: LOG_TRACE_KEYS }), new UndiciInstrumentation()];
+  const list: Array<UndiciInstrumentation | RuntimeNodeInstrumentation> = [new UndiciInstrumentation()];
+  if (config.metricsExporter === 'otlp') list.push(new RuntimeNodeInstrumentation());
+  return list;
 }
+
+/**
+ * `service.instance.id`: a UUID per start (the process is the instance: a restarted replica is a new series, as
+ * Prometheus' `instance` expects); OTEL_RESOURCE_ATTRIBUTES=service.instance.id=… overrides it.
+ */
+export const SERVICE_INSTANCE_ID = randomUUID();
 
 export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): Telemetry | undefined {
   if (config.disabled) return undefined;
@@ -40,6 +46,7 @@ export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointO
       [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_SERVICE_VERSION]: config.serviceVersion,
       [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: config.environment,
+      [ATTR_SERVICE_INSTANCE_ID]: SERVICE_INSTANCE_ID,
     }),
   );
 
@@ -47,6 +54,10 @@ export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointO
     resource,
     resourceDetectors: [processDetector, hostDetector, envDetector],
     sampler: tracesSampler(config),
+    textMapPropagator: new TrustedCallerPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+      config.traceContextTrust,
+    ),
     spanProcessors: spanProcessors(config, endpoints),
     // Set deliberately: NodeSDK would otherwise default both to OTLP.
     logRecordProcessors: logRecordProcessors(config, endpoints),

@@ -1,4 +1,5 @@
-// `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash.
+// `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash, every
+// timestamp and every entry's MAC, with the key the app uses (AUDIT_MAC_KEY, or AUTH_SECRET; AUDIT_MAC_PREVIOUS_KEYS).
 // Exit 0: intact. Exit 1: broken (the first broken entry is named). Exit 2: could not check (no database, no table).
 // Entries still waiting in audit_pending (sequenced writes) are reported: their count and the oldest one's age.
 // --json prints the status as one JSON line instead of the sentence.
@@ -9,6 +10,7 @@ import { logToStderr } from '@otel';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyAgainstCheckpoints, verifyAuditChain, type ChainStatus, type CheckpointStatus } from '@audit';
+import { getAuditMacKeys } from '../src/server/auth/audit-keys';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
 import { readCheckpoints, readPublicKey } from './audit-checkpoints-source';
@@ -76,7 +78,7 @@ async function main(): Promise<number> {
   try {
     process.stderr.write(`[audit:verify] ${describeDatabase(config)}\n`);
     const progress = progressReporter();
-    const status = await verifyAuditChain(handle, { onProgress: progress.update });
+    const status = await verifyAuditChain(handle, { onProgress: progress.update, macKeys: getAuditMacKeys() });
     progress.done();
     const checkpoints = source ? await verifyAgainstCheckpoints(handle.db, source.checkpoints, trustedKeys) : undefined;
     if (values.json) {

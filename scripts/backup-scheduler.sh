@@ -69,19 +69,6 @@ retry_delay() {
   echo "$delay"
 }
 
-# The bundled helpers (scripts/dist, npm run ops:build; DROP_OPS_DIR names another build) where they exist, as in
-# the image; otherwise their sources through tsx, in a checkout.
-ops_dir=${DROP_OPS_DIR:-$scripts_dir/dist}
-ops_command() {
-  local name=$1
-  shift
-  if [[ -f $ops_dir/$name.mjs ]]; then
-    node "$ops_dir/$name.mjs" "$@"
-  else
-    node "$scripts_dir/../node_modules/tsx/dist/cli.mjs" "$scripts_dir/backup-lib/$name.ts" "$@"
-  fi
-}
-
 events=0
 [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_LOGS_ENDPOINT:-} ]] && events=1
 
@@ -110,7 +97,7 @@ pause() {
 not_ready=
 ready() {
   local code=0
-  not_ready=$(ops_command database-ready 2>/dev/null) || code=$?
+  not_ready=$(ops_command database-ready backup-lib/database-ready.ts 2>/dev/null) || code=$?
   ((code == 0)) && return 0
   [[ -n $not_ready ]] || not_ready="the readiness check failed (exit $code)"
   return 1
@@ -125,9 +112,9 @@ report() {
   ((events)) || return 0
   local args=(--interval "$interval" --attempt "$attempt" --next "$next_s" --message "$message")
   if [[ $status == ok ]]; then
-    ops_command backup-event succeeded "${args[@]}" >&2 &
+    ops_command backup-event backup-lib/backup-event.ts succeeded "${args[@]}" >&2 &
   else
-    ops_command backup-event failed --error-type "$error_type" "${args[@]}" >&2 &
+    ops_command backup-event backup-lib/backup-event.ts failed --error-type "$error_type" "${args[@]}" >&2 &
   fi
   wait "$!" || log "could not send the backup.$([[ $status == ok ]] && echo succeeded || echo failed) event"
 }

@@ -102,12 +102,20 @@ if [[ $DIALECT == sqlite ]]; then
   # Uncompressed, the copy's checksum is taken by sqlite-backup.mjs while it flushes and checks the copy.
   copy_args=("$SQLITE_FILE" "$work.db" --verify "$VERIFY")
   [[ $COMPRESS == 1 ]] || copy_args+=(--checksum)
+  need_space 2 "$BACKUP_DIR" "$(stat -c %s -- "$SQLITE_FILE")" "the backup was not started"
   code=0
   result=$(node "$BACKUP_LIB_DIR/sqlite-backup.mjs" "${copy_args[@]}") || code=$?
   case $code in
     0) ;;
-    3) fail_json 3 "the copy failed PRAGMA $sqlite_check: $result" ;; # sqlite-backup.mjs has said so on stderr
-    *) die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed" ;;
+    3)
+      # A check that fails because the disk filled up says nothing about the copy: no space, not "corrupt".
+      disk_full "$BACKUP_DIR" && die 2 "$(no_space "$BACKUP_DIR" "$(stat -c %s -- "$SQLITE_FILE")"): no backup written"
+      fail_json 3 "the copy failed PRAGMA $sqlite_check: $result" # sqlite-backup.mjs has said so on stderr
+      ;;
+    *)
+      disk_full "$BACKUP_DIR" && die 2 "$(no_space "$BACKUP_DIR" "$(stat -c %s -- "$SQLITE_FILE")"): no backup written"
+      die 2 "SQLite backup of $SQLITE_FILE into $BACKUP_DIR failed"
+      ;;
   esac
   # Its phases (copy; then flush, checksum and verify at the same time) join this script's own.
   [[ $result =~ \"phasesMs\":\{([^}]*)\} ]] && phases+=("${BASH_REMATCH[1]}")
@@ -116,7 +124,10 @@ if [[ $DIALECT == sqlite ]]; then
   payload="$work.db"
   if [[ $COMPRESS == 1 ]]; then
     log 'compressing'
-    gzip -c -- "$work.db" >"$work.gz" || die 2 "gzip into $BACKUP_DIR failed"
+    if ! gzip -c -- "$work.db" >"$work.gz"; then
+      disk_full "$BACKUP_DIR" && die 2 "$(no_space "$BACKUP_DIR" "$(stat -c %s -- "$work.db")"): no backup written"
+      die 2 "gzip into $BACKUP_DIR failed"
+    fi
     gzip -t -- "$work.gz" || die 3 'the compressed copy does not pass gzip -t'
     phase_done compress
     rm -f -- "$work.db"
@@ -130,7 +141,10 @@ if [[ $DIALECT == sqlite ]]; then
 else
   log "dumping $(pg_url_database "$PG_URL") with $PG_DUMP"
   "$PG_DUMP" --format=custom --compress="$PG_COMPRESS" --file="$work" --dbname="$PG_URL" &
-  watch_progress dump "$work" $! || die 2 "pg_dump failed"
+  if ! watch_progress dump "$work" $!; then
+    disk_full "$BACKUP_DIR" && die 2 "$(no_space "$BACKUP_DIR" "more than $(stat -c %s -- "$work" 2>/dev/null || echo 0)"): no backup written"
+    die 2 "pg_dump failed"
+  fi
   phase_done copy
   payload=$work
   start_checksum "$payload"
@@ -141,8 +155,14 @@ else
 fi
 
 [[ $payload == "$work" ]] || mv -- "$payload" "$work"
-printf '%s  %s\n' "$sha" "$name" >"$work.sha256" || die 2 "cannot write $final.sha256"
-sync -- "$work" "$work.sha256" || die 2 "cannot flush $work to disk"
+if ! printf '%s  %s\n' "$sha" "$name" >"$work.sha256"; then
+  disk_full "$BACKUP_DIR" && die 2 "$(no_space "$BACKUP_DIR" 100): no backup written"
+  die 2 "cannot write $final.sha256"
+fi
+if ! sync -- "$work" "$work.sha256"; then
+  disk_full "$BACKUP_DIR" && die 2 "$(no_space "$BACKUP_DIR" "$(stat -c %s -- "$work")"): no backup written"
+  die 2 "cannot flush $work to disk"
+fi
 # The checksum first: a backup visible under its final name always has its .sha256.
 mv -- "$work.sha256" "$final.sha256" || die 2 "cannot write $final.sha256"
 if ! mv -T --no-clobber -- "$work" "$final" || [[ -e $work ]]; then

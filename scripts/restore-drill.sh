@@ -83,7 +83,7 @@ verify_audit() {
   errors=$(mktemp "${TMPDIR:-/tmp}/drop-drill-audit-XXXXXX") || fail 2 audit "cannot create a temporary file under ${TMPDIR:-/tmp}"
   # Its stderr is shown as it comes (its progress) and kept: when it cannot check, its reason goes into the summary.
   # (stdout → fd 3 → $result; stderr → tee; pipefail gives the verifier's exit code)
-  result=$({ { cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true node node_modules/tsx/dist/cli.mjs scripts/audit-verify.ts --json 2>&1 >&3 3>&-; } | tee -- "$errors" >&2; } 3>&1) || code=$?
+  result=$({ { cd "$ROOT" && DATABASE_URL=$1 OTEL_SDK_DISABLED=true ops_command audit-verify audit-verify.ts --json 2>&1 >&3 3>&-; } | tee -- "$errors" >&2; } 3>&1) || code=$?
   reason=$(sed -n 's/^audit:verify could not check the chain: //p' -- "$errors" | head -n 1)
   rm -f -- "$errors"
   phase_done audit
@@ -117,13 +117,32 @@ drill_sqlite() {
   trap 'exit 2' INT TERM HUP
   scratch=$scratch_dir/drop.db
   log "restoring $(basename -- "$file") into $scratch"
+  local needed free
+  if [[ $file == *.gz ]]; then
+    needed=$(gzip -l -- "$file" 2>/dev/null | awk 'NR == 2 { print $2 }')
+  else
+    needed=$(stat -c %s -- "$file")
+  fi
+  free=$(free_bytes "$scratch_dir")
+  if [[ -n $needed && -n $free ]] && ((needed > free)); then
+    fail 2 copy "$(no_space "$scratch_dir" "$needed") for the scratch copy (TMPDIR); the backup was not checked"
+  fi
   if [[ $file == *.gz ]]; then
     sha=$(sha256_of "$file") || fail 2 copy "cannot read $file"
     matches_checksum "$sha"
-    gzip -dc -- "$file" >"$scratch" || fail 3 integrity "$file does not decompress"
+    if ! gzip -dc -- "$file" >"$scratch"; then
+      disk_full "$scratch_dir" && fail 2 copy "$(no_space "$scratch_dir" "$needed") for the scratch copy (TMPDIR); the backup was not checked"
+      gzip -t -- "$file" 2>/dev/null && fail 2 copy "cannot write the scratch copy into $scratch_dir"
+      fail 3 integrity "$file does not decompress"
+    fi
   else
-    # One pass: the checksum is taken on the bytes written into the scratch file.
-    sha=$(node "$BACKUP_LIB_DIR/sha256.mjs" "$file" --copy-to "$scratch") || fail 2 copy "cannot copy $file into $scratch_dir"
+    # One pass: the checksum is taken on the bytes written into the scratch file, every write checked.
+    local code=0
+    sha=$(node "$BACKUP_LIB_DIR/sha256.mjs" "$file" --copy-to "$scratch") || code=$?
+    if ((code == NO_SPACE_EXIT)) || { ((code != 0)) && disk_full "$scratch_dir"; }; then
+      fail 2 copy "$(no_space "$scratch_dir" "$needed") for the scratch copy (TMPDIR); the backup was not checked"
+    fi
+    ((code == 0)) || fail 2 copy "cannot copy $file into $scratch_dir"
     matches_checksum "$sha"
   fi
   phase_done copy

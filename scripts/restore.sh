@@ -19,7 +19,8 @@
 # Output: what it did on stderr, one JSON line on stdout: {"ok":true,"restored",…} or, on failure,
 #   {"ok":false,"exitCode","message"}.
 # Exit codes: 0 restored; 1 bad usage or configuration (no such file, wrong kind of backup for DATABASE_URL);
-#   2 restore failed (the target is unchanged); 3 verification failed (nothing touched); 4 target in use (no --force).
+#   2 restore failed (the target is unchanged), "no space left …" when the disk is full; 3 verification failed
+#   (nothing touched); 4 target in use (no --force).
 set -euo pipefail
 TOOL_NAME=restore
 FAILURE_JSON=1
@@ -82,13 +83,26 @@ restore_sqlite() {
   trap 'die 2 interrupted; the target is unchanged' INT TERM HUP
 
   # The checksum is taken on the very bytes that will be installed (or, compressed, on the file gzip then checks).
+  local untouched="the target $target is untouched"
   if [[ $file == *.gz ]]; then
     verify_checksum "$file"
-    gzip -dc -- "$file" >"$temp" || die 3 "$file does not decompress"
+    local needed
+    needed=$(gzip -l -- "$file" | awk 'NR == 2 { print $2 }') || die 3 "$file is not a gzip file"
+    need_space 2 "$dir" "$needed" "$untouched"
+    if ! gzip -dc -- "$file" >"$temp"; then
+      disk_full "$dir" && die 2 "$(no_space "$dir" "$needed"): $untouched"
+      gzip -t -- "$file" 2>/dev/null && die 2 "cannot write the decompressed copy into $dir: $untouched"
+      die 3 "$file does not decompress"
+    fi
   else
-    # One pass with progress: the checksum is taken on the bytes written into $temp.
-    local actual
-    actual=$(node "$BACKUP_LIB_DIR/sha256.mjs" "$file" --copy-to "$temp") || die 2 "cannot copy $file to $dir"
+    need_space 2 "$dir" "$(stat -c %s -- "$file")" "$untouched"
+    # One pass with progress: the checksum is taken on the bytes written into $temp, every write checked.
+    local actual code=0
+    actual=$(node "$BACKUP_LIB_DIR/sha256.mjs" "$file" --copy-to "$temp") || code=$?
+    if ((code == NO_SPACE_EXIT)) || { ((code != 0)) && disk_full "$dir"; }; then
+      die 2 "$(no_space "$dir" "$(stat -c %s -- "$file")"): $untouched"
+    fi
+    ((code == 0)) || die 2 "cannot copy $file to $dir: $untouched"
     [[ $actual == "$expected_sha" ]] || die 3 "checksum mismatch for $file: expected $expected_sha, got $actual; the backup is damaged, refusing to restore it"
   fi
   local integrity

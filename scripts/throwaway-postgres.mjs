@@ -44,11 +44,21 @@ export async function startThrowawayPostgres(bin, say = () => {}) {
   const init = asPgUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'drop', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const start = asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
-  if (start.status !== 0) throw new Error(`pg_ctl start failed: ${start.stderr}\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`);
+  const startServer = () => {
+    const start = asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+    if (start.status !== 0) throw new Error(`pg_ctl start failed: ${start.stderr}\n${fs.readFileSync(path.join(dir, 'log'), 'utf8')}`);
+  };
+  startServer();
   say(`started a throwaway PostgreSQL on 127.0.0.1:${port} (${bin})`);
   return {
     url: `postgres://drop@127.0.0.1:${port}/postgres`,
+    /** Stops the server (fast shutdown: connections are ended) and keeps its data, for resume(). */
+    pause() {
+      const stopped = asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+      if (stopped.status !== 0) throw new Error(`pg_ctl stop failed: ${stopped.stderr}`);
+    },
+    /** Starts the paused server again on the same port, with the same data. */
+    resume: startServer,
     stop() {
       asPgUser(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
       fs.rmSync(dir, { recursive: true, force: true });

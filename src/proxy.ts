@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { CORRELATION, currentTraceIds, newRequestId } from '@otel';
+import { CORRELATION, currentRequestId, newRequestId } from '@otel';
+import { isDecodablePath, malformedApiPath } from './server/http/malformed-path';
 import { applyTransportSecurity, newNonce, pageContentSecurityPolicy } from './server/http/security-headers';
 
 /**
@@ -9,13 +10,17 @@ import { applyTransportSecurity, newNonce, pageContentSecurityPolicy } from './s
  * random one when there is no trace), which the page access line (otel/http/page-access-log.ts) reads back from the response.
  */
 export function proxy(request: NextRequest) {
+  if (request.nextUrl.pathname.startsWith('/api/')) {
+    // Only API paths with a % reach here (the matcher): the valid ones go on to their route untouched.
+    return isDecodablePath(request.nextUrl.pathname) ? NextResponse.next() : malformedApiPath(request);
+  }
   const policy = pageContentSecurityPolicy(newNonce());
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('Content-Security-Policy', policy);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('Content-Security-Policy', policy);
   applyTransportSecurity(response.headers);
-  response.headers.set(CORRELATION.header, currentTraceIds()?.traceId ?? newRequestId());
+  response.headers.set(CORRELATION.header, currentRequestId() ?? newRequestId());
   return response;
 }
 
@@ -23,5 +28,7 @@ export const config = {
   matcher: [
     // Pages: everything but the API, Next's static files and the icon.
     '/((?!api/|_next/static/|_next/image|icon.svg|favicon.ico).*)',
+    // API paths with percent-encoding, to answer the malformed ones (`/api/%ZZ`) with a JSON 400.
+    '/api/(.*%.*)',
   ],
 };

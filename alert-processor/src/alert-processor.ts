@@ -5,7 +5,8 @@ import type { AlertsConfig } from './config';
 import { AlertRules } from './rules';
 import { createAlertServer } from './server';
 import { Heartbeat } from './heartbeat';
-import { servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
+import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
+import { BackupWatch } from './backup-watch';
 import { SlackClient } from './slack-client';
 import { Outbox } from './outbox';
 import { StateStore } from './state-store';
@@ -14,6 +15,7 @@ import { Silencer } from './silencer';
 import { SilenceStore } from './silence-store';
 import { createReplicas } from './shared/replicas';
 import { DeclaredServices } from './declared-services';
+import { EmailClient } from './email-client';
 import { ThrottledLog } from './throttled-log';
 
 /**
@@ -44,7 +46,14 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   });
   const undeclaredLog = new ThrottledLog(logger);
   const declared = new DeclaredServices(config.services, undeclaredLog);
-  const heartbeat = new Heartbeat(store, config.heartbeatMs, undefined, undefined, (service) => declared.has(service));
+  const backups = new BackupWatch(store, config.backupGraceMs);
+  const heartbeat = new Heartbeat(
+    store,
+    config.heartbeatMs,
+    undefined,
+    undefined,
+    (service) => declared.has(service) && !backups.has(service),
+  );
   const slack = new SlackClient({
     webhookUrl: config.slackWebhookUrl,
     logger,
@@ -53,9 +62,22 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate };
+  const email = config.email ? new EmailClient(config.email, logger) : undefined;
+  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate, runbookUrl: config.runbookUrl };
   const alerter = new Alerter(
-    { rules, slack, outbox, links, logger, silencer, heartbeat, relay: replicas?.relay, stillQueued: replicas?.stillQueued },
+    {
+      rules,
+      slack,
+      email,
+      routes: config.routes,
+      outbox,
+      links,
+      logger,
+      silencer,
+      heartbeat,
+      relay: replicas?.relay,
+      stillQueued: replicas?.stillQueued,
+    },
     { groupMs: config.groupMs },
   );
   const { server, flushWarnings } = createAlertServer({
@@ -67,7 +89,11 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       logs: (received) => {
         const now = Date.now();
         const { kept, rejected } = declared.filter(received, 'log records');
-        alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...rules.observe(signalsFromLogs(kept, now), now)]);
+        alerter.dispatch([
+          ...heartbeat.seen(servicesOf(kept), now),
+          ...rules.observe(signalsFromLogs(kept, now), now),
+          ...backups.observe(backupSignalsFromLogs(kept, now), now),
+        ]);
         return rejected;
       },
       spans: (received) => {
@@ -87,7 +113,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   const tick = () => {
     try {
       const now = Date.now();
-      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now)]);
+      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now), ...backups.tick(now)]);
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');
     }
@@ -138,6 +164,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         undeclaredLog.close();
         await replicas?.stop();
         await silences.close();
+        email?.close();
         outbox.close();
         store.close();
       })();

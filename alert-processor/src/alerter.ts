@@ -1,8 +1,11 @@
 import type { Logger } from '@otel';
+import type { EmailClient } from './email-client';
+import { buildEmail } from './email-message';
 import type { Heartbeat } from './heartbeat';
 import { buildGroupMessage, buildSlackMessage, MAX_GROUP, type AlertLinks } from './message';
+import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Routes } from './routes';
 import type { Outbox, OutboxEntry } from './outbox';
-import { SEVERITY_OF, type Alert, type AlertRules } from './rules';
+import { SEVERITY_OF, type Alert, type AlertRules, type DeliveryAlert } from './rules';
 import type { Silencer } from './silencer';
 import type { SlackClient } from './slack-client';
 
@@ -16,11 +19,27 @@ export interface AlerterOptions {
   reconcileMs?: number;
   /** Replicas: a relayed entry the database has not posted this long after it took it, while the database does not answer, is posted directly. */
   failOpenAfterMs?: number;
+  /** Failed deliveries in a row to one receiver before the other receiver is told (delivery_failed); default 3. */
+  failuresBeforeAlert?: number;
+  /** service.name of the processor's own alerts (default drop-alert-processor). */
+  serviceName?: string;
+}
+
+interface ReceiverTrouble {
+  sinceMs: number;
+  failures: number;
+  reason: string;
+  /** delivery_failed went to the other receiver: its recovery will too. */
+  notified: boolean;
 }
 
 export interface AlerterParts {
   rules: AlertRules;
   slack: SlackClient;
+  /** The second receiver (SMTP); undefined: no email. */
+  email?: EmailClient;
+  /** Which receivers get which alerts (ALERT_ROUTES; default: every alert to Slack, criticals and resolutions by email too). */
+  routes?: Routes;
   outbox: Outbox;
   links: AlertLinks;
   logger: Logger;
@@ -56,6 +75,9 @@ export class Alerter {
   private stopped = false;
   private readonly rules: AlertRules;
   private readonly slack: SlackClient;
+  private readonly email: EmailClient | undefined;
+  private readonly routes: Routes;
+  private readonly available: ReceiverName[];
   private readonly outbox: Outbox;
   private readonly links: AlertLinks;
   private readonly logger: Logger;
@@ -71,6 +93,9 @@ export class Alerter {
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly groupMs: number;
+  private readonly failuresBeforeAlert: number;
+  private readonly serviceName: string;
+  private readonly trouble = new Map<ReceiverName, ReceiverTrouble>();
 
   constructor(
     parts: AlerterParts,
@@ -79,6 +104,9 @@ export class Alerter {
   ) {
     ({ rules: this.rules, slack: this.slack, outbox: this.outbox, links: this.links, logger: this.logger } = parts);
     this.silencer = parts.silencer;
+    this.email = parts.email;
+    this.routes = parts.routes ?? parseRoutes(DEFAULT_ROUTES);
+    this.available = this.email ? ['slack', 'email'] : ['slack'];
     this.heartbeat = parts.heartbeat;
     this.relay = parts.relay;
     this.stillQueued = parts.stillQueued;
@@ -87,6 +115,8 @@ export class Alerter {
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
     this.groupMs = options.groupMs ?? 0;
+    this.failuresBeforeAlert = options.failuresBeforeAlert ?? 3;
+    this.serviceName = options.serviceName ?? 'drop-alert-processor';
   }
 
   /** Takes up what a previous run left in the outbox. */
@@ -106,7 +136,20 @@ export class Alerter {
   dispatch(alerts: Alert[]): void {
     if (alerts.length === 0) return;
     const now = this.now();
-    for (const alert of alerts) this.outbox.enqueue(alert, buildSlackMessage(alert, this.links), now, this.groupMs);
+    for (const alert of alerts) {
+      const receivers = receiversFor(alert, this.routes, this.available);
+      if (receivers.length === 0) {
+        // Routed nowhere (ALERT_ROUTES): as if delivered, so the rules move on (cooldowns, spike pairing).
+        this.logger.info(
+          { 'alert.type': alert.type, 'service.name': alert.service },
+          'alert routed to no receiver (ALERT_ROUTES): not sent',
+        );
+        this.rules.delivered(alert, now);
+        continue;
+      }
+      const message = buildSlackMessage(alert, this.links);
+      for (const receiver of receivers) this.outbox.enqueue(alert, message, now, this.groupMs, receiver);
+    }
     this.kick();
   }
 
@@ -265,6 +308,57 @@ export class Alerter {
     return true;
   }
 
+  /**
+   * The processor watching its own delivery: after `failuresBeforeAlert` failed deliveries in a row to one
+   * receiver (at once when the receiver refused an alert for good, which is then lost), the OTHER receiver gets a
+   * delivery_failed — Slack failing is told by email and the reverse — and, once the failing one works again, a
+   * delivery_recovered. With one receiver there is nobody else to tell: the error lines are all there is.
+   */
+  private receiverFails(receiver: ReceiverName, reason: string, refused: boolean): void {
+    const now = this.now();
+    const trouble = this.trouble.get(receiver) ?? { sinceMs: now, failures: 0, reason, notified: false };
+    trouble.failures += 1;
+    trouble.reason = reason;
+    this.trouble.set(receiver, trouble);
+    if (trouble.notified || (!refused && trouble.failures < this.failuresBeforeAlert)) return;
+    const other = this.available.find((name) => name !== receiver);
+    if (!other) return;
+    trouble.notified = true;
+    this.enqueueTo(this.deliveryAlert('delivery_failed', receiver, trouble, now), other);
+  }
+
+  private receiverWorks(receiver: ReceiverName): void {
+    const trouble = this.trouble.get(receiver);
+    if (!trouble) return;
+    this.trouble.delete(receiver);
+    const other = this.available.find((name) => name !== receiver);
+    if (trouble.notified && other) this.enqueueTo(this.deliveryAlert('delivery_recovered', receiver, trouble, this.now()), other);
+  }
+
+  private deliveryAlert(type: DeliveryAlert['type'], receiver: ReceiverName, trouble: ReceiverTrouble, now: number): DeliveryAlert {
+    return {
+      type,
+      service: this.serviceName,
+      atMs: now,
+      receiver,
+      reason: trouble.reason,
+      sinceMs: trouble.sinceMs,
+      waiting: this.outbox.entries().filter((entry) => entry.receiver === receiver).length,
+    };
+  }
+
+  /** An alert about a receiver goes to the other one only, whatever ALERT_ROUTES says. */
+  private enqueueTo(alert: DeliveryAlert, receiver: ReceiverName): void {
+    const log = alert.type === 'delivery_failed' ? this.logger.error.bind(this.logger) : this.logger.info.bind(this.logger);
+    log(
+      { 'event.name': 'alerts.delivery', 'alert.type': alert.type, receiver: alert.receiver, reason: alert.reason },
+      alert.type === 'delivery_failed'
+        ? `alert delivery to ${alert.receiver} is failing: telling ${receiver}`
+        : `alert delivery to ${alert.receiver} works again: telling ${receiver}`,
+    );
+    this.outbox.enqueue(alert, buildSlackMessage(alert, this.links), this.now(), 0, receiver);
+  }
+
   private async deliver(group: OutboxEntry[]): Promise<void> {
     const [first] = group;
     if (!first) return;
@@ -275,29 +369,41 @@ export class Alerter {
       ...(group.length > 1 ? { 'alert.count': group.length } : {}),
     };
     const ids = group.map((entry) => entry.id);
-    if (this.relay && (await this.relayed(group))) return;
+    const receiver = first.receiver;
+    const to = receiver === 'email' ? 'email' : 'Slack';
+    if (receiver === 'slack' && this.relay && (await this.relayed(group))) return;
     try {
       const entries = await this.unmuted(group);
       if (entries.length === 0) return;
       const alerts = entries.map((entry) => entry.alert);
-      const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);
-      const result = await this.slack.send(message);
+      let result: Awaited<ReturnType<SlackClient['send']>>;
+      let headline: string;
+      if (receiver === 'email' && this.email) {
+        const email = buildEmail(alerts, this.links);
+        headline = email.subject;
+        result = await this.email.send(email);
+      } else {
+        const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);
+        headline = message.text.split('\n')[0] ?? '';
+        result = await this.slack.send(message);
+      }
       if (result.ok) {
         for (const entry of entries) {
           this.outbox.remove(entry.id);
           this.rules.delivered(entry.alert, this.now());
         }
-        if (!result.skipped)
-          this.logger.info({ ...fields, attempts: result.attempts }, `alert sent to Slack: ${message.text.split('\n')[0]}`);
+        if (!result.skipped) this.receiverWorks(receiver);
+        if (!result.skipped) this.logger.info({ ...fields, receiver, attempts: result.attempts }, `alert sent to ${to}: ${headline}`);
         return;
       }
       if (result.retryable) {
         const attempts = Math.max(...entries.map((entry) => entry.attempts));
         const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
         for (const entry of entries) this.outbox.retryAt(entry.id, this.now() + delay);
+        this.receiverFails(receiver, result.reason, false);
         this.logger.error(
-          { ...fields, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
-          'alert could not be delivered to Slack (kept in the outbox, posted again later)',
+          { ...fields, receiver, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
+          `alert could not be delivered to ${to} (kept in the outbox, posted again later)`,
         );
         return;
       }
@@ -305,9 +411,10 @@ export class Alerter {
         this.outbox.remove(entry.id);
         this.rules.failed(entry.alert, this.now());
       }
+      this.receiverFails(receiver, result.reason, true);
       this.logger.error(
-        { ...fields, attempts: result.attempts, reason: result.reason },
-        'alert could not be delivered to Slack (refused: dropped)',
+        { ...fields, receiver, attempts: result.attempts, reason: result.reason },
+        `alert could not be delivered to ${to} (refused: dropped)`,
       );
     } catch (error) {
       // Never let one alert take the process down; the entries stay and are tried again.

@@ -217,3 +217,32 @@ describe('markup and links in every field', () => {
     expect(all).toContain('?token=[REDACTED]');
   });
 });
+
+describe('wrong shapes, with the token', () => {
+  it('wrong-shape JSON and undecodable protobuf are 400 with a google.rpc.Status, raise nothing, and are logged once with a count', async () => {
+    const processor = await start();
+    const json = { 'content-type': 'application/json', ...AUTH.token };
+    const protobuf = { 'content-type': 'application/x-protobuf', ...AUTH.token };
+    const spikeShaped = (records: unknown) => JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] });
+    const cases: [Record<string, string>, string | Uint8Array][] = [
+      [json, '{"resourceLogs":"nope"}'],
+      [json, '[]'],
+      [json, spikeShaped({ severityNumber: 17, body: { stringValue: 'x' } })],
+      [json, spikeShaped(['POST /api/transfers 500'])],
+      [protobuf, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])],
+      [protobuf, Buffer.from('{"resourceLogs":[]}')],
+    ];
+    for (let round = 0; round < 10; round++) {
+      for (const [headers, body] of cases) {
+        const response = await fetch(`${processor.url}/v1/logs`, { method: 'POST', headers, body: body as BodyInit });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toBe(headers['content-type']);
+      }
+    }
+    await sleep(1_500);
+    expect(slack.posts).toEqual([]);
+    const refused = logLines.filter((line) => line['event.name'] === 'alerts.intake_refused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ 'http.response.status_code': 400, count: 1 });
+  });
+});

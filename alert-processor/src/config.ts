@@ -1,6 +1,8 @@
 import os from 'node:os';
 import { parseTraceUrlTemplate } from '@otel';
+import type { EmailSettings } from './email-client';
 import { parseMuteWindows, type MuteWindow } from './mute-windows';
+import { parseRoutes, type Routes } from './routes';
 
 /**
  * The alert processor's environment, in the layer's style (otel/config.ts): one small parser per value, a safe
@@ -28,6 +30,8 @@ export interface AlertsConfig {
   slackMaxRetryAfterMs: number;
   /** Posts per second to the webhook (Slack allows 1). */
   slackMessagesPerSecond: number;
+  /** A backup older than its interval plus this raises backup_stale (ALERT_BACKUP_GRACE_SECONDS). */
+  backupGraceMs: number;
   /** No telemetry from a service for this long raises the heartbeat alert; 0: off. */
   heartbeatMs: number;
   /** Alerts of one type within this time go out as one message (ALERT_GROUP_SECONDS); 0: each alone. */
@@ -52,6 +56,12 @@ export interface AlertsConfig {
   /** A database query slower than this counts as the database being gone. */
   databaseTimeoutMs: number;
   sentryIssuesUrl: string | undefined;
+  /** Where docs/RUNBOOKS.md is served (ALERT_RUNBOOK_URL); each alert links its type's section. */
+  runbookUrl: string | undefined;
+  /** The email receiver (SMTP_*, ALERT_EMAIL_*); undefined: no email. */
+  email: EmailSettings | undefined;
+  /** Which receivers get which alerts (ALERT_ROUTES). */
+  routes: Routes;
   /** e.g. http://localhost:16686/trace/{traceId} */
   traceUrlTemplate: string | undefined;
   shutdownTimeoutMs: number;
@@ -79,6 +89,7 @@ export const DEFAULTS = {
   slackMaxRetryAfterSeconds: 60,
   slackMessagesPerSecond: 1,
   heartbeatMinutes: 0,
+  backupGraceSeconds: 900,
   groupSeconds: 0,
   leaseSeconds: 15,
   databaseTimeoutMs: 3_000,
@@ -198,6 +209,37 @@ function services(env: Env, warnings: string[]): string[] {
   return [...DEFAULT_SERVICES];
 }
 
+function emailSettings(env: Env, warnings: string[]): EmailSettings | undefined {
+  const host = env.SMTP_HOST?.trim();
+  const to = (env.ALERT_EMAIL_TO ?? '')
+    .split(',')
+    .map((address) => address.trim())
+    .filter(Boolean);
+  const from = env.ALERT_EMAIL_FROM?.trim();
+  if (!host && to.length === 0 && !from) return undefined;
+  if (!host || to.length === 0 || !from) {
+    warnings.push('email needs SMTP_HOST, ALERT_EMAIL_FROM and ALERT_EMAIL_TO together; alerts are not emailed');
+    return undefined;
+  }
+  const rawSecurity = env.SMTP_SECURITY?.trim().toLowerCase() || 'starttls';
+  let security: EmailSettings['security'] = 'starttls';
+  if (rawSecurity === 'starttls' || rawSecurity === 'tls' || rawSecurity === 'none') security = rawSecurity;
+  else warnings.push(`SMTP_SECURITY="${rawSecurity}" is not one of starttls, tls, none; using starttls`);
+  const user = env.SMTP_USER?.trim() || undefined;
+  if (user && !env.SMTP_PASSWORD) warnings.push('SMTP_USER is set without SMTP_PASSWORD: authenticating with an empty password');
+  return {
+    host,
+    port: integer('SMTP_PORT', env, security === 'tls' ? 465 : 587, 1, warnings),
+    security,
+    user,
+    password: env.SMTP_PASSWORD,
+    caFile: env.SMTP_CA_FILE?.trim() || undefined,
+    from,
+    to,
+    timeoutMs: integer('SMTP_TIMEOUT_MS', env, 10_000, 100, warnings),
+  };
+}
+
 function databaseUrl(env: Env, warnings: string[]): string | undefined {
   const raw = env.ALERTS_DATABASE_URL?.trim();
   if (!raw) return undefined;
@@ -233,6 +275,7 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     slackTimeoutMs: integer('SLACK_TIMEOUT_MS', env, DEFAULTS.slackTimeoutMs, 100, warnings),
     slackMaxRetryAfterMs: integer('SLACK_MAX_RETRY_AFTER_SECONDS', env, DEFAULTS.slackMaxRetryAfterSeconds, 0, warnings) * 1000,
     slackMessagesPerSecond: integer('SLACK_MESSAGES_PER_SECOND', env, DEFAULTS.slackMessagesPerSecond, 1, warnings),
+    backupGraceMs: integer('ALERT_BACKUP_GRACE_SECONDS', env, DEFAULTS.backupGraceSeconds, 0, warnings) * 1000,
     heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
     groupMs: integer('ALERT_GROUP_SECONDS', env, DEFAULTS.groupSeconds, 0, warnings) * 1000,
     intakeToken: intakeToken(env, problems, warnings),
@@ -244,6 +287,9 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     databaseTimeoutMs: integer('ALERTS_DATABASE_TIMEOUT_MS', env, DEFAULTS.databaseTimeoutMs, 100, warnings),
     muteWindows: muteWindows.windows,
     sentryIssuesUrl: sentryIssuesUrl(env, warnings),
+    runbookUrl: url('ALERT_RUNBOOK_URL', env, warnings),
+    email: emailSettings(env, warnings),
+    routes: parseRoutes(env.ALERT_ROUTES, warnings),
     traceUrlTemplate: fatal(() => parseTraceUrlTemplate(env.TRACE_URL_TEMPLATE), problems),
     shutdownTimeoutMs: integer('ALERTS_SHUTDOWN_TIMEOUT_MS', env, DEFAULTS.shutdownTimeoutMs, 0, warnings),
     warnings,

@@ -18,11 +18,13 @@ export class Heartbeat {
     private readonly timeoutMs: number,
     private readonly saveEveryMs = 10_000,
     private readonly startedAtMs = Date.now(),
-    /** Services it may watch (ALERT_SERVICES); a state file's other services are left alone. */
-    watched: (service: string) => boolean = () => true,
+    /**
+     * Services it may watch: declared ones (ALERT_SERVICES) that are not watched otherwise (the backup scheduler
+     * runs once per interval: backup-watch.ts is its dead-man switch). Asked again at every check.
+     */
+    private readonly watched: (service: string) => boolean = () => true,
   ) {
     for (const state of store.heartbeats()) {
-      if (!watched(state.service)) continue;
       this.states.set(state.service, state);
       this.savedAt.set(state.service, state.lastSeenMs);
     }
@@ -37,6 +39,7 @@ export class Heartbeat {
     if (!this.enabled) return [];
     const alerts: HeartbeatAlert[] = [];
     for (const service of services) {
+      if (!this.watched(service)) continue;
       const state = this.states.get(service) ?? { service, lastSeenMs: now, missing: false, notified: false };
       const silentForMs = now - state.lastSeenMs;
       state.lastSeenMs = now;
@@ -58,6 +61,7 @@ export class Heartbeat {
     if (!this.enabled) return [];
     const alerts: HeartbeatAlert[] = [];
     for (const state of this.states.values()) {
+      if (!this.watched(state.service)) continue;
       if (state.missing || now - Math.max(state.lastSeenMs, this.startedAtMs) < this.timeoutMs) continue;
       state.missing = true;
       state.notified = true;

@@ -54,6 +54,8 @@ processor.start().then(
         'event.name': 'alerts.started',
         url: processor.url,
         slack: config.slackWebhookUrl ? 'configured' : 'not configured (alerts are only logged, at debug level)',
+        email: config.email ? `${config.email.security} ${config.email.host}:${config.email.port}` : 'not configured',
+        routes: config.routes,
         intake: config.intakeToken === undefined ? 'unauthenticated' : 'bearer token',
         services: config.services,
         threshold: config.errorThreshold,

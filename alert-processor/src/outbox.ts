@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SlackMessage } from './message';
+import type { ReceiverName } from './routes';
 import type { Alert } from './rules';
 
 /**
@@ -22,6 +23,9 @@ import type { Alert } from './rules';
  * `groupMs` after it arrives; alerts of the same type arriving meanwhile join it (same due time). The sender
  * takes every due entry of the oldest entry's type at once and posts them as one message. The group is rows in
  * the file like any entry, so it survives a restart and goes on filling after it.
+ *
+ * Receivers (ALERT_ROUTES): an alert routed to Slack and email is one entry per receiver, each delivered, retried
+ * and grouped on its own (a group is one type for one receiver), so an email outage never holds Slack back.
  */
 
 export interface OutboxEntry {
@@ -30,6 +34,7 @@ export interface OutboxEntry {
   message: SlackMessage;
   attempts: number;
   enqueuedAtMs: number;
+  receiver: ReceiverName;
 }
 
 interface OutboxRow {
@@ -39,6 +44,7 @@ interface OutboxRow {
   message: string;
   attempts: number;
   enqueued_at_ms: number;
+  receiver: string | null;
 }
 
 const SCHEMA = `
@@ -56,7 +62,7 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_ms, id);
 `;
 
 /** Columns added after the first release: added to an older state file at open. */
-const ADDED_COLUMNS = { relayed_at_ms: 'INTEGER', shared_id: 'INTEGER' } as const;
+const ADDED_COLUMNS = { relayed_at_ms: 'INTEGER', shared_id: 'INTEGER', receiver: "TEXT NOT NULL DEFAULT 'slack'" } as const;
 
 export interface RelayedEntry {
   id: number;
@@ -70,6 +76,7 @@ const toEntry = (row: OutboxRow): OutboxEntry => ({
   message: JSON.parse(row.message) as SlackMessage,
   attempts: row.attempts,
   enqueuedAtMs: row.enqueued_at_ms,
+  receiver: row.receiver === 'email' ? 'email' : 'slack',
 });
 
 export class Outbox {
@@ -79,17 +86,17 @@ export class Outbox {
   private constructor(db: Database.Database) {
     this.db = db;
     this.statements = {
-      enqueue: db.prepare<[string, string, string, string, number, number]>(
-        'INSERT INTO outbox (alert_type, service, alert, message, enqueued_at_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      enqueue: db.prepare<[string, string, string, string, number, number, string]>(
+        'INSERT INTO outbox (alert_type, service, alert, message, enqueued_at_ms, next_attempt_ms, receiver) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       nextDue: db.prepare<[number], OutboxRow>(
         'SELECT * FROM outbox WHERE next_attempt_ms <= ? AND relayed_at_ms IS NULL ORDER BY id LIMIT 1',
       ),
-      openGroup: db.prepare<[string, number], { at: number }>(
-        'SELECT next_attempt_ms AS at FROM outbox WHERE alert_type = ? AND attempts = 0 AND next_attempt_ms > ? AND relayed_at_ms IS NULL ORDER BY id LIMIT 1',
+      openGroup: db.prepare<[string, string, number], { at: number }>(
+        'SELECT next_attempt_ms AS at FROM outbox WHERE alert_type = ? AND receiver = ? AND attempts = 0 AND next_attempt_ms > ? AND relayed_at_ms IS NULL ORDER BY id LIMIT 1',
       ),
-      dueOfType: db.prepare<[string, number, number], OutboxRow>(
-        'SELECT * FROM outbox WHERE alert_type = ? AND next_attempt_ms <= ? AND relayed_at_ms IS NULL ORDER BY id LIMIT ?',
+      dueOfType: db.prepare<[string, string, number, number], OutboxRow>(
+        'SELECT * FROM outbox WHERE alert_type = ? AND receiver = ? AND next_attempt_ms <= ? AND relayed_at_ms IS NULL ORDER BY id LIMIT ?',
       ),
       removeLater: db.prepare<[string, string, number]>(
         'DELETE FROM outbox WHERE alert_type = ? AND service = ? AND id > ? AND relayed_at_ms IS NULL',
@@ -125,18 +132,19 @@ export class Outbox {
   }
 
   /** Writes the alert; with `groupMs` > 0 it is due when its group closes. Returns the entry's id. */
-  enqueue(alert: Alert, message: SlackMessage, now: number, groupMs = 0): number {
-    const dueAt = groupMs > 0 ? (this.statements.openGroup.get(alert.type, now)?.at ?? now + groupMs) : now;
+  enqueue(alert: Alert, message: SlackMessage, now: number, groupMs = 0, receiver: ReceiverName = 'slack'): number {
+    const dueAt = groupMs > 0 ? (this.statements.openGroup.get(alert.type, receiver, now)?.at ?? now + groupMs) : now;
     return Number(
-      this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, dueAt).lastInsertRowid,
+      this.statements.enqueue.run(alert.type, alert.service, JSON.stringify(alert), JSON.stringify(message), now, dueAt, receiver)
+        .lastInsertRowid,
     );
   }
 
-  /** The oldest due entry and the other due entries of its type (at most `max` in all, oldest first). */
+  /** The oldest due entry and the other due entries of its type and receiver (at most `max` in all, oldest first). */
   nextGroup(now: number, max: number): OutboxEntry[] {
     const first = this.statements.nextDue.get(now);
     if (!first) return [];
-    return this.statements.dueOfType.all(first.alert_type, now, max).map(toEntry);
+    return this.statements.dueOfType.all(first.alert_type, first.receiver ?? 'slack', now, max).map(toEntry);
   }
 
   /** Deletes the entries of this type and service written after entry `id` (a resolution of a muted alert). */

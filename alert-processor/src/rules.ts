@@ -19,7 +19,18 @@ import type { SpikeState, StateStore } from './state-store';
  * Cooldowns and spikes are kept in the StateStore, so a restart neither repeats nor forgets an alert.
  */
 
-export type AlertType = 'app.started' | 'app.stopping' | 'error_spike' | 'error_spike_resolved' | 'heartbeat_missing' | 'heartbeat_resumed';
+export type AlertType =
+  | 'app.started'
+  | 'app.stopping'
+  | 'error_spike'
+  | 'error_spike_resolved'
+  | 'heartbeat_missing'
+  | 'heartbeat_resumed'
+  | 'backup_failed'
+  | 'backup_stale'
+  | 'backup_recovered'
+  | 'delivery_failed'
+  | 'delivery_recovered';
 export type Severity = 'info' | 'warning' | 'critical' | 'resolved';
 
 export const SEVERITY_OF: Record<AlertType, Severity> = {
@@ -29,6 +40,11 @@ export const SEVERITY_OF: Record<AlertType, Severity> = {
   error_spike_resolved: 'resolved',
   heartbeat_missing: 'critical',
   heartbeat_resumed: 'resolved',
+  backup_failed: 'critical',
+  backup_stale: 'critical',
+  backup_recovered: 'resolved',
+  delivery_failed: 'critical',
+  delivery_recovered: 'resolved',
 };
 
 export interface LifecycleAlert {
@@ -60,7 +76,42 @@ export interface HeartbeatAlert {
   timeoutMs: number;
 }
 
-export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert;
+/** Raised by the backup watch (backup-watch.ts), not by these rules. */
+export interface BackupAlert {
+  type: 'backup_failed' | 'backup_stale' | 'backup_recovered';
+  service: string;
+  atMs: number;
+  /** The last successful backup, epoch ms; null: none seen. */
+  lastSuccessMs: number | null;
+  /** How often a backup is due (backup.interval_seconds), ms; null: not told yet. */
+  intervalMs: number | null;
+  graceMs: number;
+  /** Failures since the last success. */
+  failures: number;
+  errorType?: string;
+  attempt?: number;
+  nextAttemptMs?: number;
+  /** Since when it is watched (the staleness of a service with no success yet counts from here). */
+  watchedSinceMs: number;
+}
+
+/** Raised by the alerter about a receiver of its own (alerter.ts), sent through the other receiver. */
+export interface DeliveryAlert {
+  type: 'delivery_failed' | 'delivery_recovered';
+  /** The alert processor itself. */
+  service: string;
+  atMs: number;
+  /** The receiver that fails (or works again): `slack` or `email`. */
+  receiver: 'slack' | 'email';
+  /** Why it failed (the last failure). */
+  reason: string;
+  /** When it began failing, epoch ms. */
+  sinceMs: number;
+  /** Alerts waiting for it in the outbox. */
+  waiting: number;
+}
+
+export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert | BackupAlert | DeliveryAlert;
 
 export interface RulesOptions {
   store: StateStore;

@@ -1,9 +1,18 @@
 import {
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
   ATTR_ERROR_TYPE,
+  ATTR_EVENT_NAME,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
-  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
-} from '@opentelemetry/semantic-conventions';
+  EVENT_APP_STARTED,
+  EVENT_APP_STOPPING,
+  type LifecycleEventName,
+  ATTR_BACKUP_ATTEMPT,
+  ATTR_BACKUP_INTERVAL_SECONDS,
+  ATTR_BACKUP_NEXT_ATTEMPT_SECONDS,
+  EVENT_BACKUP_FAILED,
+  EVENT_BACKUP_SUCCEEDED,
+} from '@otel';
 import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp/decode';
 
 /**
@@ -11,7 +20,7 @@ import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from './otlp
  * and error spans). Everything else — the processor may be sent more than the collector's filter lets through —
  * is ignored here.
  */
-export type LifecycleEvent = 'app.started' | 'app.stopping';
+export type LifecycleEvent = LifecycleEventName;
 
 export interface LifecycleSignal {
   kind: 'lifecycle';
@@ -30,6 +39,21 @@ export interface ErrorSignal {
   traceId: string;
   /** A short, human description: the span name or the log message. */
   description: string;
+}
+
+/** The backup scheduler's outcome (backup-watch.ts): `backup.succeeded` / `backup.failed`. */
+export interface BackupSignal {
+  kind: 'backup';
+  outcome: 'succeeded' | 'failed';
+  service: string;
+  timeMs: number;
+  /** backup.interval_seconds in ms; undefined when absent or not a positive number. */
+  intervalMs?: number;
+  attempt?: number;
+  /** backup.next_attempt_seconds in ms, after a failure. */
+  nextAttemptMs?: number;
+  /** error.type, after a failure. */
+  errorType?: string;
 }
 
 export type AlertSignal = LifecycleSignal | ErrorSignal;
@@ -62,15 +86,45 @@ export function isErrorLog(record: OtlpLogRecord): boolean {
   return record.severityNumber === 0 && ERROR_SEVERITY_TEXT.test(record.severityText);
 }
 
+const positive = (value: AttributeValue | undefined): number | undefined => {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+};
+
+/** The backup scheduler's events among the records: the OTLP EventName field or the `event.name` attribute. */
+export function backupSignalsFromLogs(records: OtlpLogRecord[], now: number): BackupSignal[] {
+  const signals: BackupSignal[] = [];
+  for (const record of records) {
+    const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
+    if (name !== EVENT_BACKUP_SUCCEEDED && name !== EVENT_BACKUP_FAILED) continue;
+    const interval = positive(record.attributes[ATTR_BACKUP_INTERVAL_SECONDS]);
+    const next = positive(record.attributes[ATTR_BACKUP_NEXT_ATTEMPT_SECONDS]);
+    signals.push({
+      kind: 'backup',
+      outcome: name === EVENT_BACKUP_SUCCEEDED ? 'succeeded' : 'failed',
+      service: serviceOf(record.resource),
+      timeMs: nanosToMs(record.timeUnixNano, now),
+      intervalMs: interval === undefined ? undefined : interval * 1000,
+      attempt: positive(record.attributes[ATTR_BACKUP_ATTEMPT]),
+      nextAttemptMs: next === undefined ? undefined : next * 1000,
+      errorType: text(record.attributes[ATTR_ERROR_TYPE]),
+    });
+  }
+  return signals;
+}
+
 function lifecycleEventOf(record: OtlpLogRecord): LifecycleEvent | undefined {
-  // The pino instrumentation puts `event.name` in the LogRecord's event_name; other producers keep the attribute.
-  const name = record.eventName || text(record.attributes['event.name']);
-  return name === 'app.started' || name === 'app.stopping' ? name : undefined;
+  // The OTLP EventName field (Drop's layer sets it); older senders keep the deprecated `event.name` attribute.
+  const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
+  return name === EVENT_APP_STARTED || name === EVENT_APP_STOPPING ? name : undefined;
 }
 
 export function signalsFromLogs(records: OtlpLogRecord[], now: number): AlertSignal[] {
   const signals: AlertSignal[] = [];
   for (const record of records) {
+    // A failed backup is the backup watch's (backup-watch.ts), not a failing request of an error spike.
+    const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
+    if (name === EVENT_BACKUP_FAILED || name === EVENT_BACKUP_SUCCEEDED) continue;
     const event = lifecycleEventOf(record);
     if (event) {
       signals.push({

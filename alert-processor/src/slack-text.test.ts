@@ -14,6 +14,10 @@ describe('text from telemetry for Slack', () => {
     expect(defang('version 1.2.3 took 0.5 s. Then it failed.')).toBe('version 1.2.3 took 0.5 s. Then it failed.');
   });
 
+  it('redacts a token=… in free text (the shared policy, otel/redact.ts)', () => {
+    expect(fromTelemetry('login failed: token=abc123secret for <@U1>')).toBe('login failed: token=[REDACTED] for &lt;@U1&gt;');
+  });
+
   it('redacts with the shared policy before escaping: a token in a URL, a JWT, a card number', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl';
     expect(fromTelemetry(`GET /reset?token=abc&x=<y> ${jwt} 4111 1111 1111 1111`)).toBe(

@@ -75,6 +75,12 @@ CREATE TABLE IF NOT EXISTS heartbeats (
   missing      INTEGER NOT NULL,
   notified     INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS watches (
+  watch   TEXT NOT NULL,
+  service TEXT NOT NULL,
+  state   TEXT NOT NULL,
+  PRIMARY KEY (watch, service)
+);
 `;
 
 export interface HeartbeatState {
@@ -93,6 +99,12 @@ export class StateStore {
   private constructor(db: Database.Database) {
     this.db = db;
     this.statements = {
+      watches: db.prepare<[string], { service: string; state: string }>(
+        'SELECT service, state FROM watches WHERE watch = ? ORDER BY service',
+      ),
+      saveWatch: db.prepare<[string, string, string]>(
+        'INSERT INTO watches (watch, service, state) VALUES (?, ?, ?) ON CONFLICT (watch, service) DO UPDATE SET state = excluded.state',
+      ),
       lastSent: db.prepare<[string, string], { last_sent_ms: number }>(
         'SELECT last_sent_ms FROM cooldowns WHERE alert_type = ? AND service = ?',
       ),
@@ -193,6 +205,15 @@ export class StateStore {
 
   saveHeartbeat(state: HeartbeatState): void {
     this.statements.saveHeartbeat.run(state.service, state.lastSeenMs, state.missing ? 1 : 0, state.notified ? 1 : 0);
+  }
+
+  /** The self-watches' state per service (backup-watch.ts), as the watch wrote it. */
+  watches<T>(watch: string): Map<string, T> {
+    return new Map(this.statements.watches.all(watch).map((row) => [row.service, JSON.parse(row.state) as T]));
+  }
+
+  saveWatch(watch: string, service: string, state: unknown): void {
+    this.statements.saveWatch.run(watch, service, JSON.stringify(state));
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import {
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
-import { dbClientDuration } from '../metrics';
+import { countSqliteContention, dbClientDuration } from '../metrics';
 import { statementShape } from './statement-shape';
 
 export interface DbTelemetryOptions {
@@ -148,6 +148,7 @@ class InstrumentedConnection implements DatabaseConnection {
     if (collection) metricAttributes[ATTR_DB_COLLECTION_NAME] = collection;
     if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType;
     dbClientDuration().record(durationMs / 1000, metricAttributes);
+    if (errorType && this.options.system === 'sqlite') countSqliteContention(errorType);
     if (durationMs > this.options.slowQueryMs && this.options.onSlowQuery) {
       this.options.onSlowQuery({ attributes: attributes ?? statementAttributes(sql, operation, collection, this.options), durationMs });
     }
@@ -185,6 +186,16 @@ class InstrumentedDriver implements Driver {
     return this.inner.init();
   }
 
+  /** BEGIN IMMEDIATE and COMMIT are where SQLite waits for, and may give up on, the write lock. */
+  private async countingContention(control: () => Promise<void>): Promise<void> {
+    try {
+      await control();
+    } catch (error) {
+      if (this.options.system === 'sqlite') countSqliteContention(errorTypeOf(error));
+      throw error;
+    }
+  }
+
   async acquireConnection(): Promise<DatabaseConnection> {
     return new InstrumentedConnection(await this.inner.acquireConnection(), this.options);
   }
@@ -192,7 +203,7 @@ class InstrumentedDriver implements Driver {
   // Transaction control goes to the driver's own connection: BEGIN/COMMIT are not worth a span each. With
   // statementSpans `slow` the transaction gets one span, which its statements are folded into.
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
-    await this.inner.beginTransaction(unwrap(connection), settings);
+    await this.countingContention(() => this.inner.beginTransaction(unwrap(connection), settings));
     if (this.options.statementSpans === 'slow' && connection instanceof InstrumentedConnection) {
       const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: this.options.system, [ATTR_DB_OPERATION_NAME]: 'TRANSACTION' };
       if (this.options.namespace) attributes[ATTR_DB_NAMESPACE] = this.options.namespace;
@@ -202,7 +213,7 @@ class InstrumentedDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection) {
     try {
-      await this.inner.commitTransaction(unwrap(connection));
+      await this.countingContention(() => this.inner.commitTransaction(unwrap(connection)));
     } finally {
       endTransactionSpan(connection, 'commit');
     }

@@ -1,9 +1,10 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import { CORRELATION } from '../correlation';
-import { currentTraceIds } from '../trace-context';
+import { currentRequestId } from '../request-scope';
+import { ATTR_EVENT_NAME, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_PATH, EVENT_HTTP_ACCESS } from '../semconv';
+import { normalizeMethod } from './server-span-processor';
 
 interface ServerMessage {
   request: IncomingMessage;
@@ -40,14 +41,14 @@ export function installPageAccessLog(logger: Logger): void {
     if (start === undefined || !isPageRequest(path)) return;
     const status = response.statusCode;
     const fields: Record<string, unknown> = {
-      'event.name': 'http.access',
-      [ATTR_HTTP_REQUEST_METHOD]: request.method,
+      [ATTR_EVENT_NAME]: EVENT_HTTP_ACCESS,
+      [ATTR_HTTP_REQUEST_METHOD]: normalizeMethod(request.method),
       [ATTR_URL_PATH]: path,
       [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
       duration_ms: Math.round((performance.now() - start) * 10) / 10,
     };
     const requestId = response.getHeader(CORRELATION.header);
-    if (typeof requestId === 'string' && currentTraceIds()?.traceId !== requestId) fields[CORRELATION.logKey] = requestId;
+    if (typeof requestId === 'string' && currentRequestId() !== requestId) fields[CORRELATION.logKey] = requestId;
     const line = `${request.method} ${path} ${status}`;
     if (status >= 500) logger.error(fields, line);
     else logger.info(fields, line);

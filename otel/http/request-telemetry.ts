@@ -1,18 +1,22 @@
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { getLogger } from '../logger';
+import { httpServerDuration } from '../metrics';
+import { reportError } from '../sentry/error-reporter';
+import { currentRequestId, currentRequestScope } from '../request-scope';
+import { newRequestId } from '../correlation';
+import { decodeURIComponentSafe } from '../decode-uri';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_EVENT_NAME,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
-} from '@opentelemetry/semantic-conventions';
-import { ATTR_ENDUSER_ID } from '@opentelemetry/semantic-conventions/incubating';
-import { getLogger } from '../logger';
-import { httpServerDuration } from '../metrics';
-import { reportError } from '../sentry/error-reporter';
-import { CORRELATION, newRequestId } from '../correlation';
-import { currentTraceIds } from '../trace-context';
-import { decodeURIComponentSafe } from '../decode-uri';
+  ATTR_URL_SCHEME,
+  ATTR_USER_ID,
+  EVENT_HTTP_ACCESS,
+} from '../semconv';
+import { normalizeMethod, schemeOf } from './server-span-processor';
 
 export interface RequestOutcome {
   status: number;
@@ -53,9 +57,12 @@ export interface RequestTelemetry {
  */
 export function beginRequest(method: string, path: string): RequestTelemetry {
   const started = performance.now();
-  const span: Span | undefined = trace.getActiveSpan();
-  const traceId = currentTraceIds()?.traceId;
-  const requestId = traceId ?? newRequestId();
+  // The request's server span (Next's), not the handler span active here: HTTP attributes belong on the former.
+  const scope = currentRequestScope();
+  const span: Span | undefined = scope?.serverSpan ?? trace.getActiveSpan();
+  const requestId = currentRequestId() ?? newRequestId();
+  const scheme = scope ? schemeOf(scope.request) : 'http';
+  const httpMethod = normalizeMethod(method);
   let route = path;
   let ended = false;
   return {
@@ -68,7 +75,7 @@ export function beginRequest(method: string, path: string): RequestTelemetry {
       if (ended) return;
       ended = true;
       const durationMs = performance.now() - started;
-      if (userId) span?.setAttribute(ATTR_ENDUSER_ID, userId);
+      if (userId) span?.setAttribute(ATTR_USER_ID, userId);
       span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (status >= 500) {
         const errorType = error instanceof Error ? error.name : String(status);
@@ -77,16 +84,14 @@ export function beginRequest(method: string, path: string): RequestTelemetry {
         span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
       }
       const fields: Attributes & Record<string, unknown> = {
-        'event.name': 'http.access',
-        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_EVENT_NAME]: EVENT_HTTP_ACCESS,
+        [ATTR_HTTP_REQUEST_METHOD]: httpMethod,
         [ATTR_URL_PATH]: path,
         [ATTR_HTTP_ROUTE]: route,
         [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
         duration_ms: Math.round(durationMs * 10) / 10,
       };
-      if (userId) fields[ATTR_ENDUSER_ID] = userId;
-      // With a trace, instrumentation-pino writes trace_id itself.
-      if (!traceId) fields[CORRELATION.logKey] = requestId;
+      if (userId) fields[ATTR_USER_ID] = userId;
       const logger = getLogger();
       if (status >= 500 && error !== undefined) {
         reportError(error, { requestId, route, method, userId, mechanism: 'drop.route' });
@@ -94,7 +99,8 @@ export function beginRequest(method: string, path: string): RequestTelemetry {
       if (status >= 500) logger.error({ ...fields, err: error }, `${method} ${route} ${status}`);
       else logger.info(fields, `${method} ${route} ${status}`);
       const metricAttributes: Attributes = {
-        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_SCHEME]: scheme,
+        [ATTR_HTTP_REQUEST_METHOD]: httpMethod,
         [ATTR_HTTP_ROUTE]: route,
         [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
       };

@@ -1,5 +1,5 @@
 import type { Instrumentation } from 'next';
-import { currentTraceIds } from '../trace-context';
+import { currentRequestId } from '../request-scope';
 import { reportError } from './error-reporter';
 
 /** Next's own control flow (redirect(), notFound(), dynamic bail-outs) travels as thrown errors with a digest. */
@@ -18,7 +18,7 @@ function isControlFlow(error: unknown): boolean {
 export const reportRequestError: Instrumentation.onRequestError = (error, request, context) => {
   if (isControlFlow(error)) return;
   reportError(error, {
-    requestId: currentTraceIds()?.traceId,
+    requestId: currentRequestId(),
     route: context.routePath,
     method: request.method,
     mechanism: `next.onRequestError.${context.routeType}`,

@@ -132,3 +132,36 @@ sha256_of() { node "$BACKUP_LIB_DIR/sha256.mjs" "$1"; }
 # pg-url.mjs wrappers: the database name in a URL, and the same URL pointing at another database.
 pg_url_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" database "$1"; }
 pg_url_with_database() { node "$BACKUP_LIB_DIR/pg-url.mjs" with-database "$1" "$2"; }
+
+# ops_command NAME SOURCE ARGS…: an operator command as bundled by `npm run ops:build` into scripts/dist/NAME.mjs (or
+# the build DROP_OPS_DIR names) where it exists, as in the image; otherwise SOURCE (a .ts file under scripts/)
+# through tsx, in a checkout without a build.
+ops_command() {
+  local name=$1 source=$2 dist=${DROP_OPS_DIR:-$BACKUP_LIB_DIR/../dist}
+  shift 2
+  if [[ -f $dist/$name.mjs ]]; then
+    node "$dist/$name.mjs" "$@"
+  else
+    node "$BACKUP_LIB_DIR/../../node_modules/tsx/dist/cli.mjs" "$BACKUP_LIB_DIR/../$source" "$@"
+  fi
+}
+
+# A full disk is exit 2 with the words "no space", never a verdict on the backup ("corrupt", "malformed"), and the
+# target untouched. sha256.mjs --copy-to exits NO_SPACE_EXIT when its write finds the disk full.
+NO_SPACE_EXIT=4
+# free_bytes DIR: the bytes available on DIR's filesystem (empty when df cannot tell).
+free_bytes() { df -P -B1 -- "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+# no_space DIR NEEDED: the sentence for a full disk.
+no_space() { printf 'no space left on the filesystem of %s (%s bytes needed, %s free)' "$1" "$2" "$(free_bytes "$1")"; }
+# need_space EXIT_CODE DIR NEEDED WHAT: dies with EXIT_CODE when DIR's filesystem has less than NEEDED bytes free.
+need_space() {
+  local free
+  free=$(free_bytes "$2")
+  [[ -z $free || $3 -le $free ]] || die "$1" "$(no_space "$2" "$3"): $4"
+}
+# disk_full DIR: after a failed write into DIR, whether the filesystem is (nearly) full: then that is the reason.
+disk_full() {
+  local free
+  free=$(free_bytes "$1")
+  [[ -n $free ]] && ((free < 1048576))
+}

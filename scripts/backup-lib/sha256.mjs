@@ -3,9 +3,10 @@
 // Usage: node sha256.mjs FILE [--elapsed] [--copy-to DEST]
 //   --elapsed: then a space and the milliseconds the hashing took;
 //   --copy-to DEST: also copies FILE to DEST (must not exist) in the same pass, hashing the bytes written.
+// Exit 0: printed. Exit 4: no space left on DEST's disk. Exit 1: anything else.
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
-import { copyAndSha256, sha256File } from './hash-file.mjs';
+import { copyAndSha256, isNoSpace, sha256File } from './hash-file.mjs';
 import { progress } from './progress.mjs';
 
 const { values, positionals } = parseArgs({
@@ -13,6 +14,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 const [file] = positionals;
+const NO_SPACE_EXIT = 4;
 const started = performance.now();
 try {
   const copyTo = values['copy-to'];
@@ -24,5 +26,6 @@ try {
   process.stdout.write(`${digest}${elapsed}\n`);
 } catch (error) {
   process.stderr.write(`sha256: ${error.message}\n`);
-  process.exit(1);
+  // A full disk has its own exit code, so the scripts can say "no space" (and exit 2) instead of guessing.
+  process.exit(isNoSpace(error) ? NO_SPACE_EXIT : 1);
 }

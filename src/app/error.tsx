@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { startTransition } from 'react';
+import { DATABASE_UNAVAILABLE_DIGEST } from '@/lib/page-errors';
 
 /**
  * Shown when a page fails while rendering (the error is reported on the server, with its trace id). Our own
@@ -15,6 +16,19 @@ export default function PageError({ error, reset }: { error: Error & { digest?: 
       router.refresh();
       reset();
     });
+  if (error.digest === DATABASE_UNAVAILABLE_DIGEST) {
+    return (
+      <section className="card">
+        <h1>Drop is temporarily unavailable</h1>
+        <p className="muted">We cannot reach our database right now. Nothing was changed; try again in a moment.</p>
+        <p>
+          <button type="button" onClick={tryAgain}>
+            Try again
+          </button>
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="card">
       <h1>Something went wrong</h1>

@@ -5,7 +5,8 @@ import { useState, type FormEvent } from 'react';
 import { api } from '@/lib/api-client';
 import { describeApiError } from '@/lib/error-messages';
 
-export function LoginForm() {
+/** Sign in or create an account, then go to `next` (already checked to be a path of this app). */
+export function LoginForm({ next }: { next: string }) {
   const router = useRouter();
   const [mode, setMode] = useState<'login' | 'register'>('login');
   const [error, setError] = useState<string | null>(null);
@@ -22,7 +23,7 @@ export function LoginForm() {
     setError(null);
     try {
       await api(`/api/auth/${mode}`, { method: 'POST', body });
-      router.replace('/');
+      router.replace(next);
       router.refresh();
     } catch (e) {
       setError(describeApiError(e));
@@ -53,8 +54,19 @@ export function LoginForm() {
         </label>
         <label>
           Password
-          <input name="password" type="password" required autoComplete={mode === 'login' ? 'current-password' : 'new-password'} />
+          <input
+            name="password"
+            type="password"
+            required
+            aria-describedby={mode === 'register' ? 'password-rules' : undefined}
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          />
         </label>
+        {mode === 'register' && (
+          <p className="muted" id="password-rules">
+            At least 10 characters. A few unrelated words are easy to remember and hard to guess.
+          </p>
+        )}
         {error && (
           <p className="error" role="alert">
             {error}

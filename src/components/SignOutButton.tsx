@@ -8,7 +8,7 @@ export function SignOutButton() {
   return (
     <button
       type="button"
-      className="secondary"
+      className="secondary small"
       onClick={async () => {
         await api('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
         router.replace('/login');

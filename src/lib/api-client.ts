@@ -1,5 +1,7 @@
 'use client';
 
+import { loginPath } from './next-path';
+
 export interface ApiErrorBody {
   error: { code: string; message: string; issues?: { path: string; message: string }[]; traceId?: string | null };
 }
@@ -46,6 +48,11 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   });
   if (res.status === 204) return undefined as T;
   const body = (await res.json().catch(() => ({ error: { code: 'bad_response', message: `HTTP ${res.status}` } }))) as unknown;
+  if (res.status === 401 && !path.startsWith('/api/auth/')) {
+    // The session ended (expired, signed out elsewhere): sign in again and come back here. The forms keep what was
+    // typed in sessionStorage (useDraft), so nothing is lost on the way.
+    window.location.assign(loginPath(`${window.location.pathname}${window.location.search}`));
+  }
   if (!res.ok) {
     const retryAfter = Number(res.headers.get('retry-after'));
     throw new ApiCallError(res.status, body as ApiErrorBody, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);

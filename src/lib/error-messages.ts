@@ -49,6 +49,9 @@ export function describeApiError(error: unknown): string {
       const when = error.retryAfterSeconds ? inWords(error.retryAfterSeconds) : 'later';
       return `Too many wrong attempts. For your safety this is paused: try again ${when}.`;
     }
+    case 'database_unavailable':
+    case 'database_busy':
+      return 'Drop is temporarily unavailable. Nothing was changed; try again in a moment.';
     case 'csrf_failed':
       return 'Your page is out of date. Reload it and try again.';
     case 'internal':

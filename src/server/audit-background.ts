@@ -2,6 +2,8 @@ import { startAuditCheckpointTimer } from '@audit';
 import { getLogger } from '@otel';
 import { getAuditCheckpointer } from './auth/audit-keys';
 import { getDatabase } from './db';
+import { isDatabaseUnavailable } from './db/errors';
+import { noteDatabaseUnavailable } from './db/outage';
 import { auditSequencerFor } from './domain/audit';
 
 /** How often each process looks for audit entries another process committed and never sealed. */
@@ -17,11 +19,17 @@ export async function startAuditBackgroundWork(): Promise<void> {
   try {
     db = (await getDatabase()).db;
   } catch (error) {
-    getLogger().error({ err: error, 'event.name': 'audit.background_not_started' }, 'audit background work not started: no database');
+    if (!isDatabaseUnavailable(error)) {
+      getLogger().error({ err: error, 'event.name': 'audit.background_not_started' }, 'audit background work not started');
+      return;
+    }
+    // The database is away at start-up (its outage is logged once): start as soon as it is back, no restart needed.
+    setTimeout(() => void startAuditBackgroundWork(), AUDIT_SWEEP_INTERVAL_MS).unref();
     return;
   }
   auditSequencerFor(db).sweep(AUDIT_SWEEP_INTERVAL_MS);
-  startAuditCheckpointTimer(db, getAuditCheckpointer(), (error) =>
-    getLogger().error({ err: error, 'event.name': 'audit.checkpoint_failed' }, 'time-based audit checkpoint failed'),
-  );
+  startAuditCheckpointTimer(db, getAuditCheckpointer(), (error) => {
+    if (isDatabaseUnavailable(error)) noteDatabaseUnavailable(error);
+    else getLogger().error({ err: error, 'event.name': 'audit.checkpoint_failed' }, 'time-based audit checkpoint failed');
+  });
 }

@@ -22,6 +22,9 @@ describe('parseServerConfig', () => {
       auditCheckpointEvery: 1000,
       auditCheckpointMs: 300_000,
       showDemoAccounts: true,
+      loginFailuresPerAddress: 20,
+      passwordHashesPerAddress: 60,
+      auditMacLegacyUntil: 0,
     });
   });
 
@@ -51,6 +54,9 @@ describe('parseServerConfig', () => {
         AUDIT_CHECKPOINT_EVERY: '50',
         AUDIT_CHECKPOINT_SECONDS: '60',
         DROP_DEMO: '1',
+        LOGIN_FAILURES_PER_ADDRESS: '50',
+        PASSWORD_HASHES_PER_ADDRESS: '500',
+        AUDIT_MAC_LEGACY_UNTIL: '1200',
       },
       CWD,
     );
@@ -63,12 +69,16 @@ describe('parseServerConfig', () => {
       sessionTtlMs: 12 * 3_600_000,
       trustedProxyCount: 2,
       appOriginHost: 'drop.example.com',
+      appOrigin: 'https://drop.example.com',
       auditWriteMode: 'sequenced',
       auditSealGatherMs: 5,
       traceUrlTemplate: 'https://tempo.example/trace/{traceId}',
       auditCheckpointEvery: 50,
       auditCheckpointMs: 60_000,
       showDemoAccounts: true,
+      loginFailuresPerAddress: 50,
+      passwordHashesPerAddress: 500,
+      auditMacLegacyUntil: 1200,
     });
   });
 
@@ -86,6 +96,9 @@ describe('parseServerConfig', () => {
     [{ AUDIT_CHECKPOINT_EVERY: '0' }, 'AUDIT_CHECKPOINT_EVERY must be an integer between 1 and 1000000000, got "0"'],
     [{ AUDIT_CHECKPOINT_SECONDS: 'soon' }, 'AUDIT_CHECKPOINT_SECONDS must be an integer between 1 and 1000000, got "soon"'],
     [{ NODE_ENV: 'production', DROP_DEMO: 'yes' }, 'DROP_DEMO must be 1 or 0, got "yes"'],
+    [{ LOGIN_FAILURES_PER_ADDRESS: '0' }, 'LOGIN_FAILURES_PER_ADDRESS must be an integer between 1 and 1000000, got "0"'],
+    [{ PASSWORD_HASHES_PER_ADDRESS: 'many' }, 'PASSWORD_HASHES_PER_ADDRESS must be an integer between 1 and 1000000, got "many"'],
+    [{ AUDIT_MAC_LEGACY_UNTIL: '-1' }, 'AUDIT_MAC_LEGACY_UNTIL must be an integer between 0 and'],
   ])('%o is one problem naming the variable', (env, message) => {
     const { problems } = parseServerConfig(env, CWD);
     expect(problems).toHaveLength(1);

@@ -20,6 +20,8 @@ export interface ServerConfig {
   trustedProxyCount: number;
   /** The host of APP_ORIGIN, always accepted by the Origin check. */
   appOriginHost: string | undefined;
+  /** APP_ORIGIN as an origin (`https://drop.example.com`): the base of the links the app hands out (pay links). */
+  appOrigin: string | undefined;
   /** AUDIT_WRITE_MODE: `chained` (default) or `sequenced` (the many-writers design, docs/AUDIT.md). */
   auditWriteMode: 'chained' | 'sequenced';
   /** AUDIT_SEAL_GATHER_MS: how long the sequencer gathers entries into one batch (default 2 ms). */
@@ -32,9 +34,15 @@ export interface ServerConfig {
   auditCheckpointMs: number;
   /** /login may name the demo accounts (those the database has): outside production, or with DROP_DEMO=1 (npm run demo). */
   showDemoAccounts: boolean;
+  /** LOGIN_FAILURES_PER_ADDRESS: failed logins one client address may make across emails per 15 minutes (default 20). */
+  loginFailuresPerAddress: number;
+  /** PASSWORD_HASHES_PER_ADDRESS: password hashes (logins, registrations, checks) one address may cause per 15 minutes (default 60). */
+  passwordHashesPerAddress: number;
+  /** AUDIT_MAC_LEGACY_UNTIL: entries up to this id were written before entries carried a MAC (default 0: none). */
+  auditMacLegacyUntil: number;
 }
 
-export const MAX_AMOUNT_CENTS = 100_000_000; // 1,000,000.00 per transfer
+export { MAX_AMOUNT_CENTS } from '../lib/amount';
 export const QR_TTL_MS = 24 * 3_600_000;
 
 class Problems {
@@ -100,6 +108,8 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     sessionTtlMs: problems.take(24 * 7, () => int(env, 'SESSION_TTL_HOURS', 24 * 7, 1, 24 * 365)) * 3_600_000,
     trustedProxyCount: problems.take(0, () => int(env, 'TRUSTED_PROXY_COUNT', 0, 0, 10)),
     appOriginHost: problems.take(undefined, () => originHost(env.APP_ORIGIN)),
+    // An invalid APP_ORIGIN is reported once, by appOriginHost.
+    appOrigin: URL.canParse(env.APP_ORIGIN ?? '') ? new URL(env.APP_ORIGIN!).origin : undefined,
     auditWriteMode: problems.take('chained' as const, () => auditWriteMode(env.AUDIT_WRITE_MODE)),
     auditSealGatherMs: problems.take(2, () => int(env, 'AUDIT_SEAL_GATHER_MS', 2, 0, 1000)),
     traceUrlTemplate: problems.take(undefined, () => parseTraceUrlTemplate(env.TRACE_URL_TEMPLATE)),
@@ -107,6 +117,9 @@ export function parseServerConfig(env: Env, cwd = process.cwd()): { config: Serv
     // At most ~11.5 days: Node's timers hold at most 2^31-1 ms (~24.8 days).
     auditCheckpointMs: problems.take(300, () => int(env, 'AUDIT_CHECKPOINT_SECONDS', 300, 1, 1_000_000)) * 1000,
     showDemoAccounts: !production || problems.take(false, () => demoFlag(env.DROP_DEMO)),
+    loginFailuresPerAddress: problems.take(20, () => int(env, 'LOGIN_FAILURES_PER_ADDRESS', 20, 1, 1_000_000)),
+    passwordHashesPerAddress: problems.take(60, () => int(env, 'PASSWORD_HASHES_PER_ADDRESS', 60, 1, 1_000_000)),
+    auditMacLegacyUntil: problems.take(0, () => int(env, 'AUDIT_MAC_LEGACY_UNTIL', 0, 0, Number.MAX_SAFE_INTEGER)),
   };
   return { config, problems: problems.lines };
 }

@@ -1,5 +1,5 @@
 import { checkAuditKeyring } from '@audit';
-import { getAuditCheckpointer, getAuditKeyring } from './auth/audit-keys';
+import { getAuditCheckpointer, getAuditKeyring, getAuditMacKeys } from './auth/audit-keys';
 import { getAuthSecret } from './auth/secret';
 import { loadServerConfig } from './config';
 import { getDatabase } from './db';
@@ -15,6 +15,7 @@ export async function checkServerConfig(): Promise<string[]> {
   const secrets: Array<() => unknown> = [
     getAuthSecret,
     getAuditKeyring,
+    getAuditMacKeys,
     // Reads AUDIT_SIGNING_KEY(_FILE); the checkpoint intervals come from the config.
     getAuditCheckpointer,
   ];

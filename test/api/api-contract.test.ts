@@ -62,6 +62,38 @@ describe('the API contract: every answer is JSON with x-request-id', () => {
     },
   );
 
+  it.each(['/api/%ZZ', '/api/transfers/%E0%A4%A/confirm', '/api/qr/%/pay'])(
+    'a path that is not valid percent-encoding (%s) is a JSON 400 with x-request-id and an access line',
+    async (malformed) => {
+      const client = fixture().client();
+      for (const method of ['GET', 'POST']) {
+        const res = await client.request(method, malformed, { csrf: false });
+        expect(res.status, `${method} ${malformed}`).toBe(400);
+        expect(res.headers.get('content-type')).toContain('application/json');
+        expect(res.body).toEqual({
+          error: {
+            code: 'invalid_path',
+            message: 'The address is not valid: a % must be followed by two hexadecimal digits (%2F, %20…). Encode the path and try again.',
+          },
+        });
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        const requestId = res.headers.get('x-request-id');
+        expect(requestId).toMatch(REQUEST_ID);
+        await expect
+          .poll(() =>
+            fixture()
+              .app.logRecords()
+              .filter((r) => r.trace_id === requestId && r['event.name'] === 'http.access'),
+          )
+          .toEqual([expect.objectContaining({ 'url.path': malformed, 'http.route': '/api/[...path]', 'http.response.status_code': 400 })]);
+      }
+      // Valid percent-encoding goes on to Next's routing as before (here the catch-all's JSON 404).
+      const encoded = await client.get('/api/n%6Fpe');
+      expect(encoded.status).toBe(404);
+      expect(encoded.body.error.code).toBe('not_found');
+    },
+  );
+
   it('unknown endpoints share one http.route in the access log, whatever the path', async () => {
     const res = await fixture().client().get('/api/nope/42');
     const requestId = res.headers.get('x-request-id');

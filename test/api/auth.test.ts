@@ -127,11 +127,25 @@ describe.each(DIALECTS)('auth and sessions API on %s', (dialect) => {
   });
 
   describe('POST /api/auth/password', () => {
-    it("answers 204, signs out the user's other sessions and keeps this one", async () => {
+    it("answers 204 with a new session cookie: this session is rotated, the user's other sessions are signed out", async () => {
       const { client, email, password } = await fixture().signUp();
       const otherDevice = await signedIn(email, password);
+      // A copy of the cookie taken before the change (a thief's, or an old tab's).
+      const stolen = fixture().client();
+      stolen.setCookie('drop_session', client.cookie('drop_session')!);
+      expect((await stolen.get('/api/account')).status).toBe(200);
+      const before = client.cookie('drop_session');
       const res = await client.post('/api/auth/password', { currentPassword: password, newPassword: 'my new long password' });
       expect(res.status).toBe(204);
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('drop_session='))).toBe(true);
+      expect(client.cookie('drop_session')).not.toBe(before);
+      // The old cookie stops working at once, wherever it is; the new one works.
+      const refused = await stolen.get('/api/account');
+      expect(refused.status).toBe(401);
+      expect(refused.body).toEqual(errorBody('unauthenticated'));
+      const sessions = await client.get('/api/sessions');
+      expect(sessions.status).toBe(200);
+      expect(sessions.body.sessions).toHaveLength(1);
       expect((await client.get('/api/account')).status).toBe(200);
       expect((await otherDevice.get('/api/account')).status).toBe(401);
       expect((await fixture().client().login(email, password)).status).toBe(401);
@@ -153,6 +167,41 @@ describe.each(DIALECTS)('auth and sessions API on %s', (dialect) => {
     it('answers 401 without a session', async () => {
       const res = await fixture().client().post('/api/auth/password', { currentPassword: 'x', newPassword: 'long enough password' });
       expect(res.status).toBe(401);
+    });
+  });
+
+  describe('a change of role (admin granted or revoked)', () => {
+    it('ends the sessions issued for the old role: a copied cookie is refused, a new sign-in carries the new role', async () => {
+      const { client, id, email, password } = await fixture().signUp();
+      const copy = fixture().client();
+      copy.setCookie('drop_session', client.cookie('drop_session')!);
+      expect((await client.get('/api/admin/audit')).status).toBe(403);
+
+      // Granted by an operator, in the database.
+      await fixture().db.db.updateTable('users').set({ role: 'admin' }).where('id', '=', id).execute();
+      for (const holder of [client, copy]) {
+        const res = await holder.get('/api/admin/audit');
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual(errorBody('unauthenticated'));
+      }
+      const admin = await signedIn(email, password);
+      expect((await admin.get('/api/admin/audit')).status).toBe(200);
+
+      // Revoked again: the admin session ends too, and the next one has no admin rights.
+      await fixture().db.db.updateTable('users').set({ role: 'user' }).where('id', '=', id).execute();
+      expect((await admin.get('/api/admin/audit')).status).toBe(401);
+      expect((await admin.get('/api/account')).status).toBe(401);
+      const user = await signedIn(email, password);
+      expect((await user.get('/api/admin/audit')).status).toBe(403);
+      expect((await user.get('/api/account')).status).toBe(200);
+
+      const revoked = await fixture()
+        .db.db.selectFrom('audit_log')
+        .select('details')
+        .where('user_id', '=', id)
+        .where('action', '=', 'session_revoked')
+        .execute();
+      expect(revoked.map((r) => JSON.parse(r.details).reason)).toEqual(['privilege_change', 'privilege_change']);
     });
   });
 

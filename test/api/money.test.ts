@@ -46,6 +46,7 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
         amountCents: 2_500,
         note: 'concert',
         status: 'pending',
+        failureReason: null,
         createdAt: expect.any(String),
         completedAt: null,
       });
@@ -199,8 +200,11 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       expect(short.body).toEqual(errorBody('insufficient_funds'));
       const res = await sender.client.post(`/api/transfers/${transfer.id}/cancel`);
       expect(res.status).toBe(200);
-      expect(res.body.transfer).toEqual({ ...transfer, status: 'cancelled' });
-      expect((await sender.client.get('/api/transfers')).body.transfers).toEqual([{ ...transfer, status: 'cancelled' }]);
+      // The refusal stays with the transfer: its sender sees why it did not go through; its recipient sees nothing.
+      const ended = { ...transfer, status: 'cancelled', failureReason: 'insufficient_funds' };
+      expect(res.body.transfer).toEqual(ended);
+      expect((await sender.client.get('/api/transfers')).body.transfers).toEqual([ended]);
+      expect((await recipient.client.get('/api/transfers')).body.transfers).toEqual([]);
       expect(await fixture().balanceOf(sender.id)).toBe(500);
       expect(await fixture().balanceOf(recipient.id)).toBe(0);
       expect(await auditRowsOf(transfer.id)).toEqual([
@@ -212,6 +216,13 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
           request_id: expect.any(String),
         },
         {
+          action: 'transfer_completed',
+          outcome: 'failure',
+          user_id: sender.id,
+          resource: `transfer:${transfer.id}`,
+          request_id: short.headers.get('x-request-id'),
+        },
+        {
           action: 'transfer_cancelled',
           outcome: 'success',
           user_id: sender.id,
@@ -221,7 +232,7 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       ]);
     });
 
-    it('answers 409 transfer_not_pending for a completed or an already cancelled transfer, recording nothing', async () => {
+    it('answers 409 transfer_not_pending for a completed or an already cancelled transfer, recording the refusal', async () => {
       const { sender, recipient } = await twoUsers();
       const completed = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 100 })).body.transfer;
       expect((await sender.client.post(`/api/transfers/${completed.id}/confirm`)).status).toBe(200);
@@ -238,8 +249,18 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       const confirmAfter = await sender.client.post(`/api/transfers/${cancelled.id}/confirm`);
       expect(confirmAfter.status).toBe(409);
       expect(await fixture().balanceOf(recipient.id)).toBe(100);
-      expect((await auditRowsOf(completed.id)).map((r) => r.action)).toEqual(['transfer_initiated', 'transfer_completed']);
-      expect((await auditRowsOf(cancelled.id)).map((r) => r.action)).toEqual(['transfer_initiated', 'transfer_cancelled']);
+      const entries = async (id: string) => (await auditRowsOf(id)).map((r) => `${r.action} ${r.outcome}`);
+      expect(await entries(completed.id)).toEqual([
+        'transfer_initiated success',
+        'transfer_completed success',
+        'transfer_cancelled failure',
+      ]);
+      expect(await entries(cancelled.id)).toEqual([
+        'transfer_initiated success',
+        'transfer_cancelled success',
+        'transfer_cancelled failure',
+        'transfer_completed failure',
+      ]);
     });
 
     it("answers 404 for someone else's transfer (the recipient's too) and an unknown one, leaving it pending", async () => {
@@ -253,7 +274,11 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
       }
       expect((await sender.client.post(`/api/transfers/${crypto.randomUUID()}/cancel`)).status).toBe(404);
       expect((await sender.client.get('/api/transfers')).body.transfers[0]).toMatchObject({ id: transfer.id, status: 'pending' });
-      expect((await auditRowsOf(transfer.id)).map((r) => r.action)).toEqual(['transfer_initiated']);
+      expect((await auditRowsOf(transfer.id)).map((r) => [r.action, r.outcome, r.user_id])).toEqual([
+        ['transfer_initiated', 'success', sender.id],
+        ['transfer_cancelled', 'failure', recipient.id],
+        ['transfer_cancelled', 'failure', stranger.id],
+      ]);
     });
 
     it('answers 401 signed out and 403 without the CSRF token', async () => {
@@ -267,15 +292,20 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
   });
 
   describe('GET /api/transfers', () => {
-    it("answers 200 with the user's transfers, sent and received, newest first", async () => {
+    it("answers 200 with the user's transfers, sent and received, newest first; received ones only once the money moved", async () => {
       const { sender, recipient } = await twoUsers();
       await fixture().setBalance(recipient.id, 5_000);
       const first = (await sendMoney(sender.client, { toEmail: recipient.email, amountCents: 100 })).body.transfer;
       await new Promise((resolve) => setTimeout(resolve, 5));
       const second = (await sendMoney(recipient.client, { toEmail: sender.email, amountCents: 200 })).body.transfer;
+      const listed = async () =>
+        (await sender.client.get('/api/transfers')).body.transfers.map((t: { id: string; direction: string }) => [t.id, t.direction]);
+      // Pending, `second` has moved nothing yet: its recipient does not see it.
+      expect(await listed()).toEqual([[first.id, 'sent']]);
+      expect((await recipient.client.post(`/api/transfers/${second.id}/confirm`)).status).toBe(200);
       const res = await sender.client.get('/api/transfers');
       expect(res.status).toBe(200);
-      expect(res.body.transfers.map((t: { id: string; direction: string }) => [t.id, t.direction])).toEqual([
+      expect(await listed()).toEqual([
         [second.id, 'received'],
         [first.id, 'sent'],
       ]);
@@ -285,11 +315,12 @@ describe.each(DIALECTS)('money API on %s', (dialect) => {
   });
 
   describe('QR payment requests', () => {
-    it('POST /api/qr answers 201 with a code and a drop://pay URI', async () => {
+    it('POST /api/qr answers 201 with a code, the https link to /pay (here: the request origin) and a drop://pay URI', async () => {
       const { client } = await fixture().signUp();
       const res = await client.post('/api/qr', { amountCents: 1_999, description: 'Pizza' });
       expect(res.status).toBe(201);
       expect(res.body.code).toMatch(/^[\w-]{16,}$/);
+      expect(res.body.payUrl).toBe(`${fixture().app.url}/pay?code=${res.body.code}`);
       expect(res.body.payload).toBe(`drop://pay?code=${res.body.code}&amount=1999&currency=EUR&description=Pizza`);
       expect(res.body.request).toMatchObject({ code: res.body.code, amountCents: 1_999, status: 'open' });
     });

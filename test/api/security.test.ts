@@ -26,7 +26,8 @@ const PROTECTED_ROUTES: [method: string, path: string, body?: unknown][] = [
 ];
 
 describe.each(DIALECTS)('HTTP security on %s', (dialect) => {
-  const fixture = useStack({ dialect });
+  // Exposed directly, as the proxy-header tests below expect (the test servers otherwise play one trusted proxy).
+  const fixture = useStack({ dialect, env: { TRUSTED_PROXY_COUNT: '0' } });
 
   describe('CSRF', () => {
     const login = { email: 'bob@drop.test', password: 'drop-demo-password' };

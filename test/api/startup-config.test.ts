@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
-import { TEST_AUDIT_KEYRING, startApp } from '../helpers/app-server';
+import { TEST_AUDIT_KEYRING, TEST_AUDIT_MAC_KEYS, startApp } from '../helpers/app-server';
 import { createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 /** A bad setting stops `next start` at boot with one line naming the variable, instead of a 500 per request. */
@@ -38,10 +38,13 @@ describe('configuration checked at start-up', () => {
       (e: Error) => e,
     );
     expect(error.message).toMatch(/the server exited \(code 1/);
-    return error.message
+    const records = error.message
       .split('\n')
       .filter((line) => line.startsWith('[stdout] {'))
-      .map((line) => JSON.parse(line.slice('[stdout] '.length)) as { 'event.name'?: string; level: string; msg: string })
+      .map((line) => JSON.parse(line.slice('[stdout] '.length)) as { 'event.name'?: string; level: string; msg: string });
+    // A process that a bad setting stops never announces a start (the alert processor would report it).
+    expect(records.map((record) => record['event.name'])).not.toContain('app.started');
+    return records
       .filter((record) => record['event.name'] === 'config.invalid')
       .map((record) => {
         expect(record.level).toBe('fatal');
@@ -79,7 +82,7 @@ describe('audit master key checked at start-up', () => {
             tx,
             { action: 'login_failure', resource: 'user:u1', userId: 'u1', ip: '198.51.100.7', userAgent: 'vitest' },
             () => undefined,
-            { keyring: TEST_AUDIT_KEYRING },
+            { keyring: TEST_AUDIT_KEYRING, macKeys: TEST_AUDIT_MAC_KEYS },
           ),
         );
     } finally {

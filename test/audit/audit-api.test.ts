@@ -95,7 +95,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
         'audit.action': row.action,
         'audit.resource': row.resource,
         'audit.outcome': row.outcome,
-        ...(row.user_id ? { 'enduser.id': row.user_id } : {}),
+        ...(row.user_id ? { 'user.id': row.user_id } : {}),
       },
     }));
 
@@ -204,12 +204,16 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
       (h) => dave.post('/api/auth/password', { currentPassword: DEMO_PASSWORD, newPassword: NEW_PASSWORD }, h),
       204,
     );
+    // Both of dave's sessions end (the one that made the change is rotated: a new one is opened for it).
     expect(summary(changed.rows)).toEqual([
       ['session_revoked', 'success', daveId, expect.stringMatching(/^session:/)],
+      ['session_revoked', 'success', daveId, expect.stringMatching(/^session:/)],
+      ['session_created', 'success', daveId, expect.stringMatching(/^session:/)],
       ['password_change', 'success', daveId, `user:${daveId}`],
     ]);
-    expect(JSON.parse(changed.rows[1]!.details)).toEqual({ revokedSessions: 1 });
+    expect(JSON.parse(changed.rows[3]!.details)).toEqual({ revokedSessions: 1 });
     expect(JSON.parse(changed.rows[0]!.details)).toEqual({ reason: 'password_change' });
+    expect(JSON.parse(changed.rows[1]!.details)).toEqual({ reason: 'password_change' });
 
     // logout
     const loggedOut = await traced((h) => alice.post('/api/auth/logout', undefined, h), 204);
@@ -320,7 +324,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     const page = await anonymous.get('/admin/audit');
     expect(page.status).toBeGreaterThanOrEqual(300);
     expect(page.status).toBeLessThan(400);
-    expect(page.headers.get('location')).toMatch(/\/login$/);
+    expect(page.headers.get('location')).toMatch(/\/login\?next=%2Fadmin%2Faudit$/);
     const forbiddenPage = await alice.get('/admin/audit');
     expect(forbiddenPage.status).toBe(403);
     expect(textOf(forbiddenPage)).toContain('Not allowed');
@@ -372,8 +376,10 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
     expect(first.entries.length).toBe(Math.min(50, all.length));
     const entry = first.entries.find((e: { action: string }) => e.action === 'login_failure');
     expect(entry).toMatchObject({ outcome: 'failure', ipAddress: expect.any(String), timestamp: expect.stringMatching(/Z$/) });
+    expect(entry.authentic).toBe(true);
     expect(Object.keys(entry).sort()).toEqual([
       'action',
+      'authentic',
       'details',
       'hash',
       'id',
@@ -455,7 +461,7 @@ describe.each(DIALECTS)('audit trail over HTTP on %s', (dialect) => {
       .map((line) => JSON.parse(line));
     const expected = (await rowsAfter(0)).filter((r) => r.outcome === 'failure').sort((a, b) => b.timestamp - a.timestamp || b.id - a.id);
     expect(lines.map((l) => l.id)).toEqual(expected.map((r) => r.id));
-    expect(lines.every((l) => l.outcome === 'failure' && l.hash.length === 64)).toBe(true);
+    expect(lines.every((l) => l.outcome === 'failure' && l.hash.length === 64 && l.authentic === true)).toBe(true);
   });
 
   it('keeps secrets out of every audit row', async () => {

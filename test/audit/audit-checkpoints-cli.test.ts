@@ -15,7 +15,7 @@ import {
   type AuditCheckpoint,
 } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
+import { TEST_AUDIT_MAC_KEYS, TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
 import { runAuditScript } from '../helpers/audit-cli';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
@@ -43,6 +43,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
           () => undefined,
           {
             checkpointer,
+            macKeys: TEST_AUDIT_MAC_KEYS,
           },
         ),
       );
@@ -214,20 +215,23 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
       }
       await db.updateTable('audit_chain_head').set({ last_hash: prev }).where('id', '=', 1).execute();
     });
-    // The chain alone cannot tell…
+    // The chain alone tells: the rewritten entries keep MACs made for their old hashes, and a new one needs the key.
     const alone = await verify(database.url, []);
-    expect(alone.code).toBe(0);
-    // …the checkpoints held elsewhere can.
+    expect(alone.code).toBe(1);
+    expect(alone.stdout).toMatch(/^audit chain BROKEN at entry 12: entry 12 has a MAC that does not match.*\(unauthenticated\)/);
+    // …and so do the checkpoints held elsewhere.
     const fromFile = await verify(database.url, ['--checkpoints', file]);
     expect(fromFile.code).toBe(1);
-    expect(fromFile.stdout).toMatch(/^audit chain intact: 30 entries/);
+    expect(fromFile.stdout).toMatch(/^audit chain BROKEN at entry 12/);
     expect(fromFile.stdout).toMatch(
       /checkpoints DO NOT MATCH at checkpoint 20: entry 20 does not have the hash its checkpoint of .* states: the chain was rewritten \(hash_mismatch\); 1 checkpoints before it match/,
     );
     const fromUrl = await verify(database.url, ['--checkpoints', url, '--json']);
     expect(fromUrl.code).toBe(1);
     expect(JSON.parse(fromUrl.stdout)).toMatchObject({
-      ok: true,
+      ok: false,
+      entries: 11,
+      firstBroken: { id: 12, reason: 'unauthenticated' },
       checkpoints: { ok: false, newestMatched: 10, firstMismatch: { treeSize: 20, reason: 'hash_mismatch' } },
     });
   }, 120000);

@@ -77,12 +77,12 @@ describe.each(DIALECTS)('the /admin/audit page in Chromium on %s', (dialect) => 
 
   it('sends a visitor without a session to /login, and lets the admin in after signing in', async () => {
     await page.goto(`${app.url}/admin/audit`);
-    await page.waitForURL(/\/login$/);
+    await page.waitForURL(/\/login\?next=%2Fadmin%2Faudit$/);
     await page.fill('input[name="email"]', 'admin@drop.test');
     await page.fill('input[name="password"]', DEMO_PASSWORD);
     await page.click('button[type="submit"]');
-    await page.waitForURL((url) => url.pathname === '/');
-    await page.goto(`${app.url}/admin/audit`);
+    // Signed in, the admin is back on the page that asked.
+    await page.waitForURL((url) => url.pathname === '/admin/audit');
     await expect
       .poll(() => page.locator('[data-testid="chain-status"]').textContent(), { timeout: 15_000 })
       .toMatch(/Chain intact · \d+ entries/);

@@ -56,7 +56,7 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
 
   beforeAll(async () => {
     expect(statements(clusterPart)).toHaveLength(3);
-    expect(statements(databasePart)).toHaveLength(2);
+    expect(statements(databasePart)).toHaveLength(3);
     expect(ownerPart).toMatch(/GRANT SELECT, INSERT ON audit_log TO drop_app/);
     admin = new pg.Client({ connectionString: postgresAdminUrl() });
     await admin.connect();

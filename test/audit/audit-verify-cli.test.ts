@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
+import { TEST_AUDIT_MAC_KEYS } from '../helpers/app-server';
 import type { DatabaseHandle } from '../../src/server/db/connect';
 import { runAuditScript } from '../helpers/audit-cli';
 import { asDatabaseOwner } from '../helpers/audit-owner';
@@ -25,6 +26,7 @@ describe.each(DIALECTS)('npm run audit:verify on %s', (dialect) => {
             tx,
             { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
             () => undefined,
+            { macKeys: TEST_AUDIT_MAC_KEYS },
           ),
         );
     }

@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendAuditEntry } from '@audit';
+import { TEST_AUDIT_MAC_KEYS } from '../helpers/app-server';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, openTestDatabase, postgresAdminUrl, type DialectName, type TestDatabase } from '../helpers/databases';
 import { backupSummary, contentSnapshot, createTestDatabase, failureLine, runScript, seedAppData, tempDir } from './helpers';
@@ -53,6 +54,7 @@ async function backedUp(dialect: DialectName, tamper?: 'source-chain') {
             tx,
             { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
             () => undefined,
+            { macKeys: TEST_AUDIT_MAC_KEYS },
           ),
         );
     }

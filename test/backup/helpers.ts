@@ -7,6 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createTestDatabase, openTestDatabase, postgresAdminUrl, type TestDatabase } from '../helpers/databases';
+import { TEST_AUTH_SECRET } from '../helpers/app-server';
 import { seedDemoUsers } from '../../src/server/db/seed';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -17,9 +18,12 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** This process's environment less DATABASE_URL and BACKUP_*, plus `env`: what each script run sees. */
+/**
+ * This process's environment less DATABASE_URL and BACKUP_*, plus the test servers' AUTH_SECRET (the audit MAC key
+ * a drill's audit:verify checks entries with) and `env`: what each script run sees.
+ */
 export function scriptEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, AUTH_SECRET: TEST_AUTH_SECRET };
   for (const key of Object.keys(childEnv)) if (key === 'DATABASE_URL' || key.startsWith('BACKUP_')) delete childEnv[key];
   return Object.assign(childEnv, env);
 }

@@ -10,7 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OtlpLogRecord } from '@alerts';
 import { openTestDatabase } from '../helpers/databases';
 import { buildOpsCommandsForTest, type OpsCommands } from '../helpers/ops-commands';
+import { INTAKE_TOKEN, startAlertProcessor } from '../helpers/alert-processor-process';
 import { startCollector } from '../helpers/collector-process';
+import { startFakeSlack } from '../helpers/fake-slack';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { ROOT, scriptEnv, seedAppData, tempDir } from './helpers';
 
@@ -193,13 +195,9 @@ describe('backup-scheduler.sh: events, backoff and the first backup', () => {
     'through the real collector (otel-collector.yaml): backup.failed and backup.succeeded reach the alert processor',
     { timeout: 20 * 60_000 },
     async () => {
-      const [sink, alerts] = [await startOtlpReceiver(), await startOtlpReceiver()];
-      cleanups.push(() => sink.close());
+      const alerts = await startOtlpReceiver();
       cleanups.push(() => alerts.close());
       const collector = await startCollector(['otel-collector.yaml', 'otel-collector.extras.yaml'], {
-        SENTRY_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
-        SENTRY_OTLP_LOGS_ENDPOINT: `${sink.url}/v1/logs`,
-        SENTRY_PUBLIC_KEY: 'public',
         ALERT_PROCESSOR_ENDPOINT: alerts.url,
       });
       cleanups.push(() => collector.stop());
@@ -222,6 +220,52 @@ describe('backup-scheduler.sh: events, backoff and the first backup', () => {
       expectRecord(records[0]!, { event: 'backup.failed', attempt: 1, next: 60, errorType: 'database_not_ready' });
       expectRecord(records[1]!, { event: 'backup.succeeded', attempt: 2, next: success!.nextRunInSeconds });
       for (const record of records) expect(record.resource['service.name']).toBe('drop-backup');
+    },
+  );
+
+  it(
+    'the whole chain: a missed backup posts "backup failed" to Slack through the collector and the alert processor; the backup that follows, its recovery',
+    { timeout: 20 * 60_000 },
+    async () => {
+      const slack = await startFakeSlack();
+      cleanups.push(() => slack.close());
+      const stateDir = tempDir('drop-scheduler-alerts-');
+      cleanups.push(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+      const processor = await startAlertProcessor({
+        SLACK_WEBHOOK_URL: slack.url,
+        ALERTS_STATE_FILE: path.join(stateDir, 'state.db'),
+        ALERT_GROUP_SECONDS: '0',
+      });
+      cleanups.push(async () => void (await processor.stop()));
+      const collector = await startCollector(['otel-collector.yaml', 'otel-collector.extras.yaml'], {
+        ALERT_PROCESSOR_ENDPOINT: processor.url,
+        ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
+      });
+      cleanups.push(() => collector.stop());
+      const dir = tempDir('drop-scheduler-events-');
+      cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const file = path.join(dir, 'drop.db');
+      const scheduler = startScheduler(
+        { DATABASE_URL: `file:${file}`, BACKUP_DIR: path.join(dir, 'backups'), BACKUP_RETRY_MIN: '1m' },
+        { ...otlp, url: collector.otlpHttpUrl },
+      );
+
+      await scheduler.waitForLines(1);
+      const failed = await slack.waitFor(
+        () => slack.delivered().find((p) => p.body?.text?.includes('backup failed')),
+        60_000,
+        'the backup_failed alert',
+      );
+      expect(failed.body!.text).toContain('drop-backup');
+      await (await openTestDatabase({ url: `file:${file}` })).close();
+      const [, success] = await scheduler.waitForLines(2);
+      expect(success!.status).toBe('ok');
+      const recovered = await slack.waitFor(
+        () => slack.delivered().find((p) => /succeeded/.test(p.body?.text ?? '')),
+        60_000,
+        'the recovery message',
+      );
+      expect(recovered.receivedAt).toBeGreaterThan(failed.receivedAt);
     },
   );
 });

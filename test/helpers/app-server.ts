@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { auditMacKeys } from '@audit';
 import { freePort } from '../../scripts/free-port.mjs';
 import { seedDemoUsers } from '../../src/server/db/seed';
 import { openTestDatabase } from './databases';
@@ -67,10 +68,21 @@ function serverEnv(databaseUrl: string, extra: Record<string, string | undefined
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     COOKIE_SECURE: 'false',
+    // The tests play the one trusted proxy: the X-Forwarded-For they send is the client address the app sees.
+    // Without a trusted proxy the app uses the TCP peer's address and ignores the header (test/api/spraying.test.ts).
+    TRUSTED_PROXY_COUNT: '1',
+    // Suites sign in many times from 127.0.0.1; the per-address budgets are tested at their defaults on their own
+    // (test/api/spraying.test.ts, which removes these two).
+    LOGIN_FAILURES_PER_ADDRESS: '100000',
+    PASSWORD_HASHES_PER_ADDRESS: '100000',
     NEXT_TELEMETRY_DISABLED: '1',
     // No exports unless a test points OTLP somewhere: an unreachable default endpoint would only add noise.
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
+    OTEL_METRICS_EXPORTER: 'none',
+    // The test runner on 127.0.0.1 is the trusted caller (a proxy, an internal service): the traceparent a test
+    // sends is honoured. test/otel/trusted-traceparent.test.ts runs servers that trust nobody, or a secret.
+    TRACE_CONTEXT_TRUSTED_ADDRESSES: '127.0.0.1',
   });
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
@@ -179,6 +191,9 @@ async function waitUntilUp(
   }
   throw new Error(`timed out after ${timeoutMs} ms (last: ${last})`);
 }
+
+/** The keys that authenticate audit entries in the test servers: what the app derives from TEST_AUTH_SECRET (no AUDIT_MAC_KEY). */
+export const TEST_AUDIT_MAC_KEYS = auditMacKeys(new TextEncoder().encode(TEST_AUTH_SECRET));
 
 /** The master key of the test servers' audit keyring: what the app derives from TEST_AUTH_SECRET (no AUDIT_ENCRYPTION_KEY). */
 export const TEST_AUDIT_KEYRING = {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { TEST_AUTH_SECRET } from './app-server';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -9,7 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** An `npm run audit:*` script as an operator runs it: a child process (tsx) against DATABASE_URL. */
+/**
+ * An `npm run audit:*` script as an operator runs it: a child process (tsx) against DATABASE_URL, with the test
+ * servers' AUTH_SECRET (so the audit MAC keys are TEST_AUDIT_MAC_KEYS).
+ */
 export function runAuditScript(
   script: string,
   databaseUrl: string,
@@ -19,7 +23,7 @@ export function runAuditScript(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', `scripts/${script}`, ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, OTEL_SDK_DISABLED: 'true', ...env },
+      env: { ...process.env, DATABASE_URL: databaseUrl, AUTH_SECRET: TEST_AUTH_SECRET, OTEL_SDK_DISABLED: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,9 +1,10 @@
-// Traffic a real user base makes, for the tests that read the app's telemetry back from real backends: sign-ups,
-// logins that succeed and fail, transfers confirmed, cancelled and refused, QR payments, the admin's audit page, the
-// health check and a bad request; so every route family, both DB outcomes and every business counter has data.
+// Traffic a real user base makes, for the tests that read the app's telemetry back from real backends: sign-ups (one
+// with a taken email), logins that succeed and fail, transfers confirmed, cancelled and refused, QR payments, the
+// admin's audit page, the health check and a bad request; so every route family, both DB outcomes and every business
+// counter has data.
 import crypto from 'node:crypto';
 import type { ApiResponse } from './http-client';
-import type { Stack } from './stack';
+import { uniqueAddress, uniqueEmail, type Stack } from './stack';
 
 export interface TrafficRequest {
   method: string;
@@ -34,7 +35,28 @@ export async function makeTraffic(stack: Stack): Promise<TrafficRequest[]> {
   }
   const cancelled = note('POST', '/api/transfers', await send(700));
   note('POST', '/api/transfers/{id}/cancel', await sender.client.post(`/api/transfers/${cancelled.body.transfer.id as string}/cancel`));
-  note('POST', '/api/transfers', await send(10_000_000));
+  // A transfer to nobody: a failure outcome on drop.transfers.
+  note(
+    'POST',
+    '/api/transfers',
+    await sender.client.post(
+      '/api/transfers',
+      { toEmail: uniqueEmail('nobody'), amountCents: 100 },
+      { headers: { 'idempotency-key': crypto.randomUUID() } },
+    ),
+  );
+  // A second account with a taken email: the INSERT fails on the unique index, a failed DB operation (error.type).
+  note(
+    'POST',
+    '/api/auth/register',
+    await stack
+      .client()
+      .post(
+        '/api/auth/register',
+        { email: sender.email, password: 'pw-another-one-123', name: 'Again' },
+        { headers: { 'x-forwarded-for': uniqueAddress() } },
+      ),
+  );
 
   const qr = await recipient.client.post('/api/qr', { amountCents: 1_999, description: 'Pizza' });
   note('POST', '/api/qr', qr);

@@ -39,7 +39,8 @@ function signalOf(path: string): Signal | undefined {
   return undefined;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** `port`: listen there (a receiver restarted where the app already sends); a free port by default. */
+export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const receiver: Omit<OtlpReceiver, 'url' | 'waitFor' | 'close'> = {
     spans: [],
     logs: [],
@@ -77,11 +78,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const listening = (server.address() as AddressInfo).port;
   return {
     ...receiver,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     async waitFor(probe, timeoutMs = 15_000, what = 'telemetry') {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -8,6 +8,7 @@ import { INTAKE_TOKEN, startAlertProcessor, type RunningAlertProcessor } from '.
 import { DEMO_PASSWORD, startApp, type AppServer, type StartAppOptions } from './app-server';
 import { createTestDatabase, openTestDatabase, type DialectName, type TestDatabase } from './databases';
 import { startFakeSlack, type FakeSlack } from './fake-slack';
+import { createLeastPrivilegeDatabase } from './least-privilege';
 import { HttpClient } from './http-client';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
 import { startSentryIngest, type SentryIngest } from './sentry-ingest';
@@ -40,6 +41,11 @@ export interface StackOptions {
   env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   seed?: boolean;
   waitFor?: StartAppOptions['waitFor'];
+  /**
+   * PostgreSQL only: the app runs as the least-privilege role of docs/AUDIT.md (no DDL), and the test's own `db`
+   * as the owner.
+   */
+  leastPrivilege?: boolean;
 }
 
 export interface Stack {
@@ -65,8 +71,8 @@ export interface Stack {
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.test`;
 /**
- * A client address of its own (198.18.0.0/15, set aside for tests), sent as X-Forwarded-For: the test servers
- * trust no proxy, so it is the address the app sees, and sign-ups do not share the per-address registration limit.
+ * A client address of its own (198.18.0.0/15, set aside for tests), sent as X-Forwarded-For: the test servers trust
+ * one proxy (the test), so it is the address the app sees, and sign-ups do not share the per-address limits.
  */
 export const uniqueAddress = () => `198.18.${crypto.randomInt(256)}.${crypto.randomInt(256)}`;
 
@@ -79,7 +85,7 @@ function otlpEnv(signals: StackOptions['otlp'], endpoint: string): Record<string
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_TRACES_EXPORTER: wanted.traces ? 'otlp' : 'none',
     OTEL_LOGS_EXPORTER: wanted.logs ? 'otlp' : 'none',
-    ...(wanted.metrics ? { OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' } : {}),
+    ...(wanted.metrics ? { OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '500' } : { OTEL_METRICS_EXPORTER: 'none' }),
   };
 }
 
@@ -94,9 +100,11 @@ export function useStack(options: StackOptions = {}): () => Stack {
   const stops: Array<() => Promise<unknown>> = [];
 
   beforeAll(async () => {
-    const database = await createTestDatabase(dialect);
+    if (options.leastPrivilege && dialect !== 'postgres') throw new Error('useStack(): leastPrivilege needs dialect postgres');
+    const leastPrivilege = options.leastPrivilege ? await createLeastPrivilegeDatabase() : undefined;
+    const database = leastPrivilege ?? (await createTestDatabase(dialect));
     stops.unshift(() => database.drop());
-    const db = await openTestDatabase(database);
+    const db = await openTestDatabase({ url: leastPrivilege?.ownerUrl ?? database.url });
     stops.unshift(() => db.close());
     const env: Record<string, string | undefined> = {};
 

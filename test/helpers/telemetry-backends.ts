@@ -11,6 +11,8 @@ import { startPrometheus, type RunningPrometheus } from './prometheus-process';
 
 export interface TelemetryBackends {
   collector: RunningCollector;
+  /** The collector's own metrics (otelcol_*), for failure messages. */
+  collectorMetricsUrl: string;
   /** Only with `{ jaeger: true }`. */
   jaeger?: RunningJaeger;
   /** Only with `{ prometheus: true }`. */
@@ -49,6 +51,7 @@ export function useTelemetryBackends(wanted: { jaeger?: boolean; prometheus?: bo
 
     backends = {
       collector,
+      collectorMetricsUrl: `http://127.0.0.1:${collectorMetricsPort}/metrics`,
       jaeger,
       prometheus,
       appEnv: () => ({

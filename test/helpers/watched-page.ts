@@ -24,8 +24,17 @@ export interface WatchedPage {
   close(): Promise<void>;
 }
 
-export async function watchedPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1100, height: options.height ?? 900 }, locale: 'en-GB' });
+export async function watchedPage(
+  browser: Browser,
+  options: { width?: number; height?: number; timezoneId?: string; isMobile?: boolean } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1100, height: options.height ?? 900 },
+    locale: 'en-GB',
+    timezoneId: options.timezoneId,
+    isMobile: options.isMobile,
+    hasTouch: options.isMobile,
+  });
   await context.addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;

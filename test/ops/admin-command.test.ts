@@ -47,7 +47,8 @@ describe.each(DIALECTS)('scripts/dist/admin.mjs on %s', (dialect) => {
     expect(rows.map((r) => [r.action, r.outcome, r.resource, r.user_id, r.ip_address, r.user_agent, JSON.parse(r.details)])).toEqual([
       ['admin_created', 'success', `user:${ada!.id}`, ada!.id, null, null, { command: 'admin' }],
     ]);
-    const verified = await ops.run('audit-verify', [], { env: { DATABASE_URL: database.url } });
+    // audit:verify checks each entry's MAC: it needs the app's key (AUTH_SECRET here), as the app container has it.
+    const verified = await ops.run('audit-verify', [], { env: { ...KEYS, DATABASE_URL: database.url } });
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(/^audit chain intact: 1 entries/);
   });

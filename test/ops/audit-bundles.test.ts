@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEntry, auditSigner } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET } from '../helpers/app-server';
+import { TEST_AUDIT_MAC_KEYS, TEST_AUDIT_SIGNING_KEY, TEST_AUTH_SECRET } from '../helpers/app-server';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 import { buildOpsCommandsForTest, type OpsCommands } from '../helpers/ops-commands';
@@ -52,6 +52,7 @@ describe.each(DIALECTS)('the ops bundles on %s', (dialect) => {
             tx,
             { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
             () => undefined,
+            { macKeys: TEST_AUDIT_MAC_KEYS },
           );
         }
       });

@@ -84,6 +84,9 @@ describe('the first admin of a production deploy', () => {
         env: { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET, AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY },
       });
       expect(promoted.code, promoted.stderr).toBe(0);
+      // The session issued before the role changed is revoked (sessions.ts): bob signs in again, as an admin.
+      expect((await bob.get('/api/admin/audit')).status).toBe(401);
+      expect((await bob.login('bob@example.com', 'bob password 1')).status).toBe(200);
       expect((await bob.get('/api/admin/audit')).status).toBe(200);
     },
   );

@@ -41,7 +41,7 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
       'http.response.status_code': 201,
       'service.name': 'drop',
     });
-    expect(typeof accessForTrace[0]?.['enduser.id']).toBe('string');
+    expect(typeof accessForTrace[0]?.['user.id']).toBe('string');
     expect(lines.every((l) => typeof l.span_id === 'string' && (l.span_id as string).length === 16)).toBe(true);
 
     // OTLP: spans of this trace, including one span per DB statement with the semantic conventions. The server's
@@ -69,7 +69,23 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
       expect(text).not.toContain('bob@drop.test');
       expect(text).not.toMatch(/\b250\b/);
     }
-    expect(spans.find((s) => s.attributes['http.route'] === '/api/transfers')?.attributes['enduser.id']).toBeTruthy();
+    // Next's request span is the server span, with the stable HTTP conventions and none of the deprecated names.
+    const server = spans.find((s) => s.kind === 2);
+    expect(server?.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/api/transfers',
+      'url.path': '/api/transfers',
+      'url.scheme': 'http',
+      'server.address': '127.0.0.1',
+      'http.response.status_code': '201',
+      'user.id': accessForTrace[0]?.['user.id'],
+    });
+    for (const span of spans) {
+      for (const deprecated of ['http.method', 'http.target', 'http.status_code', 'enduser.id']) {
+        expect(span.attributes, `${span.name} ${deprecated}`).not.toHaveProperty(deprecated);
+      }
+    }
+    expect(server?.resource['service.instance.id']).toMatch(/^[0-9a-f-]{36}$/);
     // No double DB spans: every statement span is ours, none from a driver instrumentation.
     expect(spans.filter((s) => s.scope === '@opentelemetry/instrumentation-pg')).toHaveLength(0);
     // Next's plumbing spans are not recorded, and the tree has no holes: the DB spans hang under the handler span,
@@ -89,6 +105,9 @@ describe.each(DIALECTS)('trace correlation on %s', (dialect) => {
       'OTLP log records of the request',
     );
     expect(otlpLogs.some((l) => l.attributes['http.route'] === '/api/transfers')).toBe(true);
+    // Event names in the OTLP EventName field, not the deprecated attribute.
+    expect(otlpLogs.find((l) => l.attributes['http.route'] === '/api/transfers')?.eventName).toBe('http.access');
+    expect(otlpLogs.every((l) => l.attributes['event.name'] === undefined)).toBe(true);
   });
 
   it('names dynamic routes by their pattern', async () => {

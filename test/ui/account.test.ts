@@ -96,13 +96,13 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
       const review = first.page.getByTestId('kyc-review');
       await expect
         .poll(() => review.textContent(), settled)
-        .toMatch(/We received your ID card ending 6789 on .+ UTC and are reviewing it\./);
+        .toMatch(/We received your ID card ending 6789 on \d{1,2} \w{3} \d{4}, \d\d:\d\d · just now and are reviewing it\./);
       await first.screenshot(`kyc-under-review-${dialect}`);
 
       await first.page.getByRole('link', { name: 'Back to your dashboard' }).click();
       await first.page.waitForURL(`${app.url}/`);
       expect(await first.page.getByTestId('kyc-status').textContent()).toMatch(
-        /^Identity: under review since \d+ \w+ \d{4} · ID card ending 6789$/,
+        /^Identity: under review since \d{1,2} \w{3} \d{4}, \d\d:\d\d(?: UTC)? · ID card ending 6789$/,
       );
 
       const stale = second.getByRole('form', { name: 'Verify your identity' });
@@ -230,13 +230,15 @@ describe.each(DIALECTS)('account pages in a browser on %s', (dialect) => {
     await close();
   });
 
-  it('signed out, every account page sends the visitor to /login', { timeout: 60_000 }, async () => {
+  it('signed out, every account page sends the visitor to /login, naming itself to come back to', { timeout: 60_000 }, async () => {
     const { app } = fixture();
     const { page, problems, close } = await watchedPage(browser);
     for (const path of ['/qr', '/pay', '/kyc', '/sessions', '/qr/some-code']) {
       await page.goto(`${app.url}${path}`);
-      await page.waitForURL(`${app.url}/login`);
+      await page.waitForURL(`${app.url}/login?next=${encodeURIComponent(path)}`);
     }
+    await page.goto(`${app.url}/`);
+    await page.waitForURL(`${app.url}/login`);
     expect(await problems()).toEqual([]);
     await close();
   });

@@ -63,8 +63,9 @@ describe('Content-Security-Policy in Chromium (SQLite)', () => {
     const form = page.getByRole('form', { name: 'Send money' });
     await form.getByLabel('To (email)').fill('bob@drop.test');
     await form.getByLabel('Amount (EUR)').fill('1.00');
-    await form.getByRole('button', { name: 'Send' }).click();
-    await expect.poll(() => form.getByRole('status').textContent(), settled).toBe('Sent €1.00 to bob@drop.test');
+    await form.getByRole('button', { name: 'Review' }).click();
+    await page.getByTestId('send-review').getByRole('button', { name: 'Send €1.00' }).click();
+    await expect.poll(() => page.getByTestId('send-receipt').getByRole('status').textContent(), settled).toBe('Sent €1.00 to Bob Example.');
     expect(await violations()).toEqual([]);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${app.url}/login`);

@@ -45,9 +45,12 @@ describe.each(DIALECTS)('dashboard in a browser on %s', (dialect) => {
     await form.getByLabel('To (email)').fill('bob@drop.test');
     await form.getByLabel('Amount (EUR)').fill('12.34');
     await form.getByLabel('Note (optional)').fill('Pizza night');
-    await form.getByRole('button', { name: 'Send' }).click();
+    await form.getByRole('button', { name: 'Review' }).click();
+    await page.getByTestId('send-review').getByRole('button', { name: 'Send €12.34' }).click();
 
-    await expect.poll(() => form.getByRole('status').textContent(), settled).toBe('Sent €12.34 to bob@drop.test');
+    await expect
+      .poll(() => page.getByTestId('send-receipt').getByRole('status').textContent(), settled)
+      .toBe('Sent €12.34 to Bob Example.');
     await expect.poll(() => balance.textContent(), settled).toBe('€987.66');
     const firstRow = page.locator('table tbody tr').first();
     await expect

@@ -59,16 +59,19 @@ describe('error pages in a browser (SQLite)', () => {
     expect(res.headers.get('content-type')).toContain('image/svg+xml');
   });
 
-  it("a payment request that is not one's own is not found (notFound())", async () => {
+  it("a payment request's address opened by someone else is the payer's page, not a 404", async () => {
     const { app } = fixture();
     const { context, page, problems, screenshot, close } = await watchedPage(browser);
     await signInContext(context, app.url, 'alice@drop.test');
     const res = await page.goto(`${app.url}/qr/unknown-code`);
-    expect(res?.status()).toBe(404);
-    expect(await page.locator('h1').textContent()).toBe('404 · Not found');
+    expect(res?.status()).toBe(200);
+    expect(page.url()).toBe(`${app.url}/pay?code=unknown-code`);
+    expect(await page.locator('main').getByRole('alert').textContent()).toBe(
+      'No payment request has this code. Check the code or link and try again.',
+    );
     expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(true);
-    await screenshot('qr-not-found');
-    expect(await problems({ expectedStatuses: [404] })).toEqual([]);
+    await screenshot('qr-unknown-code');
+    expect(await problems()).toEqual([]);
     await close();
   });
 

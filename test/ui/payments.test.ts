@@ -49,11 +49,15 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
       await bob.page.waitForURL(/\/qr\/[\w-]{16,}$/);
       const code = new URL(bob.page.url()).pathname.split('/').pop()!;
 
-      // The page shows the request, its state, a real QR code of the drop://pay link, and the link itself.
+      // The page shows the request, its state, a real QR code of the link to this app's /pay page (the request's
+      // origin here: no APP_ORIGIN), the link itself, and the drop:// link for apps.
       expect(await bob.page.locator('h1').textContent()).toBe('€12.50');
       expect(await bob.page.getByTestId('request-state').textContent()).toBe('waiting for payment');
       const link = await bob.page.getByTestId('pay-link').inputValue();
-      expect(link).toBe(`drop://pay?code=${code}&amount=1250&currency=EUR&description=Concert+ticket`);
+      expect(link).toBe(`${app.url}/pay?code=${code}`);
+      expect(await bob.page.getByTestId('drop-link').textContent()).toBe(
+        `drop://pay?code=${code}&amount=1250&currency=EUR&description=Concert+ticket`,
+      );
       expect(await bob.page.getByTestId('pay-code').textContent()).toBe(code);
       const qr = bob.page.getByTestId('qr-image');
       await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), settled).toBe(true);
@@ -72,15 +76,29 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
       expect(await toPay.locator('h2').textContent()).toBe('€12.50 to Bob Example');
       expect(await toPay.getByText('Concert ticket').isVisible()).toBe(true);
       await alice.screenshot(`pay-preview-${dialect}`);
+      // Pay opens a review (whom, their email, how much, what for); only Confirm moves the money.
       await toPay.getByRole('button', { name: 'Pay €12.50 to Bob Example' }).click();
-      await expect.poll(() => toPay.getByRole('status').textContent(), settled).toMatch(/^You paid this on .+ UTC\.$/);
+      const review = toPay.getByTestId('pay-review');
+      expect(await review.getByTestId('review-name').textContent()).toBe('Bob Example');
+      expect(await review.getByTestId('review-email').textContent()).toBe('bob@drop.test');
+      expect(await review.getByTestId('review-amount').textContent()).toBe('€12.50');
+      expect(await review.getByTestId('review-note').textContent()).toBe('Concert ticket');
+      const aliceBalance = () =>
+        db.db.selectFrom('users').select('balance_cents').where('email', '=', 'alice@drop.test').executeTakeFirstOrThrow();
+      expect(await aliceBalance()).toEqual({ balance_cents: 100_000 });
+      await alice.screenshot(`pay-review-${dialect}`);
+      await review.getByRole('button', { name: 'Confirm payment of €12.50' }).click();
+      await expect
+        .poll(() => toPay.getByRole('status').textContent(), settled)
+        .toMatch(/^You paid €12\.50 to Bob Example on \d{1,2} \w{3} \d{4}, \d\d:\d\d\.$/);
+      expect(await toPay.getByTestId('pay-receipt').locator('code').textContent()).toMatch(/^[0-9a-f-]{36}$/);
       expect(await toPay.getByTestId('request-state').textContent()).toBe('paid');
       expect(await toPay.getByRole('button').count()).toBe(0);
 
       // Bob's page refreshes itself: paid, by whom, no QR code any more; his list says so too.
       await expect.poll(() => bob.page.getByTestId('request-state').textContent(), settled).toBe('paid');
       expect(await bob.page.locator('main').getByRole('status').textContent()).toMatch(
-        /^Paid by Alice Example on .+ UTC\. The money is in your balance\.$/,
+        /^Paid by Alice Example on \d{1,2} \w{3} \d{4}, \d\d:\d\d\. The money is in your balance\.$/,
       );
       expect(await bob.page.getByTestId('qr-image').count()).toBe(0);
       await bob.screenshot(`qr-request-paid-${dialect}`);
@@ -115,7 +133,9 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
 
       // Paying the same code again is refused in words, by the bare code this time.
       await alice.page.goto(`${app.url}/pay?code=${code}`);
-      expect(await alice.page.getByTestId('request-to-pay').getByRole('status').textContent()).toMatch(/^You paid this on/);
+      expect(await alice.page.getByTestId('request-to-pay').getByRole('status').textContent()).toMatch(
+        /^You paid €12\.50 to Bob Example on/,
+      );
 
       // An expired request: the payee sees "expired", the payer is told to ask for a new code and cannot pay.
       await bob.page.goto(`${app.url}/qr`);
@@ -137,14 +157,14 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
       await alice.page.waitForURL(/\/pay\?code=/);
       expect(await alice.page.getByTestId('request-state').textContent()).toBe('expired');
       expect(await alice.page.getByTestId('request-to-pay').getByRole('status').textContent()).toMatch(
-        /expired on .+ UTC\. Ask Bob Example for a new code\./,
+        /expired on \d{1,2} \w{3} \d{4}, \d\d:\d\d\. Ask Bob Example for a new code\./,
       );
       expect(await alice.page.getByTestId('request-to-pay').getByRole('button').count()).toBe(0);
 
       // Something that is not a code, and a code nobody issued.
       await alice.page.goto(`${app.url}/pay?code=${encodeURIComponent('https://evil.example/?code=abc')}`);
       expect(await alice.page.locator('main').getByRole('alert').textContent()).toMatch(
-        /^This is neither a payment code nor a drop:\/\/pay link\./,
+        /^This is neither a payment code nor a payment link\./,
       );
       await alice.page.goto(`${app.url}/pay?code=${crypto.randomBytes(16).toString('base64url')}`);
       expect(await alice.page.locator('main').getByRole('alert').textContent()).toBe(
@@ -168,11 +188,13 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
     await page.context.addCookies([{ name: 'drop_session', value: payer.client.cookie('drop_session')!, url: app.url }]);
     await page.page.goto(`${app.url}/pay?code=${code}`);
     await page.page.getByRole('button', { name: 'Pay €5.00 to Pat Payee' }).click();
+    await page.page.getByRole('button', { name: 'Confirm payment of €5.00' }).click();
     await expect
       .poll(() => page.page.locator('main').getByRole('alert').textContent(), settled)
-      .toBe('Your balance is too low for this payment.');
+      .toBe('Not paid: Your balance is too low for this payment.');
     await setBalance(payer.id, 1_000);
     await page.page.getByRole('button', { name: 'Pay €5.00 to Pat Payee' }).click();
+    await page.page.getByRole('button', { name: 'Confirm payment of €5.00' }).click();
     await expect.poll(() => page.page.getByTestId('request-state').textContent(), settled).toBe('paid');
     expect(await page.problems({ expectedStatuses: [409] })).toEqual([]);
     await page.close();
@@ -189,19 +211,24 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
       await page.context.addCookies([{ name: 'drop_session', value: sender.client.cookie('drop_session')!, url: app.url }]);
       await page.page.goto(`${app.url}/`);
 
-      // More than the balance: the confirm fails, the form cancels the transfer it created and says so.
+      // More than the balance: reviewed, then the confirm is refused; the form cancels the transfer it created and says so.
       const form = page.page.getByRole('form', { name: 'Send money' });
       await form.getByLabel('To (email)').fill(recipient.email);
       await form.getByLabel('Amount (EUR)').fill('25');
       await form.getByLabel('Note (optional)').fill('Too much');
-      await form.getByRole('button', { name: 'Send' }).click();
+      await form.getByRole('button', { name: 'Review' }).click();
+      const review = page.page.getByTestId('send-review');
+      expect(await review.getByTestId('review-name').textContent()).toBe('Rex Recipient');
+      await review.getByRole('button', { name: 'Send €25.00' }).click();
       await expect
         .poll(() => form.getByRole('alert').textContent(), settled)
         .toBe('Not sent: Your balance is too low for this payment. Nothing was taken from your balance.');
+      // The form keeps what was typed, to correct it.
+      expect(await form.getByLabel('Amount (EUR)').inputValue()).toBe('25');
       const rows = page.page.locator('[data-testid="transfers"] tbody tr');
       await expect
         .poll(() => rows.first().locator('td').allTextContents(), settled)
-        .toEqual([expect.any(String), `to ${recipient.email}`, 'Too much', 'cancelled', '−€25.00']);
+        .toEqual([expect.any(String), `to ${recipient.email}`, 'Too much', 'cancelled not sent: your balance was too low', '−€25.00']);
       const stored = await db.db.selectFrom('transfers').select('status').where('from_user_id', '=', sender.id).execute();
       expect(stored).toEqual([{ status: 'cancelled' }]);
       await page.screenshot(`send-failed-cancelled-${dialect}`);
@@ -233,11 +260,11 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
       expect(await balanceOf(sender.id)).toBe(700);
       expect(await balanceOf(recipient.id)).toBe(300);
 
-      // The recipient sees the notes, and no buttons for transfers that are not theirs to confirm.
+      // The recipient sees only the money that moved, with its note, and no buttons.
       const other = await watchedPage(browser);
       await other.context.addCookies([{ name: 'drop_session', value: recipient.client.cookie('drop_session')!, url: app.url }]);
       await other.page.goto(`${app.url}/`);
-      expect(await other.page.locator('[data-testid="transfers"] td.note').allTextContents()).toEqual(['Coffee', 'Lunch', 'Too much']);
+      expect(await other.page.locator('[data-testid="transfers"] td.note').allTextContents()).toEqual(['Lunch']);
       expect(await other.page.locator('[data-testid="transfers"] button').count()).toBe(0);
 
       // A pending transfer confirmed elsewhere meanwhile: Cancel is refused (409) and the row catches up to the truth.

@@ -17,6 +17,8 @@ export interface OtlpSpan {
   attributes: Attributes;
   events: { name: string; timeUnixNano: string; attributes: Attributes }[];
   status: { code: number; message: string };
+  /** Links to other spans (e.g. an untrusted caller's traceparent, kept as a link instead of the parent). */
+  links?: { traceId: string; spanId: string; attributes: Attributes }[];
   resource: Attributes;
   scope: string;
 }
@@ -153,6 +155,11 @@ function flattenSpans(request: Raw): OtlpSpan[] {
             attributes: attributes(list(e, 'attributes', 'attributes')),
           })),
           status: { code: Number(status.code ?? 0), message: String(status.message ?? '') },
+          links: list(span, 'links', 'links').map((l) => ({
+            traceId: hexId(pick(l, 'trace_id', 'traceId')),
+            spanId: hexId(pick(l, 'span_id', 'spanId')),
+            attributes: attributes(list(l, 'attributes', 'attributes')),
+          })),
           resource,
           scope,
         });

@@ -28,6 +28,8 @@ const toEntry = (row: Row): OutboxEntry => ({
   message: JSON.parse(row.message) as SlackMessage,
   attempts: row.attempts,
   enqueuedAtMs: row.enqueued_at_ms,
+  // The shared outbox carries Slack's entries only; email is sent by each replica (alerter.ts).
+  receiver: 'slack',
 });
 
 export class SharedOutbox {

@@ -1,20 +1,17 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { redirect } from 'next/navigation';
 import { DOCUMENT_NOUNS } from '@/components/kyc/KycStatusLine';
 import { KycForm } from '@/components/kyc/KycForm';
-import { currentUser } from '@/server/current-user';
+import { LocalTime } from '@/components/LocalTime';
+import { requireUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
 import { kycStatus } from '@/server/domain/kyc';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Identity · Drop' };
 
-const day = (iso: string) => new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', dateStyle: 'long', timeStyle: 'short' });
-
 export default async function KycPage() {
-  const user = await currentUser();
-  if (!user) redirect('/login');
+  const user = await requireUser('/kyc');
   const { db } = await getDatabase();
   const status = await kycStatus(db, user.id);
   return (
@@ -27,8 +24,8 @@ export default async function KycPage() {
           </p>
           <p>
             We received your {DOCUMENT_NOUNS[status.documentType]} ending <strong>{status.documentLast4}</strong> on{' '}
-            {day(status.submittedAt)} UTC and are reviewing it. There is nothing more to do: you can send new documents only once this
-            review is finished.
+            <LocalTime iso={status.submittedAt} relative /> and are reviewing it. There is nothing more to do: you can send new documents
+            only once this review is finished.
           </p>
           <p>
             <Link href="/">Back to your dashboard</Link>

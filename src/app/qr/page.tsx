@@ -1,21 +1,18 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { redirect } from 'next/navigation';
+import { LocalTime } from '@/components/LocalTime';
 import { PaymentRequestForm } from '@/components/qr/PaymentRequestForm';
 import { RequestStateBadge } from '@/components/qr/RequestStateBadge';
 import { formatCents } from '@/lib/format';
-import { currentUser } from '@/server/current-user';
+import { requireUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
 import { listPaymentRequests } from '@/server/domain/qr';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Get paid · Drop' };
 
-const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'short' });
-
 export default async function GetPaidPage() {
-  const user = await currentUser();
-  if (!user) redirect('/login');
+  const user = await requireUser('/qr');
   const { db } = await getDatabase();
   const requests = await listPaymentRequests(db, user.id);
   return (
@@ -33,10 +30,10 @@ export default async function GetPaidPage() {
         {requests.length === 0 ? (
           <p className="muted">No requests yet.</p>
         ) : (
-          <table data-testid="payment-requests">
+          <table data-testid="payment-requests" className="stack">
             <thead>
               <tr>
-                <th>Created (UTC)</th>
+                <th>Created</th>
                 <th>What for</th>
                 <th>Status</th>
                 <th className="amount">Amount</th>
@@ -46,7 +43,9 @@ export default async function GetPaidPage() {
               {requests.map((r) => (
                 <tr key={r.code} data-code={r.code}>
                   <td>
-                    <Link href={`/qr/${r.code}`}>{when(r.createdAt)}</Link>
+                    <Link href={`/qr/${r.code}`}>
+                      <LocalTime iso={r.createdAt} relative />
+                    </Link>
                   </td>
                   <td className="note">{r.description ?? <span className="muted">—</span>}</td>
                   <td>

@@ -1,11 +1,10 @@
 import Link from 'next/link';
+import { LocalTime } from '@/components/LocalTime';
 import type { KycStatus } from '@/server/domain/kyc';
 
 export const DOCUMENT_LABELS = { passport: 'Passport', id_card: 'ID card', driving_licence: 'Driving licence' } as const;
 /** The same within a sentence ("your ID card ending …"). */
 export const DOCUMENT_NOUNS = { passport: 'passport', id_card: 'ID card', driving_licence: 'driving licence' } as const;
-
-const day = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { timeZone: 'UTC', dateStyle: 'long' });
 
 /** One line on the dashboard: where the identity check stands, and what to do about it. */
 export function KycStatusLine({ status }: { status: KycStatus }) {
@@ -18,7 +17,7 @@ export function KycStatusLine({ status }: { status: KycStatus }) {
   }
   return (
     <p className="muted" data-testid="kyc-status">
-      Identity: <span className="badge submitted">under review</span> since {day(status.submittedAt)} ·{' '}
+      Identity: <span className="badge submitted">under review</span> since <LocalTime iso={status.submittedAt} /> ·{' '}
       {DOCUMENT_LABELS[status.documentType]} ending {status.documentLast4}
     </p>
   );

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { currentUser } from '@/server/current-user';
+import { SignOutButton } from '@/components/SignOutButton';
 import { NavLinks, type NavLink } from './NavLinks';
 
 const USER_LINKS: NavLink[] = [
@@ -15,7 +16,7 @@ const ADMIN_LINKS: NavLink[] = [
   { href: '/admin/debug', label: 'Monitoring' },
 ];
 
-/** The brand and, when signed in, every page of the app (and, for admins, the operators' pages). */
+/** The brand and, when signed in, who it is with Sign out, and every page of the app (for admins, the operators' pages too). */
 export async function TopBar() {
   const user = await currentUser();
   return (
@@ -24,10 +25,18 @@ export async function TopBar() {
         Drop
       </Link>
       {user ? (
-        <div className="navGroups">
-          <NavLinks links={USER_LINKS} label="Main" />
-          {user.role === 'admin' ? <NavLinks links={ADMIN_LINKS} label="Admin" /> : null}
-        </div>
+        <>
+          <span className="account">
+            <span className="accountName" title={user.email}>
+              {user.name}
+            </span>
+            <SignOutButton />
+          </span>
+          <div className="navGroups">
+            <NavLinks links={USER_LINKS} label="Main" />
+            {user.role === 'admin' ? <NavLinks links={ADMIN_LINKS} label="Admin" /> : null}
+          </div>
+        </>
       ) : null}
     </header>
   );

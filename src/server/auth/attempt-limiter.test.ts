@@ -48,4 +48,38 @@ describe.each(DIALECTS)('reserveAttempt on %s', (dialect) => {
     const rest = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome([wide, { limit: narrow, key: `b${i}` }])));
     expect(rest.filter((r) => r.ok)).toHaveLength(9);
   });
+
+  it('keeps its counts in the rate_limits table, so a second connection (another instance) shares the limit', async () => {
+    const claim = { limit: limit(3), key: 'shared' };
+    for (let i = 0; i < 3; i++) expect((await outcome([claim])).ok).toBe(true);
+    const rows = await handle()
+      .db.selectFrom('rate_limits' as never)
+      .select(['key' as never, 'points' as never])
+      .where('key' as never, '=', `${claim.limit.name}:shared` as never)
+      .execute();
+    expect(rows).toEqual([{ key: `${claim.limit.name}:shared`, points: 3 }]);
+  });
+
+  it('is not rolled back with a transaction another request has open at the time', async () => {
+    const claim = { limit: limit(5), key: 'tx' };
+    let counted: ReturnType<typeof outcome> | undefined;
+    const inTx = handle()
+      .db.transaction()
+      .execute(async (tx) => {
+        await tx.selectFrom('users').select('id').execute();
+        // Counted while this transaction is open (as a login may be while a transfer commits elsewhere).
+        counted = outcome([claim]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw new Error('rolled back');
+      })
+      .catch(() => 'rolled back');
+    expect(await inTx).toBe('rolled back');
+    expect((await counted!).ok).toBe(true);
+    const row = await handle()
+      .db.selectFrom('rate_limits' as never)
+      .select('points' as never)
+      .where('key' as never, '=', `${claim.limit.name}:tx` as never)
+      .executeTakeFirst();
+    expect(row).toEqual({ points: 1 });
+  });
 });

@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DatabaseHandle } from '../db/connect';
 import { DomainError } from '../domain/errors';
 
@@ -17,66 +17,72 @@ export interface AttemptClaim {
 
 /** An attempt that has been counted before it is made; `refund` gives it back (it succeeded, or never happened). */
 export interface Reservation {
-  refund(): Promise<void>;
+  /** Gives the attempt back to every limit but those named in `keep` (a cost that was paid either way). */
+  refund(keep?: readonly string[]): Promise<void>;
 }
 
-const limiters = new WeakMap<DatabaseHandle, Map<string, Promise<RateLimiterAbstract>>>();
-/** PostgreSQL limiters are created one after the other: each runs CREATE TABLE IF NOT EXISTS, which races. */
-const postgresCreation = new WeakMap<DatabaseHandle, Promise<unknown>>();
-
-function postgresLimiter(handle: DatabaseHandle, limit: AttemptLimit): Promise<RateLimiterAbstract> {
-  return new Promise((resolve, reject) => {
-    const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-      {
-        storeClient: handle.pgPool,
-        storeType: 'pool',
-        tableName: 'rate_limits',
-        keyPrefix: limit.name,
-        points: limit.points,
-        duration: limit.windowSeconds,
-        clearExpiredByTimeout: true,
-      },
-      (error?: unknown) => (error ? reject(error) : resolve(limiter)),
-    );
-  });
+/** One limit's counters in the database, each operation run where it is safe on that database. */
+interface Counter {
+  consume(key: string): Promise<RateLimiterRes>;
+  reward(key: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
 }
 
-/** In memory on SQLite (one instance); in PostgreSQL on PostgreSQL, so limits hold across instances. */
-function limiterFor(handle: DatabaseHandle, limit: AttemptLimit): Promise<RateLimiterAbstract> {
-  let byName = limiters.get(handle);
-  if (!byName) limiters.set(handle, (byName = new Map()));
-  let limiter = byName.get(limit.name);
-  if (!limiter) {
-    if (handle.dialect === 'postgres') {
-      const previous = postgresCreation.get(handle) ?? Promise.resolve();
-      limiter = previous.catch(() => undefined).then(() => postgresLimiter(handle, limit));
-      postgresCreation.set(handle, limiter);
-    } else {
-      limiter = Promise.resolve(new RateLimiterMemory({ keyPrefix: limit.name, points: limit.points, duration: limit.windowSeconds }));
-    }
-    const created = limiter;
-    created.catch(() => byName.delete(limit.name));
-    byName.set(limit.name, created);
+const TABLE = 'rate_limits';
+const counters = new WeakMap<DatabaseHandle, Map<string, Counter>>();
+
+/**
+ * The counters live in the database's `rate_limits` table (created by migration 0006, hence `tableCreated: true`:
+ * the app's role needs no DDL), so limits hold across processes and instances on both databases. On SQLite the
+ * limiter shares Kysely's one connection and runs inside db.connection(), which waits for any transaction in
+ * progress: its statements never land inside another request's transaction.
+ */
+function counterFor(handle: DatabaseHandle, limit: AttemptLimit): Counter {
+  let byName = counters.get(handle);
+  if (!byName) counters.set(handle, (byName = new Map()));
+  const id = `${limit.name}/${limit.points}/${limit.windowSeconds}`;
+  const existing = byName.get(id);
+  if (existing) return existing;
+  const options = { tableName: TABLE, tableCreated: true, keyPrefix: limit.name, points: limit.points, duration: limit.windowSeconds };
+  let counter: Counter;
+  if (handle.dialect === 'postgres') {
+    const limiter: RateLimiterAbstract = new RateLimiterPostgres({
+      ...options,
+      storeClient: handle.pgPool,
+      storeType: 'pool',
+      clearExpiredByTimeout: true,
+    });
+    counter = { consume: (key) => limiter.consume(key), reward: (key) => limiter.reward(key), delete: (key) => limiter.delete(key) };
+  } else {
+    const limiter: RateLimiterAbstract = new RateLimiterSQLite({ ...options, storeClient: handle.sqlite, storeType: 'better-sqlite3' });
+    const exclusive = <T>(op: () => Promise<T>) => handle.db.connection().execute(op);
+    counter = {
+      consume: (key) => exclusive(() => limiter.consume(key)),
+      reward: (key) => exclusive(() => limiter.reward(key)),
+      delete: (key) => exclusive(() => limiter.delete(key)),
+    };
   }
-  return limiter;
+  byName.set(id, counter);
+  return counter;
 }
 
 /**
  * Counts one attempt against every claim before the attempt is made, so that parallel requests cannot all pass a
- * check made before any of them failed: the store's increment is atomic (one process's memory; one UPSERT in
- * PostgreSQL), and an attempt goes ahead only if every count stayed within its limit. A refused attempt takes its
- * counts back at once and throws `rate_limited` with the seconds until the fullest window ends.
+ * check made before any of them failed: the store's increment is atomic (one UPSERT), and an attempt goes ahead
+ * only if every count stayed within its limit. A refused attempt takes its counts back at once and throws
+ * `rate_limited` with the seconds until the fullest window ends.
  */
 export async function reserveAttempt(handle: DatabaseHandle, claims: readonly AttemptClaim[], refusal: string): Promise<Reservation> {
-  const counted = await Promise.all(claims.map(async (claim) => ({ claim, limiter: await limiterFor(handle, claim.limit) })));
-  const results = await Promise.allSettled(counted.map(({ limiter, claim }) => limiter.consume(claim.key)));
+  const counted = claims.map((claim) => ({ claim, counter: counterFor(handle, claim.limit) }));
+  const results = await Promise.allSettled(counted.map(({ counter, claim }) => counter.consume(claim.key)));
   // A store error counted nothing; a RateLimiterRes rejection counted one over the limit.
   const incremented = counted.filter((_, i) => {
     const result = results[i]!;
     return result.status === 'fulfilled' || result.reason instanceof RateLimiterRes;
   });
-  const refund = async () => {
-    await Promise.all(incremented.map(({ limiter, claim }) => limiter.reward(claim.key)));
+  const refund = async (keep: readonly string[] = []) => {
+    const given = incremented.filter(({ claim }) => !keep.includes(claim.limit.name));
+    await Promise.all(given.map(({ counter, claim }) => counter.reward(claim.key)));
   };
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length === 0) return { refund };
@@ -89,5 +95,5 @@ export async function reserveAttempt(handle: DatabaseHandle, claims: readonly At
 
 /** Forgets every attempt counted against one key. */
 export async function forgetAttempts(handle: DatabaseHandle, claim: AttemptClaim): Promise<void> {
-  await (await limiterFor(handle, claim.limit)).delete(claim.key);
+  await counterFor(handle, claim.limit).delete(claim.key);
 }

@@ -3,14 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   auditCheckpointer,
+  auditMacKeys,
   auditSigner,
   generateAuditSigningKeyPem,
   type AuditCheckpointer,
   type AuditKeyring,
+  type AuditMacKeys,
   type AuditSigner,
 } from '@audit';
 import { serverConfig } from '../config';
-import { deriveKey } from './secret';
+import { deriveKey, getAuthSecret } from './secret';
 
 export class AuditKeyError extends Error {}
 
@@ -90,14 +92,43 @@ export function getAuditKeyring(): AuditKeyring {
   return keyring;
 }
 
+let macKeys: AuditMacKeys | undefined;
+
+function macSecret(name: string, value: string): string {
+  if (value.length < MIN_MASTER_SECRET_LENGTH) throw new AuditKeyError(`${name} must be at least ${MIN_MASTER_SECRET_LENGTH} characters`);
+  return value;
+}
+
+/**
+ * The keys that authenticate audit entries (a MAC each), derived from a secret the database never holds:
+ * AUDIT_MAC_KEY (32+ characters) when set, otherwise AUTH_SECRET. AUDIT_MAC_PREVIOUS_KEYS (comma-separated) are
+ * earlier secrets, still accepted when verifying after a rotation; AUDIT_MAC_LEGACY_UNTIL the last entry written
+ * before entries carried a MAC.
+ */
+export function getAuditMacKeys(): AuditMacKeys {
+  if (macKeys) return macKeys;
+  const current = process.env.AUDIT_MAC_KEY ? macSecret('AUDIT_MAC_KEY', process.env.AUDIT_MAC_KEY) : getAuthSecret();
+  const previous = (process.env.AUDIT_MAC_PREVIOUS_KEYS ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean)
+    .map((secret) => macSecret('each of AUDIT_MAC_PREVIOUS_KEYS', secret));
+  macKeys = auditMacKeys(current, previous, serverConfig().auditMacLegacyUntil);
+  return macKeys;
+}
+
 let checkpointer: AuditCheckpointer | undefined;
 
-/** Checkpoints every AUDIT_CHECKPOINT_EVERY entries (default 1000) or AUDIT_CHECKPOINT_SECONDS (default 300). */
+/**
+ * Checkpoints every AUDIT_CHECKPOINT_EVERY entries (default 1000) or AUDIT_CHECKPOINT_SECONDS (default 300), each
+ * only after the entries it covers are checked, their MACs included.
+ */
 export function getAuditCheckpointer(): AuditCheckpointer {
   checkpointer ??= auditCheckpointer({
     signer: getAuditSigner(),
     everyEntries: serverConfig().auditCheckpointEvery,
     everyMs: serverConfig().auditCheckpointMs,
+    macKeys: getAuditMacKeys(),
   });
   return checkpointer;
 }

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/connect';
+import { PASSWORD_HASHES, failedLoginsFrom, passwordHashFrom } from './address-budget';
 import { forgetAttempts, reserveAttempt, type AttemptLimit } from './attempt-limiter';
 
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
@@ -18,16 +19,19 @@ export interface LoginAttempt {
 
 /**
  * Counts a login attempt before its password is checked (a failure keeps the count). Throws `rate_limited` when
- * this email, from this address or overall, has no attempt left, so a burst of parallel guesses gets no more checks
- * than the limit.
+ * this email (from this address, or overall) or this address (failed logins across emails, or password hashes) has
+ * no attempt left, so a burst of parallel guesses gets no more checks than the limit.
  */
 export async function reserveLoginAttempt(handle: DatabaseHandle, email: string, ip: string): Promise<LoginAttempt> {
   const pair = { limit: PER_EMAIL_AND_IP, key: `${email}|${ip}` };
   const overall = { limit: PER_EMAIL, key: email };
-  const reservation = await reserveAttempt(handle, [pair, overall], 'Too many failed logins; try again later');
+  // Across emails, per address: failed logins (spraying) and password hashes (the CPU an address may spend).
+  const claims = [pair, overall, failedLoginsFrom(ip), passwordHashFrom(ip)];
+  const reservation = await reserveAttempt(handle, claims, 'Too many failed logins; try again later');
   return {
     async succeeded() {
-      await reservation.refund();
+      // The password was hashed: that stays counted.
+      await reservation.refund([PASSWORD_HASHES]);
       await forgetAttempts(handle, pair);
     },
     abandoned: () => reservation.refund(),

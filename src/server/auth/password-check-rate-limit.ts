@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/connect';
+import { PASSWORD_HASHES, passwordHashFrom } from './address-budget';
 import { reserveAttempt, type AttemptLimit, type Reservation } from './attempt-limiter';
 
 /** Wrong current passwords a signed-in user may give (POST /api/auth/password) per window. */
@@ -16,6 +17,12 @@ const PER_USER: AttemptLimit = {
  * unlimited password oracle. Throws `rate_limited` once the user has no attempt left; refund when the password was
  * right (or never checked).
  */
-export function reservePasswordCheck(handle: DatabaseHandle, userId: string): Promise<Reservation> {
-  return reserveAttempt(handle, [{ limit: PER_USER, key: userId }], 'Too many wrong passwords; try again later');
+export async function reservePasswordCheck(handle: DatabaseHandle, userId: string, ip: string): Promise<Reservation> {
+  const reservation = await reserveAttempt(
+    handle,
+    [{ limit: PER_USER, key: userId }, passwordHashFrom(ip)],
+    'Too many wrong passwords; try again later',
+  );
+  // Given back when the password was right, except the hash work, which was done.
+  return { refund: (keep = [PASSWORD_HASHES]) => reservation.refund(keep) };
 }

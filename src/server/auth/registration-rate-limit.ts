@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/connect';
+import { passwordHashFrom } from './address-budget';
 import { reserveAttempt, type AttemptLimit } from './attempt-limiter';
 
 /** Registrations one client address may attempt (POST /api/auth/register) per window: each costs an argon2 hash. */
@@ -16,5 +17,9 @@ const PER_ADDRESS: AttemptLimit = {
  * being bounded). Throws `rate_limited` once the address has no attempt left.
  */
 export async function reserveRegistration(handle: DatabaseHandle, ip: string): Promise<void> {
-  await reserveAttempt(handle, [{ limit: PER_ADDRESS, key: ip }], 'Too many registrations from this address; try again later');
+  await reserveAttempt(
+    handle,
+    [{ limit: PER_ADDRESS, key: ip }, passwordHashFrom(ip)],
+    'Too many registrations from this address; try again later',
+  );
 }

@@ -4,9 +4,10 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import { registerAuditSqliteFunctions } from '@audit';
-import { instrumentDialect, logSlowQuery, getLogger, telemetryConfig } from '@otel';
+import { DB_POOL_NAME_APP, instrumentDialect, logSlowQuery, observeConnectionPool, telemetryConfig } from '@otel';
 import { serverConfig } from '../config';
 import type { DatabaseConfig } from './database-url';
+import { noteDatabaseUnavailable } from './outage';
 import type { Database } from './schema';
 
 export type Dialect = DatabaseConfig['dialect'];
@@ -16,6 +17,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** PostgreSQL pool, for libraries that need the driver itself (rate limiting). */
   pgPool?: pg.Pool;
+  /** The SQLite connection, for libraries that need the driver itself (rate limiting); use it only through db.connection(). */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -64,7 +67,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
       statementSpanMs: telemetryConfig().statementSpanMs,
     });
     const db = new Kysely<Database>({ dialect });
-    return { db, dialect: 'sqlite', close: () => db.destroy() };
+    return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: config.connectionString,
@@ -72,10 +75,13 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     max: serverConfig().pgPoolMax,
     connectionTimeoutMillis: 5_000,
   });
-  // An idle connection the server ends (restart, failover, DROP DATABASE … FORCE) makes the pool emit 'error';
-  // unheard, that is an uncaught exception. The pool has already discarded that client and the next query
-  // opens a fresh one (or fails with its own error), so logging it is all there is to do.
-  pool.on('error', (error) => getLogger().warn({ err: error, 'db.system.name': 'postgresql' }, 'idle database connection lost'));
+  // A connection the server ends (stop, restart, failover, DROP DATABASE … FORCE) emits 'error': from the pool for
+  // an idle one, from the client itself for one checked out between two queries. Unheard, either is an uncaught
+  // exception. The pool discards a broken client and the next query opens a fresh one (or fails with its own
+  // error), so noting the outage (logged once, code and message only) is all there is to do.
+  pool.on('error', noteDatabaseUnavailable);
+  pool.on('connect', (client) => client.on('error', noteDatabaseUnavailable));
+  observeConnectionPool(pool, { system: 'postgresql', poolName: DB_POOL_NAME_APP, max: serverConfig().pgPoolMax });
   const url = new URL(config.connectionString);
   const dialect = instrumentDialect(new PostgresDialect({ pool }), {
     system: 'postgresql',

@@ -21,6 +21,8 @@ export interface SessionsTable {
   revoked_at: number | null;
   ip: string | null;
   user_agent: string | null;
+  /** The user's role when the session was issued; null for sessions from before migration 0007. */
+  role: 'user' | 'admin' | null;
 }
 
 export type TransferStatus = 'pending' | 'completed' | 'cancelled';
@@ -38,6 +40,8 @@ export interface TransfersTable {
   request_hash: string | null;
   created_at: number;
   completed_at: number | null;
+  /** Why a confirm was refused (`insufficient_funds`); null otherwise. */
+  failure_reason: string | null;
 }
 
 export interface PaymentRequestsTable {

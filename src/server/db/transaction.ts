@@ -1,5 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { getLogger } from '@otel';
+import { isDatabaseUnavailable } from './errors';
+import { noteDatabaseUnavailable } from './outage';
 import type { Database } from './schema';
 
 export type Tx = Transaction<Database>;
@@ -28,7 +30,8 @@ export async function inTransaction<T>(db: Kysely<Database>, work: (tx: Tx) => P
     } catch (error) {
       // The transaction has committed: a failing side effect (a seal of audit entries: they stay queued for the
       // sweep) must not turn it into an error response.
-      getLogger().error({ err: error, 'event.name': 'db.after_commit_failed' }, 'after-commit callback failed');
+      if (isDatabaseUnavailable(error)) noteDatabaseUnavailable(error);
+      else getLogger().error({ err: error, 'event.name': 'db.after_commit_failed' }, 'after-commit callback failed');
     }
   }
   return result;

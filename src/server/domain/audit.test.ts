@@ -96,17 +96,19 @@ describe.each(DIALECTS)('audited domain actions on %s', (dialect) => {
     ]);
   });
 
-  it('changes a password with one session_revoked entry per other session, then password_change', async () => {
+  it('changes a password with one session_revoked entry per session (the current one rotated), then password_change', async () => {
     const others = await inTransaction(handle.db, async (tx) => [
       await createSession(tx, alice.userId, ctx),
       await createSession(tx, alice.userId, ctx),
     ]);
     const from = await lastId();
-    await changePassword(handle, alice, { currentPassword: PASSWORD, newPassword: `${PASSWORD}!` });
+    const { session } = await changePassword(handle, alice, { currentPassword: PASSWORD, newPassword: `${PASSWORD}!` });
     const rows = await entriesAfter(from);
-    const revoked = others.map((s) => `session:${s.id}`).sort();
+    // The current session is rotated with the others: revoked, and a new one opened.
+    const revoked = [...others.map((s) => s.id), alice.sessionId].map((id) => `session:${id}`).sort();
     expect(rows.map((r) => [r.action, r.resource, JSON.parse(r.details)])).toEqual([
       ...revoked.map((resource) => ['session_revoked', resource, { reason: 'password_change' }]),
+      ['session_created', `session:${session.id}`, { expiresAt: expect.any(String) }],
       ['password_change', `user:${alice.userId}`, { revokedSessions: 2 }],
     ]);
     await changePassword(handle, alice, { currentPassword: `${PASSWORD}!`, newPassword: PASSWORD });

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import { getLogger } from '@otel';
 import { appendAuditEntry, appendSequencedAuditEntry, auditSequencer, type AuditInput, type AuditSequencer } from '@audit';
-import { getAuditCheckpointer, getAuditKeyring } from '../auth/audit-keys';
+import { getAuditCheckpointer, getAuditKeyring, getAuditMacKeys } from '../auth/audit-keys';
 import { serverConfig } from '../config';
 import type { Database } from '../db/schema';
+import { isDatabaseUnavailable } from '../db/errors';
+import { noteDatabaseUnavailable } from '../db/outage';
 import { afterCommit, databaseOf, inTransaction, type Tx } from '../db/transaction';
 import type { RequestContext } from './context';
 
@@ -24,7 +26,7 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact):
     await appendSequencedAuditEntry(tx, input, commit, { sequencer: sequencerFor(tx), keyring });
     return;
   }
-  await appendAuditEntry(tx, input, commit, { keyring, checkpointer: getAuditCheckpointer() });
+  await appendAuditEntry(tx, input, commit, { keyring, checkpointer: getAuditCheckpointer(), macKeys: getAuditMacKeys() });
 }
 
 const sequencers = new WeakMap<Kysely<Database>, AuditSequencer>();
@@ -39,9 +41,12 @@ export function auditSequencerFor(db: Kysely<Database>): AuditSequencer {
   if (!sequencer) {
     sequencer = auditSequencer(db, {
       checkpointer: getAuditCheckpointer(),
+      macKeys: getAuditMacKeys(),
       gatherMs: serverConfig().auditSealGatherMs,
-      onSweepError: (error) =>
-        getLogger().error({ err: error, 'event.name': 'audit.seal_failed' }, 'sealing abandoned audit entries failed'),
+      onSweepError: (error) => {
+        if (isDatabaseUnavailable(error)) noteDatabaseUnavailable(error);
+        else getLogger().error({ err: error, 'event.name': 'audit.seal_failed' }, 'sealing abandoned audit entries failed');
+      },
     });
     sequencers.set(db, sequencer);
   }

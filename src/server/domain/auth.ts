@@ -9,7 +9,7 @@ import { reserveRegistration } from '../auth/registration-rate-limit';
 import { recordAudit, recordAuditAlone } from './audit';
 import type { Actor, RequestContext } from './context';
 import { DomainError, invalid } from './errors';
-import { createSession, revokeOtherSessions } from './sessions';
+import { createSession, rotateSessions } from './sessions';
 import { createUser, findUserByEmail, findUserById, maskEmail, normalizeEmail } from './users';
 
 export interface SignedIn {
@@ -121,10 +121,10 @@ export async function changePassword(
   handle: DatabaseHandle,
   actor: Actor,
   input: { currentPassword: string; newPassword: string },
-): Promise<{ revokedSessions: number }> {
+): Promise<{ revokedSessions: number; session: Session }> {
   let check: Reservation;
   try {
-    check = await reservePasswordCheck(handle, actor.userId);
+    check = await reservePasswordCheck(handle, actor.userId, actor.ip ?? 'unknown');
   } catch (error) {
     if (isRateLimited(error)) await recordPasswordChangeFailure(handle, actor, 'rate_limited');
     throw error;
@@ -134,7 +134,8 @@ export async function changePassword(
     const user = await findUserById(handle.db, actor.userId);
     verified = user !== undefined && (await verifyPassword(user.password_hash, input.currentPassword));
   } catch (error) {
-    await check.refund().catch(() => undefined);
+    // Never checked: everything is given back, the hash budget too.
+    await check.refund([]).catch(() => undefined);
     throw error;
   }
   if (!verified) {
@@ -148,13 +149,14 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   return inTransaction(handle.db, async (tx) => {
     await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', actor.userId).execute();
-    const revokedSessions = await revokeOtherSessions(tx, actor, 'password_change');
+    // Every session ends, this one too: the caller continues on a new one (a stolen copy of its cookie is worthless).
+    const { session, revokedOthers: revokedSessions } = await rotateSessions(tx, actor, 'password_change');
     await recordAudit(tx, actor, {
       action: 'password_change',
       resource: `user:${actor.userId}`,
       userId: actor.userId,
       details: { revokedSessions },
     });
-    return { revokedSessions };
+    return { revokedSessions, session };
   });
 }

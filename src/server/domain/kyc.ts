@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Executor, Tx } from '../db/transaction';
-import type { KycSubmissionsTable } from '../db/schema';
+import type { Database, KycSubmissionsTable } from '../db/schema';
 import { deriveKey } from '../auth/secret';
 import { recordAudit } from './audit';
 import type { Actor } from './context';
 import { conflict } from './errors';
+import { withRefusalRecorded } from './refusals';
 
 export interface KycInput {
   fullName: string;
@@ -54,6 +56,31 @@ export async function submitKyc(tx: Tx, actor: Actor, input: KycInput): Promise<
     details: { documentType: input.documentType },
   });
   return { id, status: 'submitted' };
+}
+
+/** submitKyc in its own transaction; a second submission while one is under review is recorded as `kyc_submitted` failure. */
+export function attemptSubmitKyc(db: Kysely<Database>, actor: Actor, input: KycInput) {
+  return withRefusalRecorded(
+    db,
+    actor,
+    (tx) => submitKyc(tx, actor, input),
+    async () => {
+      const pending = await db
+        .selectFrom('kyc_submissions')
+        .select('id')
+        .where('user_id', '=', actor.userId)
+        .where('status', '=', 'submitted')
+        .executeTakeFirst();
+      return {
+        fact: {
+          action: 'kyc_submitted',
+          resource: pending ? `kyc_submission:${pending.id}` : 'kyc_submission:none',
+          userId: actor.userId,
+          details: { documentType: input.documentType },
+        },
+      };
+    },
+  );
 }
 
 export type KycStatus =

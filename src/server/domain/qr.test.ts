@@ -141,11 +141,25 @@ describe.each(DIALECTS)('QR payment requests on %s', (dialect) => {
       description: 'Expired one',
       state: 'expired',
       expiresAt: expect.any(String),
-      payee: { id: payee.id, name: payee.name },
+      payee: { id: payee.id, name: payee.name, email: payee.email },
       paidByViewerAt: null,
+      paidByViewerTransferId: null,
     });
-    expect(await findPayableRequest(handle().db, paid.code, payer.id)).toMatchObject({ state: 'paid', paidByViewerAt: expect.any(String) });
-    expect(await findPayableRequest(handle().db, paid.code, payee.id)).toMatchObject({ state: 'paid', paidByViewerAt: null });
+    const paidRow = await handle()
+      .db.selectFrom('payment_requests')
+      .select('transfer_id')
+      .where('code', '=', paid.code)
+      .executeTakeFirstOrThrow();
+    expect(await findPayableRequest(handle().db, paid.code, payer.id)).toMatchObject({
+      state: 'paid',
+      paidByViewerAt: expect.any(String),
+      paidByViewerTransferId: paidRow.transfer_id,
+    });
+    expect(await findPayableRequest(handle().db, paid.code, payee.id)).toMatchObject({
+      state: 'paid',
+      paidByViewerAt: null,
+      paidByViewerTransferId: null,
+    });
     expect(await findPayableRequest(handle().db, 'no-such-code', payer.id)).toBeUndefined();
   });
 });

@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Executor, Tx } from '../db/transaction';
-import type { PaymentRequest, Transfer } from '../db/schema';
+import type { Database, PaymentRequest, Transfer } from '../db/schema';
 import { QR_TTL_MS } from '../config';
 import { recordAudit } from './audit';
 import type { Actor } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { moveMoney } from './money';
+import { withRefusalRecorded } from './refusals';
 import { getTransferView, type TransferView } from './transfers';
 import { findUserNames } from './users';
 
@@ -84,6 +86,7 @@ export async function payPaymentRequest(tx: Tx, actor: Actor, code: string): Pro
     request_hash: null,
     created_at: now,
     completed_at: now,
+    failure_reason: null,
   };
   // Claim the request first: of two concurrent payers exactly one flips it.
   const claimed = await tx
@@ -109,6 +112,31 @@ export async function payPaymentRequest(tx: Tx, actor: Actor, code: string): Pro
     paidAt: new Date(now).toISOString(),
     transfer: await getTransferView(tx, actor.userId, transfer.id),
   };
+}
+
+/**
+ * payPaymentRequest in its own transaction; a refusal (unknown code, one's own request, already paid, expired, too
+ * little money) is recorded as `qr_payment` failure with the request's code, amount and payee when it exists.
+ */
+export function attemptPayPaymentRequest(db: Kysely<Database>, actor: Actor, code: string) {
+  return withRefusalRecorded(
+    db,
+    actor,
+    (tx) => payPaymentRequest(tx, actor, code),
+    async () => {
+      const request = await db.selectFrom('payment_requests').selectAll().where('code', '=', code).executeTakeFirst();
+      return {
+        fact: {
+          action: 'qr_payment',
+          resource: request ? `payment_request:${request.code}` : 'payment_request:unknown',
+          userId: actor.userId,
+          details: request
+            ? { amountCents: request.amount_cents, toUserId: request.payee_user_id, paymentRequest: request.code }
+            : { paymentRequest: code.slice(0, 64) },
+        },
+      };
+    },
+  );
 }
 
 /** What a person sees: an open request past its expiry is `expired` (the stored status stays `open`). */
@@ -171,9 +199,12 @@ export interface PayableRequestView {
   description: string | null;
   state: PaymentRequestState;
   expiresAt: string;
-  payee: { id: string; name: string };
+  /** Whom the money goes to: the payer checks name and email before paying. */
+  payee: { id: string; name: string; email: string };
   /** When the viewer is the one who paid it. */
   paidByViewerAt: string | null;
+  /** The transfer of the viewer's payment (their receipt's reference), when they paid it. */
+  paidByViewerTransferId: string | null;
 }
 
 /** What a payer is shown before paying: the amount, what for, whom to, and whether it can still be paid. */
@@ -189,8 +220,10 @@ export async function findPayableRequest(db: Executor, code: string, viewerId: s
       'p.expires_at',
       'p.paid_at',
       'p.paid_by_user_id',
+      'p.transfer_id',
       'u.id as payee_id',
       'u.name as payee_name',
+      'u.email as payee_email',
     ])
     .where('p.code', '=', code)
     .executeTakeFirst();
@@ -201,7 +234,8 @@ export async function findPayableRequest(db: Executor, code: string, viewerId: s
     description: row.description,
     state: paymentRequestState(row),
     expiresAt: new Date(row.expires_at).toISOString(),
-    payee: { id: row.payee_id, name: row.payee_name },
+    payee: { id: row.payee_id, name: row.payee_name, email: row.payee_email },
     paidByViewerAt: row.paid_by_user_id === viewerId && row.paid_at !== null ? new Date(row.paid_at).toISOString() : null,
+    paidByViewerTransferId: row.paid_by_user_id === viewerId ? row.transfer_id : null,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/helpers/databases';
 import { actorFor, makeUser, useDatabase } from '../../../test/helpers/domain-fixture';
 import { inTransaction } from '../db/transaction';
-import { createSession, findActiveSession, listSessions, revokeOtherSessions, revokeSession } from './sessions';
+import { createSession, findActiveSession, listSessions, revokeSession, rotateSessions } from './sessions';
 
 describe.each(DIALECTS)('sessions on %s', (dialect) => {
   const handle = useDatabase(dialect);
@@ -101,16 +101,38 @@ describe.each(DIALECTS)('sessions on %s', (dialect) => {
     expect(stored.last_seen_at).toBe(found?.session.last_seen_at);
   });
 
-  it("revokes all the user's other sessions, keeping the given one and other users' sessions", async () => {
+  it("rotates: revokes all the user's sessions, the current one too, and opens a new one; other users' stay", async () => {
     const user = await makeUser(handle());
     const other = await makeUser(handle());
-    const keep = await actorFor(handle(), user);
+    const current = await actorFor(handle(), user);
     const gone = [await actorFor(handle(), user), await actorFor(handle(), user)];
     const othersSession = await actorFor(handle(), other);
-    const count = await inTransaction(handle().db, (tx) => revokeOtherSessions(tx, keep, 'password_change'));
-    expect(count).toBe(2);
-    expect(await findActiveSession(handle().db, keep.sessionId, user.id)).toBeDefined();
+    const { session, revokedOthers } = await inTransaction(handle().db, (tx) => rotateSessions(tx, current, 'password_change'));
+    expect(revokedOthers).toBe(2);
+    expect(session.id).not.toBe(current.sessionId);
+    expect(await findActiveSession(handle().db, session.id, user.id)).toBeDefined();
+    expect(await findActiveSession(handle().db, current.sessionId, user.id)).toBeUndefined();
     for (const s of gone) expect(await findActiveSession(handle().db, s.sessionId, user.id)).toBeUndefined();
     expect(await findActiveSession(handle().db, othersSession.sessionId, other.id)).toBeDefined();
+  });
+
+  it("refuses and revokes a session once its user's role changed (admin granted or revoked), with an audit entry", async () => {
+    const user = await makeUser(handle());
+    const { sessionId } = await actorFor(handle(), user);
+    expect(await findActiveSession(handle().db, sessionId, user.id)).toBeDefined();
+    await handle().db.updateTable('users').set({ role: 'admin' }).where('id', '=', user.id).execute();
+    expect(await findActiveSession(handle().db, sessionId, user.id)).toBeUndefined();
+    const row = await handle().db.selectFrom('sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirstOrThrow();
+    expect(row.revoked_at).not.toBeNull();
+    const entries = await handle()
+      .db.selectFrom('audit_log')
+      .select(['action', 'details'])
+      .where('resource', '=', `session:${sessionId}`)
+      .where('action', '=', 'session_revoked')
+      .execute();
+    expect(entries.map((e) => JSON.parse(e.details))).toEqual([{ reason: 'privilege_change', issuedFor: 'user', role: 'admin' }]);
+    // A session issued now carries the new role and works.
+    const fresh = await actorFor(handle(), { ...user, role: 'admin' });
+    expect(await findActiveSession(handle().db, fresh.sessionId, user.id)).toMatchObject({ user: { role: 'admin' } });
   });
 });

@@ -214,7 +214,7 @@ describe.each(DIALECTS)('transfers on %s', (dialect) => {
     });
   });
 
-  it("lists a user's sent and received transfers, newest first", async () => {
+  it("lists a user's sent and received transfers, newest first; a received one once the money moved", async () => {
     const a = await makeUser(handle(), { balanceCents: 10_000 });
     const b = await makeUser(handle(), { balanceCents: 10_000 });
     const stranger = await pair();
@@ -225,6 +225,10 @@ describe.each(DIALECTS)('transfers on %s', (dialect) => {
     const second = await create(actorB, { toEmail: a.email, amountCents: 2 }, 'key-list-0002');
     await create(stranger.actor, { toEmail: stranger.to.email, amountCents: 3 }, 'key-list-0003');
 
+    // Pending, `second` has moved nothing: a does not see it yet; b sees it (its sender).
+    expect((await listTransfers(handle().db, a.id)).map((t) => [t.id, t.direction])).toEqual([[first.transfer.id, 'sent']]);
+    expect((await listTransfers(handle().db, b.id)).map((t) => [t.id, t.direction])).toEqual([[second.transfer.id, 'sent']]);
+    await confirm(actorB, second.transfer.id);
     const list = await listTransfers(handle().db, a.id);
     expect(list.map((t) => [t.id, t.direction])).toEqual([
       [second.transfer.id, 'received'],

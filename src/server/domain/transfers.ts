@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
 import type { Executor, Tx } from '../db/transaction';
 import type { Transfer } from '../db/schema';
 import { isUniqueViolation } from '../db/errors';
@@ -6,7 +8,8 @@ import { recordAudit } from './audit';
 import type { Actor } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { moveMoney } from './money';
-import { findUserByEmail, normalizeEmail } from './users';
+import { withRefusalRecorded } from './refusals';
+import { findUserByEmail, maskEmail, normalizeEmail } from './users';
 
 export interface TransferView {
   id: string;
@@ -17,6 +20,8 @@ export interface TransferView {
   amountCents: number;
   note: string | null;
   status: Transfer['status'];
+  /** Why a confirm was refused (`insufficient_funds`), for the sender; null when nothing was refused. */
+  failureReason: string | null;
   createdAt: string;
   completedAt: string | null;
 }
@@ -63,6 +68,7 @@ export async function createTransfer(
     request_hash: hash,
     created_at: Date.now(),
     completed_at: null,
+    failure_reason: null,
   };
   try {
     await tx.insertInto('transfers').values(transfer).execute();
@@ -137,9 +143,90 @@ export async function cancelTransfer(tx: Tx, actor: Actor, transferId: string): 
     action: 'transfer_cancelled',
     resource: `transfer:${transferId}`,
     userId: actor.userId,
-    details: { amountCents: transfer.amount_cents, toUserId: transfer.to_user_id },
+    // A cancel after a refused confirm says why the send ended; otherwise the sender changed their mind.
+    details: { amountCents: transfer.amount_cents, toUserId: transfer.to_user_id, reason: transfer.failure_reason ?? 'user_request' },
   });
   return getTransferView(tx, actor.userId, transferId);
+}
+
+const ownTransfer = (db: Executor, userId: string, transferId: string) =>
+  db.selectFrom('transfers').selectAll().where('id', '=', transferId).where('from_user_id', '=', userId).executeTakeFirst();
+
+const transferDetails = (transfer: Transfer | undefined) =>
+  transfer ? { amountCents: transfer.amount_cents, toUserId: transfer.to_user_id } : {};
+
+/** createTransfer in its own transaction; a refusal (unknown recipient, oneself, a reused key) is recorded as `transfer_initiated` failure. */
+export function attemptCreateTransfer(db: Kysely<Database>, actor: Actor, input: NewTransferInput, idempotencyKey: string) {
+  return withRefusalRecorded(
+    db,
+    actor,
+    (tx) => createTransfer(tx, actor, input, idempotencyKey),
+    async () => {
+      const recipient = await findUserByEmail(db, input.toEmail);
+      return {
+        fact: {
+          action: 'transfer_initiated',
+          resource: 'transfer:none',
+          userId: actor.userId,
+          // Not one of ours: only enough of the address to spot a pattern, as for a failed login.
+          details: {
+            amountCents: input.amountCents,
+            ...(recipient ? { toUserId: recipient.id } : { email: maskEmail(normalizeEmail(input.toEmail)) }),
+          },
+        },
+      };
+    },
+  );
+}
+
+/**
+ * confirmTransfer in its own transaction; a refusal is recorded as `transfer_completed` failure. Refused for too
+ * little money, the transfer stays pending (it can be confirmed once the balance allows, or cancelled) and keeps
+ * the reason, which its sender sees and a later cancel records.
+ */
+export function attemptConfirmTransfer(db: Kysely<Database>, actor: Actor, transferId: string) {
+  return withRefusalRecorded(
+    db,
+    actor,
+    (tx) => confirmTransfer(tx, actor, transferId),
+    async (error) => ({
+      fact: {
+        action: 'transfer_completed',
+        resource: `transfer:${transferId}`,
+        userId: actor.userId,
+        details: transferDetails(await ownTransfer(db, actor.userId, transferId)),
+      },
+      write:
+        error.code === 'insufficient_funds'
+          ? async (tx) => {
+              await tx
+                .updateTable('transfers')
+                .set({ failure_reason: error.code })
+                .where('id', '=', transferId)
+                .where('from_user_id', '=', actor.userId)
+                .where('status', '=', 'pending')
+                .execute();
+            }
+          : undefined,
+    }),
+  );
+}
+
+/** cancelTransfer in its own transaction; a refusal (not pending any more, not the sender's) is recorded as `transfer_cancelled` failure. */
+export function attemptCancelTransfer(db: Kysely<Database>, actor: Actor, transferId: string) {
+  return withRefusalRecorded(
+    db,
+    actor,
+    (tx) => cancelTransfer(tx, actor, transferId),
+    async () => ({
+      fact: {
+        action: 'transfer_cancelled',
+        resource: `transfer:${transferId}`,
+        userId: actor.userId,
+        details: transferDetails(await ownTransfer(db, actor.userId, transferId)),
+      },
+    }),
+  );
 }
 
 function transferViews(db: Executor) {
@@ -155,6 +242,7 @@ function transferViews(db: Executor) {
       't.amount_cents',
       't.note',
       't.status',
+      't.failure_reason',
       't.created_at',
       't.completed_at',
       'f.email as from_email',
@@ -176,6 +264,7 @@ function toView(row: TransferRow, viewerId: string): TransferView {
     amountCents: row.amount_cents,
     note: row.note,
     status: row.status,
+    failureReason: row.failure_reason,
     createdAt: new Date(row.created_at).toISOString(),
     completedAt: row.completed_at === null ? null : new Date(row.completed_at).toISOString(),
   };
@@ -185,9 +274,13 @@ export async function getTransferView(db: Executor, viewerId: string, transferId
   return toView(await transferViews(db).where('t.id', '=', transferId).executeTakeFirstOrThrow(), viewerId);
 }
 
+/**
+ * A user's transfers, newest first: everything they sent (pending, refused and cancelled ones too, with the
+ * reason), and of what was sent to them only the money that moved (completed).
+ */
 export async function listTransfers(db: Executor, userId: string, limit = 50): Promise<TransferView[]> {
   const rows = await transferViews(db)
-    .where((eb) => eb.or([eb('t.from_user_id', '=', userId), eb('t.to_user_id', '=', userId)]))
+    .where((eb) => eb.or([eb('t.from_user_id', '=', userId), eb.and([eb('t.to_user_id', '=', userId), eb('t.status', '=', 'completed')])]))
     .orderBy('t.created_at', 'desc')
     .orderBy('t.id', 'desc')
     .limit(limit)

@@ -1,5 +1,5 @@
 import { AuditKeyMismatchError } from '@audit';
-import { isDatabaseBusy } from '../db/errors';
+import { isDatabaseBusy, isDatabaseUnavailable } from '../db/errors';
 import { DomainError, type DomainErrorKind } from '../domain/errors';
 
 /** A failure that belongs to the HTTP boundary itself (CSRF, body size, content type, auth). */
@@ -41,12 +41,22 @@ export const methodNotAllowed = (method: string, allow: string) =>
 /** Seconds a client is asked to wait after the database was too busy to take its write. */
 export const BUSY_RETRY_AFTER_SECONDS = 1;
 
+/** Seconds a client is asked to wait while the database is away (stopped, restarting, unreachable). */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+export const databaseUnavailable = () =>
+  new HttpError(503, 'database_unavailable', 'The service is temporarily unavailable; retry shortly', {
+    'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+  });
+
 /**
- * Server-side failures a client can be told about without revealing anything: SQLite's write lock still taken
- * after busy_timeout (retry shortly), and an audit master key that does not open stored keys (an operator must fix
- * the configuration). Both are 503s with the usual JSON error, not a bare 500.
+ * Server-side failures a client can be told about without revealing anything: the database away (retry in a few
+ * seconds), SQLite's write lock still taken after busy_timeout (retry shortly), and an audit master key that does
+ * not open stored keys (an operator must fix the configuration). All are 503s with the usual JSON error, not a
+ * bare 500.
  */
 export function fromServerFault(error: unknown): HttpError | undefined {
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   if (isDatabaseBusy(error))
     return new HttpError(503, 'database_busy', 'The database is busy; retry shortly', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
   if (error instanceof AuditKeyMismatchError)

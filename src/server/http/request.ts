@@ -4,6 +4,7 @@ import { serverConfig } from '../config';
 import type { RequestContext } from '../domain/context';
 import { HttpError } from './errors';
 import { trustedForwardedEntry, validIp } from './forwarded';
+import { peerAddress } from './peer-address';
 
 export const MAX_JSON_BYTES = 16 * 1024;
 
@@ -82,11 +83,16 @@ async function readAtMost(req: NextRequest, maxBytes: number): Promise<string> {
 }
 
 /**
- * The caller's address, or null when it is not a valid IP address. Next fills X-Forwarded-For with the socket
- * address only when the header is absent, so with no trusted proxy (`proxies` 0) the rightmost entry is the socket
- * address or the client's own claim; behind N proxies that append to it, the N-th entry from the right.
+ * The caller's address, or null when it is not a valid IP address. With no trusted proxy (`proxies` 0) it is the
+ * TCP peer's address and X-Forwarded-For is ignored (the client wrote it); behind N proxies that append to
+ * X-Forwarded-For, the N-th entry from the right (what the outermost proxy saw). A process without the server hook
+ * (unit tests) falls back to X-Forwarded-For's rightmost entry, which Next sets to the socket address when absent.
  */
 export function clientIp(headers: Headers, proxies = serverConfig().trustedProxyCount): string | null {
+  if (proxies === 0) {
+    const peer = peerAddress(headers);
+    if (peer !== undefined) return validIp(peer);
+  }
   return validIp(trustedForwardedEntry(headers.get('x-forwarded-for'), Math.max(proxies, 1)));
 }
 

@@ -1,6 +1,8 @@
 import type { NextRequest, NextResponse } from 'next/server';
 import { CORRELATION, beginRequest, routePattern, type RequestTelemetry, isShuttingDown } from '@otel';
-import { getDatabase } from '../db';
+import { confirmDatabaseBack, getDatabase } from '../db';
+import { isDatabaseUnavailable } from '../db/errors';
+import { noteDatabaseUnavailable } from '../db/outage';
 import type { DatabaseHandle } from '../db/connect';
 import type { Actor, RequestContext } from '../domain/context';
 import { DomainError } from '../domain/errors';
@@ -61,7 +63,9 @@ export function answered(answer: Answer) {
       });
     } catch (error) {
       response = toErrorResponse(error, telemetry.requestId);
-      if (response.status >= 500) unexpected = error;
+      // The database away is logged once per outage (db.unavailable), not with every request that meets it.
+      if (isDatabaseUnavailable(error)) noteDatabaseUnavailable(error);
+      else if (response.status >= 500) unexpected = error;
     }
     applyApiSecurityHeaders(response.headers);
     response.headers.set(CORRELATION.header, telemetry.requestId);
@@ -88,7 +92,9 @@ export function route<A extends Access, K extends string = never>(options: Route
     if (actor) identify(actor.userId);
     if (options.access !== 'public' && !actor) throw unauthenticated();
     if (options.access === 'admin' && actor?.role !== 'admin') throw forbidden();
-    return handler({ req, params, db, ctx: requestContext(req), actor: actor as HandlerArgs<P, A>['actor'], identify });
+    const response = await handler({ req, params, db, ctx: requestContext(req), actor: actor as HandlerArgs<P, A>['actor'], identify });
+    await confirmDatabaseBack(db);
+    return response;
   });
   return answer as (req: NextRequest, context: { params: Promise<P> }) => Promise<Response>;
 }

@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { MAX_AMOUNT_CENTS } from '../config';
+import { MAX_AMOUNT_CENTS, amountLimitInWords } from '../../lib/amount';
 
 const email = z.email().max(254);
 const password = z.string().min(10, 'Use at least 10 characters').max(256);
-const amountCents = z.int().positive('Amount must be positive').max(MAX_AMOUNT_CENTS, `Amount must be at most ${MAX_AMOUNT_CENTS} cents`);
+/** In cents, an integer; the messages speak euros ("at most €1,000,000.00"), as the forms do. */
+const amountCents = z
+  .int('Amount must be a whole number of cents (250 for €2.50)')
+  .positive('Amount must be at least €0.01 (1 cent)')
+  .max(MAX_AMOUNT_CENTS, `Amount must be ${amountLimitInWords()} (${MAX_AMOUNT_CENTS} cents)`);
 /**
  * Characters refused in text shown to other people (names, notes, descriptions): C0 and C1 controls (NUL, ESC,
  * tab, newlines, DEL…), line and paragraph separators, the bidirectional controls (embeddings, overrides,

@@ -1,12 +1,23 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { forbidden, redirect } from 'next/navigation';
-import { AUDIT_ACTIONS, type AuditAction, listAuditEntries, revealAuditRows, type AuditPage } from '@audit';
+import type { ReactNode } from 'react';
+import { forbidden } from 'next/navigation';
+import {
+  AUDIT_ACTIONS,
+  countAuditEntries,
+  findAuditEntry,
+  listAuditEntries,
+  revealAuditRows,
+  type AuditAction,
+  type AuditPage,
+  type AuditRow,
+} from '@audit';
 import { traceUrl as traceViewerUrl } from '@otel';
 import { getAuditKeyring } from '@/server/auth/audit-keys';
 import { serverConfig } from '@/server/config';
 import { ChainStatusBadge } from '@/components/admin/ChainStatusBadge';
-import { currentUser } from '@/server/current-user';
+import { LocalTime } from '@/components/LocalTime';
+import { requireUser } from '@/server/current-user';
 import { getDatabase } from '@/server/db';
 import { findUserByEmail, findUserEmails } from '@/server/domain/users';
 import { auditFilters, auditListParams, type AuditListParams } from '@/server/http/audit-params';
@@ -52,12 +63,33 @@ function actionClass(action: AuditAction): string {
   return styles.actionAuth!;
 }
 
-const formatTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-
 interface Loaded {
   params?: AuditListParams;
   page?: AuditPage;
+  /** How many entries match the filters (all pages), up to countAuditEntries' cap. */
+  total?: { count: number; more: boolean };
   problems: string[];
+}
+
+const entriesInWords = ({ count, more }: { count: number; more: boolean }) =>
+  more ? `More than ${count.toLocaleString('en-GB')} entries` : count === 1 ? '1 entry' : `${count.toLocaleString('en-GB')} entries`;
+
+/** The reason a refused attempt names (`details.reason`), for the table. */
+function reasonOf(details: string): string | undefined {
+  try {
+    const reason = (JSON.parse(details) as { reason?: unknown }).reason;
+    return typeof reason === 'string' ? reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function prettyDetails(details: string): string {
+  try {
+    return JSON.stringify(JSON.parse(details), null, 2);
+  } catch {
+    return details;
+  }
 }
 
 /** The filters as the API takes them (an email in the user field resolved to the user's id), for the export. */
@@ -101,22 +133,106 @@ async function load(query: URLSearchParams): Promise<Loaded> {
     };
   }
   const params = parsed.data;
-  const page = await listAuditEntries(db, auditFilters(params), { limit: params.limit ?? PAGE_SIZE, cursor: params.cursor });
+  const filters = auditFilters(params);
+  const [page, total] = await Promise.all([
+    listAuditEntries(db, filters, { limit: params.limit ?? PAGE_SIZE, cursor: params.cursor }),
+    countAuditEntries(db, filters),
+  ]);
   page.entries = await revealAuditRows(db, getAuditKeyring(), page.entries);
-  return { params, page, problems: [] };
+  return { params, page, total, problems: [] };
+}
+
+/** The entry `?entry=<id>` names, decrypted as the table's are, for the detail panel. */
+async function loadEntry(raw: string | null): Promise<AuditRow | undefined> {
+  if (!raw || !/^\d{1,15}$/.test(raw)) return undefined;
+  const { db } = await getDatabase();
+  const row = await findAuditEntry(db, Number(raw));
+  return row ? (await revealAuditRows(db, getAuditKeyring(), [row]))[0] : undefined;
+}
+
+function EntryDetail({ entry, email, closeHref }: { entry: AuditRow; email: string | undefined; closeHref: string }) {
+  const trace = entry.request_id ? traceUrl(entry.request_id) : undefined;
+  const fields: [string, ReactNode][] = [
+    ['Entry', `#${entry.id}`],
+    [
+      'Time',
+      <>
+        <LocalTime iso={new Date(entry.timestamp).toISOString()} />{' '}
+        <span className={styles.muted}>({new Date(entry.timestamp).toISOString()})</span>
+      </>,
+    ],
+    ['User', entry.user_id ? `${email ?? 'unknown email'} · ${entry.user_id}` : 'unknown'],
+    ['Action', entry.action],
+    [
+      'Outcome',
+      <span key="outcome" className={entry.outcome === 'success' ? styles.outcomeSuccess : styles.outcomeFailure}>
+        {entry.outcome}
+      </span>,
+    ],
+    ['Reason', reasonOf(entry.details) ?? '—'],
+    ['Resource', <code key="resource">{entry.resource}</code>],
+    [
+      'Details',
+      <pre key="details" className={styles.details}>
+        {prettyDetails(entry.details)}
+      </pre>,
+    ],
+    ['IP address', entry.ip_address ?? '—'],
+    ['User agent', entry.user_agent ?? '—'],
+    [
+      'Request',
+      entry.request_id ? (
+        <span key="request" className={styles.requestLinks}>
+          <Link className={styles.link} href={withParams('/admin/audit', new URLSearchParams(), { request_id: entry.request_id })}>
+            {entry.request_id}
+          </Link>
+          {trace ? (
+            <a className={styles.link} href={trace} target="_blank" rel="noreferrer" data-testid="detail-trace-link">
+              trace ↗
+            </a>
+          ) : null}
+        </span>
+      ) : (
+        '—'
+      ),
+    ],
+    ['Span', entry.span_id ?? '—'],
+    ['Hash', <code key="hash">{entry.hash}</code>],
+    ['Previous hash', <code key="prev">{entry.prev_hash}</code>],
+  ];
+  return (
+    <section id="entry-detail" className={`card ${styles.detail}`} aria-label={`Audit entry ${entry.id}`} data-testid="audit-entry-detail">
+      <div className={styles.header}>
+        <h2>Entry #{entry.id}</h2>
+        <Link className={styles.buttonSecondary} href={closeHref}>
+          Close
+        </Link>
+      </div>
+      <dl className={styles.detailFields}>
+        {fields.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
 }
 
 export default async function AuditLogPage({ searchParams }: { searchParams: SearchParams }) {
-  const viewer = await currentUser();
-  if (!viewer) redirect('/login');
+  const fullQuery = nonEmptyQuery(await searchParams);
+  const viewer = await requireUser(withParams('/admin/audit', fullQuery, {}));
   if (viewer.role !== 'admin') forbidden();
 
-  const query = nonEmptyQuery(await searchParams);
-  const { params, page, problems } = await load(query);
+  // `entry` opens the detail panel; it is not a filter of the list.
+  const entryId = fullQuery.get('entry');
+  const query = new URLSearchParams([...fullQuery].filter(([key]) => key !== 'entry'));
+  const [{ params, page, total, problems }, detail] = await Promise.all([load(query), loadEntry(entryId)]);
   const { db } = await getDatabase();
   const emails = await findUserEmails(
     db,
-    (page?.entries ?? []).flatMap((e) => (e.user_id ? [e.user_id] : [])),
+    [...(page?.entries ?? []), ...(detail ? [detail] : [])].flatMap((e) => (e.user_id ? [e.user_id] : [])),
   );
   const filterQuery = new URLSearchParams([...query].filter(([key]) => (FILTER_NAMES as readonly string[]).includes(key)));
   const exportLink = exportHref(params);
@@ -187,7 +303,23 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
         </form>
       </section>
 
+      {detail ? (
+        <EntryDetail
+          entry={detail}
+          email={detail.user_id ? emails.get(detail.user_id) : undefined}
+          closeHref={withParams('/admin/audit', query, {})}
+        />
+      ) : entryId ? (
+        <p className="error card" role="alert">
+          There is no audit entry #{entryId}.
+        </p>
+      ) : null}
       <section className="card">
+        {total && problems.length === 0 ? (
+          <p className={styles.count} data-testid="audit-count">
+            {entriesInWords(total)}
+          </p>
+        ) : null}
         {problems.length > 0 ? (
           <div role="alert" className="error" data-testid="audit-problems">
             {problems.map((p) => (
@@ -209,15 +341,18 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                     <th>Outcome</th>
                     <th>IP</th>
                     <th>Request</th>
+                    <th />
                   </tr>
                 </thead>
                 <tbody>
                   {page.entries.map((entry) => {
                     const trace = entry.request_id ? traceUrl(entry.request_id) : undefined;
                     return (
-                      <tr key={entry.id} data-entry-id={entry.id}>
-                        <td title={new Date(entry.timestamp).toISOString()}>{formatTime(entry.timestamp)}</td>
-                        <td className={styles.truncate}>
+                      <tr key={entry.id} data-entry-id={entry.id} className={detail?.id === entry.id ? styles.selected : undefined}>
+                        <td title={new Date(entry.timestamp).toISOString()} className={styles.time}>
+                          <LocalTime iso={new Date(entry.timestamp).toISOString()} />
+                        </td>
+                        <td className={`${styles.truncate} ${styles.actor}`}>
                           {entry.user_id ? (
                             <Link
                               className={styles.link}
@@ -229,7 +364,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                             <span className={styles.muted}>unknown</span>
                           )}
                         </td>
-                        <td>
+                        <td className={styles.actionCell}>
                           <Link
                             className={actionClass(entry.action)}
                             href={withParams('/admin/audit', filterQuery, { action: entry.action, cursor: null })}
@@ -237,12 +372,13 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                             {entry.action}
                           </Link>
                         </td>
-                        <td className={`${styles.mono} ${styles.truncate}`} title={`${entry.resource}\n${entry.details}`}>
-                          {entry.resource}
+                        <td className={`${styles.mono} ${styles.truncate} ${styles.resource}`}>{entry.resource}</td>
+                        <td className={entry.outcome === 'success' ? styles.outcomeSuccess : styles.outcomeFailure}>
+                          {entry.outcome}
+                          {reasonOf(entry.details) ? <span className={styles.reason}> · {reasonOf(entry.details)}</span> : null}
                         </td>
-                        <td className={entry.outcome === 'success' ? styles.outcomeSuccess : styles.outcomeFailure}>{entry.outcome}</td>
-                        <td className={styles.mono}>{entry.ip_address ?? '—'}</td>
-                        <td className={styles.mono}>
+                        <td className={`${styles.mono} ${styles.ip}`}>{entry.ip_address ?? '—'}</td>
+                        <td className={`${styles.mono} ${styles.request}`}>
                           {!entry.request_id ? (
                             <span className={styles.muted}>—</span>
                           ) : (
@@ -270,6 +406,16 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
                             </span>
                           )}
                         </td>
+                        <td className={styles.open}>
+                          <Link
+                            className={styles.link}
+                            href={`${withParams('/admin/audit', query, { entry: String(entry.id) })}#entry-detail`}
+                            data-testid="entry-details-link"
+                            aria-label={`Details of entry ${entry.id}`}
+                          >
+                            Details
+                          </Link>
+                        </td>
                       </tr>
                     );
                   })}
@@ -277,8 +423,8 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
               </table>
             </div>
             <nav className={styles.pager} aria-label="Pages">
-              <span className={styles.muted}>
-                Entries #{Math.min(...page.entries.map((e) => e.id))}–#{Math.max(...page.entries.map((e) => e.id))}
+              <span className={styles.muted} data-testid="audit-page-size">
+                {page.entries.length === 1 ? '1 entry' : `${page.entries.length} entries`} on this page
               </span>
               <span className={styles.pagerLinks}>
                 {page.prevCursor ? (

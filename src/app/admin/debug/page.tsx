@@ -1,14 +1,13 @@
 import Link from 'next/link';
-import { forbidden, redirect } from 'next/navigation';
+import { forbidden } from 'next/navigation';
 import { MonitoringCheckButtons } from '@/components/admin/MonitoringCheckButtons';
-import { currentUser } from '@/server/current-user';
+import { requireUser } from '@/server/current-user';
 
 export const dynamic = 'force-dynamic';
 
 /** Admin only: deliberate errors, so an operator can see each kind arrive in Sentry, the logs and the traces. */
 export default async function MonitoringChecksPage() {
-  const user = await currentUser();
-  if (!user) redirect('/login');
+  const user = await requireUser('/admin/debug');
   if (user.role !== 'admin') forbidden();
   return (
     <section className="card">

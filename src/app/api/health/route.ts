@@ -1,5 +1,7 @@
 import { getDatabase } from '@/server/db';
 import { pingDatabase } from '@/server/db/connect';
+import { isDatabaseUnavailable } from '@/server/db/errors';
+import { noteDatabaseAvailable, noteDatabaseUnavailable } from '@/server/db/outage';
 import { appVersion } from '@/server/version';
 import { json } from '@/server/http/respond';
 import { answered } from '@/server/http/route';
@@ -17,8 +19,10 @@ async function checkDatabase(): Promise<{ ok: boolean; latencyMs: number }> {
       timer = setTimeout(() => reject(new Error('database ping timed out')), PING_TIMEOUT_MS);
     });
     await Promise.race([getDatabase().then((h) => pingDatabase(h.db)), timeout]);
+    noteDatabaseAvailable();
     return { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
-  } catch {
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) noteDatabaseUnavailable(error);
     return { ok: false, latencyMs: Math.round(performance.now() - started) };
   } finally {
     clearTimeout(timer);

@@ -1,5 +1,4 @@
-import { inTransaction } from '@/server/db/transaction';
-import { submitKyc } from '@/server/domain/kyc';
+import { attemptSubmitKyc } from '@/server/domain/kyc';
 import { readJson } from '@/server/http/request';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
@@ -8,7 +7,7 @@ import { otherMethods } from '@/server/http/methods';
 
 export const POST = route({ access: 'user' }, async ({ req, db, actor }) => {
   const input = await readJson(req, kycBody);
-  const { status } = await inTransaction(db.db, (tx) => submitKyc(tx, actor, input));
+  const { status } = await attemptSubmitKyc(db.db, actor, input);
   return json({ status }, 202);
 });
 

@@ -4,6 +4,10 @@ import { initial } from './0001_initial';
 import { auditLog } from './0002_audit_log';
 import { auditTrust } from './0003_audit_trust';
 import { transferCancelled } from './0004_transfer_cancelled';
+import { transferFailureReason } from './0005_transfer_failure_reason';
+import { rateLimits } from './0006_rate_limits';
+import { sessionRole } from './0007_session_role';
+import { auditEntryMac } from './0008_audit_entry_mac';
 
 /**
  * The migrations for one dialect, ordered by name; most are the same on both, a few (triggers) need dialect SQL.
@@ -15,5 +19,9 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0002_audit_log': auditLog(dialect),
     '0003_audit_trust': auditTrust(dialect),
     '0004_transfer_cancelled': transferCancelled(dialect),
+    '0005_transfer_failure_reason': transferFailureReason,
+    '0006_rate_limits': rateLimits(dialect),
+    '0007_session_role': sessionRole,
+    '0008_audit_entry_mac': auditEntryMac(dialect),
   };
 }

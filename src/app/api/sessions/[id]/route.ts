@@ -1,12 +1,11 @@
-import { inTransaction } from '@/server/db/transaction';
-import { revokeSession } from '@/server/domain/sessions';
+import { attemptRevokeSession } from '@/server/domain/sessions';
 import { noContent } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { clearSessionCookie } from '@/server/http/session-cookie';
 import { otherMethods } from '@/server/http/methods';
 
 export const DELETE = route({ access: 'user', params: ['id'] }, async ({ db, actor, params }) => {
-  await inTransaction(db.db, (tx) => revokeSession(tx, actor, params.id));
+  await attemptRevokeSession(db.db, actor, params.id);
   const res = noContent();
   if (params.id === actor.sessionId) clearSessionCookie(res);
   return res;

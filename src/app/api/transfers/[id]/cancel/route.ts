@@ -1,11 +1,10 @@
-import { inTransaction } from '@/server/db/transaction';
-import { cancelTransfer } from '@/server/domain/transfers';
+import { attemptCancelTransfer } from '@/server/domain/transfers';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { otherMethods } from '@/server/http/methods';
 
 export const POST = route({ access: 'user', params: ['id'] }, async ({ db, actor, params }) => {
-  const transfer = await inTransaction(db.db, (tx) => cancelTransfer(tx, actor, params.id));
+  const transfer = await attemptCancelTransfer(db.db, actor, params.id);
   return json({ transfer });
 });
 

@@ -1,11 +1,10 @@
-import { inTransaction } from '@/server/db/transaction';
-import { confirmTransfer } from '@/server/domain/transfers';
+import { attemptConfirmTransfer } from '@/server/domain/transfers';
 import { json } from '@/server/http/respond';
 import { route } from '@/server/http/route';
 import { otherMethods } from '@/server/http/methods';
 
 export const POST = route({ access: 'user', params: ['id'] }, async ({ db, actor, params }) => {
-  const transfer = await inTransaction(db.db, (tx) => confirmTransfer(tx, actor, params.id));
+  const transfer = await attemptConfirmTransfer(db.db, actor, params.id);
   return json({ transfer });
 });
 
