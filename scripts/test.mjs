@@ -2,6 +2,8 @@
 // `npm test`: builds the app when needed, makes sure a PostgreSQL server is there, then runs the whole Vitest suite.
 // PostgreSQL: DATABASE_URL_TEST if set; otherwise a throwaway cluster from the local installation
 // (Debian: `apt-get install postgresql`). With CI=true a missing PostgreSQL fails the run, never skips.
+// Docker (test/compose/): the machine's engine; without one, as root on Linux, the Docker harness is set up
+// (scripts/docker-harness/harness.sh); otherwise the compose test fails saying how to get one.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { HOW_TO_GET_POSTGRES, findPgBin, startThrowawayPostgres } from './throwaway-postgres.mjs';
@@ -18,7 +20,22 @@ function ensureBuild() {
   if (result.status !== 0) throw new Error('next build failed');
 }
 
+function dockerAnswers() {
+  const answers = (args) => spawnSync('docker', args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  return answers(['info']) && answers(['compose', 'version']) && answers(['buildx', 'version']);
+}
+
+function ensureDocker() {
+  const paths = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  const wantsCompose = paths.length === 0 || paths.some((arg) => arg.includes('compose'));
+  if (!wantsCompose || dockerAnswers() || process.platform !== 'linux' || process.getuid?.() !== 0) return;
+  say('no Docker engine with compose and buildx: setting up the Docker harness (npm run docker:harness)…');
+  const result = spawnSync('bash', ['scripts/docker-harness/harness.sh'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) say('the Docker harness failed; the compose test will say what is missing');
+}
+
 async function main() {
+  ensureDocker();
   let postgres;
   if (!process.env.DATABASE_URL_TEST) {
     const bin = findPgBin();
