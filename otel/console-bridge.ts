@@ -1,6 +1,13 @@
 import { format } from 'node:util';
 import type { Logger } from 'pino';
-import { ATTR_EVENT_NAME } from './semconv';
+import { ATTR_ERROR_TYPE, ATTR_EVENT_NAME } from './semconv';
+
+/**
+ * An error the app expects and has already reported once (the database being away: one `db.unavailable` line per
+ * outage). When Next logs it for each page that fails with it, the line is a warning with its type and message, no
+ * stack and no cause: an outage must not flood the log with the same trace.
+ */
+export const EXPECTED_ERROR = Symbol.for('drop.otel.expectedError');
 
 type ConsoleMethod = 'debug' | 'info' | 'log' | 'warn' | 'error';
 const LEVELS: Record<ConsoleMethod, 'debug' | 'info' | 'warn' | 'error'> = {
@@ -51,6 +58,10 @@ export function bridgeConsole(logger: Logger): void {
       const [err] = errors;
       if (!message && err) message = `${err.name}: ${err.message}`;
       if (!message) return;
+      if (err && (err as { [EXPECTED_ERROR]?: boolean })[EXPECTED_ERROR]) {
+        logger.warn({ [ATTR_EVENT_NAME]: eventName, [ATTR_ERROR_TYPE]: err.name }, `${err.name}: ${err.message}`);
+        return;
+      }
       logger[level]({ [ATTR_EVENT_NAME]: eventName, ...(err ? { err } : {}) }, message);
     };
   }

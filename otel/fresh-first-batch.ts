@@ -1,5 +1,6 @@
 import { context, TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, globalErrorHandler, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { BatchSettings } from './config';
@@ -9,6 +10,20 @@ interface BatchExporter<T> {
   export(items: T[], resultCallback: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
+}
+
+/**
+ * As the SDK's batch processors do: a resource whose detectors are still running (host.id is read asynchronously) is
+ * waited for before its items are exported; reading it earlier is a diag error ("Accessing resource attributes
+ * before async attributes settled"), which reaches the log as an ERROR line and so the alert processor.
+ */
+async function settleResources(items: readonly unknown[]): Promise<void> {
+  const pending = new Set<Resource>();
+  for (const item of items) {
+    const resource = (item as { resource?: Resource }).resource;
+    if (resource?.asyncAttributesPending) pending.add(resource);
+  }
+  await Promise.all([...pending].map((resource) => resource.waitForAsyncAttributes?.()));
 }
 
 /**
@@ -74,6 +89,7 @@ export class FreshFirstQueue<T> {
           const batch = this.queue.splice(Math.max(0, this.queue.length - this.settings.maxExportBatchSize));
           const older = this.queue.length;
           this.evictedDuringExport = 0;
+          await settleResources(batch);
           if (await this.exportOne(batch)) continue;
           if (mode === 'final') {
             this.dropped.count(this.signal, 'export_failed', batch.length);

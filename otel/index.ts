@@ -9,6 +9,7 @@ export { currentTraceIds, type TraceIds } from './trace-context';
 export { currentRequestId } from './request-scope';
 export { countOutcome, observeConnectionPool, type BusinessMetric, type PoolStats } from './metrics';
 export * from './semconv';
+export { EXPECTED_ERROR } from './console-bridge';
 export { createLogger, getLogger, logToStderr, type Logger } from './logger';
 export { parseTelemetryConfig, type TelemetryConfig } from './config';
 export { REDACTED, redact, redactString } from './redact';

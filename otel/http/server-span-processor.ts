@@ -9,6 +9,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   ATTR_URL_PATH,
+  ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   DEPRECATED_ATTR_HTTP_METHOD,
   DEPRECATED_ATTR_HTTP_STATUS_CODE,
@@ -63,6 +64,10 @@ export class ServerSpanProcessor implements SpanProcessor {
       [ATTR_HTTP_REQUEST_METHOD]: normalizeMethod(scope?.request.method),
       [ATTR_URL_PATH]: target.split('?')[0],
     };
+    // url.query is conditionally required when the request had one; its secret-named values are masked on export
+    // (the redacting span processor, the shared policy).
+    const queryAt = target.indexOf('?');
+    if (queryAt >= 0 && queryAt < target.length - 1) stable[ATTR_URL_QUERY] = target.slice(queryAt + 1);
     if (scope) {
       const { request } = scope;
       stable[ATTR_URL_SCHEME] = schemeOf(request);

@@ -1,3 +1,4 @@
+import { EXPECTED_ERROR } from '@otel';
 import { DATABASE_UNAVAILABLE_DIGEST } from '../../lib/page-errors';
 
 interface DriverError {
@@ -61,6 +62,8 @@ export const isUnreachablePath = (error: unknown) => {
 export class DatabaseUnavailableError extends Error {
   /** Kept by Next for a page that fails with it: the error page tells the visitor the service is unavailable. */
   readonly digest = DATABASE_UNAVAILABLE_DIGEST;
+  /** Reported once per outage (`db.unavailable`): Next's log line for each page that fails with it stays short. */
+  readonly [EXPECTED_ERROR] = true;
 
   constructor(cause: unknown) {
     super(`the database cannot be opened: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
