@@ -42,6 +42,8 @@ export { auditTrustMigration } from './trust-migration';
 export { appendSequencedAuditEntry, auditSequencer, type AfterCommitAsync, type AuditSequencer, type SequencerOptions } from './sequencer';
 export { auditLogMigration, type AuditSqlDialect } from './migration';
 export { auditMacMigration } from './mac-migration';
+export { auditPendingMacMigration } from './pending-mac-migration';
+export { AUDIT_PENDING_REFUSED_EVENT } from './pending-refusal';
 export { auditMacKeys, macAuditEntry, type AuditMacKeys } from './entry-mac';
 export { AUDIT_CHECKPOINT_REFUSED_EVENT } from './checkpoint-log';
 export {

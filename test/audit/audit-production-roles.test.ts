@@ -5,6 +5,7 @@ import {
   appendAuditEntry,
   appendSequencedAuditEntry,
   auditCheckpointer,
+  auditMacKeys,
   auditSequencer,
   auditSigner,
   generateAuditSigningKeyPem,
@@ -89,7 +90,8 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
     expect((await revealAuditRows(app.db, keyring, [row]))[0]).toMatchObject({ ip_address: '198.51.100.9' });
     expect((await listAuditCheckpoints(app.db)).at(-1)).toMatchObject({ treeSize: row.id, headHash: row.hash });
 
-    const sequencer = auditSequencer(app.db, { checkpointer });
+    const macKeys = auditMacKeys(crypto.randomBytes(32));
+    const sequencer = auditSequencer(app.db, { checkpointer, macKeys });
     const sealing: (() => Promise<void>)[] = [];
     await app.db
       .transaction()
@@ -98,7 +100,7 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
           tx,
           { action: 'transfer_initiated', resource: 'transfer:t-seq', userId: 'u-key', ip: '198.51.100.9', userAgent: 'vitest' },
           (callback) => sealing.push(callback),
-          { sequencer, keyring },
+          { sequencer, keyring, macKeys },
         ),
       );
     for (const callback of sealing) await callback();
