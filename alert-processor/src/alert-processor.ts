@@ -54,7 +54,9 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     undefined,
     (service) => declared.has(service) && !backups.has(service),
   );
+  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate, runbookUrl: config.runbookUrl };
   const slack = new SlackClient({
+    links,
     webhookUrl: config.slackWebhookUrl,
     logger,
     maxAttempts: config.slackMaxAttempts,
@@ -62,8 +64,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     maxRetryAfterMs: config.slackMaxRetryAfterMs,
     messagesPerSecond: config.slackMessagesPerSecond,
   });
-  const email = config.email ? new EmailClient(config.email, logger) : undefined;
-  const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate, runbookUrl: config.runbookUrl };
+  const email = config.email ? new EmailClient(config.email, logger, links) : undefined;
   const alerter = new Alerter(
     {
       rules,
@@ -143,7 +144,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       });
       const { address, port } = server.address() as AddressInfo;
       url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-      replicas?.start({ slack, silencer, links });
+      replicas?.start({ slack, silencer });
       const resumed = alerter.resume();
       if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
       ticker = setInterval(tick, tickMs);

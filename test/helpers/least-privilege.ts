@@ -11,12 +11,16 @@ const doc = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/AUDIT.
 const setupSql = /## Production role setup[\s\S]*?```sql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
 
 /** The statements of one part of the setup block, one by one (CREATE DATABASE cannot share a transaction). */
-const statements = (part: string) =>
+export const setupStatements = (part: string) =>
   part
     .replace(/--.*$/gm, '')
     .split(/;\s*$/m)
     .map((s) => s.trim())
     .filter(Boolean);
+
+const [clusterPart = '', databasePart = '', ownerPart = ''] = setupSql.split(/^-- As .*$/m);
+/** The setup block's three parts: as a superuser, as a superuser in the database, as the owner after migrating. */
+export const productionRoleSetup = { clusterPart, databasePart, ownerPart };
 
 export interface LeastPrivilegeDatabase extends TestDatabase {
   /** The owner's URL (migrations, and test arrangements the app's role may not make). */
@@ -31,7 +35,6 @@ export interface LeastPrivilegeDatabase extends TestDatabase {
  * document lists — no DDL.
  */
 export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeDatabase> {
-  const [clusterPart = '', databasePart = '', ownerPart = ''] = setupSql.split(/^-- As .*$/m);
   if (!/GRANT .* ON rate_limits TO drop_app/.test(ownerPart)) throw new Error('docs/AUDIT.md: no grant on rate_limits for drop_app');
   const suffix = crypto.randomBytes(4).toString('hex');
   const names = { owner: `drop_owner_${suffix}`, app: `drop_app_${suffix}`, database: `drop_lp_${suffix}` };
@@ -52,7 +55,7 @@ export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeData
     const client = new pg.Client({ connectionString });
     await client.connect();
     try {
-      for (const statement of statements(part)) await client.query(rename(statement));
+      for (const statement of setupStatements(part)) await client.query(rename(statement));
     } finally {
       await client.end();
     }
@@ -62,7 +65,7 @@ export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeData
   const owner = openDatabase({ dialect: 'postgres', connectionString: urlAs(names.owner) });
   try {
     await migrateToLatest(owner.db, 'postgres');
-    for (const statement of statements(ownerPart)) await sql.raw(rename(statement)).execute(owner.db);
+    for (const statement of setupStatements(ownerPart)) await sql.raw(rename(statement)).execute(owner.db);
   } finally {
     await owner.close();
   }

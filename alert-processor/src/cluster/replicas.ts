@@ -1,9 +1,8 @@
 import type { Logger } from '@otel';
 import type { AlertsConfig } from '../config';
-import type { AlertLinks } from '../notify/slack-message';
 import type { OutboxEntry } from '../store/outbox';
 import type { Silencer } from '../silence/silencer';
-import type { SlackClient } from '../notify/slack';
+import type { Receiver } from '../notify/receiver';
 import { migrateShared, openSharedDb, type SharedDb } from '../store/shared-database';
 import { Lease } from './lease';
 import { PgSilenceStore } from '../store/pg-silence-store';
@@ -22,7 +21,7 @@ export interface Replicas {
   relay(entries: OutboxEntry[]): Promise<number[]>;
   /** Which of these shared rows are still waiting to be posted. Throws when the database does not answer. */
   stillQueued(ids: number[]): Promise<Set<number>>;
-  start(parts: { slack: SlackClient; silencer: Silencer; links: AlertLinks }): void;
+  start(parts: { slack: Receiver; silencer: Silencer }): void;
   stop(): Promise<void>;
 }
 
@@ -60,7 +59,7 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
       await ready();
       return outbox.stillQueued(ids);
     },
-    start({ slack, silencer, links }) {
+    start({ slack, silencer }) {
       // Longer than one post with every retry: a row claimed by a sender that died is posted again only after it.
       const claimMs = config.slackTimeoutMs * config.slackMaxAttempts + config.slackMaxRetryAfterMs + 20_000;
       sender = new SharedSender({
@@ -78,7 +77,6 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
         lease: new LeaseAfterSchema(db, config.replicaId, config.leaseMs, ready),
         slack,
         silencer,
-        links,
         logger,
         cooldownMs: config.cooldownMs,
         claimMs,

@@ -46,7 +46,6 @@ describe('the shared sender when the database fails after a post', () => {
       lease: new Lease(db, 'replica-a', 3_000),
       slack: new SlackClient({ webhookUrl: slack.url, logger, messagesPerSecond: 50, baseBackoffMs: 50 }),
       silencer: new Silencer(new PgSilenceStore(db), []),
-      links: {},
       logger,
       cooldownMs: 600_000,
       claimMs: CLAIM_MS,

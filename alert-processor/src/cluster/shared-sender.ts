@@ -1,9 +1,9 @@
 import type { Logger } from '@otel';
-import { buildGroupMessage, MAX_GROUP, type AlertLinks } from '../notify/slack-message';
+import { MAX_GROUP } from '../notify/slack-message';
+import type { Receiver } from '../notify/receiver';
 import type { OutboxEntry } from '../store/outbox';
 import { SEVERITY_OF, type Alert, type AlertType } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
-import type { SlackClient } from '../notify/slack';
 import type { Lease } from './lease';
 import type { SharedOutbox } from '../store/shared-outbox';
 
@@ -27,9 +27,8 @@ export interface SharedSenderOptions {
     'claimGroup' | 'remove' | 'retryAt' | 'postpone' | 'waitingBefore' | 'removeLater' | 'lastPosted' | 'recordPosted'
   >;
   lease: Lease;
-  slack: SlackClient;
+  slack: Receiver;
   silencer: Silencer;
-  links: AlertLinks;
   logger: Logger;
   cooldownMs: number;
   /** How long a claimed row is left alone by other senders: longer than one post with all its retries. */
@@ -203,7 +202,7 @@ export class SharedSender {
   }
 
   private async deliver(group: OutboxEntry[]): Promise<void> {
-    const { outbox, slack, links, logger } = this.options;
+    const { outbox, slack, logger } = this.options;
     const entries = await this.sendable(group);
     if (entries.length === 0) return;
     const alerts = entries.map((entry) => entry.alert);
@@ -213,29 +212,31 @@ export class SharedSender {
       'service.name': alerts.map((alert) => alert.service).join(','),
       ...(alerts.length > 1 ? { 'alert.count': alerts.length } : {}),
     };
-    const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, links);
-    const result = await slack.send(message);
-    if (result.ok) {
-      if (!result.skipped) logger.info({ ...fields, attempts: result.attempts }, `alert sent to Slack: ${message.text.split('\n')[0]}`);
-      // Recorded before the rows go: a crash in between re-posts nothing (the rows are then duplicates).
-      this.unrecorded.push({ alerts, ids, atMs: this.now() });
-      await this.recordPosted();
-      return;
+    const { delivery, headline } = await slack.notify(alerts);
+    switch (delivery.status) {
+      case 'delivered':
+        if (!delivery.skipped) logger.info({ ...fields, attempts: delivery.attempts }, `alert sent to ${slack.label}: ${headline}`);
+        // Recorded before the rows go: a crash in between re-posts nothing (the rows are then duplicates).
+        this.unrecorded.push({ alerts, ids, atMs: this.now() });
+        await this.recordPosted();
+        return;
+      case 'retry': {
+        const attempts = Math.max(...entries.map((entry) => entry.attempts));
+        const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
+        await outbox.retryAt(ids, this.now() + delay);
+        logger.error(
+          { ...fields, attempts: delivery.attempts, reason: delivery.reason, retry_in_ms: delay },
+          `alert could not be delivered to ${slack.label} (kept in the outbox, posted again later)`,
+        );
+        return;
+      }
+      case 'give_up':
+        await outbox.remove(ids);
+        logger.error(
+          { ...fields, attempts: delivery.attempts, reason: delivery.reason },
+          `alert could not be delivered to ${slack.label} (refused: dropped)`,
+        );
+        return;
     }
-    if (result.retryable) {
-      const attempts = Math.max(...entries.map((entry) => entry.attempts));
-      const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
-      await outbox.retryAt(ids, this.now() + delay);
-      logger.error(
-        { ...fields, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
-        'alert could not be delivered to Slack (kept in the outbox, posted again later)',
-      );
-      return;
-    }
-    await outbox.remove(ids);
-    logger.error(
-      { ...fields, attempts: result.attempts, reason: result.reason },
-      'alert could not be delivered to Slack (refused: dropped)',
-    );
   }
 }

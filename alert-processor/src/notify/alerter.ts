@@ -1,13 +1,11 @@
 import type { Logger } from '@otel';
-import type { EmailClient } from './email';
-import { buildEmail } from './email-message';
 import type { Heartbeat } from '../rules/heartbeat';
-import { buildGroupMessage, buildSlackMessage, MAX_GROUP, type AlertLinks } from './slack-message';
+import type { Receiver } from './receiver';
+import { buildSlackMessage, MAX_GROUP, type AlertLinks } from './slack-message';
 import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Routes } from './routes';
 import type { Outbox, OutboxEntry } from '../store/outbox';
 import { SEVERITY_OF, type Alert, type AlertRules, type DeliveryAlert } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
-import type { SlackClient } from './slack';
 
 export interface AlerterOptions {
   /** First wait before an outbox entry that failed is posted again; doubles per failure up to `maxRetryDelayMs`. */
@@ -35,9 +33,9 @@ interface ReceiverTrouble {
 
 export interface AlerterParts {
   rules: AlertRules;
-  slack: SlackClient;
+  slack: Receiver;
   /** The second receiver (SMTP); undefined: no email. */
-  email?: EmailClient;
+  email?: Receiver;
   /** Which receivers get which alerts (ALERT_ROUTES; default: every alert to Slack, criticals and resolutions by email too). */
   routes?: Routes;
   outbox: Outbox;
@@ -74,8 +72,8 @@ export class Alerter {
   private wakeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly rules: AlertRules;
-  private readonly slack: SlackClient;
-  private readonly email: EmailClient | undefined;
+  private readonly slack: Receiver;
+  private readonly email: Receiver | undefined;
   private readonly routes: Routes;
   private readonly available: ReceiverName[];
   private readonly outbox: Outbox;
@@ -370,52 +368,46 @@ export class Alerter {
     };
     const ids = group.map((entry) => entry.id);
     const receiver = first.receiver;
-    const to = receiver === 'email' ? 'email' : 'Slack';
+    const target = receiver === 'email' && this.email ? this.email : this.slack;
     if (receiver === 'slack' && this.relay && (await this.relayed(group))) return;
     try {
       const entries = await this.unmuted(group);
       if (entries.length === 0) return;
-      const alerts = entries.map((entry) => entry.alert);
-      let result: Awaited<ReturnType<SlackClient['send']>>;
-      let headline: string;
-      if (receiver === 'email' && this.email) {
-        const email = buildEmail(alerts, this.links);
-        headline = email.subject;
-        result = await this.email.send(email);
-      } else {
-        const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);
-        headline = message.text.split('\n')[0] ?? '';
-        result = await this.slack.send(message);
-      }
-      if (result.ok) {
-        for (const entry of entries) {
-          this.outbox.remove(entry.id);
-          this.rules.delivered(entry.alert, this.now());
+      const { delivery, headline } = await target.notify(entries.map((entry) => entry.alert));
+      switch (delivery.status) {
+        case 'delivered':
+          for (const entry of entries) {
+            this.outbox.remove(entry.id);
+            this.rules.delivered(entry.alert, this.now());
+          }
+          if (!delivery.skipped) {
+            this.receiverWorks(receiver);
+            this.logger.info({ ...fields, receiver, attempts: delivery.attempts }, `alert sent to ${target.label}: ${headline}`);
+          }
+          return;
+        case 'retry': {
+          const attempts = Math.max(...entries.map((entry) => entry.attempts));
+          const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
+          for (const entry of entries) this.outbox.retryAt(entry.id, this.now() + delay);
+          this.receiverFails(receiver, delivery.reason, false);
+          this.logger.error(
+            { ...fields, receiver, attempts: delivery.attempts, reason: delivery.reason, retry_in_ms: delay },
+            `alert could not be delivered to ${target.label} (kept in the outbox, posted again later)`,
+          );
+          return;
         }
-        if (!result.skipped) this.receiverWorks(receiver);
-        if (!result.skipped) this.logger.info({ ...fields, receiver, attempts: result.attempts }, `alert sent to ${to}: ${headline}`);
-        return;
+        case 'give_up':
+          for (const entry of entries) {
+            this.outbox.remove(entry.id);
+            this.rules.failed(entry.alert, this.now());
+          }
+          this.receiverFails(receiver, delivery.reason, true);
+          this.logger.error(
+            { ...fields, receiver, attempts: delivery.attempts, reason: delivery.reason },
+            `alert could not be delivered to ${target.label} (refused: dropped)`,
+          );
+          return;
       }
-      if (result.retryable) {
-        const attempts = Math.max(...entries.map((entry) => entry.attempts));
-        const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
-        for (const entry of entries) this.outbox.retryAt(entry.id, this.now() + delay);
-        this.receiverFails(receiver, result.reason, false);
-        this.logger.error(
-          { ...fields, receiver, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
-          `alert could not be delivered to ${to} (kept in the outbox, posted again later)`,
-        );
-        return;
-      }
-      for (const entry of entries) {
-        this.outbox.remove(entry.id);
-        this.rules.failed(entry.alert, this.now());
-      }
-      this.receiverFails(receiver, result.reason, true);
-      this.logger.error(
-        { ...fields, receiver, attempts: result.attempts, reason: result.reason },
-        `alert could not be delivered to ${to} (refused: dropped)`,
-      );
     } catch (error) {
       // Never let one alert take the process down; the entries stay and are tried again.
       try {
