@@ -4,7 +4,7 @@
  * The observability layer only carries its span event (otel/audit-span-event.ts).
  */
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from './actions';
-export { GENESIS_HASH, hashAuditEntry } from './chain';
+export { GENESIS_HASH, hashAuditEntry, linkAuditEntries } from './chain';
 export type { AuditDetails } from './details';
 export { isAuthenticAuditRow, toAuditEntryView, type AuditEntryView } from './entry';
 export { NDJSON_CONTENT_TYPE, auditNdjsonStream, type RevealRows } from './export';
