@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseTelemetryConfig } from './config';
+import { createLogger } from './logger';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -64,5 +66,57 @@ describe('LOG_FORMAT=pretty', () => {
     expect(output).toMatch(/INFO.*first line/);
     expect(output).not.toContain('needs pino-pretty');
     expect(() => JSON.parse(output.split('\n')[0]!)).toThrow();
+  });
+});
+
+/** A logger writing its JSON lines into an array (no SDK: the lines alone). */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger(parseTelemetryConfig({ OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'info' }, '1.2.3'), {
+    write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  return { logger, lines };
+}
+
+/** A driver's error as pg gives it: a code, and the client it came from. */
+class DriverError extends Error {
+  readonly code = 'ECONNREFUSED';
+  readonly client = { connectionParameters: { host: '10.0.0.5', password: 'hunter2' }, _events: {} };
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}
+
+describe('errors in log lines', () => {
+  it('are serialized (type, message, stack, code, cause) before the redaction: nothing the error carries, secrets masked', () => {
+    const { logger, lines } = capturingLogger();
+    const driver = new DriverError('connect failed token=abc123');
+    logger.error({ err: new Error('query failed', { cause: driver }) }, 'wrapped');
+    logger.warn({ error: new TypeError('bad sid=s3cr3t') }, 'under error');
+    const [wrapped, other] = lines;
+    expect(wrapped!.err).toEqual({
+      type: 'Error',
+      message: 'query failed',
+      stack: expect.stringMatching(/^Error: query failed\n/),
+      cause: {
+        type: 'DriverError',
+        message: 'connect failed token=[REDACTED]',
+        stack: expect.stringMatching(/^DriverError: connect failed token=\[REDACTED\]\n/),
+        code: 'ECONNREFUSED',
+      },
+    });
+    expect(other!.error).toMatchObject({ type: 'TypeError', message: 'bad sid=[REDACTED]' });
+    const text = JSON.stringify(lines);
+    for (const leak of ['abc123', 's3cr3t', 'hunter2', 'connectionParameters', '_events']) expect(text).not.toContain(leak);
+  });
+
+  it('give a call without a message the error’s message as its message, redacted', () => {
+    const { logger, lines } = capturingLogger();
+    logger.error(new DriverError('connect failed token=abc123'));
+    logger.error({ err: new Error('password: hunter2 refused') });
+    expect(lines.map((line) => line.msg)).toEqual(['connect failed token=[REDACTED]', 'password: [REDACTED] refused']);
+    expect(lines[0]!.err).toMatchObject({ type: 'DriverError', code: 'ECONNREFUSED' });
+    expect(JSON.stringify(lines)).not.toMatch(/abc123|hunter2/);
   });
 });

@@ -45,6 +45,37 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
   return out;
 }
 
+/**
+ * The record with each Error in it as serializeError shapes it. pino's serializers run only after
+ * `formatters.log`, and the redaction there would otherwise copy an Error field by field (the objects a driver error
+ * carries included) before any serializer saw it: serialized first, the redaction masks the type, message, stack,
+ * code and cause that are left.
+ */
+function serializeErrors(object: Record<string, unknown>): Record<string, unknown> {
+  let out = object;
+  for (const key in object) {
+    const value = object[key];
+    if (!(value instanceof Error)) continue;
+    if (out === object) out = { ...object };
+    out[key] = serializeError(value);
+  }
+  return out;
+}
+
+/**
+ * The arguments of a call that logs an error and no message (`logger.error(err)`, `logger.error({ err })`) with the
+ * error's message, redacted, as the message: pino would otherwise take it from the error itself, after this hook
+ * and outside `formatters.log`, and write it unmasked.
+ */
+function withErrorMessage(args: unknown[]): unknown[] {
+  const [first] = args;
+  if (args.length !== 1 || typeof first !== 'object' || first === null) return args;
+  const fields = first as { msg?: unknown; err?: unknown };
+  const error = first instanceof Error ? first : fields.msg === undefined ? fields.err : undefined;
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? [first, redactString(message)] : args;
+}
+
 /** `trace_id` (the request id), `span_id` and `trace_flags` of the line's request and active span; none outside both. */
 export function correlationFields(): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -64,13 +95,14 @@ export function correlationFields(): Record<string, string> {
  */
 export function createLogger(config: TelemetryConfig, destination?: DestinationStream): Logger {
   // OTLP records from pino's object (not from its line), when the SDK runs and exports logs.
-  const records = !config.disabled && config.logsExporter === 'otlp' ? pinoLogRecords(serializeError) : undefined;
+  const records = !config.disabled && config.logsExporter === 'otlp' ? pinoLogRecords() : undefined;
   const pretty = !destination && config.prettyLogs ? prettyStream() : undefined;
   const logger = pino(
     {
       level: config.logLevel,
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
+      // For child loggers' bindings; a record's errors are serialized before its redaction (formatters.log).
       serializers: { err: serializeError, error: serializeError },
       base: {
         [ATTR_SERVICE_NAME]: config.serviceName,
@@ -82,16 +114,16 @@ export function createLogger(config: TelemetryConfig, destination?: DestinationS
       mixin: correlationFields,
       formatters: {
         level: (label) => ({ level: label }),
-        // The shared redaction policy runs on every record before it is written to any stream.
+        // The shared redaction policy runs on every record, its errors serialized, before it is written to any stream.
         log: (object) => {
-          const redacted = redact(object);
+          const redacted = redact(serializeErrors(object));
           records?.captureObject(redacted);
           return redacted;
         },
       },
       hooks: {
         logMethod(args, method, level) {
-          const cleaned = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)) as typeof args;
+          const cleaned = withErrorMessage(args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg))) as typeof args;
           method.apply(this, cleaned);
           records?.emitAfter(this, cleaned, level);
         },

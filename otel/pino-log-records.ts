@@ -42,7 +42,7 @@ const NOT_ATTRIBUTES = new Set([
 ]);
 
 export interface PinoLogRecords {
-  /** For `formatters.log`, after redaction: remembers the object about to be written. */
+  /** For `formatters.log`, after redaction (errors already serialized): remembers the object about to be written. */
   captureObject(redacted: Record<string, unknown>): void;
   /** For `hooks.logMethod`, after the line is written: emits the record of that call. */
   emitAfter(logger: Logger, args: unknown[], level: number): void;
@@ -82,10 +82,7 @@ function exceptionOf(serialized: unknown): unknown {
   return typeof exception.type === 'string' && typeof exception.name !== 'string' ? { ...exception, name: exception.type } : exception;
 }
 
-export function pinoLogRecords(
-  serializeError: (error: unknown) => unknown,
-  otelLogger: OtelLogger = logs.getLogger('drop-pino'),
-): PinoLogRecords {
+export function pinoLogRecords(otelLogger: OtelLogger = logs.getLogger('drop-pino')): PinoLogRecords {
   let pending: Record<string, unknown> | undefined;
   return {
     captureObject(redacted) {
@@ -100,9 +97,7 @@ export function pinoLogRecords(
       for (const key in bindings) if (!NOT_ATTRIBUTES.has(key)) attributes[key] = bindings[key] as AnyValueMap[string];
       for (const key in object) {
         if (NOT_ATTRIBUTES.has(key)) continue;
-        const value = object[key];
-        // pino's serializers run while the line is stringified, after formatters.log: the same ones here.
-        attributes[key] = (key === 'error' ? serializeError(value) : value) as AnyValueMap[string];
+        attributes[key] = object[key] as AnyValueMap[string];
       }
       const eventName = object[ATTR_EVENT_NAME];
       otelLogger.emit({
@@ -110,7 +105,7 @@ export function pinoLogRecords(
         severityText: logger.levels.labels[level],
         body: messageOf(args, object) as AnyValueMap[string],
         attributes,
-        ...(object.err !== undefined ? { exception: exceptionOf(serializeError(object.err)) } : {}),
+        ...(object.err !== undefined ? { exception: exceptionOf(object.err) } : {}),
         ...(typeof eventName === 'string' ? { eventName } : {}),
       });
     },

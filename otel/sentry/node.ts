@@ -15,8 +15,8 @@ import { scrubBreadcrumb, scrubEvent } from './scrub';
  *   sits on the same trace as the request's spans and log lines.
  * - Integrations are chosen one by one, like the OTel instrumentations (otel/sdk.ts): error capture and context,
  *   request isolation, and nothing that patches outgoing HTTP, propagates its own headers or traces.
- * - Data collection is minimal, and every event, transaction and breadcrumb passes the shared redaction
- *   policy (scrub.ts).
+ * - Data collection is minimal (the request's query string, but no body, cookie or user detail), and every event,
+ *   transaction and breadcrumb passes the shared redaction policy (scrub.ts).
  */
 
 /** Request headers worth having on an event; everything else (cookies, authorization, csrf) is never collected. */
@@ -79,7 +79,9 @@ export function startSentry(config: SentryServerConfig): void {
       cookies: false,
       httpHeaders: { request: { allow: COLLECTED_REQUEST_HEADERS }, response: false },
       httpBodies: [],
-      urlQueryParams: false,
+      // The request's query string and URL with it, on the event: beforeSend masks its secret-named values with the
+      // shared policy (scrub.ts). The SDK's own filter of the names it knows (`[Filtered]`) cannot be turned off.
+      urlQueryParams: true,
       stackFrameVariables: false,
       databaseQueryData: false,
       queues: false,

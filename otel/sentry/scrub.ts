@@ -4,8 +4,9 @@ import { isSensitiveKey, redact, redactAttribute, redactString, REDACTED } from 
 /**
  * Sentry's `beforeSend`, `beforeSendTransaction`, `beforeBreadcrumb` and `beforeSendSpan`, for the server and the
  * browser alike: the shared redaction policy (otel/redact.ts) applied to everything an event carries. The SDKs
- * are also told not to collect bodies, cookies, query strings, local variables or user details in the first
- * place (dataCollection); this is the second line, for what code passes in itself (messages, extra, tags).
+ * are also told not to collect bodies, cookies, local variables or user details in the first place (dataCollection;
+ * the browser no query strings either); this is the second line, for what they do collect (the server request's
+ * URL and query string) and what code passes in itself (messages, extra, tags).
  *
  * No Node-only import here: the browser bundle uses this file too.
  */

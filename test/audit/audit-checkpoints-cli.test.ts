@@ -13,7 +13,7 @@ import type { DatabaseHandle } from '../../src/server/db/connect';
 import { TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
 import { appendCheckpointedEntries, publishCheckpoints, type PublishedCheckpoints } from '../helpers/audit-checkpoints';
 import { runAuditScript } from '../helpers/audit-cli';
-import { asDatabaseOwner } from '../helpers/audit-owner';
+import { asDatabaseOwner, overwriteAuditChain } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 const signer = auditSigner(TEST_AUDIT_SIGNING_KEY);
@@ -181,18 +181,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
         prev,
         stored.map((row) => ({ ...row, user_id: row.id === 12 ? 'mallory' : row.user_id })),
       );
-      for (const row of rows) {
-        await db
-          .updateTable('audit_log')
-          .set({ user_id: row.user_id, prev_hash: row.prev_hash, hash: row.hash })
-          .where('id', '=', row.id)
-          .execute();
-      }
-      await db
-        .updateTable('audit_chain_head')
-        .set({ last_hash: rows.at(-1)!.hash })
-        .where('id', '=', 1)
-        .execute();
+      await overwriteAuditChain(db, rows);
     });
     // The chain alone tells: the rewritten entries keep MACs made for their old hashes, and a new one needs the key.
     const alone = await verify(database.url, []);

@@ -8,7 +8,7 @@ import type { DatabaseHandle } from '../../src/server/db/connect';
 import { TEST_AUDIT_MAC_KEYS, TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
 import { appendCheckpointedEntries, publishCheckpoints, type PublishedCheckpoints } from '../helpers/audit-checkpoints';
 import { runAuditScript } from '../helpers/audit-cli';
-import { asDatabaseOwner } from '../helpers/audit-owner';
+import { asDatabaseOwner, overwriteAuditChain } from '../helpers/audit-owner';
 import {
   DIALECTS,
   createTestDatabase,
@@ -234,20 +234,7 @@ describe.each(DIALECTS)('audit entries only the app can make, attacked by SQL on
       });
     } finally {
       // Put the genuine rows back for the next test.
-      await asDatabaseOwner(handle, async (db) => {
-        for (const row of snapshot) {
-          await db
-            .updateTable('audit_log')
-            .set({ user_id: row.user_id, prev_hash: row.prev_hash, hash: row.hash })
-            .where('id', '=', row.id)
-            .execute();
-        }
-        await db
-          .updateTable('audit_chain_head')
-          .set({ last_hash: snapshot.at(-1)!.hash })
-          .where('id', '=', 1)
-          .execute();
-      });
+      await asDatabaseOwner(handle, (db) => overwriteAuditChain(db, snapshot));
     }
     expect(await verifyAuditChain(handle, { macKeys: TEST_AUDIT_MAC_KEYS })).toMatchObject({ ok: true, entries: 8 });
   });

@@ -27,6 +27,28 @@ export async function asDatabaseOwner(handle: DatabaseHandle, tamper: (db: Kysel
   }
 }
 
+/**
+ * Writes the rows' `user_id`, `prev_hash` and `hash` over the stored entries of the same ids and points the chain
+ * head at the last row: a consistent rewrite of the chain (or the genuine rows put back). Run inside asDatabaseOwner.
+ */
+export async function overwriteAuditChain(
+  db: Kysely<Database>,
+  rows: readonly { id: number; user_id: string | null; prev_hash: string; hash: string }[],
+): Promise<void> {
+  for (const row of rows) {
+    await db
+      .updateTable('audit_log')
+      .set({ user_id: row.user_id, prev_hash: row.prev_hash, hash: row.hash })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  await db
+    .updateTable('audit_chain_head')
+    .set({ last_hash: rows.at(-1)!.hash })
+    .where('id', '=', 1)
+    .execute();
+}
+
 /** Makes every INSERT into audit_log fail inside the database (a real fault, not a mock) until `restore()`. */
 export async function failAuditInserts(handle: DatabaseHandle): Promise<{ restore(): Promise<void> }> {
   const { db } = handle;

@@ -50,7 +50,7 @@ describe('server logs beyond the API', () => {
     expect(requestId).toMatch(/^[0-9a-f]{32}$/);
     await expect.poll(() => recordsOf(requestId).filter((r) => r.level === 'error' && r['event.name'] === 'console.error')).toHaveLength(1);
     const [line] = recordsOf(requestId).filter((r) => r['event.name'] === 'console.error');
-    expect(line).toMatchObject({ err: { name: 'Error', message: expect.stringContaining('Deliberate server render error') } });
+    expect(line).toMatchObject({ err: { type: 'Error', message: expect.stringContaining('Deliberate server render error') } });
     await expect
       .poll(() => recordsOf(requestId).filter((r) => r['event.name'] === 'http.access'))
       .toEqual([expect.objectContaining({ level: 'error', 'http.response.status_code': 500, 'url.path': '/admin/debug/server-error' })]);
@@ -65,7 +65,7 @@ describe('server logs beyond the API', () => {
     const requestId = res.headers.get('x-request-id');
     await expect
       .poll(() => recordsOf(requestId).filter((r) => r['event.name'] === eventName))
-      .toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ name: 'DeliberateError' }) })]);
+      .toEqual([expect.objectContaining({ level: 'error', err: expect.objectContaining({ type: 'DeliberateError' }) })]);
   });
 
   it('after boot, stdout holds only JSON lines and stderr nothing', () => {

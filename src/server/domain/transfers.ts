@@ -93,22 +93,37 @@ async function replay(tx: Tx, actor: Actor, existing: Transfer, hash: string): P
   return getTransferView(tx, actor.userId, existing.id);
 }
 
-export async function confirmTransfer(tx: Tx, actor: Actor, transferId: string): Promise<TransferView> {
-  const transfer = await tx
-    .selectFrom('transfers')
-    .selectAll()
-    .where('id', '=', transferId)
-    .where('from_user_id', '=', actor.userId)
-    .executeTakeFirst();
+const ownTransfer = (db: Executor, userId: string, transferId: string) =>
+  db.selectFrom('transfers').selectAll().where('id', '=', transferId).where('from_user_id', '=', userId).executeTakeFirst();
+
+/** The actor's own transfer; another user's is as unknown as a missing one (404). */
+async function ownTransferOrNotFound(tx: Tx, actor: Actor, transferId: string): Promise<Transfer> {
+  const transfer = await ownTransfer(tx, actor.userId, transferId);
   if (!transfer) throw notFound('transfer_not_found', 'No such transfer');
-  // The status flip is the lock: of two concurrent confirms exactly one updates the row.
+  return transfer;
+}
+
+/**
+ * Ends a pending transfer (completed or cancelled). The status flip is the lock: of two concurrent confirms, two
+ * cancels, or a confirm and a cancel, exactly one updates the row; the other is a 409.
+ */
+async function endPendingTransfer(
+  tx: Tx,
+  transferId: string,
+  end: { status: 'completed'; completed_at: number } | { status: 'cancelled' },
+): Promise<void> {
   const flipped = await tx
     .updateTable('transfers')
-    .set({ status: 'completed', completed_at: Date.now() })
+    .set(end)
     .where('id', '=', transferId)
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (flipped.numUpdatedRows === 0n) throw conflict('transfer_not_pending', 'This transfer is not pending');
+}
+
+export async function confirmTransfer(tx: Tx, actor: Actor, transferId: string): Promise<TransferView> {
+  const transfer = await ownTransferOrNotFound(tx, actor, transferId);
+  await endPendingTransfer(tx, transferId, { status: 'completed', completed_at: Date.now() });
   await moveMoney(tx, transfer.from_user_id, transfer.to_user_id, transfer.amount_cents);
   await recordAudit(tx, actor, {
     action: 'transfer_completed',
@@ -124,21 +139,8 @@ export async function confirmTransfer(tx: Tx, actor: Actor, transferId: string):
  * about): it becomes `cancelled`, no money moves, and it can never be confirmed afterwards.
  */
 export async function cancelTransfer(tx: Tx, actor: Actor, transferId: string): Promise<TransferView> {
-  const transfer = await tx
-    .selectFrom('transfers')
-    .selectAll()
-    .where('id', '=', transferId)
-    .where('from_user_id', '=', actor.userId)
-    .executeTakeFirst();
-  if (!transfer) throw notFound('transfer_not_found', 'No such transfer');
-  // Like confirm, the status flip decides a race between a cancel and a confirm: exactly one of them wins.
-  const flipped = await tx
-    .updateTable('transfers')
-    .set({ status: 'cancelled' })
-    .where('id', '=', transferId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  if (flipped.numUpdatedRows === 0n) throw conflict('transfer_not_pending', 'This transfer is not pending');
+  const transfer = await ownTransferOrNotFound(tx, actor, transferId);
+  await endPendingTransfer(tx, transferId, { status: 'cancelled' });
   await recordAudit(tx, actor, {
     action: 'transfer_cancelled',
     resource: `transfer:${transferId}`,
@@ -148,9 +150,6 @@ export async function cancelTransfer(tx: Tx, actor: Actor, transferId: string): 
   });
   return getTransferView(tx, actor.userId, transferId);
 }
-
-const ownTransfer = (db: Executor, userId: string, transferId: string) =>
-  db.selectFrom('transfers').selectAll().where('id', '=', transferId).where('from_user_id', '=', userId).executeTakeFirst();
 
 const transferDetails = (transfer: Transfer | undefined) =>
   transfer ? { amountCents: transfer.amount_cents, toUserId: transfer.to_user_id } : {};
