@@ -247,3 +247,17 @@ describe.each(CASES)('verifyAuditChain on $dialect, $parallelism range(s) at onc
     });
   });
 });
+
+describe.each(DIALECTS)('verifyAuditChain on a %s database from before migration 0009 (a backup being checked)', (dialect) => {
+  it('reports no refused queued entries instead of failing', async () => {
+    const testDb = await createTestDatabase(dialect);
+    const handle = await openTestDatabase(testDb);
+    try {
+      await sql`DROP TABLE audit_pending_refused`.execute(handle.db);
+      expect(await verifyAuditChain(handle)).toMatchObject({ ok: true, entries: 0, pending: { count: 0, refused: 0 } });
+    } finally {
+      await handle.close();
+      await testDb.drop();
+    }
+  });
+});

@@ -164,4 +164,29 @@ describe('audit:erase on PostgreSQL removes the erased values from the clusterâ€
     const kept = people[20]!;
     expect(await onDisk(kept)).toEqual([kept.wrappedKey, kept.email, kept.name, kept.ip, kept.userAgent]);
   });
+
+  it(
+    'says so (exit 3) while a transaction older than the erasure still sees the old rows, and finishes once it ends',
+    { timeout: 90_000 },
+    async () => {
+      const person = people[25]!;
+      // A long report in the same database, its snapshot taken before the erasure.
+      const reader = new pg.Client({ connectionString: new URL(`/${new URL(database.url).pathname.slice(1)}`, cluster.url).toString() });
+      await reader.connect();
+      try {
+        await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        await reader.query('SELECT count(*) FROM transfers'); // a snapshot, and no lock on the erased tables
+        const held = await runAuditScript('audit-erase.ts', database.url, [person.id], { ...ENV, DATABASE_OWNER_URL: database.ownerUrl });
+        expect(held.code, held.stderr).toBe(3);
+        expect(held.stderr).toMatch(/dead row versions are still visible to an open transaction/);
+        expect(await onDisk(person)).toContain(person.wrappedKey);
+      } finally {
+        await reader.query('COMMIT').catch(() => undefined);
+        await reader.end();
+      }
+      const again = await runAuditScript('audit-erase.ts', database.url, [person.id], { ...ENV, DATABASE_OWNER_URL: database.ownerUrl });
+      expect(again.code, again.stderr).toBe(0);
+      expect(await onDisk(person)).toEqual([]);
+    },
+  );
 });
