@@ -1,51 +1,21 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack';
+import { describe, expect, it } from 'vitest';
 import { encodeLogs, encodeTraces, randomHexId, type LogInput } from '../../test/helpers/otlp-encode';
-import { createAlertProcessor, type AlertProcessor } from './alert-processor';
-import { parseAlertsConfig, type AlertsConfig } from './config';
+import type { AlertProcessor } from './alert-processor';
+import { processorTestBed } from './test-processors';
 
 // Attacks on the alert processor over real HTTP: the whole service on a real port, a Slack stand-in receiving what
 // it posts. Each case asserts what reaches Slack (and what the operator's log says).
 const INTAKE_TOKEN = 'attack-test-intake-token-0123456789';
-let slack: FakeSlack;
-let dir: string;
-let logLines: Record<string, unknown>[];
-const running: AlertProcessor[] = [];
-
-async function start(env: Record<string, string> = {}, overrides: Partial<AlertsConfig> = {}): Promise<AlertProcessor> {
-  const parsed = parseAlertsConfig({
-    ALERTS_PORT: '0',
-    ALERTS_STATE_FILE: path.join(dir, 'state.db'),
-    ALERTS_INTAKE_TOKEN: INTAKE_TOKEN,
+const bed = processorTestBed({
+  token: INTAKE_TOKEN,
+  env: {
     ALERT_WINDOW_SECONDS: '1',
     ALERT_COOLDOWN_SECONDS: '600',
-    SLACK_WEBHOOK_URL: slack.url,
     TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}',
     SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=7',
-    ...env,
-  });
-  expect(parsed.problems).toEqual([]);
-  const processor = createAlertProcessor(
-    { ...parsed, ...overrides },
-    pino(
-      { level: 'debug' },
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
-          callback();
-        },
-      }),
-    ),
-  );
-  await processor.start();
-  running.push(processor);
-  return processor;
-}
+  },
+});
+const start = bed.start;
 
 type Credentials = 'token' | 'none' | 'wrong';
 const AUTH: Record<Credentials, Record<string, string>> = {
@@ -55,11 +25,7 @@ const AUTH: Record<Credentials, Record<string, string>> = {
 };
 
 async function send(processor: AlertProcessor, signal: 'logs' | 'traces', body: Uint8Array, credentials: Credentials = 'token') {
-  return fetch(`${processor.url}/v1/${signal}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', ...AUTH[credentials] },
-    body: body as BodyInit,
-  });
+  return bed.send(processor, signal, body, { authorization: AUTH[credentials].authorization ?? null });
 }
 
 const errorLogs = (service: string, n: number, extra: Partial<LogInput> = {}): LogInput[] =>
@@ -74,26 +40,7 @@ const errorLogs = (service: string, n: number, extra: Partial<LogInput> = {}): L
 const healthSpan = (service: string) =>
   encodeTraces([{ service, name: 'GET /api/health', traceId: randomHexId(16), spanId: randomHexId(8), statusCode: 1 }]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const texts = () => slack.delivered().map((post) => post.body?.text ?? '');
-
-beforeAll(async () => {
-  slack = await startFakeSlack();
-});
-
-afterAll(async () => {
-  await slack?.close();
-});
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-alert-attacks-'));
-  slack.posts.length = 0;
-  logLines = [];
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const texts = () => bed.slack.delivered().map((post) => post.body?.text ?? '');
 
 describe('forged records without the intake token', () => {
   it('a forged "rollback now" lifecycle event and a forged spike are refused (401): nothing reaches Slack, the refusal is logged once with a count', async () => {
@@ -111,8 +58,8 @@ describe('forged records without the intake token', () => {
       expect((await send(processor, 'logs', encodeLogs(errorLogs('drop', 20)), credentials)).status).toBe(401);
     }
     await sleep(1_500);
-    expect(slack.posts).toEqual([]);
-    const refused = logLines.filter((line) => line['event.name'] === 'alerts.intake_refused');
+    expect(bed.slack.posts).toEqual([]);
+    const refused = bed.logLines.filter((line) => line['event.name'] === 'alerts.intake_refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ level: 40, 'http.response.status_code': 401, count: 1 });
   });
@@ -122,10 +69,10 @@ describe('forged records without the intake token', () => {
     const forged = await send(processor, 'logs', encodeLogs(errorLogs('drop', 30)), 'none');
     expect(forged.status).toBe(401);
     await sleep(1_000);
-    expect(slack.posts).toEqual([]);
+    expect(bed.slack.posts).toEqual([]);
     // The real one: the app's failing requests, with the collector's token.
     expect((await send(processor, 'logs', encodeLogs(errorLogs('drop', 6)))).status).toBe(200);
-    await slack.waitFor(() => texts().find((text) => text.startsWith('🚨 CRITICAL: drop: error spike')), 5_000, 'the real critical');
+    await bed.slack.waitFor(() => texts().find((text) => text.startsWith('🚨 CRITICAL: drop: error spike')), 5_000, 'the real critical');
   });
 });
 
@@ -139,15 +86,15 @@ describe('with the token: only the declared services (ALERT_SERVICES)', () => {
     );
     expect(response.status).toBe(200);
     await sleep(1_500);
-    expect(slack.posts).toEqual([]);
-    const counted = logLines.filter((line) => line['event.name'] === 'alerts.undeclared_service');
+    expect(bed.slack.posts).toEqual([]);
+    const counted = bed.logLines.filter((line) => line['event.name'] === 'alerts.undeclared_service');
     expect(counted.map((line) => [line['service.name'], line.count])).toEqual([
       ['one-off-job', 12],
       ['drop-evil', 1],
     ]);
     // A declared service in the same request still alerts.
     await send(processor, 'logs', encodeLogs([...errorLogs('one-off-job', 3), ...errorLogs('drop', 6)]));
-    await slack.waitFor(() => texts().find((text) => text.startsWith('🚨 CRITICAL: drop: error spike')), 5_000, 'the critical of drop');
+    await bed.slack.waitFor(() => texts().find((text) => text.startsWith('🚨 CRITICAL: drop: error spike')), 5_000, 'the critical of drop');
     expect(texts().filter((text) => text.includes('one-off-job'))).toEqual([]);
   });
 
@@ -160,7 +107,7 @@ describe('with the token: only the declared services (ALERT_SERVICES)', () => {
       expect((await send(processor, 'traces', healthSpan('drop-impostor'))).status).toBe(200);
       expect((await send(processor, 'traces', healthSpan('drop'), 'none')).status).toBe(401);
     }
-    const missing = await slack.waitFor(() => texts().find((text) => text.includes('no telemetry')), 5_000, 'the heartbeat alert');
+    const missing = await bed.slack.waitFor(() => texts().find((text) => text.includes('no telemetry')), 5_000, 'the heartbeat alert');
     expect(missing).toMatch(/^🚨 CRITICAL: drop: no telemetry/);
     // And the undeclared one is never watched: it never raises its own heartbeat alert.
     await sleep(2_000);
@@ -209,8 +156,8 @@ describe('markup and links in every field', () => {
         })),
       ),
     );
-    await slack.waitFor(() => slack.delivered().length >= 3, 8_000, 'the started message and two criticals');
-    for (const post of slack.delivered()) expectInert(post.raw);
+    await bed.slack.waitFor(() => bed.slack.delivered().length >= 3, 8_000, 'the started message and two criticals');
+    for (const post of bed.slack.delivered()) expectInert(post.raw);
     const all = texts().join('\n');
     expect(all).toContain('&lt;!channel&gt;');
     expect(all).toContain('https[:]//evil[.]test/deploy');
@@ -240,8 +187,8 @@ describe('wrong shapes, with the token', () => {
       }
     }
     await sleep(1_500);
-    expect(slack.posts).toEqual([]);
-    const refused = logLines.filter((line) => line['event.name'] === 'alerts.intake_refused');
+    expect(bed.slack.posts).toEqual([]);
+    const refused = bed.logLines.filter((line) => line['event.name'] === 'alerts.intake_refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ 'http.response.status_code': 400, count: 1 });
   });

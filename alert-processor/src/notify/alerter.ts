@@ -46,8 +46,8 @@ export interface AlerterParts {
   /** Told when a heartbeat_missing is muted (its end then sends nothing). */
   heartbeat?: Heartbeat;
   /**
-   * Replicas (ALERTS_DATABASE_URL): hands a group to the shared outbox instead of posting it; the replica holding
-   * the lease posts it (cluster/shared-sender.ts). When this throws — the database is gone — the group is posted
+   * Replicas (ALERTS_DATABASE_URL): hands a group (Slack's or email's) to the shared outbox instead of delivering
+   * it; the replica holding the lease delivers it (cluster/shared-sender.ts). When this throws — the database is gone — the group is posted
    * directly: duplicates among replicas rather than silence. Returns the shared rows' ids.
    */
   relay?: (entries: OutboxEntry[]) => Promise<number[]>;
@@ -56,16 +56,17 @@ export interface AlerterParts {
 }
 
 /**
- * Delivers the alerts the rules hand out: each is written to the outbox first, then one sender posts the outbox
- * in order (the Slack client paces the posts). With a group window, alerts of one type that arrive within it wait
- * for it to close and go out as one message with their count (slack-message.ts). Just before posting, each alert is
- * checked against the silences and mute windows: a muted one leaves the outbox unsent, is logged (`alert
- * muted`) and counted where it was muted. Outcomes go back to the rules: a delivered alert consumes its
- * cooldown; one Slack refuses for good (a 4xx other than 429) is dropped, logged at error, and consumes none; one
- * that failed for a reason that may pass (5xx, network, rate limit) stays in the outbox and is posted again later —
- * after a restart too. Entries left in the outbox at start are taken up again (and the rules told, so they do
- * not hand the same alert out twice). With replicas, an entry handed to the shared outbox stays here (relayed)
- * until the database has posted it — or, when the database stops answering, is taken back and posted directly.
+ * Delivers the alerts the rules hand out: each is written to the outbox first (one entry per receiver it is routed
+ * to), then one sender delivers the outbox in order, a group of one type and receiver at a time. With a group
+ * window, alerts of one type that arrive within it wait for it to close and go out as one message with their
+ * count. Just before delivery, each alert is checked against the silences and mute windows: a muted one leaves the
+ * outbox unsent, is logged (`alert muted`) and counted where it was muted. The receiver's answer
+ * (notify/receiver.ts) alone decides what follows, and goes back to the rules: delivered — the entry leaves and
+ * the alert consumes its cooldown; give_up — it is dropped, logged at error, and consumes none; retry — it stays
+ * in the outbox and is tried again later, after a restart too. Entries left in the outbox at start are taken up
+ * again (and the rules told, so they do not hand the same alert out twice). With replicas, an entry handed to the
+ * shared outbox stays here (relayed) until the sender has delivered it — or, when the database stops answering, is
+ * taken back and delivered directly.
  */
 export class Alerter {
   private sending: Promise<void> | undefined;
