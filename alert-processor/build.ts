@@ -3,7 +3,7 @@
  * esbuild: its code (its OTLP decoder included), the layer's logger, configuration and redaction, pino, protobufjs
  * and pg. better-sqlite3 (native) stays outside, the image already has it for the app; so do pg's optional native
  * binding pg-native (never installed) and pino-pretty (a development dependency). The OTLP schema the decoder reads at run time
- * (src/otlp/otlp.proto, found beside the code through import.meta.dirname) is copied next to the bundle.
+ * (src/intake/otlp/otlp.proto, found beside the code through import.meta.dirname) is copied next to the bundle.
  * The Dockerfile runs this in its build stage; test/helpers/alert-processor-process.ts runs it before spawning.
  */
 import fs from 'node:fs';
@@ -33,7 +33,7 @@ export async function buildAlertProcessor(): Promise<string> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  fs.copyFileSync(path.join(root, 'alert-processor', 'src', 'otlp', 'otlp.proto'), path.join(distDir, 'otlp.proto'));
+  fs.copyFileSync(path.join(root, 'alert-processor', 'src', 'intake', 'otlp', 'otlp.proto'), path.join(distDir, 'otlp.proto'));
   return entryFile;
 }
 

@@ -18,4 +18,4 @@ export {
   type OtlpLogRecord,
   type OtlpMetric,
   type OtlpSpan,
-} from './src/otlp/decode';
+} from './src/intake/otlp/decode';

@@ -6,7 +6,7 @@
  * the esbuild bundle (alert-processor/build.ts), one process, pinned to core 0 with taskset — while this
  * process, on core 1, posts OTLP/HTTP protobuf export requests of 512 records each, gzip-compressed like the
  * collector sends them, over keep-alive connections. The records are realistic app logs encoded with
- * protobufjs from alert-processor/src/otlp/otlp.proto: access lines (info), slow-query warnings and ~2 % failing
+ * protobufjs from alert-processor/src/intake/otlp/otlp.proto: access lines (info), slow-query warnings and ~2 % failing
  * requests (error access logs with their own trace ids), with the resource and attributes the app's SDK sends,
  * spread over eight services. Alerts churn all along: the failing requests belong to two of the services at a
  * time, the pair changing every PHASE_MS, so with a 2 s window and a 4 s cooldown spikes keep opening (critical)

@@ -9,7 +9,7 @@ import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack';
 import { encodeLogs, encodeTraces, randomHexId } from '../../test/helpers/otlp-encode';
 import { createAlertProcessor, type AlertProcessor } from './alert-processor';
 import { parseAlertsConfig, type AlertsConfig } from './config';
-import { Outbox } from './outbox';
+import { Outbox } from './store/outbox';
 
 const INTAKE_TOKEN = 'in-process-intake-token-0123456789';
 

@@ -1,22 +1,22 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@otel';
-import { Alerter } from './alerter';
+import { Alerter } from './notify/alerter';
 import type { AlertsConfig } from './config';
-import { AlertRules } from './rules';
-import { createAlertServer } from './server';
-import { Heartbeat } from './heartbeat';
-import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './signals';
-import { BackupWatch } from './backup-watch';
-import { SlackClient } from './slack-client';
-import { Outbox } from './outbox';
-import { StateStore } from './state-store';
-import { createSilencesApi } from './silences-api';
-import { Silencer } from './silencer';
-import { SilenceStore } from './silence-store';
-import { createReplicas } from './shared/replicas';
-import { DeclaredServices } from './declared-services';
-import { EmailClient } from './email-client';
-import { ThrottledLog } from './throttled-log';
+import { AlertRules } from './rules/rules';
+import { createAlertServer } from './intake/server';
+import { Heartbeat } from './rules/heartbeat';
+import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './rules/signals';
+import { BackupWatch } from './rules/backup-watch';
+import { SlackClient } from './notify/slack';
+import { Outbox } from './store/outbox';
+import { StateStore } from './store/state-store';
+import { createSilencesApi } from './silence/silences-api';
+import { Silencer } from './silence/silencer';
+import { SilenceStore } from './store/silence-store';
+import { createReplicas } from './cluster/replicas';
+import { DeclaredServices } from './intake/declared-services';
+import { EmailClient } from './notify/email';
+import { ThrottledLog } from './intake/throttled-log';
 
 /**
  * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter (outbox, groups, silences)

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { parseTraceUrlTemplate } from '@otel';
-import type { EmailSettings } from './email-client';
-import { parseMuteWindows, type MuteWindow } from './mute-windows';
-import { parseRoutes, type Routes } from './routes';
+import type { EmailSettings } from './notify/email';
+import { parseMuteWindows, type MuteWindow } from './silence/mute-windows';
+import { parseRoutes, type Routes } from './notify/routes';
 
 /**
  * The alert processor's environment, in the layer's style (otel/config.ts): one small parser per value, a safe

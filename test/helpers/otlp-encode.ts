@@ -1,5 +1,5 @@
 // Builds OTLP/HTTP export requests for tests and benchmarks: protobuf, encoded with protobufjs from the layer's
-// own alert-processor/src/otlp/otlp.proto (the same schema the decoder reads), or the OTLP JSON encoding.
+// own alert-processor/src/intake/otlp/otlp.proto (the same schema the decoder reads), or the OTLP JSON encoding.
 import fs from 'node:fs';
 import protobuf from 'protobufjs';
 import { otlpProtoFile } from '@alerts';

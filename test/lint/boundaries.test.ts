@@ -38,7 +38,7 @@ const forbidden: Case[] = [
   ['otel/example.ts', '@audit'],
   ['otel/example.ts', '../audit/log'],
   ['otel/example.ts', '@alerts'],
-  ['otel/http/example.ts', '../../alert-processor/src/otlp/decode'],
+  ['otel/http/example.ts', '../../alert-processor/src/intake/otlp/decode'],
   // the audit module: the layer's entry, never the app or the alert processor
   ['audit/example.ts', '@/server/db'],
   ['audit/example.ts', '../src/server/db'],
@@ -55,7 +55,7 @@ const forbidden: Case[] = [
   ['alert-processor/src/example.ts', '@otel/logger'],
   ['alert-processor/index.ts', '../src/server/config'],
   // tests and benchmarks: the alert processor through @alerts
-  ['test/helpers/example.ts', '../../alert-processor/src/otlp/decode'],
+  ['test/helpers/example.ts', '../../alert-processor/src/intake/otlp/decode'],
   ['bench/example.ts', '../alert-processor/build'],
 ];
 
@@ -72,8 +72,8 @@ const allowed: Case[] = [
   ['audit/example.ts', '@otel'],
   ['audit/example.ts', './chain'],
   ['alert-processor/src/example.ts', '@otel'],
-  ['alert-processor/src/shared/example.ts', '../outbox'],
-  ['alert-processor/index.ts', './src/otlp/decode'],
+  ['alert-processor/src/cluster/example.ts', '../store/outbox'],
+  ['alert-processor/index.ts', './src/intake/otlp/decode'],
   ['test/helpers/example.ts', '@alerts'],
   ['bench/example.ts', '@alerts'],
 ];

@@ -1,0 +1,429 @@
+import type { Logger } from '@otel';
+import type { EmailClient } from './email';
+import { buildEmail } from './email-message';
+import type { Heartbeat } from '../rules/heartbeat';
+import { buildGroupMessage, buildSlackMessage, MAX_GROUP, type AlertLinks } from './slack-message';
+import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Routes } from './routes';
+import type { Outbox, OutboxEntry } from '../store/outbox';
+import { SEVERITY_OF, type Alert, type AlertRules, type DeliveryAlert } from '../rules/rules';
+import type { Silencer } from '../silence/silencer';
+import type { SlackClient } from './slack';
+
+export interface AlerterOptions {
+  /** First wait before an outbox entry that failed is posted again; doubles per failure up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** ALERT_GROUP_SECONDS in ms: alerts of one type within this time go out as one message; 0: each alone. */
+  groupMs?: number;
+  /** Replicas: how often relayed entries are checked against the shared outbox. */
+  reconcileMs?: number;
+  /** Replicas: a relayed entry the database has not posted this long after it took it, while the database does not answer, is posted directly. */
+  failOpenAfterMs?: number;
+  /** Failed deliveries in a row to one receiver before the other receiver is told (delivery_failed); default 3. */
+  failuresBeforeAlert?: number;
+  /** service.name of the processor's own alerts (default drop-alert-processor). */
+  serviceName?: string;
+}
+
+interface ReceiverTrouble {
+  sinceMs: number;
+  failures: number;
+  reason: string;
+  /** delivery_failed went to the other receiver: its recovery will too. */
+  notified: boolean;
+}
+
+export interface AlerterParts {
+  rules: AlertRules;
+  slack: SlackClient;
+  /** The second receiver (SMTP); undefined: no email. */
+  email?: EmailClient;
+  /** Which receivers get which alerts (ALERT_ROUTES; default: every alert to Slack, criticals and resolutions by email too). */
+  routes?: Routes;
+  outbox: Outbox;
+  links: AlertLinks;
+  logger: Logger;
+  /** Silences and mute windows, checked when an alert is about to be posted. */
+  silencer?: Silencer;
+  /** Told when a heartbeat_missing is muted (its end then sends nothing). */
+  heartbeat?: Heartbeat;
+  /**
+   * Replicas (ALERTS_DATABASE_URL): hands a group to the shared outbox instead of posting it; the replica holding
+   * the lease posts it (cluster/shared-sender.ts). When this throws — the database is gone — the group is posted
+   * directly: duplicates among replicas rather than silence. Returns the shared rows' ids.
+   */
+  relay?: (entries: OutboxEntry[]) => Promise<number[]>;
+  /** Replicas: which shared rows are still waiting to be posted (throws when the database does not answer). */
+  stillQueued?: (ids: number[]) => Promise<Set<number>>;
+}
+
+/**
+ * Delivers the alerts the rules hand out: each is written to the outbox first, then one sender posts the outbox
+ * in order (the Slack client paces the posts). With a group window, alerts of one type that arrive within it wait
+ * for it to close and go out as one message with their count (slack-message.ts). Just before posting, each alert is
+ * checked against the silences and mute windows: a muted one leaves the outbox unsent, is logged (`alert
+ * muted`) and counted where it was muted. Outcomes go back to the rules: a delivered alert consumes its
+ * cooldown; one Slack refuses for good (a 4xx other than 429) is dropped, logged at error, and consumes none; one
+ * that failed for a reason that may pass (5xx, network, rate limit) stays in the outbox and is posted again later —
+ * after a restart too. Entries left in the outbox at start are taken up again (and the rules told, so they do
+ * not hand the same alert out twice). With replicas, an entry handed to the shared outbox stays here (relayed)
+ * until the database has posted it — or, when the database stops answering, is taken back and posted directly.
+ */
+export class Alerter {
+  private sending: Promise<void> | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly rules: AlertRules;
+  private readonly slack: SlackClient;
+  private readonly email: EmailClient | undefined;
+  private readonly routes: Routes;
+  private readonly available: ReceiverName[];
+  private readonly outbox: Outbox;
+  private readonly links: AlertLinks;
+  private readonly logger: Logger;
+  private readonly silencer: Silencer | undefined;
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly relay: AlerterParts['relay'];
+  private readonly stillQueued: AlerterParts['stillQueued'];
+  private relayFailing = false;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private readonly reconcileMs: number;
+  private readonly failOpenAfterMs: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly groupMs: number;
+  private readonly failuresBeforeAlert: number;
+  private readonly serviceName: string;
+  private readonly trouble = new Map<ReceiverName, ReceiverTrouble>();
+
+  constructor(
+    parts: AlerterParts,
+    options: AlerterOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    ({ rules: this.rules, slack: this.slack, outbox: this.outbox, links: this.links, logger: this.logger } = parts);
+    this.silencer = parts.silencer;
+    this.email = parts.email;
+    this.routes = parts.routes ?? parseRoutes(DEFAULT_ROUTES);
+    this.available = this.email ? ['slack', 'email'] : ['slack'];
+    this.heartbeat = parts.heartbeat;
+    this.relay = parts.relay;
+    this.stillQueued = parts.stillQueued;
+    this.reconcileMs = options.reconcileMs ?? 1_000;
+    this.failOpenAfterMs = options.failOpenAfterMs ?? 5_000;
+    this.retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
+    this.groupMs = options.groupMs ?? 0;
+    this.failuresBeforeAlert = options.failuresBeforeAlert ?? 3;
+    this.serviceName = options.serviceName ?? 'drop-alert-processor';
+  }
+
+  /** Takes up what a previous run left in the outbox. */
+  resume(): number {
+    const entries = this.outbox.entries();
+    this.rules.pending(entries.map((entry) => entry.alert));
+    this.kick();
+    if (this.stillQueued) {
+      this.reconcileTimer = setInterval(() => {
+        this.reconciling ??= this.reconcile().finally(() => (this.reconciling = undefined));
+      }, this.reconcileMs);
+      this.reconcileTimer.unref();
+    }
+    return entries.length;
+  }
+
+  dispatch(alerts: Alert[]): void {
+    if (alerts.length === 0) return;
+    const now = this.now();
+    for (const alert of alerts) {
+      const receivers = receiversFor(alert, this.routes, this.available);
+      if (receivers.length === 0) {
+        // Routed nowhere (ALERT_ROUTES): as if delivered, so the rules move on (cooldowns, spike pairing).
+        this.logger.info(
+          { 'alert.type': alert.type, 'service.name': alert.service },
+          'alert routed to no receiver (ALERT_ROUTES): not sent',
+        );
+        this.rules.delivered(alert, now);
+        continue;
+      }
+      const message = buildSlackMessage(alert, this.links);
+      for (const receiver of receivers) this.outbox.enqueue(alert, message, now, this.groupMs, receiver);
+    }
+    this.kick();
+  }
+
+  /** Entries in the outbox (waiting, or being posted). */
+  get pending(): number {
+    return this.outbox.size;
+  }
+
+  /**
+   * Posts what is due until the outbox holds nothing due or timeoutMs has passed, then stops posting. Resolves
+   * true when nothing due was left behind. What is left stays in the outbox for the next start.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      if (this.sending) {
+        const remaining = deadline - this.now();
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, remaining))));
+        await Promise.race([this.sending, timeout]);
+        clearTimeout(timer);
+      }
+      const due = this.outbox.nextDue(this.now());
+      if (!due || this.now() >= deadline) {
+        this.stopped = true;
+        clearTimeout(this.wakeTimer);
+        clearInterval(this.reconcileTimer);
+        await this.reconciling;
+        return !due && !this.sending;
+      }
+      this.kick();
+    }
+  }
+
+  private kick(): void {
+    if (this.stopped || this.sending) return;
+    clearTimeout(this.wakeTimer);
+    this.sending = this.pump().finally(() => {
+      this.sending = undefined;
+      this.scheduleWake();
+    });
+  }
+
+  private scheduleWake(): void {
+    if (this.stopped) return;
+    const at = this.outbox.nextAttemptAt();
+    if (at === undefined) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, at - this.now()));
+    this.wakeTimer.unref();
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const group = this.outbox.nextGroup(this.now(), MAX_GROUP);
+      if (group.length === 0) return;
+      await this.deliver(group);
+    }
+  }
+
+  /** Removes the muted entries of the group (logged, counted); returns the others. */
+  private async unmuted(group: OutboxEntry[]): Promise<OutboxEntry[]> {
+    if (!this.silencer) return group;
+    const now = this.now();
+    const kept: OutboxEntry[] = [];
+    for (const entry of group) {
+      const { alert } = entry;
+      const mutedBy = await this.silencer.mutedBy(alert, now);
+      if (!mutedBy) {
+        kept.push(entry);
+        continue;
+      }
+      this.outbox.remove(entry.id);
+      this.rules.silenced(alert);
+      if (alert.type === 'heartbeat_missing') {
+        this.heartbeat?.silenced(alert.service);
+        // A resolution already queued behind it would announce the end of something nobody was told about.
+        this.outbox.removeLater('heartbeat_resumed', alert.service, entry.id);
+      }
+      this.logger.info(
+        {
+          'event.name': 'alerts.muted',
+          'alert.type': alert.type,
+          'alert.severity': SEVERITY_OF[alert.type],
+          'service.name': alert.service,
+          ...(mutedBy.kind === 'silence' ? { silence_id: mutedBy.id, silence_comment: mutedBy.comment } : { mute_window: mutedBy.spec }),
+        },
+        `alert muted (not sent) by ${mutedBy.kind === 'silence' ? `silence ${mutedBy.id}` : `mute window "${mutedBy.spec}"`}`,
+      );
+    }
+    return kept;
+  }
+
+  private failOpen(error: unknown): void {
+    if (!this.relayFailing) {
+      this.logger.error(
+        { err: error, 'event.name': 'alerts.fail_open' },
+        'the alerts database does not answer: this replica posts its alerts to Slack itself until it does (other replicas may post the same ones: duplicates rather than silence)',
+      );
+    }
+    this.relayFailing = true;
+  }
+
+  /**
+   * Forgets the relayed entries whose shared rows are gone (the sender posted, muted or dropped them). While the
+   * database does not answer, takes back those it took more than failOpenAfterMs ago and posts them directly:
+   * nobody may be left to post them.
+   */
+  private async reconcile(): Promise<void> {
+    const relayed = this.outbox.relayed();
+    if (relayed.length === 0 || !this.stillQueued) return;
+    let queued: Set<number>;
+    try {
+      queued = await this.stillQueued(relayed.map((entry) => entry.sharedId));
+    } catch (error) {
+      if (this.stopped) return;
+      const now = this.now();
+      const stale = relayed.filter((entry) => now - entry.relayedAtMs >= this.failOpenAfterMs);
+      if (stale.length === 0) return;
+      this.failOpen(error);
+      this.outbox.takeBack(
+        stale.map((entry) => entry.id),
+        now,
+      );
+      this.logger.warn(
+        { 'event.name': 'alerts.fail_open', count: stale.length },
+        'alerts the database took but has not posted: this replica posts them itself (duplicates rather than silence)',
+      );
+      this.kick();
+      return;
+    }
+    if (this.stopped) return;
+    for (const entry of relayed) if (!queued.has(entry.sharedId)) this.outbox.remove(entry.id);
+  }
+
+  /** Hands the group to the shared outbox; false when the database did not take it. */
+  private async relayed(group: OutboxEntry[]): Promise<boolean> {
+    let sharedIds: number[];
+    try {
+      sharedIds = await this.relay!(group);
+    } catch (error) {
+      this.failOpen(error);
+      return false;
+    }
+    if (this.relayFailing)
+      this.logger.info({ 'event.name': 'alerts.fail_open_over' }, 'the alerts database answers again: alerts go through the shared outbox');
+    this.relayFailing = false;
+    const now = this.now();
+    for (const [i, entry] of group.entries()) {
+      // Handed to the shared sender: as good as delivered for this replica's rules (the sender pairs
+      // resolutions with what was really posted). Kept, relayed, until the database has posted it.
+      this.outbox.markRelayed(entry.id, sharedIds[i]!, now);
+      this.rules.delivered(entry.alert, now);
+    }
+    return true;
+  }
+
+  /**
+   * The processor watching its own delivery: after `failuresBeforeAlert` failed deliveries in a row to one
+   * receiver (at once when the receiver refused an alert for good, which is then lost), the OTHER receiver gets a
+   * delivery_failed — Slack failing is told by email and the reverse — and, once the failing one works again, a
+   * delivery_recovered. With one receiver there is nobody else to tell: the error lines are all there is.
+   */
+  private receiverFails(receiver: ReceiverName, reason: string, refused: boolean): void {
+    const now = this.now();
+    const trouble = this.trouble.get(receiver) ?? { sinceMs: now, failures: 0, reason, notified: false };
+    trouble.failures += 1;
+    trouble.reason = reason;
+    this.trouble.set(receiver, trouble);
+    if (trouble.notified || (!refused && trouble.failures < this.failuresBeforeAlert)) return;
+    const other = this.available.find((name) => name !== receiver);
+    if (!other) return;
+    trouble.notified = true;
+    this.enqueueTo(this.deliveryAlert('delivery_failed', receiver, trouble, now), other);
+  }
+
+  private receiverWorks(receiver: ReceiverName): void {
+    const trouble = this.trouble.get(receiver);
+    if (!trouble) return;
+    this.trouble.delete(receiver);
+    const other = this.available.find((name) => name !== receiver);
+    if (trouble.notified && other) this.enqueueTo(this.deliveryAlert('delivery_recovered', receiver, trouble, this.now()), other);
+  }
+
+  private deliveryAlert(type: DeliveryAlert['type'], receiver: ReceiverName, trouble: ReceiverTrouble, now: number): DeliveryAlert {
+    return {
+      type,
+      service: this.serviceName,
+      atMs: now,
+      receiver,
+      reason: trouble.reason,
+      sinceMs: trouble.sinceMs,
+      waiting: this.outbox.entries().filter((entry) => entry.receiver === receiver).length,
+    };
+  }
+
+  /** An alert about a receiver goes to the other one only, whatever ALERT_ROUTES says. */
+  private enqueueTo(alert: DeliveryAlert, receiver: ReceiverName): void {
+    const log = alert.type === 'delivery_failed' ? this.logger.error.bind(this.logger) : this.logger.info.bind(this.logger);
+    log(
+      { 'event.name': 'alerts.delivery', 'alert.type': alert.type, receiver: alert.receiver, reason: alert.reason },
+      alert.type === 'delivery_failed'
+        ? `alert delivery to ${alert.receiver} is failing: telling ${receiver}`
+        : `alert delivery to ${alert.receiver} works again: telling ${receiver}`,
+    );
+    this.outbox.enqueue(alert, buildSlackMessage(alert, this.links), this.now(), 0, receiver);
+  }
+
+  private async deliver(group: OutboxEntry[]): Promise<void> {
+    const [first] = group;
+    if (!first) return;
+    const fields = {
+      'alert.type': first.alert.type,
+      'alert.severity': SEVERITY_OF[first.alert.type],
+      'service.name': [...new Set(group.map((entry) => entry.alert.service))].join(','),
+      ...(group.length > 1 ? { 'alert.count': group.length } : {}),
+    };
+    const ids = group.map((entry) => entry.id);
+    const receiver = first.receiver;
+    const to = receiver === 'email' ? 'email' : 'Slack';
+    if (receiver === 'slack' && this.relay && (await this.relayed(group))) return;
+    try {
+      const entries = await this.unmuted(group);
+      if (entries.length === 0) return;
+      const alerts = entries.map((entry) => entry.alert);
+      let result: Awaited<ReturnType<SlackClient['send']>>;
+      let headline: string;
+      if (receiver === 'email' && this.email) {
+        const email = buildEmail(alerts, this.links);
+        headline = email.subject;
+        result = await this.email.send(email);
+      } else {
+        const message = entries.length === 1 ? entries[0]!.message : buildGroupMessage(alerts, this.links);
+        headline = message.text.split('\n')[0] ?? '';
+        result = await this.slack.send(message);
+      }
+      if (result.ok) {
+        for (const entry of entries) {
+          this.outbox.remove(entry.id);
+          this.rules.delivered(entry.alert, this.now());
+        }
+        if (!result.skipped) this.receiverWorks(receiver);
+        if (!result.skipped) this.logger.info({ ...fields, receiver, attempts: result.attempts }, `alert sent to ${to}: ${headline}`);
+        return;
+      }
+      if (result.retryable) {
+        const attempts = Math.max(...entries.map((entry) => entry.attempts));
+        const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
+        for (const entry of entries) this.outbox.retryAt(entry.id, this.now() + delay);
+        this.receiverFails(receiver, result.reason, false);
+        this.logger.error(
+          { ...fields, receiver, attempts: result.attempts, reason: result.reason, retry_in_ms: delay },
+          `alert could not be delivered to ${to} (kept in the outbox, posted again later)`,
+        );
+        return;
+      }
+      for (const entry of entries) {
+        this.outbox.remove(entry.id);
+        this.rules.failed(entry.alert, this.now());
+      }
+      this.receiverFails(receiver, result.reason, true);
+      this.logger.error(
+        { ...fields, receiver, attempts: result.attempts, reason: result.reason },
+        `alert could not be delivered to ${to} (refused: dropped)`,
+      );
+    } catch (error) {
+      // Never let one alert take the process down; the entries stay and are tried again.
+      try {
+        for (const id of ids) this.outbox.retryAt(id, this.now() + this.maxRetryDelayMs);
+      } catch {
+        // the outbox may be gone during shutdown
+      }
+      this.logger.error({ ...fields, err: error }, 'alert delivery failed unexpectedly');
+    }
+  }
+}
