@@ -7,6 +7,9 @@ import { createAlertServer } from './intake/server';
 import { Heartbeat } from './rules/heartbeat';
 import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './rules/signals';
 import { BackupWatch } from './rules/backup-watch';
+import { CollectorWatch } from './rules/collector-watch';
+import { AuditWatch, auditSignalsFromLogs } from './rules/audit-watch';
+import { LoginWatch, loginFailuresFromLogs } from './rules/login-watch';
 import { SlackClient } from './notify/slack';
 import { Outbox } from './store/outbox';
 import { StateStore } from './store/state-store';
@@ -47,6 +50,17 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   const undeclaredLog = new ThrottledLog(logger);
   const declared = new DeclaredServices(config.services, undeclaredLog);
   const backups = new BackupWatch(store, config.backupGraceMs);
+  const collectorWatch = new CollectorWatch(store, config.windowMs);
+  const auditWatch = new AuditWatch(store, config.auditCheckpointGraceMs);
+  const loginWatch = new LoginWatch(
+    {
+      perAccount: config.loginFailuresPerAccount,
+      perNetwork: config.loginFailuresPerNetwork,
+      windowMs: config.loginWindowMs,
+      cooldownMs: config.cooldownMs,
+    },
+    (note, fields) => logger.warn(fields, note),
+  );
   const heartbeat = new Heartbeat(
     store,
     config.heartbeatMs,
@@ -93,8 +107,19 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
           ...heartbeat.seen(servicesOf(kept), now),
           ...rules.observe(signalsFromLogs(kept, now), now),
           ...backups.observe(backupSignalsFromLogs(kept, now), now),
+          ...auditWatch.observe(auditSignalsFromLogs(kept, now), now),
+          ...loginWatch.observe(loginFailuresFromLogs(kept), now),
         ]);
         return rejected;
+      },
+      metrics: (received) => {
+        const now = Date.now();
+        const { kept, rejected } = declared.filter(received, 'metrics');
+        alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...collectorWatch.observe(kept, now)]);
+        // The partial success counts data points, not metrics.
+        if (!rejected) return undefined;
+        const points = (metrics: typeof received) => metrics.reduce((sum, metric) => sum + metric.points.length, 0);
+        return { ...rejected, count: points(received) - points(kept) };
       },
       spans: (received) => {
         const now = Date.now();
@@ -113,7 +138,14 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   const tick = () => {
     try {
       const now = Date.now();
-      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now), ...backups.tick(now)]);
+      loginWatch.tick(now);
+      alerter.dispatch([
+        ...heartbeat.tick(now),
+        ...rules.tick(now),
+        ...backups.tick(now),
+        ...collectorWatch.tick(now),
+        ...auditWatch.tick(now),
+      ]);
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');
     }

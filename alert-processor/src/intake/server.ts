@@ -1,7 +1,17 @@
 import http from 'node:http';
 import type { Logger } from '@otel';
 import { bearerChecker } from './bearer-token';
-import { decodeLogs, decodeTraces, encodingOf, OtlpDecodeError, type OtlpEncoding, type OtlpLogRecord, type OtlpSpan } from './otlp/decode';
+import {
+  decodeLogs,
+  decodeMetrics,
+  decodeTraces,
+  encodingOf,
+  OtlpDecodeError,
+  type OtlpEncoding,
+  type OtlpLogRecord,
+  type OtlpMetric,
+  type OtlpSpan,
+} from './otlp/decode';
 import { sendExportResponse, sendStatus } from './otlp/response';
 import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
@@ -18,6 +28,8 @@ export interface Rejected {
 export interface OtlpIntake {
   logs(records: OtlpLogRecord[]): Rejected | undefined;
   spans(spans: OtlpSpan[]): Rejected | undefined;
+  /** The collector's own metrics (its exporters' counters); without it /v1/metrics is 404. */
+  metrics?(metrics: OtlpMetric[]): Rejected | undefined;
 }
 
 export interface AlertServerOptions {
@@ -38,7 +50,7 @@ export interface AlertServer {
   flushWarnings(): void;
 }
 
-const SIGNAL_PATHS = { '/v1/logs': 'logs', '/v1/traces': 'traces' } as const;
+const SIGNAL_PATHS = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' } as const;
 
 /**
  * The processor's OTLP/HTTP endpoint: POST /v1/logs and /v1/traces (protobuf or JSON, gzip or not), GET /healthz,
@@ -78,7 +90,8 @@ export function createAlertServer(options: AlertServerOptions): AlertServer {
       return sendJson(res, 200, { status: 'ok' });
     }
     if (silencesApi && isSilencesPath(path)) return silencesApi(req, res, path);
-    const signal = SIGNAL_PATHS[path as keyof typeof SIGNAL_PATHS];
+    const known = SIGNAL_PATHS[path as keyof typeof SIGNAL_PATHS];
+    const signal = known === 'metrics' && !intake.metrics ? undefined : known;
     if (!signal) return sendError(res, 404, 'not_found', `no route for ${req.method} ${path.slice(0, 100)}`);
     // The answer's encoding follows the request's; one it does not speak is answered in JSON.
     const encoding = encodingOf(req.headers['content-type']);
@@ -117,7 +130,12 @@ export function createAlertServer(options: AlertServerOptions): AlertServer {
 
     let rejected: Rejected | undefined;
     try {
-      rejected = signal === 'logs' ? intake.logs(decodeLogs(body, encoding)) : intake.spans(decodeTraces(body, encoding));
+      rejected =
+        signal === 'logs'
+          ? intake.logs(decodeLogs(body, encoding))
+          : signal === 'traces'
+            ? intake.spans(decodeTraces(body, encoding))
+            : intake.metrics!(decodeMetrics(body, encoding));
     } catch (error) {
       // The decoder throws OtlpDecodeError for whatever comes from the input: undecodable bytes, JSON of the
       // wrong shape (`{"resourceLogs":"nope"}`, `[]`), nesting too deep to walk. Anything else is a bug: a 500.
