@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalAuditText, hashAuditEntry, storableText, type HashedFields } from './chain';
+import { GENESIS_HASH, canonicalAuditText, hashAuditEntry, linkAuditEntries, storableText, type HashedFields } from './chain';
 
 const entry: HashedFields = {
   id: 1,
@@ -61,5 +61,13 @@ describe('audit chain hashing', () => {
     expect(canonicalAuditText({ ...entry, user_agent: 'ü🔐' })).toContain('|2:ü🔐|');
     expect(storableText('a\u0000b')).toBe('ab');
     expect(storableText('x\ud800y\udc00z🔐')).toBe('x\ufffdy\ufffdz🔐');
+  });
+
+  it('links entries in order: each prev_hash is the hash of the entry before it', () => {
+    const { prev_hash: _unlinked, ...first } = entry;
+    const linked = linkAuditEntries(GENESIS_HASH, [first, { ...first, id: 2 }, { ...first, id: 3 }]);
+    expect(linked.map((row) => row.prev_hash)).toEqual([GENESIS_HASH, linked[0]!.hash, linked[1]!.hash]);
+    for (const row of linked) expect(row.hash).toBe(hashAuditEntry(row));
+    expect(linked[0]!.hash).toBe(hashAuditEntry(entry));
   });
 });

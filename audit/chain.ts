@@ -72,3 +72,18 @@ export function canonicalAuditSql(table?: string): RawBuilder<string> {
 export function hashAuditEntry(row: HashedFields): string {
   return sha256Hex(canonicalAuditText(row));
 }
+
+/**
+ * Chains entries after the entry whose hash is `prevHash`, in order: each one's `prev_hash` is the hash of the one
+ * before it, and its `hash` covers its fields and that link.
+ */
+export function linkAuditEntries<T extends Omit<HashedFields, 'prev_hash'>>(
+  prevHash: string,
+  entries: readonly T[],
+): (T & { prev_hash: string; hash: string })[] {
+  return entries.map((entry) => {
+    const fields = { ...entry, prev_hash: prevHash };
+    prevHash = hashAuditEntry(fields);
+    return { ...fields, hash: prevHash };
+  });
+}

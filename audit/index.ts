@@ -4,7 +4,7 @@
  * The observability layer only carries its span event (otel/audit-span-event.ts).
  */
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from './actions';
-export { GENESIS_HASH, hashAuditEntry } from './chain';
+export { GENESIS_HASH, hashAuditEntry, linkAuditEntries } from './chain';
 export type { AuditDetails } from './details';
 export { isAuthenticAuditRow, toAuditEntryView, type AuditEntryView } from './entry';
 export { NDJSON_CONTENT_TYPE, auditNdjsonStream, type RevealRows } from './export';
@@ -42,6 +42,8 @@ export { auditTrustMigration } from './trust-migration';
 export { appendSequencedAuditEntry, auditSequencer, type AfterCommitAsync, type AuditSequencer, type SequencerOptions } from './sequencer';
 export { auditLogMigration, type AuditSqlDialect } from './migration';
 export { auditMacMigration } from './mac-migration';
+export { auditPendingMacMigration } from './pending-mac-migration';
+export { AUDIT_PENDING_REFUSED_EVENT } from './pending-refusal';
 export { auditMacKeys, macAuditEntry, type AuditMacKeys } from './entry-mac';
 export { AUDIT_CHECKPOINT_REFUSED_EVENT } from './checkpoint-log';
 export {

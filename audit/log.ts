@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { Transaction } from 'kysely';
 import { currentRequestId, currentTraceIds, addAuditSpanEvent } from '@otel';
 import type { AuditAction, AuditOutcome } from './actions';
-import { hashAuditEntry, storableText } from './chain';
+import { linkAuditEntries, storableText } from './chain';
 import { redactDetails, type AuditDetails } from './details';
 import { auditDb, type AuditRow, type AuditTables } from './schema';
 import { logAuditCheckpoint } from './checkpoint-log';
@@ -103,23 +103,21 @@ export async function chainAuditEntries<DB extends AuditTables>(
   if (entries.length === 0) return [];
 
   let id = Number(head.last_id) - entries.length;
-  let prevHash = head.last_hash;
   const previous = id > 0 ? await tx.selectFrom('audit_log').select('timestamp').where('id', '=', id).executeTakeFirst() : undefined;
   let prevTimestamp = previous ? Number(previous.timestamp) : 0;
-  const rows = entries.map((entry): AuditRow => {
-    const timestamp = Math.max(entry.timestamp, prevTimestamp);
-    const fields = { ...entry, id: ++id, timestamp, prev_hash: prevHash };
-    const hash = hashAuditEntry(fields);
-    const row = { ...fields, hash, mac: macKeys ? macAuditEntry(macKeys, fields.id, hash) : null };
-    prevHash = hash;
-    prevTimestamp = timestamp;
-    return row;
+  const numbered = entries.map((entry) => {
+    prevTimestamp = Math.max(entry.timestamp, prevTimestamp);
+    return { ...entry, id: ++id, timestamp: prevTimestamp };
   });
+  const rows = linkAuditEntries(head.last_hash, numbered).map((row): AuditRow => ({
+    ...row,
+    mac: macKeys ? macAuditEntry(macKeys, row.id, row.hash) : null,
+  }));
+  const last = rows.at(-1)!;
   await tx.insertInto('audit_log').values(rows).execute();
-  await tx.updateTable('audit_chain_head').set({ last_hash: prevHash }).where('id', '=', 1).execute();
+  await tx.updateTable('audit_chain_head').set({ last_hash: last.hash }).where('id', '=', 1).execute();
 
   if (checkpointer) {
-    const last = rows.at(-1)!;
     const due = rows.filter((row) => row.id % checkpointer.policy.everyEntries === 0);
     if (due.at(-1) !== last && checkpointer.due(last.id, last.timestamp)) due.push(last);
     const now = Date.now();

@@ -80,6 +80,26 @@ export interface AuditPendingTable {
   user_agent: string | null;
   request_id: string | null;
   span_id: string | null;
+  /** Random, once per entry: the sealer chains an entry with a given nonce once (audit_sealed_nonces). */
+  nonce: string | null;
+  /** `<key id>:<HMAC-SHA-256>` by the app over the fields and the nonce (audit/pending-mac.ts); checked before sealing. */
+  mac: string | null;
+}
+
+/** A queued entry the sealer refused to chain (its MAC is not the app's, or it repeats a sealed nonce), kept for investigation. */
+export interface AuditPendingRefusedTable extends Omit<AuditPendingTable, 'seq'> {
+  /** Its `seq` in audit_pending. */
+  seq: number;
+  /** UTC epoch milliseconds. */
+  refused_at: number;
+  /** `missing`, `unknown_key`, `mismatch` or `replayed` (audit/pending-refusal.ts). */
+  problem: string;
+}
+
+/** The nonce of every queued entry sealed so far, with the id it got: a copy of a queued entry is refused. */
+export interface AuditSealedNoncesTable {
+  nonce: string;
+  entry_id: number;
 }
 
 /** The tables the audit module owns; an app's Kysely `Database` interface extends this. */
@@ -89,6 +109,8 @@ export interface AuditTables {
   audit_checkpoints: AuditCheckpointsTable;
   audit_user_keys: AuditUserKeysTable;
   audit_pending: AuditPendingTable;
+  audit_pending_refused: AuditPendingRefusedTable;
+  audit_sealed_nonces: AuditSealedNoncesTable;
 }
 
 export type AuditRow = Selectable<AuditLogTable>;

@@ -1,19 +1,24 @@
 import crypto from 'node:crypto';
 import { trace, type Span } from '@opentelemetry/api';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { addAuditSpanEvent } from '@otel';
 import type { AuditCheckpointer } from './checkpoint';
 import type { AuditMacKeys } from './entry-mac';
 import { chainAuditEntries, unchainedFields, type AuditInput } from './log';
+import { macPendingAuditEntry, pendingMacProblem, pendingNonce } from './pending-mac';
+import { logAuditPendingRefused, type PendingProblem, type PendingRefusal } from './pending-refusal';
 import type { AuditKeyring } from './personal-data';
-import { auditDb, type AuditRow, type AuditTables } from './schema';
+import { auditDb, type AuditPendingTable, type AuditRow, type AuditTables } from './schema';
 
 /** Runs an async callback once the caller's transaction has committed, and waits for it before answering. */
 export type AfterCommitAsync = (callback: () => Promise<void>) => void;
 
 export interface SequencerOptions {
   checkpointer?: AuditCheckpointer;
-  /** Authenticates every sealed entry (its `mac`); the app always gives it. */
+  /**
+   * Authenticates every sealed entry (its `mac`) and checks each queued entry's MAC before sealing it; the app always
+   * gives it. Without it queued entries are chained unchecked.
+   */
   macKeys?: AuditMacKeys;
   /** Entries chained per sealing transaction at most. */
   batchSize?: number;
@@ -72,12 +77,37 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
           .limit(batchSize)
           .execute();
         if (pending.length === 0) return 0;
+        const problems = await pendingProblems(tx, pending, options.macKeys);
+        const genuine = pending.filter((p) => !problems.has(p.seq));
         const rows = await chainAuditEntries(
           tx,
-          pending.map(({ seq: _seq, sealer: _sealer, ...fields }) => fields),
+          genuine.map(({ seq: _seq, sealer: _sealer, nonce: _nonce, mac: _mac, ...fields }) => fields),
           (callback) => callbacks.push(callback),
           { checkpointer: options.checkpointer, macKeys: options.macKeys },
         );
+        if (options.macKeys && genuine.length > 0) {
+          await tx
+            .insertInto('audit_sealed_nonces')
+            .values(genuine.map((p, i) => ({ nonce: p.nonce!, entry_id: rows[i]!.id })))
+            .execute();
+        }
+        if (problems.size > 0) {
+          const refusedAt = Date.now();
+          const refusals: PendingRefusal[] = [];
+          await tx
+            .insertInto('audit_pending_refused')
+            .values(
+              pending
+                .filter((p) => problems.has(p.seq))
+                .map((p) => {
+                  const problem = problems.get(p.seq)!;
+                  refusals.push({ seq: Number(p.seq), problem });
+                  return { ...p, seq: Number(p.seq), refused_at: refusedAt, problem };
+                }),
+            )
+            .execute();
+          callbacks.push(() => refusals.forEach(logAuditPendingRefused));
+        }
         await tx
           .deleteFrom('audit_pending')
           .where(
@@ -86,12 +116,36 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
             pending.map((p) => p.seq),
           )
           .execute();
-        pending.forEach((p, i) => sealed.set(Number(p.seq), rows[i]!));
+        genuine.forEach((p, i) => sealed.set(Number(p.seq), rows[i]!));
         return pending.length;
       });
       for (const callback of callbacks) callback();
       if (count < batchSize) return sealed;
     }
+  }
+
+  /**
+   * Why each queued entry the app did not make (its MAC is not the app's) or already sealed (its nonce was) must not be
+   * chained, by seq; empty without MAC keys.
+   */
+  async function pendingProblems(
+    tx: Transaction<AuditTables>,
+    pending: readonly Selectable<AuditPendingTable>[],
+    macKeys: AuditMacKeys | undefined,
+  ): Promise<Map<number, PendingProblem>> {
+    const problems = new Map<number, PendingProblem>();
+    if (!macKeys) return problems;
+    for (const p of pending) {
+      const problem = pendingMacProblem(macKeys, { ...p, nonce: p.nonce ?? '' });
+      if (problem) problems.set(p.seq, problem);
+    }
+    const nonces = pending.filter((p) => !problems.has(p.seq)).map((p) => p.nonce!);
+    if (nonces.length === 0) return problems;
+    const sealedBefore = new Set(
+      (await tx.selectFrom('audit_sealed_nonces').select('nonce').where('nonce', 'in', nonces).execute()).map((r) => r.nonce),
+    );
+    for (const p of pending) if (!problems.has(p.seq) && sealedBefore.has(p.nonce!)) problems.set(p.seq, 'replayed');
+    return problems;
   }
 
   const hasAbandoned = async () =>
@@ -138,19 +192,21 @@ export function auditSequencer<DB extends AuditTables>(database: Kysely<DB>, opt
 }
 
 /**
- * Appends an entry to the sequencer's queue inside the caller's transaction (no chain lock); after the commit the
- * sequencer seals it and the `audit.<action>` span event is added with its chain id.
+ * Appends an entry to the sequencer's queue inside the caller's transaction (no chain lock), with a fresh nonce and
+ * the app's MAC over both (macKeys: the sequencer's, which checks it); after the commit the sequencer seals it and the
+ * `audit.<action>` span event is added with its chain id.
  */
 export async function appendSequencedAuditEntry<DB extends AuditTables>(
   transaction: Transaction<DB>,
   input: AuditInput,
   afterCommit: AfterCommitAsync,
-  options: { sequencer: AuditSequencer; keyring?: AuditKeyring },
+  options: { sequencer: AuditSequencer; keyring?: AuditKeyring; macKeys?: AuditMacKeys },
 ): Promise<void> {
-  const fields = await unchainedFields(transaction, input, options.keyring);
+  const fields = { ...(await unchainedFields(transaction, input, options.keyring)), nonce: pendingNonce() };
+  const mac = options.macKeys ? macPendingAuditEntry(options.macKeys, fields) : null;
   const { seq } = await auditDb(transaction)
     .insertInto('audit_pending')
-    .values({ ...fields, sealer: options.sequencer.sealer })
+    .values({ ...fields, mac, sealer: options.sequencer.sealer })
     .returning('seq')
     .executeTakeFirstOrThrow();
   const span: Span | undefined = trace.getActiveSpan();

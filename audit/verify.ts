@@ -50,17 +50,27 @@ export interface PendingStatus {
   count: number;
   /** Age of the oldest pending entry in ms, null when there is none. */
   oldestAgeMs: number | null;
+  /** Queued entries the sealer refused (not made by the app, or a copy of a sealed one), kept in audit_pending_refused. */
+  refused: number;
 }
 
-/** How many entries wait in `audit_pending`, and for how long the oldest has. */
+/** How many entries wait in `audit_pending`, for how long the oldest has, and how many the sealer refused. */
 export async function auditPendingStatus<DB extends AuditTables>(database: Kysely<DB>, nowMs = Date.now()): Promise<PendingStatus> {
   const row = await auditDb(database)
     .selectFrom('audit_pending')
     .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min('timestamp').as('oldest')])
     .executeTakeFirst();
+  const refused = await auditDb(database)
+    .selectFrom('audit_pending_refused')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirst();
   const count = Number(row?.count ?? 0);
   const oldest = row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
-  return { count, oldestAgeMs: count > 0 && oldest !== null ? Math.max(0, nowMs - oldest) : null };
+  return {
+    count,
+    oldestAgeMs: count > 0 && oldest !== null ? Math.max(0, nowMs - oldest) : null,
+    refused: Number(refused?.count ?? 0),
+  };
 }
 
 export interface VerifyOptions {

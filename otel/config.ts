@@ -12,6 +12,7 @@ import {
 } from './sentry/config';
 import type { OtlpEndpointsConfigured } from './sentry/otlp-endpoints';
 import { invalidTrustedAddresses, type TraceContextTrust } from './http/trusted-propagator';
+import { parsePropagators, type PropagatorName } from './propagators';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -50,6 +51,8 @@ export interface TelemetryConfig {
   metricsExporter: 'otlp' | 'none';
   /** Whose incoming traceparent is honoured (otel/http/trusted-propagator.ts); nobody's by default. */
   traceContextTrust: TraceContextTrust;
+  /** OTEL_PROPAGATORS (otel/propagators.ts): the trace context formats read and written, default tracecontext,baggage. */
+  propagators: PropagatorName[];
   protocol: OtlpProtocol;
   logLevel: LogLevel;
   prettyLogs: boolean;
@@ -240,6 +243,7 @@ export function parseTelemetryConfig(env: Env, serviceVersion: string, defaultSe
     // On wherever OTLP goes somewhere: an operator who set an endpoint expects metrics there too.
     metricsExporter: parseExporter('OTEL_METRICS_EXPORTER', env, endpointConfigured ? 'otlp' : 'none', warnings),
     traceContextTrust: parseTraceContextTrust(env, warnings),
+    propagators: parsePropagators(env.OTEL_PROPAGATORS, warnings),
     protocol: parseProtocol(env, warnings),
     logLevel: parseLogLevel(env, warnings),
     prettyLogs: parseLogFormat(env, warnings) === 'pretty',

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -8,6 +7,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { TelemetryConfig } from './config';
 import { logRecordProcessors, metricReaders, spanProcessors } from './exporters';
 import { TrustedCallerPropagator } from './http/trusted-propagator';
+import { textMapPropagatorFor } from './propagators';
 import { tracesSampler } from './sampler';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
@@ -54,10 +54,7 @@ export function startTelemetry(config: TelemetryConfig, endpoints: OtlpEndpointO
     resource,
     resourceDetectors: [processDetector, hostDetector, envDetector],
     sampler: tracesSampler(config),
-    textMapPropagator: new TrustedCallerPropagator(
-      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-      config.traceContextTrust,
-    ),
+    textMapPropagator: new TrustedCallerPropagator(textMapPropagatorFor(config.propagators), config.traceContextTrust),
     spanProcessors: spanProcessors(config, endpoints),
     // Set deliberately: NodeSDK would otherwise default both to OTLP.
     logRecordProcessors: logRecordProcessors(config, endpoints),

@@ -1,8 +1,10 @@
 // `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash, every
 // timestamp and every entry's MAC, with the key the app uses (AUDIT_MAC_KEY, or AUTH_SECRET; AUDIT_MAC_PREVIOUS_KEYS).
 // Exit 0: intact. Exit 1: broken (the first broken entry is named; with OTEL_EXPORTER_OTLP_ENDPOINT also sent as an
-// `audit.verify_failed` record, which the alert processor raises as audit_chain_broken). Exit 2: could not check (no database, no table).
-// Entries still waiting in audit_pending (sequenced writes) are reported: their count and the oldest one's age.
+// `audit.verify_failed` record, which the alert processor raises as audit_chain_broken). Exit 2: could not check (no
+// database, no table).
+// Entries still waiting in audit_pending (sequenced writes) are reported: their count and the oldest one's age; so are
+// queued entries the sealer refused (audit_pending_refused: not made by the app), which are not in the chain.
 // --json prints the status as one JSON line instead of the sentence.
 // --checkpoints FILE|URL also proves the chain matches signed checkpoints held elsewhere (docs/AUDIT.md);
 // --public-key FILE pins the key they must be signed with (default: the one the document names); repeat it to trust
@@ -49,10 +51,20 @@ function summary(status: ChainStatus): string {
   return `audit chain BROKEN at entry ${broken.id}: ${broken.message} (${broken.reason}); the ${status.entries.toLocaleString('en')} entries before it are intact`;
 }
 
-function pendingSummary(status: ChainStatus): string | undefined {
-  const { count, oldestAgeMs } = status.pending;
-  if (count === 0) return undefined;
-  return `audit entries pending: ${count.toLocaleString('en')} committed but not yet sealed into the chain (not tamper-evident yet), the oldest ${((oldestAgeMs ?? 0) / 1000).toFixed(1)} s old`;
+function pendingSummary(status: ChainStatus): string[] {
+  const { count, oldestAgeMs, refused } = status.pending;
+  const lines: string[] = [];
+  if (count > 0) {
+    lines.push(
+      `audit entries pending: ${count.toLocaleString('en')} committed but not yet sealed into the chain (not tamper-evident yet), the oldest ${((oldestAgeMs ?? 0) / 1000).toFixed(1)} s old`,
+    );
+  }
+  if (refused > 0) {
+    lines.push(
+      `audit entries refused: ${refused.toLocaleString('en')} queued entries the app did not make (or copies of sealed ones) were not chained; investigate them in audit_pending_refused`,
+    );
+  }
+  return lines;
 }
 
 function checkpointSummary(status: CheckpointStatus, total: number): string {
@@ -90,8 +102,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${JSON.stringify(checkpoints ? { ...status, checkpoints } : status)}\n`);
     } else {
       process.stdout.write(`${summary(status)}\n`);
-      const pending = pendingSummary(status);
-      if (pending) process.stdout.write(`${pending}\n`);
+      for (const line of pendingSummary(status)) process.stdout.write(`${line}\n`);
       if (checkpoints && source) process.stdout.write(`${checkpointSummary(checkpoints, source.checkpoints.length)}\n`);
     }
     return status.ok && (checkpoints?.ok ?? true) ? 0 : 1;

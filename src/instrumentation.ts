@@ -20,6 +20,8 @@ export async function register() {
     announceStarted();
     const { startAuditBackgroundWork } = await import('./server/audit-background');
     await startAuditBackgroundWork();
+    const { startAttemptSweeper } = await import('./server/auth/attempt-sweeper');
+    startAttemptSweeper();
   }
 }
 

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { currentRequestScope, type RequestScope } from '../request-scope';
 
 /** The header a trusted caller (the proxy, an internal service) sends the shared secret in. */
@@ -44,17 +45,22 @@ function remoteAddressType(address: string): 'ipv4' | 'ipv6' {
 }
 
 /**
- * W3C trace context (and baggage) from trusted callers only. Next extracts the incoming headers itself
- * (`propagation.extract` on the request's headers); this propagator decides there whether the caller may choose
- * the request's trace — and so its request id, which is also the audit row's `request_id`:
- * - a caller from a trusted address, or presenting the shared secret: its traceparent is honoured;
+ * Trace context in the OTEL_PROPAGATORS formats (W3C trace context and baggage by default) from trusted callers only.
+ * Next extracts the incoming headers itself (`propagation.extract` on the request's headers); this propagator decides
+ * there whether the caller may choose the request's trace — and so its request id, which is also the audit row's
+ * `request_id`:
+ * - a caller from a trusted address, or presenting the shared secret: its context is honoured;
  * - a traceparent Next itself wrote into this request's headers (its render pass after the proxy): honoured;
  * - anyone else: the request starts a trace of its own, and keeps the caller's as a span link (ServerSpanProcessor).
- * Outgoing calls (inject) are unchanged.
+ * Next hands its context from the proxy pass to the render pass as a W3C `traceparent` whatever the propagators are
+ * (base-server.js reads `traceparent` from what `propagation.inject` wrote): so when the context being injected is the
+ * request's own server span, a `traceparent` is written too, and read back as the server's. Outgoing calls (their
+ * client span's context) get the configured formats only.
  */
 export class TrustedCallerPropagator implements TextMapPropagator {
   private readonly trustedAddresses: BlockList;
   private readonly secret: Buffer | undefined;
+  private readonly handoff = new W3CTraceContextPropagator();
 
   constructor(
     private readonly inner: TextMapPropagator,
@@ -66,6 +72,9 @@ export class TrustedCallerPropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     this.inner.inject(context, carrier, setter);
+    const scope = currentRequestScope();
+    const span = trace.getSpan(context);
+    if (scope?.serverSpan && span === scope.serverSpan) this.handoff.inject(context, carrier, setter);
   }
 
   fields(): string[] {
@@ -74,12 +83,15 @@ export class TrustedCallerPropagator implements TextMapPropagator {
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const scope = currentRequestScope();
-    const remote = trace.getSpanContext(this.inner.extract(ROOT_CONTEXT, carrier, getter));
-    if (scope && (this.isTrusted(scope, carrier, getter) || (remote && this.writtenByServer(scope, carrier, getter)))) {
-      return this.inner.extract(context, carrier, getter);
+    if (!scope) return context;
+    const trusted = this.isTrusted(scope, carrier, getter);
+    const honoured = trusted ? this.inner.extract(context, carrier, getter) : context;
+    if (this.writtenByServer(scope, carrier, getter)) return this.handoff.extract(honoured, carrier, getter);
+    if (!trusted) {
+      const remote = trace.getSpanContext(this.inner.extract(ROOT_CONTEXT, carrier, getter));
+      if (remote) scope.untrustedParent ??= remote;
     }
-    if (remote && scope) scope.untrustedParent ??= remote;
-    return context;
+    return honoured;
   }
 
   /** Next's own traceparent, handed from the proxy pass to the render pass of the same request. */

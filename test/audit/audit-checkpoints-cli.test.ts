@@ -1,21 +1,17 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AUDIT_CHECKPOINT_EVENT,
-  appendAuditEntry,
-  auditCheckpointer,
   auditSigner,
   checkpointText,
   generateAuditSigningKeyPem,
-  hashAuditEntry,
-  listAuditCheckpoints,
+  linkAuditEntries,
   type AuditCheckpoint,
 } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
-import { TEST_AUDIT_MAC_KEYS, TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
+import { TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
+import { appendCheckpointedEntries, publishCheckpoints, type PublishedCheckpoints } from '../helpers/audit-checkpoints';
 import { runAuditScript } from '../helpers/audit-cli';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import { DIALECTS, createTestDatabase, openTestDatabase, type TestDatabase } from '../helpers/databases';
@@ -26,47 +22,21 @@ const verify = (url: string, args: string[]) => runAuditScript('audit-verify.ts'
 describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect) => {
   let database: TestDatabase;
   let handle: DatabaseHandle;
+  let published: PublishedCheckpoints;
   let dir: string;
   let file: string;
-  let server: http.Server;
   let url: string;
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     handle = await openTestDatabase(database);
-    const checkpointer = auditCheckpointer({ signer, everyEntries: 10, everyMs: 3_600_000 });
-    for (let i = 1; i <= 30; i++) {
-      await handle.db.transaction().execute((tx) =>
-        appendAuditEntry(
-          tx,
-          { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
-          () => undefined,
-          {
-            checkpointer,
-            macKeys: TEST_AUDIT_MAC_KEYS,
-          },
-        ),
-      );
-    }
-    // The document GET /api/admin/audit/checkpoints serves, kept where the database owner cannot write.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-checkpoints-'));
-    file = path.join(dir, 'checkpoints.json');
-    const document = {
-      keyId: signer.keyId,
-      publicKey: signer.publicJwk,
-      publicKeyPem: signer.publicPem,
-      checkpoints: await listAuditCheckpoints(handle.db),
-    };
-    fs.writeFileSync(file, JSON.stringify(document));
-    server = http.createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(fs.readFileSync(file));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/checkpoints.json`;
+    await appendCheckpointedEntries(handle, { count: 30, everyEntries: 10, signer });
+    published = await publishCheckpoints(handle, signer);
+    ({ dir, file } = published);
+    url = await published.serve();
   });
   afterAll(async () => {
-    if (server) await new Promise((resolve) => server.close(resolve));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await published?.close();
     await handle?.close();
     await database?.drop();
   });
@@ -103,7 +73,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
     fs.writeFileSync(location, text);
     return location;
   };
-  const published = () => (JSON.parse(fs.readFileSync(file, 'utf8')) as { checkpoints: AuditCheckpoint[] }).checkpoints;
+  const publishedCheckpoints = () => (JSON.parse(fs.readFileSync(file, 'utf8')) as { checkpoints: AuditCheckpoint[] }).checkpoints;
   const asPinoLine = (c: AuditCheckpoint) =>
     JSON.stringify({
       level: 'info',
@@ -118,11 +88,11 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
 
   it('reads the app’s log lines: several, and a file of one line', { timeout: 120_000 }, async () => {
     const publicKey = pem('public.pem', signer.publicPem);
-    const lines = pem('lines.ndjson', `${published().map(asPinoLine).join('\n')}\n{"level":"info","msg":"not a checkpoint"}\n`);
+    const lines = pem('lines.ndjson', `${publishedCheckpoints().map(asPinoLine).join('\n')}\n{"level":"info","msg":"not a checkpoint"}\n`);
     const several = await verify(database.url, ['--checkpoints', lines, '--public-key', publicKey]);
     expect(several.code, several.stderr).toBe(0);
     expect(several.stdout).toMatch(/checkpoints match: 3 of 3 signed checkpoints, newest #30/);
-    const one = pem('one.ndjson', `${asPinoLine(published()[1]!)}\n`);
+    const one = pem('one.ndjson', `${asPinoLine(publishedCheckpoints()[1]!)}\n`);
     const single = await verify(database.url, ['--checkpoints', one, '--public-key', publicKey]);
     expect(single.code, single.stderr).toBe(0);
     expect(single.stdout).toMatch(/checkpoints match: 1 of 1 signed checkpoints, newest #20/);
@@ -160,7 +130,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
           },
         ],
       });
-    const [first, ...rest] = published();
+    const [first, ...rest] = publishedCheckpoints();
     const exported = pem('otlp.json', `${exportLine([first!])}\n${exportLine(rest)}\n`);
     const result = await verify(database.url, ['--checkpoints', exported, '--public-key', pem('public.pem', signer.publicPem)]);
     expect(result.code, result.stderr).toBe(0);
@@ -179,7 +149,7 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
 
   it('trusts every --public-key given (key rotation): checkpoints of two keys verify with both', { timeout: 120_000 }, async () => {
     const next = auditSigner(generateAuditSigningKeyPem());
-    const [first, second, third] = published();
+    const [first, second, third] = publishedCheckpoints();
     const reSigned = [first!, second!, third!].map((c, i) =>
       i === 0 ? c : { ...c, keyId: next.keyId, signature: next.sign(checkpointText(c.treeSize, c.headHash, Date.parse(c.timestamp))) },
     );
@@ -205,15 +175,24 @@ describe.each(DIALECTS)('npm run audit:verify -- --checkpoints on %s', (dialect)
   // Runs the verify CLI (a tsx process) twice: on a loaded machine that alone can take most of the default 30 s.
   it('detects a chain rewritten consistently by someone with write access to the database', async () => {
     await asDatabaseOwner(handle, async (db) => {
-      const rows = await db.selectFrom('audit_log').selectAll().where('id', '>=', 12).orderBy('id').execute();
-      let prev = (await db.selectFrom('audit_log').select('hash').where('id', '=', 11).executeTakeFirstOrThrow()).hash;
+      const stored = await db.selectFrom('audit_log').selectAll().where('id', '>=', 12).orderBy('id').execute();
+      const prev = (await db.selectFrom('audit_log').select('hash').where('id', '=', 11).executeTakeFirstOrThrow()).hash;
+      const rows = linkAuditEntries(
+        prev,
+        stored.map((row) => ({ ...row, user_id: row.id === 12 ? 'mallory' : row.user_id })),
+      );
       for (const row of rows) {
-        const fields = { ...row, user_id: row.id === 12 ? 'mallory' : row.user_id, prev_hash: prev };
-        const hash = hashAuditEntry(fields);
-        await db.updateTable('audit_log').set({ user_id: fields.user_id, prev_hash: prev, hash }).where('id', '=', row.id).execute();
-        prev = hash;
+        await db
+          .updateTable('audit_log')
+          .set({ user_id: row.user_id, prev_hash: row.prev_hash, hash: row.hash })
+          .where('id', '=', row.id)
+          .execute();
       }
-      await db.updateTable('audit_chain_head').set({ last_hash: prev }).where('id', '=', 1).execute();
+      await db
+        .updateTable('audit_chain_head')
+        .set({ last_hash: rows.at(-1)!.hash })
+        .where('id', '=', 1)
+        .execute();
     });
     // The chain alone tells: the rewritten entries keep MACs made for their old hashes, and a new one needs the key.
     const alone = await verify(database.url, []);

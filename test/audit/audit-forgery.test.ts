@@ -1,22 +1,12 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appendAuditEntry,
-  auditCheckpointer,
-  auditSigner,
-  hashAuditEntry,
-  listAuditCheckpoints,
-  verifyAuditChain,
-  type AuditRow,
-} from '@audit';
+import { auditSigner, hashAuditEntry, linkAuditEntries, verifyAuditChain, type AuditRow } from '@audit';
 import type { DatabaseHandle } from '../../src/server/db/connect';
 import { TEST_AUDIT_MAC_KEYS, TEST_AUDIT_SIGNING_KEY } from '../helpers/app-server';
+import { appendCheckpointedEntries, publishCheckpoints, type PublishedCheckpoints } from '../helpers/audit-checkpoints';
 import { runAuditScript } from '../helpers/audit-cli';
 import { asDatabaseOwner } from '../helpers/audit-owner';
 import {
@@ -119,21 +109,22 @@ async function forgeNext(attacker: Attacker, timestamp: (newest: number) => numb
   const newest = await attacker.one<{ timestamp: number | string; mac: string }>(
     `SELECT "timestamp", mac FROM audit_log WHERE id = ${Number(head.last_id)}`,
   );
-  const fields = {
-    id: Number(head.last_id) + 1,
-    timestamp: timestamp(Number(newest.timestamp)),
-    user_id: 'mallory',
-    action: 'transfer_completed' as const,
-    resource: 'transfer:forged',
-    outcome: 'success' as const,
-    details: '{"amountCents":99999999,"toUserId":"mallory"}',
-    ip_address: null,
-    user_agent: null,
-    request_id: null,
-    span_id: null,
-    prev_hash: head.last_hash,
-  };
-  return { ...fields, hash: hashAuditEntry(fields), mac: newest.mac };
+  const [row] = linkAuditEntries(head.last_hash, [
+    {
+      id: Number(head.last_id) + 1,
+      timestamp: timestamp(Number(newest.timestamp)),
+      user_id: 'mallory',
+      action: 'transfer_completed' as const,
+      resource: 'transfer:forged',
+      outcome: 'success' as const,
+      details: '{"amountCents":99999999,"toUserId":"mallory"}',
+      ip_address: null,
+      user_agent: null,
+      request_id: null,
+      span_id: null,
+    },
+  ]);
+  return { ...row!, mac: newest.mac };
 }
 
 async function appendForged(attacker: Attacker, dialect: DialectName, row: AuditRow): Promise<void> {
@@ -152,37 +143,21 @@ describe.each(DIALECTS)('audit entries only the app can make, attacked by SQL on
   let database: TestDatabase;
   let handle: DatabaseHandle;
   let attacker: Attacker;
-  let dir: string;
-  let checkpointsFile: string;
+  let checkpoints: PublishedCheckpoints;
   const signer = auditSigner(TEST_AUDIT_SIGNING_KEY);
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     handle = await openTestDatabase(database);
-    const checkpointer = auditCheckpointer({ signer, everyEntries: 4, everyMs: 86_400_000, macKeys: TEST_AUDIT_MAC_KEYS });
-    for (let i = 1; i <= 8; i++) {
-      await handle.db.transaction().execute((tx) =>
-        appendAuditEntry(
-          tx,
-          { action: 'login_success', resource: `user:u-${i}`, userId: `u-${i}`, ip: null, userAgent: null },
-          () => undefined,
-          {
-            checkpointer,
-            macKeys: TEST_AUDIT_MAC_KEYS,
-          },
-        ),
-      );
-    }
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-forgery-'));
-    checkpointsFile = path.join(dir, 'checkpoints.json');
-    fs.writeFileSync(checkpointsFile, JSON.stringify({ publicKey: signer.publicJwk, checkpoints: await listAuditCheckpoints(handle.db) }));
+    await appendCheckpointedEntries(handle, { count: 8, everyEntries: 4, signer });
+    checkpoints = await publishCheckpoints(handle, signer);
     attacker = await appRoleAttacker(database, handle);
   });
   afterAll(async () => {
     await attacker?.close();
+    await checkpoints?.close();
     await handle?.close();
     await database?.drop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const verifyCli = (args: string[]) => runAuditScript('audit-verify.ts', database.url, ['--json', ...args]);
@@ -216,15 +191,15 @@ describe.each(DIALECTS)('audit entries only the app can make, attacked by SQL on
     const snapshot = await handle.db.selectFrom('audit_log').selectAll().orderBy('id').execute();
     await asDatabaseOwner(handle, async (db) => {
       // REPLACE on SQLite; on PostgreSQL the owner's equivalent, an upsert, with the append-only trigger disabled.
-      let prev = snapshot[1]!.hash;
-      const rows: AuditRow[] = [];
-      for (const stored of snapshot.slice(2)) {
-        const fields = { ...stored, id: Number(stored.id), timestamp: Number(stored.timestamp), prev_hash: prev };
-        if (fields.id === 3) fields.user_id = 'mallory';
-        const row = { ...fields, hash: hashAuditEntry(fields) };
-        rows.push(row);
-        prev = row.hash;
-      }
+      const rows = linkAuditEntries(
+        snapshot[1]!.hash,
+        snapshot.slice(2).map((stored) => ({
+          ...stored,
+          id: Number(stored.id),
+          timestamp: Number(stored.timestamp),
+          user_id: Number(stored.id) === 3 ? 'mallory' : stored.user_id,
+        })),
+      );
       const columns = sql.raw(COLUMNS.map((c) => (c === 'timestamp' ? '"timestamp"' : c)).join(', '));
       for (const row of rows) {
         const rowValues = sql.join(values(row).map((value) => sql`${value}`));
@@ -235,7 +210,11 @@ describe.each(DIALECTS)('audit entries only the app can make, attacked by SQL on
               ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, prev_hash = excluded.prev_hash, hash = excluded.hash`
         ).execute(db);
       }
-      await db.updateTable('audit_chain_head').set({ last_hash: prev }).where('id', '=', 1).execute();
+      await db
+        .updateTable('audit_chain_head')
+        .set({ last_hash: rows.at(-1)!.hash })
+        .where('id', '=', 1)
+        .execute();
     });
     try {
       // Links and hashes agree again: only the MAC (and the checkpoints) can tell.
@@ -246,7 +225,7 @@ describe.each(DIALECTS)('audit entries only the app can make, attacked by SQL on
       const alone = await verifyCli([]);
       expect(alone.code, alone.stderr).toBe(1);
       expect(JSON.parse(alone.stdout)).toMatchObject({ ok: false, firstBroken: { id: 3, reason: 'unauthenticated' } });
-      const withCheckpoints = await verifyCli(['--checkpoints', checkpointsFile]);
+      const withCheckpoints = await verifyCli(['--checkpoints', checkpoints.file]);
       expect(withCheckpoints.code, withCheckpoints.stderr).toBe(1);
       expect(JSON.parse(withCheckpoints.stdout)).toMatchObject({
         ok: false,

@@ -1,13 +1,11 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendAuditEntry,
   appendSequencedAuditEntry,
   auditCheckpointer,
+  auditMacKeys,
   auditSequencer,
   auditSigner,
   generateAuditSigningKeyPem,
@@ -17,67 +15,33 @@ import {
 } from '@audit';
 import { openDatabase, type DatabaseHandle } from '../../src/server/db/connect';
 import { migrateToLatest } from '../../src/server/db/migrate';
-import { postgresAdminUrl } from '../helpers/databases';
+import {
+  createLeastPrivilegeDatabase,
+  productionRoleSetup,
+  setupStatements,
+  type LeastPrivilegeDatabase,
+} from '../helpers/least-privilege';
 
 /**
- * The production role setup of docs/AUDIT.md, run as written (role and database names made unique): the app's role
- * can append to and read the trail, and cannot change it even with the triggers gone. PostgreSQL only — SQLite has
- * no roles; its side of append-only (triggers) is tested on both databases in audit/log.test.ts.
+ * The production role setup of docs/AUDIT.md, run as written (role and database names made unique, by the
+ * least-privilege helper): the app's role can append to and read the trail, and cannot change it even with the
+ * triggers gone. PostgreSQL only — SQLite has no roles; its side of append-only (triggers) is tested on both
+ * databases in audit/log.test.ts.
  */
-const doc = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/AUDIT.md'), 'utf8');
-const setupSql = /## Production role setup[\s\S]*?```sql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
-const [clusterPart = '', databasePart = '', ownerPart = ''] = setupSql.split(/^-- As .*$/m);
-/** The statements of a part, one by one (CREATE DATABASE cannot share a transaction), without comments. */
-const statements = (part: string) =>
-  part
-    .replace(/--.*$/gm, '')
-    .split(/;\s*$/m)
-    .map((s) => s.trim())
-    .filter(Boolean);
-
 describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
-  const suffix = crypto.randomBytes(4).toString('hex');
-  const names = { owner: `drop_owner_${suffix}`, app: `drop_app_${suffix}`, database: `drop_roles_${suffix}` };
-  const rename = (text: string) =>
-    text
-      .replaceAll('drop_owner', names.owner)
-      .replaceAll('drop_app', names.app)
-      .replace(/DATABASE drop\b/g, `DATABASE ${names.database}`)
-      .replace(/PASSWORD '…'/g, "PASSWORD 'x'");
-  const urlAs = (role: string) => {
-    const url = new URL(postgresAdminUrl());
-    url.username = role;
-    url.password = 'x';
-    url.pathname = `/${names.database}`;
-    return url.toString();
-  };
-  let admin: pg.Client;
+  let database: LeastPrivilegeDatabase;
   let app: DatabaseHandle;
 
   beforeAll(async () => {
-    expect(statements(clusterPart)).toHaveLength(3);
-    expect(statements(databasePart)).toHaveLength(3);
-    expect(ownerPart).toMatch(/GRANT SELECT, INSERT ON audit_log TO drop_app/);
-    admin = new pg.Client({ connectionString: postgresAdminUrl() });
-    await admin.connect();
-    for (const statement of statements(clusterPart)) await admin.query(rename(statement));
-    const inDatabase = new pg.Client({ connectionString: new URL(`/${names.database}`, postgresAdminUrl()).toString() });
-    await inDatabase.connect();
-    for (const statement of statements(databasePart)) await inDatabase.query(rename(statement));
-    await inDatabase.end();
-
-    const owner = openDatabase({ dialect: 'postgres', connectionString: urlAs(names.owner) });
-    await migrateToLatest(owner.db, 'postgres');
-    for (const statement of statements(ownerPart)) await sql.raw(rename(statement)).execute(owner.db);
-    await owner.close();
-    app = openDatabase({ dialect: 'postgres', connectionString: urlAs(names.app) });
+    expect(setupStatements(productionRoleSetup.clusterPart)).toHaveLength(4);
+    expect(setupStatements(productionRoleSetup.databasePart)).toHaveLength(3);
+    expect(productionRoleSetup.ownerPart).toMatch(/GRANT SELECT, INSERT ON audit_log TO drop_app/);
+    database = await createLeastPrivilegeDatabase();
+    app = openDatabase({ dialect: 'postgres', connectionString: database.url });
   });
   afterAll(async () => {
     await app?.close();
-    await admin?.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`);
-    await admin?.query(`DROP ROLE IF EXISTS ${names.app}`);
-    await admin?.query(`DROP ROLE IF EXISTS ${names.owner}`);
-    await admin?.end();
+    await database?.drop();
   });
 
   it('lets the app role start (migrations up to date), append entries and verify the chain', async () => {
@@ -126,7 +90,8 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
     expect((await revealAuditRows(app.db, keyring, [row]))[0]).toMatchObject({ ip_address: '198.51.100.9' });
     expect((await listAuditCheckpoints(app.db)).at(-1)).toMatchObject({ treeSize: row.id, headHash: row.hash });
 
-    const sequencer = auditSequencer(app.db, { checkpointer });
+    const macKeys = auditMacKeys(crypto.randomBytes(32));
+    const sequencer = auditSequencer(app.db, { checkpointer, macKeys });
     const sealing: (() => Promise<void>)[] = [];
     await app.db
       .transaction()
@@ -135,7 +100,7 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
           tx,
           { action: 'transfer_initiated', resource: 'transfer:t-seq', userId: 'u-key', ip: '198.51.100.9', userAgent: 'vitest' },
           (callback) => sealing.push(callback),
-          { sequencer, keyring },
+          { sequencer, keyring, macKeys },
         ),
       );
     for (const callback of sealing) await callback();

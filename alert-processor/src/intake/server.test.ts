@@ -37,9 +37,9 @@ beforeAll(async () => {
     intakeToken: TOKEN,
     warningIntervalMs: 400,
     intake: {
-      logs: (records) => take(received.logs, records),
-      spans: (spans) => take(received.spans, spans),
-      metrics: (metrics) => take(received.metrics, metrics),
+      logs: async (records) => take(received.logs, records),
+      spans: async (spans) => take(received.spans, spans),
+      metrics: async (metrics) => take(received.metrics, metrics),
     },
   });
   server = alertServer.server;
@@ -216,7 +216,7 @@ describe('alert processor OTLP/HTTP server', () => {
       ),
       intakeToken: TOKEN,
       warningIntervalMs: 60_000,
-      intake: { logs: () => undefined, spans: () => undefined },
+      intake: { logs: async () => undefined, spans: async () => undefined },
     });
     await new Promise<void>((resolve) => own.server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(own.server.address() as AddressInfo).port}/v1/logs`;

@@ -65,7 +65,7 @@ describe('SlackClient', () => {
   });
 
   it('posts the message as JSON and is done on 200', async () => {
-    expect(await client().send(message)).toEqual({ ok: true, attempts: 1, skipped: false });
+    expect(await client().send(message)).toEqual({ status: 'delivered', attempts: 1, skipped: false });
     expect(slack.posts).toHaveLength(1);
     expect(slack.posts[0]?.headers['content-type']).toMatch(/^application\/json/);
     expect(slack.posts[0]?.body).toEqual(message);
@@ -74,7 +74,7 @@ describe('SlackClient', () => {
   it('429: waits for Retry-After, then sends exactly once more', async () => {
     slack.answerNext({ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' });
     const started = Date.now();
-    expect(await client().send(message)).toEqual({ ok: true, attempts: 2, skipped: false });
+    expect(await client().send(message)).toEqual({ status: 'delivered', attempts: 2, skipped: false });
     expect(slack.posts.map((p) => p.status)).toEqual([429, 200]);
     expect(slack.posts[1]!.receivedAt - slack.posts[0]!.receivedAt).toBeGreaterThanOrEqual(1_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
@@ -83,7 +83,7 @@ describe('SlackClient', () => {
   it('429 twice: gives up after the one retry', async () => {
     slack.answerNext({ status: 429, headers: { 'retry-after': '0' } }, { status: 429, headers: { 'retry-after': '0' } });
     const result = await client().send(message);
-    expect(result).toMatchObject({ ok: false, attempts: 2 });
+    expect(result).toMatchObject({ status: 'retry', attempts: 2 });
     expect(slack.posts).toHaveLength(2);
   });
 
@@ -91,13 +91,13 @@ describe('SlackClient', () => {
     slack.answerNext({ status: 429, headers: { 'retry-after': '3600' } });
     const started = Date.now();
     const result = await client({ maxRetryAfterMs: 5_000 }).send(message);
-    expect(result).toMatchObject({ ok: false, attempts: 1 });
+    expect(result).toMatchObject({ status: 'retry', attempts: 1 });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('5xx: retries with backoff and succeeds', async () => {
     slack.answerNext({ status: 500 }, { status: 503 });
-    expect(await client().send(message)).toEqual({ ok: true, attempts: 3, skipped: false });
+    expect(await client().send(message)).toEqual({ status: 'delivered', attempts: 3, skipped: false });
     expect(slack.posts.map((p) => p.status)).toEqual([500, 503, 200]);
     // Exponential: the second wait is longer than the first (20 ms, then 40 ms, ±20 %).
     const gaps = [slack.posts[1]!.receivedAt - slack.posts[0]!.receivedAt, slack.posts[2]!.receivedAt - slack.posts[1]!.receivedAt];
@@ -108,17 +108,16 @@ describe('SlackClient', () => {
   it('5xx every time: gives up after maxAttempts', async () => {
     slack.answerNext({ status: 502 }, { status: 502 }, { status: 502 });
     const result = await client({ maxAttempts: 3 }).send(message);
-    expect(result).toEqual({ ok: false, attempts: 3, reason: 'Slack answered 502 bad_gateway (after 3 attempts)', retryable: true });
+    expect(result).toEqual({ status: 'retry', attempts: 3, reason: 'Slack answered 502 bad_gateway (after 3 attempts)' });
     expect(slack.posts.map((p) => p.status)).toEqual([502, 502, 502]);
   });
 
   it('4xx other than 429: fails at once, Slack’s reason kept', async () => {
     slack.answerNext({ status: 400, body: 'invalid_payload' });
     expect(await client().send(message)).toEqual({
-      ok: false,
+      status: 'give_up',
       attempts: 1,
       reason: 'Slack answered 400 invalid_payload',
-      retryable: false,
     });
     expect(slack.posts).toHaveLength(1);
   });
@@ -126,17 +125,17 @@ describe('SlackClient', () => {
   it('network errors are retried, bounded', async () => {
     const closed = `http://127.0.0.1:${await freePort()}/services/x`;
     const result = await client({ webhookUrl: closed, maxAttempts: 2 }).send(message);
-    expect(result).toMatchObject({ ok: false, attempts: 2 });
-    expect(result.ok === false && result.reason).toMatch(/ECONNREFUSED/);
+    expect(result).toMatchObject({ status: 'retry', attempts: 2 });
+    expect(result.status === 'retry' && result.reason).toMatch(/ECONNREFUSED/);
   });
 
   it('a Slack that does not answer in time counts as a retryable failure', async () => {
     slack.answerNext({ status: 200, delayMs: 1_500 });
-    expect(await client({ timeoutMs: 300 }).send(message)).toEqual({ ok: true, attempts: 2, skipped: false });
+    expect(await client({ timeoutMs: 300 }).send(message)).toEqual({ status: 'delivered', attempts: 2, skipped: false });
   });
 
   it('no webhook: sends nothing, logs the message at debug level', async () => {
-    expect(await client({ webhookUrl: undefined }).send(message)).toEqual({ ok: true, attempts: 0, skipped: true });
+    expect(await client({ webhookUrl: undefined }).send(message)).toEqual({ status: 'delivered', attempts: 0, skipped: true });
     expect(slack.posts).toEqual([]);
     expect(logLines).toMatchObject([{ level: 20, slack: message }]);
   });

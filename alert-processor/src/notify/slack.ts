@@ -1,22 +1,21 @@
 import type { Logger } from '@otel';
-import type { SlackMessage } from './slack-message';
+import type { Alert } from '../rules/rules';
+import type { Delivery, Receiver } from './receiver';
+import { buildGroupMessage, buildSlackMessage, type AlertLinks, type SlackMessage } from './slack-message';
 import { TokenBucket } from './token-bucket';
 
 /**
- * Posts messages to a Slack incoming webhook.
+ * The Slack receiver: posts messages to a Slack incoming webhook (one alert as its message, several of one type as
+ * one grouped message).
  * - 2xx: delivered.
  * - 429: waits for `Retry-After` (seconds; 1 s when absent or unreadable), then sends once more. A wait longer
  *   than `maxRetryAfterMs` is not taken: the message fails.
  * - 5xx, timeouts and network errors: retried with exponential backoff (±20 % jitter), `maxAttempts` in all.
- * - Any other status (400 invalid_payload, 403, 404 no_service, …): fails at once, retrying cannot help.
+ * - Any other status (400 invalid_payload, 403, 404 no_service, …): gives up at once, retrying cannot help.
  * - At most `messagesPerSecond` posts a second (a token bucket; a 429's Retry-After holds back every post).
  * - No webhook configured: nothing is sent; the message is logged at debug level and counts as delivered.
  * The webhook URL is a secret (its path is the credential): it is never logged.
  */
-
-export type DeliveryResult =
-  | { ok: true; attempts: number; skipped: boolean }
-  | { ok: false; attempts: number; reason: string; /** Worth trying again later (5xx, network, a long 429). */ retryable: boolean };
 
 export interface SlackClientOptions {
   webhookUrl: string | undefined;
@@ -29,6 +28,8 @@ export interface SlackClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Messages per second to this webhook (Slack: 1; default 1). Every attempt takes a token. */
   messagesPerSecond?: number;
+  /** The links the messages carry (Sentry, trace viewer, runbooks). */
+  links?: AlertLinks;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -42,7 +43,10 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export class SlackClient {
+export class SlackClient implements Receiver {
+  readonly name = 'slack';
+  readonly label = 'Slack';
+  private readonly links: AlertLinks;
   private readonly webhookUrl: string | undefined;
   private readonly logger: Logger;
   private readonly maxAttempts: number;
@@ -61,16 +65,22 @@ export class SlackClient {
     this.baseBackoffMs = options.baseBackoffMs ?? 500;
     this.sleep = options.sleep ?? defaultSleep;
     this.bucket = new TokenBucket(options.messagesPerSecond ?? 1, 1, Date.now, this.sleep);
+    this.links = options.links ?? {};
+  }
+
+  async notify(alerts: readonly Alert[]): Promise<{ delivery: Delivery; headline: string }> {
+    const message = alerts.length === 1 ? buildSlackMessage(alerts[0]!, this.links) : buildGroupMessage(alerts, this.links);
+    return { delivery: await this.send(message), headline: message.text.split('\n')[0] ?? '' };
   }
 
   get configured(): boolean {
     return this.webhookUrl !== undefined;
   }
 
-  async send(message: SlackMessage): Promise<DeliveryResult> {
+  async send(message: SlackMessage): Promise<Delivery> {
     if (!this.webhookUrl) {
       this.logger.debug({ slack: message }, 'SLACK_WEBHOOK_URL is not set: this alert is not sent anywhere');
-      return { ok: true, attempts: 0, skipped: true };
+      return { status: 'delivered', attempts: 0, skipped: true };
     }
     const body = JSON.stringify(message);
     let attempts = 0;
@@ -93,19 +103,17 @@ export class SlackClient {
         outcome = { error: describe(error) };
       }
 
-      if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) return { ok: true, attempts, skipped: false };
+      if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) return { status: 'delivered', attempts, skipped: false };
 
       if ('status' in outcome && outcome.status === 429) {
         const wait = retryAfterMs(outcome.retryAfter) ?? 1000;
         this.bucket.pushBack(wait);
-        if (waitedForRateLimit)
-          return { ok: false, attempts, reason: 'Slack answered 429 again after the Retry-After wait', retryable: true };
+        if (waitedForRateLimit) return { status: 'retry', attempts, reason: 'Slack answered 429 again after the Retry-After wait' };
         if (wait > this.maxRetryAfterMs) {
           return {
-            ok: false,
+            status: 'retry',
             attempts,
             reason: `Slack answered 429 with Retry-After ${Math.round(wait / 1000)} s, longer than allowed`,
-            retryable: true,
           };
         }
         waitedForRateLimit = true;
@@ -115,9 +123,9 @@ export class SlackClient {
 
       const reason = 'status' in outcome ? `Slack answered ${outcome.status}${outcome.text ? ` ${outcome.text}` : ''}` : outcome.error;
       const retryable = !('status' in outcome) || outcome.status >= 500;
-      if (!retryable) return { ok: false, attempts, reason, retryable: false };
+      if (!retryable) return { status: 'give_up', attempts, reason };
       failures += 1;
-      if (failures >= this.maxAttempts) return { ok: false, attempts, reason: `${reason} (after ${failures} attempts)`, retryable: true };
+      if (failures >= this.maxAttempts) return { status: 'retry', attempts, reason: `${reason} (after ${failures} attempts)` };
       const backoff = Math.min(this.baseBackoffMs * 2 ** (failures - 1), this.baseBackoffMs * 8) * (0.8 + Math.random() * 0.4);
       this.logger.warn({ attempt: attempts, retry_in_ms: Math.round(backoff), reason }, 'Slack webhook failed: retrying');
       await this.sleep(backoff);

@@ -3,17 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OtlpLogRecord } from '../intake/otlp/decode';
+import { openMigratedStore, type AlertStore } from '../store/database';
 import { StateStore } from '../store/state-store';
 import { AuditWatch, auditSignalsFromLogs, type AuditSignal } from './audit-watch';
 
 let dir: string;
+let database: AlertStore;
 let store: StateStore;
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-audit-watch-'));
-  store = StateStore.open(path.join(dir, 'state.db'));
+  database = await openMigratedStore({ file: path.join(dir, 'state.db') });
+  store = await StateStore.open(database.db);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.flush();
+  await database.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -79,7 +83,7 @@ describe('AuditWatch', () => {
     ]);
   });
 
-  it('raises a stale checkpoint after the interval plus the grace, once, and its recovery; restarts keep the state', () => {
+  it('raises a stale checkpoint after the interval plus the grace, once, and its recovery; restarts keep the state', async () => {
     const watch = new AuditWatch(store, 5_000, 0);
     watch.observe([signal('checkpoint', 1_000)], 1_000);
     expect(watch.tick(16_000)).toEqual([]); // 15 s: exactly interval + grace
@@ -88,14 +92,16 @@ describe('AuditWatch', () => {
       { type: 'audit_checkpoint_stale', lastCheckpointMs: 16_000, intervalMs: 10_000, graceMs: 5_000 },
     ]);
     expect(watch.tick(60_000)).toEqual([]);
-    const restarted = new AuditWatch(store, 5_000, 0);
+    await store.flush();
+    const restarted = new AuditWatch(await StateStore.open(database.db), 5_000, 0);
     expect(restarted.tick(90_000)).toEqual([]);
     expect(restarted.observe([signal('checkpoint', 95_000)], 95_000)).toMatchObject([{ type: 'audit_checkpoint_recovered' }]);
   });
 
-  it('does not count this processor’s own downtime', () => {
+  it('does not count this processor’s own downtime', async () => {
     new AuditWatch(store, 5_000, 0).observe([signal('checkpoint', 1_000)], 1_000);
-    const startedLate = new AuditWatch(store, 5_000, 100_000);
+    await store.flush();
+    const startedLate = new AuditWatch(await StateStore.open(database.db), 5_000, 100_000);
     expect(startedLate.tick(110_000)).toEqual([]);
     expect(startedLate.tick(115_001)).toMatchObject([{ type: 'audit_checkpoint_stale' }]);
   });

@@ -3,17 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OtlpMetric } from '../intake/otlp/decode';
+import { openMigratedStore, type AlertStore } from '../store/database';
 import { StateStore } from '../store/state-store';
 import { CollectorWatch } from './collector-watch';
 
 let dir: string;
+let database: AlertStore;
 let store: StateStore;
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-collector-watch-'));
-  store = StateStore.open(path.join(dir, 'state.db'));
+  database = await openMigratedStore({ file: path.join(dir, 'state.db') });
+  store = await StateStore.open(database.db);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.flush();
+  await database.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,10 +79,11 @@ describe('CollectorWatch', () => {
     ]);
   });
 
-  it('keeps what it counted across a restart of the processor: no second alert, and failures counted while it was away are told', () => {
+  it('keeps what it counted across a restart of the processor: no second alert, and failures counted while it was away are told', async () => {
     const first = new CollectorWatch(store, 10_000);
     expect(first.observe([counter('otelcol_exporter_send_failed_metric_points', 'otlp_http/vendor', 4)], 0)).toHaveLength(1);
-    const again = new CollectorWatch(store, 10_000);
+    await store.flush();
+    const again = new CollectorWatch(await StateStore.open(database.db), 10_000);
     expect(again.observe([counter('otelcol_exporter_send_failed_metric_points', 'otlp_http/vendor', 9)], 1_000)).toEqual([]);
     // The exporter to this processor failed while it was down: its first push after that shows the count.
     expect(again.observe([counter('otelcol_exporter_send_failed_log_records', 'otlp_http/alert-processor', 7)], 2_000)).toMatchObject([

@@ -35,7 +35,8 @@ const counters = new WeakMap<DatabaseHandle, Map<string, Counter>>();
  * The counters live in the database's `rate_limits` table (created by migration 0006, hence `tableCreated: true`:
  * the app's role needs no DDL), so limits hold across processes and instances on both databases. On SQLite the
  * limiter shares Kysely's one connection and runs inside db.connection(), which waits for any transaction in
- * progress: its statements never land inside another request's transaction.
+ * progress: its statements never land inside another request's transaction. Expired counters are removed by
+ * attempt-sweeper.ts, on both databases (the limiters' own clean-up is off).
  */
 function counterFor(handle: DatabaseHandle, limit: AttemptLimit): Counter {
   let byName = counters.get(handle);
@@ -50,7 +51,6 @@ function counterFor(handle: DatabaseHandle, limit: AttemptLimit): Counter {
       ...options,
       storeClient: handle.pgPool,
       storeType: 'pool',
-      clearExpiredByTimeout: true,
     });
     counter = { consume: (key) => limiter.consume(key), reward: (key) => limiter.reward(key), delete: (key) => limiter.delete(key) };
   } else {

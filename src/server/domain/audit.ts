@@ -23,7 +23,7 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, fact: AuditFact):
   const commit = (callback: () => void | Promise<void>) => afterCommit(tx, callback);
   const keyring = getAuditKeyring();
   if (serverConfig().auditWriteMode === 'sequenced') {
-    await appendSequencedAuditEntry(tx, input, commit, { sequencer: sequencerFor(tx), keyring });
+    await appendSequencedAuditEntry(tx, input, commit, { sequencer: sequencerFor(tx), keyring, macKeys: getAuditMacKeys() });
     return;
   }
   await appendAuditEntry(tx, input, commit, { keyring, checkpointer: getAuditCheckpointer(), macKeys: getAuditMacKeys() });
