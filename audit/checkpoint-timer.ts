@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { logAuditCheckpoint } from './checkpoint-log';
+import { logAuditCheckpoint, logAuditCheckpointCurrent } from './checkpoint-log';
 import { toAuditCheckpoint, type AuditCheckpoint, type AuditCheckpointer } from './checkpoint';
 import { signCheckedCheckpoints } from './checkpoint-sign';
 import { auditDb, type AuditTables } from './schema';
@@ -15,8 +15,16 @@ export async function checkpointAuditHead<DB extends AuditTables>(
   database: Kysely<DB>,
   checkpointer: AuditCheckpointer,
 ): Promise<AuditCheckpoint | undefined> {
+  return (await checkpointHead(database, checkpointer)).signed;
+}
+
+/** checkpointAuditHead, also telling the head's size (0: an empty chain). */
+async function checkpointHead<DB extends AuditTables>(
+  database: Kysely<DB>,
+  checkpointer: AuditCheckpointer,
+): Promise<{ treeSize: number; signed?: AuditCheckpoint }> {
   const now = Date.now();
-  const row = await auditDb(database)
+  const { treeSize, row } = await auditDb(database)
     .transaction()
     .execute(async (tx) => {
       const head = await tx
@@ -25,21 +33,23 @@ export async function checkpointAuditHead<DB extends AuditTables>(
         .where('id', '=', 1)
         .returning(['last_id', 'last_hash'])
         .executeTakeFirstOrThrow(() => new Error('audit_chain_head is missing: run the audit_log migration'));
-      const treeSize = Number(head.last_id);
-      if (treeSize === 0) return undefined;
-      const [checkpoint] = await signCheckedCheckpoints(tx, checkpointer, [{ treeSize, headHash: head.last_hash }], now);
-      return checkpoint;
+      const size = Number(head.last_id);
+      if (size === 0) return { treeSize: 0, row: undefined };
+      const [checkpoint] = await signCheckedCheckpoints(tx, checkpointer, [{ treeSize: size, headHash: head.last_hash }], now);
+      return { treeSize: size, row: checkpoint };
     });
-  if (!row) return undefined;
+  if (!row) return { treeSize };
   checkpointer.taken(now);
   const signed = toAuditCheckpoint(row);
-  logAuditCheckpoint(signed);
+  logAuditCheckpoint(signed, checkpointer.policy.everyMs);
   checkpointer.policy.onCheckpoint?.(signed);
-  return signed;
+  return { treeSize, signed };
 }
 
 /**
- * Time-based checkpoints that need no traffic: every `policy.everyMs`, a checkpoint of the head if it moved.
+ * Time-based checkpoints that need no traffic: every `policy.everyMs`, a checkpoint of the head if it moved. A run
+ * that finds the head already covered says so (`audit.checkpoint_current`), so that the alert processor can tell a
+ * quiet chain from a stopped checkpointer; a run after a refusal says nothing (the chain is not covered).
  * Returns a stop function; the timer does not keep the process alive. A failed run is reported and the next one
  * tries again.
  */
@@ -49,7 +59,11 @@ export function startAuditCheckpointTimer<DB extends AuditTables>(
   onError: (error: unknown) => void,
 ): () => void {
   const timer = setInterval(() => {
-    checkpointAuditHead(database, checkpointer).catch(onError);
+    checkpointHead(database, checkpointer)
+      .then(({ treeSize, signed }) => {
+        if (!signed && checkpointer.refusal === null) logAuditCheckpointCurrent(treeSize, checkpointer.policy.everyMs);
+      })
+      .catch(onError);
   }, checkpointer.policy.everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -22,7 +22,7 @@ export {
   type AuditSigner,
   type CheckpointPolicy,
 } from './checkpoint';
-export { AUDIT_CHECKPOINT_EVENT } from './checkpoint-log';
+export { AUDIT_CHECKPOINT_EVENT, logAuditVerifyFailed } from './checkpoint-log';
 export { checkpointAuditHead, startAuditCheckpointTimer } from './checkpoint-timer';
 export { verifyAgainstCheckpoints, type CheckpointMismatchReason, type CheckpointStatus } from './checkpoint-verify';
 export {

@@ -128,7 +128,7 @@ export async function chainAuditEntries<DB extends AuditTables>(
         checkpointer.taken(now);
         for (const checkpoint of checkpoints) {
           const signed = toAuditCheckpoint(checkpoint);
-          logAuditCheckpoint(signed);
+          logAuditCheckpoint(signed, checkpointer.policy.everyMs);
           checkpointer.policy.onCheckpoint?.(signed);
         }
       });

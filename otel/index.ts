@@ -12,7 +12,7 @@ export * from './semconv';
 export { EXPECTED_ERROR } from './console-bridge';
 export { createLogger, getLogger, logToStderr, type Logger } from './logger';
 export { parseTelemetryConfig, type TelemetryConfig } from './config';
-export { REDACTED, redact, redactString } from './redact';
+export { REDACTED, maskClientAddress, maskEmail, redact, redactString } from './redact';
 export { beginRequest, routePattern, type RequestOutcome, type RequestTelemetry } from './http/request-telemetry';
 export { isShuttingDown } from './lifecycle';
 export { addAuditSpanEvent, type AuditSpanEventFields } from './audit-span-event';

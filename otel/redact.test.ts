@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, isSensitiveKey, luhnValid, redact, redactAttribute, redactString } from './redact';
+import { REDACTED, isSensitiveKey, luhnValid, maskClientAddress, maskEmail, redact, redactAttribute, redactString } from './redact';
 
 describe('redact', () => {
   it('masks sensitive keys at any depth, whatever their case and separators', () => {
@@ -132,5 +132,25 @@ describe('redact', () => {
     expect(redactAttribute('cvv', 123)).toBe(REDACTED);
     expect(redactAttribute('password', '')).toBe('');
     expect(redactAttribute('headers', { Cookie: 'a=b', accept: 'json' })).toEqual({ Cookie: REDACTED, accept: 'json' });
+  });
+
+  it('reduces an email to its first character and domain', () => {
+    expect(maskEmail('alice@drop.test')).toBe('a***@drop.test');
+    expect(maskEmail('x@a@b.example')).toBe('x***@b.example');
+    expect(maskEmail('not-an-email')).toBe('***');
+    expect(maskEmail('@drop.test')).toBe('***');
+  });
+
+  it('reduces a client address to its network: IPv4 /24, IPv6 /48, IPv4-mapped as IPv4; anything else is unknown', () => {
+    expect(maskClientAddress('203.0.113.7')).toBe('203.0.113.0/24');
+    expect(maskClientAddress(' 10.0.0.255 ')).toBe('10.0.0.0/24');
+    expect(maskClientAddress('2001:db8:1:2::7')).toBe('2001:db8:1::/48');
+    expect(maskClientAddress('2001:0DB8:0000:0002:0000:0000:0000:0001')).toBe('2001:db8:0::/48');
+    expect(maskClientAddress('::1')).toBe('0:0:0::/48');
+    expect(maskClientAddress('[fe80::1%eth0]')).toBe('fe80:0:0::/48');
+    expect(maskClientAddress('::ffff:198.51.100.23')).toBe('198.51.100.0/24');
+    for (const junk of ['999.1.1.1', '1.2.3', 'example.com', '1::2::3', '2001:db8:zz::1', '', null, undefined]) {
+      expect(maskClientAddress(junk)).toBe('unknown');
+    }
   });
 });

@@ -243,3 +243,51 @@ export function redactAttribute(key: string, value: unknown): unknown {
   }
   return redactEntry(key, value, new WeakSet(), 0);
 }
+
+/**
+ * An email address reduced to what lets an operator spot a pattern without naming the person: `alice@drop.test` →
+ * `a***@drop.test` (the first character and the domain). Used for addresses that belong to no account (a refused
+ * sign-in, a transfer to a stranger) wherever they are recorded or alerted on.
+ */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function ipv4Network(address: string): string | undefined {
+  const match = IPV4.exec(address);
+  if (!match) return undefined;
+  const octets = match.slice(1, 4).map(Number);
+  if (octets.some((octet) => octet > 255) || Number(match[4]) > 255) return undefined;
+  return `${octets.join('.')}.0/24`;
+}
+
+function ipv6Network(address: string): string | undefined {
+  const bare = address.replace(/^\[|\]$/g, '').split('%')[0] ?? '';
+  if (!bare.includes(':') || !/^[0-9a-fA-F:.]+$/.test(bare)) return undefined;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped) return ipv4Network(mapped[1]!);
+  const halves = bare.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 1 && missing !== 0) || missing < 0) return undefined;
+  const groups = [...head, ...Array<string>(missing).fill('0'), ...tail];
+  if (groups.some((group) => !/^[0-9a-fA-F]{1,4}$/.test(group))) return undefined;
+  const prefix = groups.slice(0, 3).map((group) => parseInt(group, 16).toString(16));
+  return `${prefix.join(':')}::/48`;
+}
+
+/**
+ * A client address reduced to its network, the form in which an address may leave the app's own records (the
+ * audit trail keeps the full one, encrypted): IPv4 to its /24 (`203.0.113.7` → `203.0.113.0/24`), IPv6 to its /48
+ * (`2001:db8:1:2::7` → `2001:db8:1::/48`), an IPv4-mapped IPv6 address as IPv4. Enough to see that failures come
+ * from one place and to block it at the edge; not enough to single out a household. Anything else is `unknown`.
+ */
+export function maskClientAddress(address: string | null | undefined): string {
+  const trimmed = (address ?? '').trim();
+  return ipv4Network(trimmed) ?? ipv6Network(trimmed) ?? 'unknown';
+}

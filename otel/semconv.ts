@@ -84,6 +84,38 @@ export const ATTR_BACKUP_ATTEMPT = 'backup.attempt' as const;
 /** int, seconds: when the next attempt starts (the interval after a success, the retry backoff after a failure). */
 export const ATTR_BACKUP_NEXT_ATTEMPT_SECONDS = 'backup.next_attempt_seconds' as const;
 
+/**
+ * The audit trail's signed checkpoints (audit/checkpoint-log.ts, docs/AUDIT.md): every checkpoint leaves the database
+ * as an INFO `audit.checkpoint` record; each run of the time-based checkpoint timer that finds the head already
+ * covered says so with an INFO `audit.checkpoint_current`. Both carry ATTR_AUDIT_CHECKPOINT_INTERVAL_SECONDS; the
+ * alert processor raises `audit_checkpoint_stale` when neither arrives for that long plus its grace.
+ */
+export const EVENT_AUDIT_CHECKPOINT = 'audit.checkpoint' as const;
+export const EVENT_AUDIT_CHECKPOINT_CURRENT = 'audit.checkpoint_current' as const;
+/** ERROR: a checkpoint was refused because an entry it would cover is not genuine (the chain is broken). */
+export const EVENT_AUDIT_CHECKPOINT_REFUSED = 'audit.checkpoint_refused' as const;
+/** ERROR: a verification of the whole chain (`GET /api/admin/audit/verify`, `npm run audit:verify`) found it broken. */
+export const EVENT_AUDIT_VERIFY_FAILED = 'audit.verify_failed' as const;
+/** int, seconds: AUDIT_CHECKPOINT_SECONDS, how often the head is checkpointed if it moved. */
+export const ATTR_AUDIT_CHECKPOINT_INTERVAL_SECONDS = 'audit.checkpoint.interval_seconds' as const;
+export const ATTR_AUDIT_CHECKPOINT_TREE_SIZE = 'audit.checkpoint.tree_size' as const;
+/** int: the first entry that is not genuine; string: why (`hash_mismatch`, `mac_invalid`, …). */
+export const ATTR_AUDIT_ENTRY_ID = 'audit.entry.id' as const;
+export const ATTR_AUDIT_ENTRY_PROBLEM = 'audit.entry.problem' as const;
+
+/**
+ * INFO, one per refused sign-in, emitted once its `login_failure` audit entry has committed (the same fact as the
+ * entry and its span event): `user.id` when the account exists, else ATTR_AUTH_EMAIL_MASKED; ATTR_CLIENT_NETWORK;
+ * ATTR_AUTH_FAILURE_REASON. The alert processor counts them per account and per network (`login_failures`).
+ */
+export const EVENT_AUDIT_LOGIN_FAILURE = 'audit.login_failure' as const;
+/** The client address reduced to its network by the redaction policy (`maskClientAddress`): `203.0.113.0/24`. */
+export const ATTR_CLIENT_NETWORK = 'drop.client.network' as const;
+/** An unknown account's email as the redaction policy masks it (`maskEmail`): `a***@example.com`. */
+export const ATTR_AUTH_EMAIL_MASKED = 'drop.auth.email_masked' as const;
+/** `unknown_email`, `wrong_password` or `rate_limited`. */
+export const ATTR_AUTH_FAILURE_REASON = 'drop.auth.failure_reason' as const;
+
 export type LifecycleEventName = typeof EVENT_APP_STARTED | typeof EVENT_APP_STOPPING;
 
 // ---- Drop's own metrics ----

@@ -1,6 +1,8 @@
 // `npm run audit:verify`: walks the whole audit chain of DATABASE_URL in constant memory and checks every hash, every
 // timestamp and every entry's MAC, with the key the app uses (AUDIT_MAC_KEY, or AUTH_SECRET; AUDIT_MAC_PREVIOUS_KEYS).
-// Exit 0: intact. Exit 1: broken (the first broken entry is named). Exit 2: could not check (no database, no table).
+// Exit 0: intact. Exit 1: broken (the first broken entry is named; with OTEL_EXPORTER_OTLP_ENDPOINT also sent as an
+// `audit.verify_failed` record, which the alert processor raises as audit_chain_broken). Exit 2: could not check (no
+// database, no table).
 // Entries still waiting in audit_pending (sequenced writes) are reported: their count and the oldest one's age; so are
 // queued entries the sealer refused (audit_pending_refused: not made by the app), which are not in the chain.
 // --json prints the status as one JSON line instead of the sentence.
@@ -8,9 +10,10 @@
 // --public-key FILE pins the key they must be signed with (default: the one the document names); repeat it to trust
 // every key in use over a key rotation (each checkpoint names its key by keyId).
 import { logToStderr } from '@otel';
+import { withCommandTelemetry } from '@otel/command';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { verifyAgainstCheckpoints, verifyAuditChain, type ChainStatus, type CheckpointStatus } from '@audit';
+import { logAuditVerifyFailed, verifyAgainstCheckpoints, verifyAuditChain, type ChainStatus, type CheckpointStatus } from '@audit';
 import { getAuditMacKeys } from '../src/server/auth/audit-keys';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
@@ -91,6 +94,9 @@ async function main(): Promise<number> {
     const progress = progressReporter();
     const status = await verifyAuditChain(handle, { onProgress: progress.update, macKeys: getAuditMacKeys() });
     progress.done();
+    // With OTEL_EXPORTER_OTLP_ENDPOINT, a broken chain also reaches the alert processor (audit_chain_broken).
+    const broken = status.firstBroken;
+    if (broken) await withCommandTelemetry('drop', (logger) => logAuditVerifyFailed(logger, broken, 'npm run audit:verify'));
     const checkpoints = source ? await verifyAgainstCheckpoints(handle.db, source.checkpoints, trustedKeys) : undefined;
     if (values.json) {
       process.stdout.write(`${JSON.stringify(checkpoints ? { ...status, checkpoints } : status)}\n`);

@@ -7,6 +7,9 @@ import { createAlertServer } from './intake/server';
 import { Heartbeat } from './rules/heartbeat';
 import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './rules/signals';
 import { BackupWatch } from './rules/backup-watch';
+import { CollectorWatch } from './rules/collector-watch';
+import { AuditWatch, auditSignalsFromLogs } from './rules/audit-watch';
+import { LoginWatch, loginFailuresFromLogs } from './rules/login-watch';
 import { SlackClient } from './notify/slack';
 import { migrateStore, openStore } from './store/database';
 import { Outbox } from './store/outbox';
@@ -59,6 +62,9 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     rules: AlertRules;
     heartbeat: Heartbeat;
     backups: BackupWatch;
+    collectorWatch: CollectorWatch;
+    auditWatch: AuditWatch;
+    loginWatch: LoginWatch;
     alerter: Alerter;
   }
   let running: Running | undefined;
@@ -73,6 +79,17 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       onNote: (note, fields) => logger.info(fields, note),
     });
     const backups = new BackupWatch(state, config.backupGraceMs);
+    const collectorWatch = new CollectorWatch(state, config.windowMs);
+    const auditWatch = new AuditWatch(state, config.auditCheckpointGraceMs);
+    const loginWatch = new LoginWatch(
+      {
+        perAccount: config.loginFailuresPerAccount,
+        perNetwork: config.loginFailuresPerNetwork,
+        windowMs: config.loginWindowMs,
+        cooldownMs: config.cooldownMs,
+      },
+      (note, fields) => logger.warn(fields, note),
+    );
     const heartbeat = new Heartbeat(
       state,
       config.heartbeatMs,
@@ -96,7 +113,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       },
       { groupMs: config.groupMs },
     );
-    return { state, rules, heartbeat, backups, alerter };
+    return { state, rules, heartbeat, backups, collectorWatch, auditWatch, loginWatch, alerter };
   };
   const started = (): Running => {
     if (!running) throw new Error('the alert processor is not started');
@@ -110,16 +127,29 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     silencesApi: createSilencesApi({ token: config.apiToken, store: silences, silencer, logger }),
     intake: {
       logs: async (received) => {
-        const { state, rules, heartbeat, backups, alerter } = started();
+        const { state, rules, heartbeat, backups, auditWatch, loginWatch, alerter } = started();
         const now = Date.now();
         const { kept, rejected } = declared.filter(received, 'log records');
         await alerter.dispatch([
           ...heartbeat.seen(servicesOf(kept), now),
           ...rules.observe(signalsFromLogs(kept, now), now),
           ...backups.observe(backupSignalsFromLogs(kept, now), now),
+          ...auditWatch.observe(auditSignalsFromLogs(kept, now), now),
+          ...loginWatch.observe(loginFailuresFromLogs(kept), now),
         ]);
         await state.flush();
         return rejected;
+      },
+      metrics: async (received) => {
+        const { state, heartbeat, collectorWatch, alerter } = started();
+        const now = Date.now();
+        const { kept, rejected } = declared.filter(received, 'metrics');
+        await alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...collectorWatch.observe(kept, now)]);
+        await state.flush();
+        // The partial success counts data points, not metrics.
+        if (!rejected) return undefined;
+        const points = (metrics: typeof received) => metrics.reduce((sum, metric) => sum + metric.points.length, 0);
+        return { ...rejected, count: points(received) - points(kept) };
       },
       spans: async (received) => {
         const { state, rules, heartbeat, alerter } = started();
@@ -138,10 +168,17 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
   let url = '';
   let stopping: Promise<void> | undefined;
 
-  const tick = async ({ state, rules, heartbeat, backups, alerter }: Running) => {
+  const tick = async ({ state, rules, heartbeat, backups, collectorWatch, auditWatch, loginWatch, alerter }: Running) => {
     try {
       const now = Date.now();
-      await alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now), ...backups.tick(now)]);
+      loginWatch.tick(now);
+      await alerter.dispatch([
+        ...heartbeat.tick(now),
+        ...rules.tick(now),
+        ...backups.tick(now),
+        ...collectorWatch.tick(now),
+        ...auditWatch.tick(now),
+      ]);
       await state.flush();
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');

@@ -7,13 +7,17 @@ describe('parseAlertsConfig', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       intakeToken: 'intake-token-0123456789',
-      services: ['drop', 'drop-alert-processor', 'drop-backup'],
+      services: ['drop', 'drop-alert-processor', 'drop-backup', 'drop-otel-collector'],
       port: 8787,
       maxBodyBytes: 4 * 1024 * 1024,
       stateFile: 'data/alert-state.db',
       errorThreshold: 5,
       windowMs: 60_000,
       cooldownMs: 600_000,
+      auditCheckpointGraceMs: 300_000,
+      loginFailuresPerAccount: 10,
+      loginFailuresPerNetwork: 20,
+      loginWindowMs: 900_000,
       slackWebhookUrl: undefined,
       sentryIssuesUrl: undefined,
       traceUrlTemplate: undefined,
@@ -42,7 +46,7 @@ describe('parseAlertsConfig', () => {
     const token = { ALERTS_INTAKE_TOKEN: 'intake-token-0123456789' };
     expect(parseAlertsConfig({ ...token, ALERT_SERVICES: ' drop , drop-worker,,drop ' }).services).toEqual(['drop', 'drop-worker']);
     const empty = parseAlertsConfig({ ...token, ALERT_SERVICES: ' , ' });
-    expect(empty.services).toEqual(['drop', 'drop-alert-processor', 'drop-backup']);
+    expect(empty.services).toEqual(['drop', 'drop-alert-processor', 'drop-backup', 'drop-otel-collector']);
     expect(empty.warnings).toEqual([expect.stringContaining('ALERT_SERVICES')]);
   });
 
@@ -62,6 +66,10 @@ describe('parseAlertsConfig', () => {
       SLACK_TIMEOUT_MS: '2500',
       SLACK_MAX_RETRY_AFTER_SECONDS: '7',
       ALERT_HEARTBEAT_MINUTES: '4',
+      ALERT_AUDIT_CHECKPOINT_GRACE_SECONDS: '60',
+      ALERT_LOGIN_FAILURES_PER_ACCOUNT: '3',
+      ALERT_LOGIN_FAILURES_PER_NETWORK: '50',
+      ALERT_LOGIN_WINDOW_SECONDS: '300',
       ALERTS_SHUTDOWN_TIMEOUT_MS: '4500',
       TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}',
       SENTRY_ISSUES_URL: 'https://acme.sentry.io/issues/?project=1',
@@ -80,6 +88,10 @@ describe('parseAlertsConfig', () => {
       slackTimeoutMs: 2_500,
       slackMaxRetryAfterMs: 7_000,
       heartbeatMs: 240_000,
+      auditCheckpointGraceMs: 60_000,
+      loginFailuresPerAccount: 3,
+      loginFailuresPerNetwork: 50,
+      loginWindowMs: 300_000,
       shutdownTimeoutMs: 4_500,
       traceUrlTemplate: 'http://localhost:16686/trace/{traceId}',
       sentryIssuesUrl: 'https://acme.sentry.io/issues/?project=1',
@@ -93,11 +105,15 @@ describe('parseAlertsConfig', () => {
       ALERT_WINDOW_SECONDS: '0',
       ALERT_ERROR_THRESHOLD: 'five',
       SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/secret-part',
+      ALERT_LOGIN_FAILURES_PER_ACCOUNT: '0',
+      ALERT_LOGIN_WINDOW_SECONDS: 'a while',
     });
     expect(config.windowMs).toBe(60_000);
     expect(config.errorThreshold).toBe(5);
     expect(config.slackWebhookUrl).toBeUndefined();
-    expect(config.warnings).toHaveLength(3);
+    expect(config.loginFailuresPerAccount).toBe(10);
+    expect(config.loginWindowMs).toBe(900_000);
+    expect(config.warnings).toHaveLength(5);
     expect(config.warnings.join('\n')).not.toContain('secret-part');
     expect(config.problems).toEqual([]);
   });

@@ -32,6 +32,14 @@ export interface AlertsConfig {
   slackMessagesPerSecond: number;
   /** A backup older than its interval plus this raises backup_stale (ALERT_BACKUP_GRACE_SECONDS). */
   backupGraceMs: number;
+  /** No signed audit checkpoint for longer than its interval plus this raises audit_checkpoint_stale (ALERT_AUDIT_CHECKPOINT_GRACE_SECONDS). */
+  auditCheckpointGraceMs: number;
+  /** A failed-login spike is MORE than this many refused sign-ins on one account in the login window. */
+  loginFailuresPerAccount: number;
+  /** … or MORE than this many from one client network (/24, /48). */
+  loginFailuresPerNetwork: number;
+  /** The failed-login window (ALERT_LOGIN_WINDOW_SECONDS). */
+  loginWindowMs: number;
   /** No telemetry from a service for this long raises the heartbeat alert; 0: off. */
   heartbeatMs: number;
   /** Alerts of one type within this time go out as one message (ALERT_GROUP_SECONDS); 0: each alone. */
@@ -74,8 +82,8 @@ type Env = Record<string, string | undefined>;
 
 export const MIN_API_TOKEN_LENGTH = 16;
 export const MIN_INTAKE_TOKEN_LENGTH = 16;
-/** The app and the operations layer's own services: the alert processor and the backup scheduler. */
-export const DEFAULT_SERVICES = ['drop', 'drop-alert-processor', 'drop-backup'] as const;
+/** The app and the operations layer's own services: the alert processor, the backup scheduler and the collector. */
+export const DEFAULT_SERVICES = ['drop', 'drop-alert-processor', 'drop-backup', 'drop-otel-collector'] as const;
 
 export const DEFAULTS = {
   port: 8787,
@@ -90,6 +98,10 @@ export const DEFAULTS = {
   slackMessagesPerSecond: 1,
   heartbeatMinutes: 0,
   backupGraceSeconds: 900,
+  auditCheckpointGraceSeconds: 300,
+  loginFailuresPerAccount: 10,
+  loginFailuresPerNetwork: 20,
+  loginWindowSeconds: 900,
   groupSeconds: 0,
   leaseSeconds: 15,
   databaseTimeoutMs: 3_000,
@@ -276,6 +288,10 @@ export function parseAlertsConfig(env: Env): AlertsConfig {
     slackMaxRetryAfterMs: integer('SLACK_MAX_RETRY_AFTER_SECONDS', env, DEFAULTS.slackMaxRetryAfterSeconds, 0, warnings) * 1000,
     slackMessagesPerSecond: integer('SLACK_MESSAGES_PER_SECOND', env, DEFAULTS.slackMessagesPerSecond, 1, warnings),
     backupGraceMs: integer('ALERT_BACKUP_GRACE_SECONDS', env, DEFAULTS.backupGraceSeconds, 0, warnings) * 1000,
+    auditCheckpointGraceMs: integer('ALERT_AUDIT_CHECKPOINT_GRACE_SECONDS', env, DEFAULTS.auditCheckpointGraceSeconds, 0, warnings) * 1000,
+    loginFailuresPerAccount: integer('ALERT_LOGIN_FAILURES_PER_ACCOUNT', env, DEFAULTS.loginFailuresPerAccount, 1, warnings),
+    loginFailuresPerNetwork: integer('ALERT_LOGIN_FAILURES_PER_NETWORK', env, DEFAULTS.loginFailuresPerNetwork, 1, warnings),
+    loginWindowMs: integer('ALERT_LOGIN_WINDOW_SECONDS', env, DEFAULTS.loginWindowSeconds, 1, warnings) * 1000,
     heartbeatMs: integer('ALERT_HEARTBEAT_MINUTES', env, DEFAULTS.heartbeatMinutes, 0, warnings) * 60_000,
     groupMs: integer('ALERT_GROUP_SECONDS', env, DEFAULTS.groupSeconds, 0, warnings) * 1000,
     intakeToken: intakeToken(env, problems, warnings),

@@ -153,6 +153,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.sentry.yaml and ex
         ALERTS_INTAKE_TOKEN,
         OTLP_VENDOR_ENDPOINT: vendor.url,
         OTLP_VENDOR_AUTHORIZATION: VENDOR_AUTHORIZATION,
+        OTEL_COLLECTOR_SELF_METRICS_INTERVAL_MS: '500',
       },
     );
     await post(`${collector.otlpHttpUrl}/v1/logs`, logsRequest());
@@ -167,6 +168,7 @@ describe('otel-collector.yaml fan-out (real collector, extras.sentry.yaml and ex
       collector,
     );
     await waitFor('the alert processor to receive 4 logs and 1 span', () => alerts.logs.length >= 4 && alerts.spans.length >= 1, collector);
+    await waitFor('the alert processor to receive the collector’s own metrics', () => alerts.metrics.length > 0, collector);
     // Anything that should not reach a destination would have arrived by now: give it one more flush window.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   }, 20 * 60_000); // a cold collector build (no cache) takes minutes; `.ci/run` builds it before the tests
@@ -200,7 +202,14 @@ describe('otel-collector.yaml fan-out (real collector, extras.sentry.yaml and ex
     expect(logBodies(alerts)).toEqual(['GET /api/health 200', 'app started', 'app stopping', 'transfer failed']);
     expect(spanNames(alerts)).toEqual(['POST /api/transfers']);
     expect(alerts.spans[0]?.status.code).toBe(STATUS.ERROR);
-    expect(alerts.metrics).toEqual([]);
+    // Of metrics, only the collector's own (its exporters' counters for the self-watch), never the app's.
+    expect(new Set(alerts.metrics.map((m) => m.resource['service.name']))).toEqual(new Set(['drop-otel-collector']));
+    expect(alerts.metrics.every((m) => m.name.startsWith('otelcol_'))).toBe(true);
+    expect(alerts.metrics.map((m) => m.name)).not.toContain('drop.test.queue_depth');
+    const exporters = new Set(
+      alerts.metrics.filter((m) => m.name.startsWith('otelcol_exporter_')).flatMap((m) => m.points.map((p) => p.attributes.exporter)),
+    );
+    expect(exporters).toEqual(new Set(['otlp_http/alert-processor', 'otlp_http/sentry', 'otlp_http/vendor']));
     for (const request of alerts.requests) {
       expect(request.path).toBe(`/v1/${request.signal}`);
       expect(request.headers['x-sentry-auth']).toBeUndefined();

@@ -33,6 +33,8 @@ export interface AppServer {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<LogLine>;
   /** Sends the signal and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends a signal and returns at once: SIGSTOP freezes the server (its timers too), SIGCONT thaws it. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export interface StartAppOptions {
@@ -162,8 +164,12 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
       });
     },
     async stop(signal = 'SIGTERM') {
+      if (!hasExited) child.kill('SIGCONT');
       if (!hasExited) child.kill(signal);
       return exited;
+    },
+    signal(signal) {
+      if (!hasExited) child.kill(signal);
     },
   };
 }

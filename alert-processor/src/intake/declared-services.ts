@@ -24,7 +24,7 @@ export class DeclaredServices {
   }
 
   /** The records of declared services; the others counted, and named in the returned rejection. */
-  filter<T extends { resource: Attributes }>(records: T[], what: 'log records' | 'spans'): { kept: T[]; rejected?: Rejected } {
+  filter<T extends { resource: Attributes }>(records: T[], what: 'log records' | 'spans' | 'metrics'): { kept: T[]; rejected?: Rejected } {
     let undeclared: Map<string, number> | undefined;
     let last: Attributes | undefined;
     let lastDeclared = true;

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OtlpLogRecord, OtlpSpan } from './otlp/decode';
+import type { OtlpLogRecord, OtlpMetric, OtlpSpan } from './otlp/decode';
 import { decodeExportResponse, decodeStatus } from './otlp/response';
 import { encodeLogs, encodeTraces, logsJson, randomHexId } from '../../../test/helpers/otlp-encode';
 import { createAlertServer, type AlertServer } from './server';
@@ -16,7 +16,7 @@ const TOKEN = 'intake-token-for-the-server-test';
 let alertServer: AlertServer;
 let server: http.Server;
 let base: string;
-const received: { logs: OtlpLogRecord[]; spans: OtlpSpan[] } = { logs: [], spans: [] };
+const received: { logs: OtlpLogRecord[]; spans: OtlpSpan[]; metrics: OtlpMetric[] } = { logs: [], spans: [], metrics: [] };
 const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -36,7 +36,11 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, sink),
     intakeToken: TOKEN,
     warningIntervalMs: 400,
-    intake: { logs: async (records) => take(received.logs, records), spans: async (spans) => take(received.spans, spans) },
+    intake: {
+      logs: async (records) => take(received.logs, records),
+      spans: async (spans) => take(received.spans, spans),
+      metrics: async (metrics) => take(received.metrics, metrics),
+    },
   });
   server = alertServer.server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,6 +56,7 @@ afterAll(async () => {
 beforeEach(() => {
   received.logs.length = 0;
   received.spans.length = 0;
+  received.metrics.length = 0;
 });
 
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -274,7 +279,7 @@ describe('alert processor OTLP/HTTP server', () => {
     expect(text.status).toBe(415);
     expect(await text.json()).toMatchObject({ code: 3 });
     expect((await post('/v1/logs', 'x', { ...PROTOBUF, 'content-encoding': 'br' })).status).toBe(415);
-    expect((await post('/v1/metrics', 'x', PROTOBUF)).status).toBe(404);
+    expect((await post('/v1/profiles', 'x', PROTOBUF)).status).toBe(404);
     const get = await fetch(`${base}/v1/logs`);
     expect(get.status).toBe(405);
     expect(await get.json()).toMatchObject({ code: 12 });
@@ -285,5 +290,59 @@ describe('alert processor OTLP/HTTP server', () => {
     const response = await post('/v1/logs', encodeLogs([errorLog]), PROTOBUF);
     expect(response.status).toBe(200);
     expect(received.logs).toHaveLength(1);
+  });
+});
+
+describe('POST /v1/metrics (the collector’s own metrics)', () => {
+  const metricsJson = (service: string) =>
+    JSON.stringify({
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'otelcol_exporter_send_failed_log_records',
+                  sum: {
+                    aggregationTemporality: 2,
+                    isMonotonic: true,
+                    dataPoints: [
+                      { attributes: [{ key: 'exporter', value: { stringValue: 'otlp_http/sentry' } }], asInt: '7', timeUnixNano: '1' },
+                      { attributes: [{ key: 'exporter', value: { stringValue: 'otlp_http/vendor' } }], asInt: '0', timeUnixNano: '1' },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+
+  it('takes them with the token, decoded with their values', async () => {
+    const response = await post('/v1/metrics', metricsJson('drop-otel-collector'), JSON_TYPE);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({});
+    expect(received.metrics).toMatchObject([
+      { name: 'otelcol_exporter_send_failed_log_records', kind: 'sum', points: [{ value: 7 }, { value: 0 }] },
+    ]);
+  });
+
+  it('answers a partial success counting data points, 401 without the token, 400 for the wrong shape', async () => {
+    const partial = await post('/v1/metrics', metricsJson('rejected-svc'), JSON_TYPE);
+    expect(partial.status).toBe(200);
+    expect(decodeExportResponse(new Uint8Array(await partial.arrayBuffer()), 'metrics', 'json')).toEqual({
+      rejected: 1,
+      errorMessage: 'rejected-svc is not declared',
+    });
+    const unauthenticated = await post('/v1/metrics', metricsJson('drop-otel-collector'), { 'content-type': 'application/json' });
+    expect(unauthenticated.status).toBe(401);
+    const wrongShape = await post('/v1/metrics', '{"resourceMetrics":"nope"}', JSON_TYPE);
+    expect(wrongShape.status).toBe(400);
+    expect((await status(wrongShape)).code).toBe(3);
+    const protobuf = await post('/v1/metrics', Buffer.from([0x0a, 0xff]), PROTOBUF);
+    expect(protobuf.status).toBe(400);
+    expect(received.metrics).toEqual([]);
   });
 });

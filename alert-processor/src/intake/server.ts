@@ -1,7 +1,17 @@
 import http from 'node:http';
 import type { Logger } from '@otel';
 import { bearerChecker } from './bearer-token';
-import { decodeLogs, decodeTraces, encodingOf, OtlpDecodeError, type OtlpEncoding, type OtlpLogRecord, type OtlpSpan } from './otlp/decode';
+import {
+  decodeLogs,
+  decodeMetrics,
+  decodeTraces,
+  encodingOf,
+  OtlpDecodeError,
+  type OtlpEncoding,
+  type OtlpLogRecord,
+  type OtlpMetric,
+  type OtlpSpan,
+} from './otlp/decode';
 import { sendExportResponse, sendStatus } from './otlp/response';
 import { sendError, sendJson } from './http-reply';
 import { BodyError, readBody } from './read-body';
@@ -19,6 +29,8 @@ export interface OtlpIntake {
   /** Resolves once what the records raised is stored (the outbox, the rules' state): only then is the request answered. */
   logs(records: OtlpLogRecord[]): Promise<Rejected | undefined>;
   spans(spans: OtlpSpan[]): Promise<Rejected | undefined>;
+  /** The collector's own metrics (its exporters' counters); without it /v1/metrics is 404. */
+  metrics?(metrics: OtlpMetric[]): Promise<Rejected | undefined>;
 }
 
 export interface AlertServerOptions {
@@ -39,7 +51,7 @@ export interface AlertServer {
   flushWarnings(): void;
 }
 
-const SIGNAL_PATHS = { '/v1/logs': 'logs', '/v1/traces': 'traces' } as const;
+const SIGNAL_PATHS = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' } as const;
 
 /**
  * The processor's OTLP/HTTP endpoint: POST /v1/logs and /v1/traces (protobuf or JSON, gzip or not), GET /healthz,
@@ -79,7 +91,8 @@ export function createAlertServer(options: AlertServerOptions): AlertServer {
       return sendJson(res, 200, { status: 'ok' });
     }
     if (silencesApi && isSilencesPath(path)) return silencesApi(req, res, path);
-    const signal = SIGNAL_PATHS[path as keyof typeof SIGNAL_PATHS];
+    const known = SIGNAL_PATHS[path as keyof typeof SIGNAL_PATHS];
+    const signal = known === 'metrics' && !intake.metrics ? undefined : known;
     if (!signal) return sendError(res, 404, 'not_found', `no route for ${req.method} ${path.slice(0, 100)}`);
     // The answer's encoding follows the request's; one it does not speak is answered in JSON.
     const encoding = encodingOf(req.headers['content-type']);
@@ -121,9 +134,12 @@ export function createAlertServer(options: AlertServerOptions): AlertServer {
       if (signal === 'logs') {
         const records = decodeLogs(body, encoding);
         take = () => intake.logs(records);
-      } else {
+      } else if (signal === 'traces') {
         const spans = decodeTraces(body, encoding);
         take = () => intake.spans(spans);
+      } else {
+        const metrics = decodeMetrics(body, encoding);
+        take = () => intake.metrics!(metrics);
       }
     } catch (error) {
       // The decoder throws OtlpDecodeError for whatever comes from the input: undecodable bytes, JSON of the

@@ -1,4 +1,5 @@
 import type { Alert } from '../rules/rules';
+import { describeAuditAlert, describeCollectorAlert, describeLoginAlert } from './self-watch-content';
 
 /** 95 s → "1m 35s". */
 export function formatDuration(ms: number): string {
@@ -136,6 +137,16 @@ export function describeAlert(alert: Alert, telemetryText: (value: string) => st
         ],
       };
     }
+    case 'collector_export_failed':
+    case 'collector_queue_full':
+    case 'collector_export_recovered':
+      return describeCollectorAlert(alert, fromTelemetry);
+    case 'audit_chain_broken':
+    case 'audit_checkpoint_stale':
+    case 'audit_checkpoint_recovered':
+      return describeAuditAlert(alert, fromTelemetry);
+    case 'login_failure_spike':
+      return describeLoginAlert(alert, fromTelemetry);
     case 'error_spike_resolved': {
       const window = formatDuration(alert.windowMs);
       const lasted = formatDuration((alert.spike.resolvedAtMs ?? alert.atMs) - alert.spike.openedAtMs);

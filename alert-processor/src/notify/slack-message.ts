@@ -95,6 +95,13 @@ const KIND_TITLE: Record<Alert['type'], string> = {
   backup_recovered: 'backup succeeded again',
   delivery_failed: 'alert delivery failing',
   delivery_recovered: 'alert delivery works again',
+  collector_export_failed: 'collector exporter failing',
+  collector_queue_full: 'collector queue full',
+  collector_export_recovered: 'collector exporter sends again',
+  audit_chain_broken: 'audit chain broken',
+  audit_checkpoint_stale: 'no signed audit checkpoint',
+  audit_checkpoint_recovered: 'audit checkpoints again',
+  login_failure_spike: 'failed sign-ins',
 };
 
 /** Slack takes at most 50 blocks: a header, a summary, one section per alert and the buttons. */

@@ -1,4 +1,7 @@
+import type { AuditAlert } from './audit-watch';
+import type { CollectorAlert } from './collector-watch';
 import { ErrorWindow } from './error-window';
+import type { LoginAlert } from './login-watch';
 import type { AlertSignal, ErrorSignal, LifecycleSignal } from './signals';
 import type { SpikeState, StateStore } from '../store/state-store';
 
@@ -30,7 +33,10 @@ export type AlertType =
   | 'backup_stale'
   | 'backup_recovered'
   | 'delivery_failed'
-  | 'delivery_recovered';
+  | 'delivery_recovered'
+  | CollectorAlert['type']
+  | AuditAlert['type']
+  | LoginAlert['type'];
 export type Severity = 'info' | 'warning' | 'critical' | 'resolved';
 
 export const SEVERITY_OF: Record<AlertType, Severity> = {
@@ -45,6 +51,13 @@ export const SEVERITY_OF: Record<AlertType, Severity> = {
   backup_recovered: 'resolved',
   delivery_failed: 'critical',
   delivery_recovered: 'resolved',
+  collector_export_failed: 'critical',
+  collector_queue_full: 'critical',
+  collector_export_recovered: 'resolved',
+  audit_chain_broken: 'critical',
+  audit_checkpoint_stale: 'critical',
+  audit_checkpoint_recovered: 'resolved',
+  login_failure_spike: 'critical',
 };
 
 export interface LifecycleAlert {
@@ -111,7 +124,10 @@ export interface DeliveryAlert {
   waiting: number;
 }
 
-export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert | BackupAlert | DeliveryAlert;
+export type { AuditAlert, CollectorAlert, LoginAlert };
+
+/** The self-watches' alerts are raised by their own watches (collector-watch.ts, audit-watch.ts, login-watch.ts). */
+export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert | BackupAlert | DeliveryAlert | CollectorAlert | AuditAlert | LoginAlert;
 
 export interface RulesOptions {
   store: StateStore;

@@ -12,6 +12,8 @@ import {
   ATTR_BACKUP_NEXT_ATTEMPT_SECONDS,
   EVENT_BACKUP_FAILED,
   EVENT_BACKUP_SUCCEEDED,
+  EVENT_AUDIT_CHECKPOINT_REFUSED,
+  EVENT_AUDIT_VERIFY_FAILED,
 } from '@otel';
 import type { AttributeValue, Attributes, OtlpLogRecord, OtlpSpan } from '../intake/otlp/decode';
 
@@ -59,6 +61,13 @@ export interface BackupSignal {
 export type AlertSignal = LifecycleSignal | ErrorSignal;
 
 export const UNKNOWN_SERVICE = 'unknown_service';
+/** Error records that are their own watch's alert, not a failing request of an error spike. */
+const WATCHED_ELSEWHERE: ReadonlySet<string> = new Set([
+  EVENT_BACKUP_FAILED,
+  EVENT_BACKUP_SUCCEEDED,
+  EVENT_AUDIT_CHECKPOINT_REFUSED,
+  EVENT_AUDIT_VERIFY_FAILED,
+]);
 const SEVERITY_ERROR = 17;
 const STATUS_CODE_ERROR = 2;
 const ERROR_SEVERITY_TEXT = /^(error|fatal|critical|alert|emergency)/i;
@@ -122,9 +131,9 @@ function lifecycleEventOf(record: OtlpLogRecord): LifecycleEvent | undefined {
 export function signalsFromLogs(records: OtlpLogRecord[], now: number): AlertSignal[] {
   const signals: AlertSignal[] = [];
   for (const record of records) {
-    // A failed backup is the backup watch's (backup-watch.ts), not a failing request of an error spike.
+    // A failed backup or a broken audit chain is its watch's (backup-watch.ts, audit-watch.ts), not a failing request.
     const name = record.eventName || text(record.attributes[ATTR_EVENT_NAME]);
-    if (name === EVENT_BACKUP_FAILED || name === EVENT_BACKUP_SUCCEEDED) continue;
+    if (name && WATCHED_ELSEWHERE.has(name)) continue;
     const event = lifecycleEventOf(record);
     if (event) {
       signals.push({

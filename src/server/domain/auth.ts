@@ -3,6 +3,7 @@ import type { Session, User } from '../db/schema';
 import { inTransaction } from '../db/transaction';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { reserveLoginAttempt, type LoginAttempt } from '../auth/login-rate-limit';
+import { emitLoginFailure, type LoginFailureReason } from '../auth/login-failure-event';
 import { reservePasswordCheck } from '../auth/password-check-rate-limit';
 import type { Reservation } from '../auth/attempt-limiter';
 import { reserveRegistration } from '../auth/registration-rate-limit';
@@ -50,9 +51,10 @@ export async function register(
 
 const invalidCredentials = () => new DomainError('unauthenticated', 'invalid_credentials', 'Email or password is incorrect');
 
-type LoginFailureReason = 'unknown_email' | 'wrong_password' | 'rate_limited';
-
-/** A refused login is recorded in its own transaction: the request fails, the attempt stays on record. */
+/**
+ * A refused login is recorded in its own transaction: the request fails, the attempt stays on record; once it has
+ * committed, the failed-login watch is told (login-failure-event.ts).
+ */
 async function recordLoginFailureEntry(
   handle: DatabaseHandle,
   ctx: RequestContext,
@@ -69,6 +71,7 @@ async function recordLoginFailureEntry(
     // Not a user of ours: keep only enough of the address to spot a pattern (first character and domain).
     details: known ? { reason } : { reason, email: maskEmail(email) },
   });
+  emitLoginFailure({ userId: known?.id ?? null, email, ip: ctx.ip, reason });
 }
 
 export async function login(handle: DatabaseHandle, input: { email: string; password: string }, ctx: RequestContext): Promise<SignedIn> {

@@ -22,11 +22,8 @@ export const toPublicUser = (user: User): PublicUser => ({
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-/** `alice@drop.test` → `a***@drop.test`: enough to spot a pattern, not enough to name someone. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
-}
+/** `alice@drop.test` → `a***@drop.test`: the shared redaction policy's masking (otel/redact.ts). */
+export { maskEmail } from '@otel';
 
 export function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();

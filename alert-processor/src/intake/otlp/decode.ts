@@ -36,10 +36,29 @@ export interface OtlpLogRecord {
   scope: string;
 }
 
+export type OtlpMetricKind = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
+
+/** One data point: its attributes and times, and its value (gauge, sum) or count and sum (the histogram kinds, summary). */
+export interface OtlpDataPoint {
+  attributes: Attributes;
+  startTimeUnixNano: string;
+  timeUnixNano: string;
+  /** A gauge's or sum's value (an int64 beyond 2^53 loses precision). */
+  value?: number;
+  count?: number;
+  sum?: number;
+}
+
 export interface OtlpMetric {
   name: string;
   unit: string;
-  /** The attributes of each data point. */
+  /** The kind of the metric's data; undefined when it has none. */
+  kind?: OtlpMetricKind;
+  /** Sums: monotonic (a counter) or not; temporality 1 delta, 2 cumulative (0 unspecified). */
+  monotonic?: boolean;
+  temporality?: number;
+  points: OtlpDataPoint[];
+  /** The attributes of each data point (the same as `points[i].attributes`). */
   dataPointAttributes: Attributes[];
   resource: Attributes;
   scope: string;
@@ -195,12 +214,42 @@ function flattenLogs(request: Raw): OtlpLogRecord[] {
 }
 
 const METRIC_KINDS = [
-  ['gauge', 'gauge'],
-  ['sum', 'sum'],
-  ['histogram', 'histogram'],
-  ['exponential_histogram', 'exponentialHistogram'],
-  ['summary', 'summary'],
+  ['gauge', 'gauge', 'gauge'],
+  ['sum', 'sum', 'sum'],
+  ['histogram', 'histogram', 'histogram'],
+  ['exponential_histogram', 'exponentialHistogram', 'exponentialHistogram'],
+  ['summary', 'summary', 'summary'],
 ] as const;
+
+function numberOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  // Protobuf longs arrive as strings (toObject's `longs: String`), JSON's int64 as decimal strings.
+  const n = typeof value === 'number' ? value : Number(typeof value === 'string' ? value : timeString(value));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** 1 delta, 2 cumulative, 0 unspecified; JSON senders may spell the enum by name. */
+function temporalityOf(value: unknown): number {
+  if (typeof value === 'string' && /CUMULATIVE/i.test(value)) return 2;
+  if (typeof value === 'string' && /DELTA/i.test(value)) return 1;
+  return numberOf(value) ?? 0;
+}
+
+function dataPoint(p: Raw, kind: OtlpMetricKind): OtlpDataPoint {
+  const point: OtlpDataPoint = {
+    attributes: attributes(list(p, 'attributes', 'attributes')),
+    startTimeUnixNano: timeString(pick(p, 'start_time_unix_nano', 'startTimeUnixNano')),
+    timeUnixNano: timeString(pick(p, 'time_unix_nano', 'timeUnixNano')),
+  };
+  if (kind === 'gauge' || kind === 'sum') {
+    point.value = numberOf(pick(p, 'as_int', 'asInt')) ?? numberOf(pick(p, 'as_double', 'asDouble')) ?? 0;
+  } else {
+    point.count = numberOf(p.count) ?? 0;
+    const sum = numberOf(p.sum);
+    if (sum !== undefined) point.sum = sum;
+  }
+  return point;
+}
 
 function flattenMetrics(request: Raw): OtlpMetric[] {
   const metrics: OtlpMetric[] = [];
@@ -209,18 +258,26 @@ function flattenMetrics(request: Raw): OtlpMetric[] {
     for (const sm of list(rm, 'scope_metrics', 'scopeMetrics')) {
       const scope = String((sm.scope as Raw | undefined)?.name ?? '');
       for (const m of list(sm, 'metrics', 'metrics')) {
-        const points = METRIC_KINDS.flatMap(([snake, camel]) =>
-          list(pick(m, snake, camel) as Raw | undefined, 'data_points', 'dataPoints'),
-        );
-        metrics.push({
+        const metric: OtlpMetric = {
           name: String(m.name ?? ''),
           unit: String(m.unit ?? ''),
-          dataPointAttributes: points.map((p) =>
-            attributes([...list(p, 'number_attributes', 'attributes'), ...list(p, 'histogram_attributes', 'histogram_attributes')]),
-          ),
+          points: [],
+          dataPointAttributes: [],
           resource,
           scope,
-        });
+        };
+        for (const [snake, camel, kind] of METRIC_KINDS) {
+          const data = message(m, snake, camel);
+          if (!data) continue;
+          metric.kind = kind;
+          metric.points = list(data, 'data_points', 'dataPoints').map((p) => dataPoint(p, kind));
+          if (kind === 'sum') metric.monotonic = Boolean(pick(data, 'is_monotonic', 'isMonotonic'));
+          if (kind !== 'gauge' && kind !== 'summary')
+            metric.temporality = temporalityOf(pick(data, 'aggregation_temporality', 'aggregationTemporality'));
+          break;
+        }
+        metric.dataPointAttributes = metric.points.map((p) => p.attributes);
+        metrics.push(metric);
       }
     }
   }
@@ -258,7 +315,7 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): OtlpSpan
   return walk('traces', body, encoding, flattenSpans);
 }
 
-/** Decodes an OTLP/HTTP ExportMetricsServiceRequest body (protobuf or JSON): names and data point attributes. */
+/** Decodes an OTLP/HTTP ExportMetricsServiceRequest body (protobuf or JSON): names, kinds and data points with their values. */
 export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): OtlpMetric[] {
   return walk('metrics', body, encoding, flattenMetrics);
 }

@@ -9,7 +9,7 @@ import { otlpProtoFile, type OtlpEncoding } from './decode';
  * carries a google.rpc.Status; both in the request's encoding (protobuf for protobuf, JSON for JSON).
  */
 
-export type OtlpSignal = 'logs' | 'traces';
+export type OtlpSignal = 'logs' | 'traces' | 'metrics';
 
 /** gRPC status codes the HTTP statuses map to (google.rpc.Code). */
 const RPC_CODE: Record<number, number> = {
@@ -25,7 +25,9 @@ const RPC_CODE: Record<number, number> = {
 };
 
 let root: protobuf.Root | undefined;
-function type(name: 'RpcStatus' | 'ExportLogsServiceResponse' | 'ExportTraceServiceResponse'): protobuf.Type {
+function type(
+  name: 'RpcStatus' | 'ExportLogsServiceResponse' | 'ExportTraceServiceResponse' | 'ExportMetricsServiceResponse',
+): protobuf.Type {
   root ??= protobuf.parse(fs.readFileSync(otlpProtoFile, 'utf8'), { keepCase: true }).root;
   return root.lookupType(`opentelemetry.proto.${name}`);
 }
@@ -53,6 +55,14 @@ export function sendStatus(
   send(res, status, encoding, body, headers);
 }
 
+const COUNT_FIELD = { logs: 'rejected_log_records', traces: 'rejected_spans', metrics: 'rejected_data_points' } as const;
+const COUNT_FIELD_JSON = { logs: 'rejectedLogRecords', traces: 'rejectedSpans', metrics: 'rejectedDataPoints' } as const;
+const RESPONSE = {
+  logs: 'ExportLogsServiceResponse',
+  traces: 'ExportTraceServiceResponse',
+  metrics: 'ExportMetricsServiceResponse',
+} as const;
+
 /** 200: full success (an empty response) or, with `rejected` > 0, a partial success naming why. */
 export function sendExportResponse(
   res: http.ServerResponse,
@@ -61,15 +71,15 @@ export function sendExportResponse(
   rejected = 0,
   errorMessage = '',
 ): void {
-  const countField = signal === 'logs' ? 'rejected_log_records' : 'rejected_spans';
+  const countField = COUNT_FIELD[signal];
   const partial = rejected > 0 ? { [countField]: rejected, error_message: errorMessage } : undefined;
   let body: Buffer;
   if (encoding === 'json') {
-    const camel = signal === 'logs' ? 'rejectedLogRecords' : 'rejectedSpans';
+    const camel = COUNT_FIELD_JSON[signal];
     // int64 is a decimal string in the protobuf JSON mapping.
     body = Buffer.from(JSON.stringify(partial ? { partialSuccess: { [camel]: String(rejected), errorMessage } } : {}));
   } else {
-    const name = signal === 'logs' ? 'ExportLogsServiceResponse' : 'ExportTraceServiceResponse';
+    const name = RESPONSE[signal];
     body = Buffer.from(
       type(name)
         .encode(partial ? { partial_success: partial } : {})
@@ -94,15 +104,15 @@ export function decodeExportResponse(
 ): { rejected: number; errorMessage: string } {
   if (encoding === 'json') {
     const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as {
-      partialSuccess?: { rejectedLogRecords?: string; rejectedSpans?: string; errorMessage?: string };
+      partialSuccess?: Record<string, string | undefined>;
     };
     const partial = parsed.partialSuccess;
-    return { rejected: Number(partial?.rejectedLogRecords ?? partial?.rejectedSpans ?? 0), errorMessage: partial?.errorMessage ?? '' };
+    return { rejected: Number(partial?.[COUNT_FIELD_JSON[signal]] ?? 0), errorMessage: partial?.errorMessage ?? '' };
   }
-  const name = signal === 'logs' ? 'ExportLogsServiceResponse' : 'ExportTraceServiceResponse';
+  const name = RESPONSE[signal];
   const decoded = type(name).toObject(type(name).decode(body), { longs: Number, defaults: false }) as {
-    partial_success?: { rejected_log_records?: number; rejected_spans?: number; error_message?: string };
+    partial_success?: Record<string, number | string | undefined>;
   };
   const partial = decoded.partial_success;
-  return { rejected: Number(partial?.rejected_log_records ?? partial?.rejected_spans ?? 0), errorMessage: partial?.error_message ?? '' };
+  return { rejected: Number(partial?.[COUNT_FIELD[signal]] ?? 0), errorMessage: String(partial?.error_message ?? '') };
 }

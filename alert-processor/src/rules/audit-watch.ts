@@ -1,0 +1,174 @@
+import {
+  ATTR_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+  ATTR_AUDIT_CHECKPOINT_TREE_SIZE,
+  ATTR_AUDIT_ENTRY_ID,
+  ATTR_AUDIT_ENTRY_PROBLEM,
+  ATTR_EVENT_NAME,
+  EVENT_AUDIT_CHECKPOINT,
+  EVENT_AUDIT_CHECKPOINT_CURRENT,
+  EVENT_AUDIT_CHECKPOINT_REFUSED,
+  EVENT_AUDIT_VERIFY_FAILED,
+} from '@otel';
+import type { AttributeValue, OtlpLogRecord } from '../intake/otlp/decode';
+import type { StateStore } from '../store/state-store';
+import { serviceOf } from './signals';
+
+/**
+ * The operations layer watching the audit trail (docs/AUDIT.md). From the app's records:
+ * - `audit_chain_broken` (critical): `audit.checkpoint_refused` (a writer or the checkpoint timer found an entry the
+ *   app did not write, and signs no checkpoint any more) or `audit.verify_failed` (a verification of the whole chain
+ *   found it broken). Once per service until a signed checkpoint shows a writer vouching for the chain again — a
+ *   broken chain does not mend itself; a person repairs it and restarts the app (docs/RUNBOOKS.md).
+ * - `audit_checkpoint_stale` (critical): neither `audit.checkpoint` (a checkpoint signed) nor
+ *   `audit.checkpoint_current` (the head already covered) for longer than their `audit.checkpoint.interval_seconds`
+ *   plus `graceMs` (ALERT_AUDIT_CHECKPOINT_GRACE_SECONDS): the checkpointer stopped, refuses, or cannot reach us.
+ *   Counted from the last one, never from before this processor started (its own downtime is not the app's).
+ * - `audit_checkpoint_recovered` (resolved): a checkpoint or `current` record after a stale alert.
+ * The state is kept in the state file (`watches` table).
+ */
+export interface AuditSignal {
+  kind: 'checkpoint' | 'current' | 'refused' | 'verify_failed';
+  service: string;
+  timeMs: number;
+  intervalMs?: number;
+  treeSize?: number;
+  entryId?: number;
+  problem?: string;
+}
+
+export interface AuditAlert {
+  type: 'audit_chain_broken' | 'audit_checkpoint_stale' | 'audit_checkpoint_recovered';
+  service: string;
+  atMs: number;
+  /** For a broken chain: how it was found, the first entry that is not genuine, and why. */
+  foundBy?: 'checkpoint_refused' | 'verify_failed';
+  entryId?: number;
+  problem?: string;
+  /** The newest checkpoint (or head-covered record) seen, epoch ms; null: none. */
+  lastCheckpointMs: number | null;
+  treeSize?: number;
+  intervalMs: number | null;
+  graceMs: number;
+  watchedSinceMs: number;
+}
+
+interface State {
+  lastCheckpointMs: number | null;
+  treeSize?: number;
+  intervalMs: number | null;
+  watchedSinceMs: number;
+  brokenAlerted: boolean;
+  staleAlerted: boolean;
+}
+
+const WATCH = 'audit';
+const EVENTS: Record<string, AuditSignal['kind']> = {
+  [EVENT_AUDIT_CHECKPOINT]: 'checkpoint',
+  [EVENT_AUDIT_CHECKPOINT_CURRENT]: 'current',
+  [EVENT_AUDIT_CHECKPOINT_REFUSED]: 'refused',
+  [EVENT_AUDIT_VERIFY_FAILED]: 'verify_failed',
+};
+
+const positive = (value: AttributeValue | undefined): number | undefined => {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+};
+
+/** The audit trail's events among the records (the OTLP EventName field or the `event.name` attribute). */
+export function auditSignalsFromLogs(records: readonly OtlpLogRecord[], now: number): AuditSignal[] {
+  const signals: AuditSignal[] = [];
+  for (const record of records) {
+    const name = record.eventName || record.attributes[ATTR_EVENT_NAME];
+    const kind = typeof name === 'string' ? EVENTS[name] : undefined;
+    if (!kind) continue;
+    const interval = positive(record.attributes[ATTR_AUDIT_CHECKPOINT_INTERVAL_SECONDS]);
+    const problem = record.attributes[ATTR_AUDIT_ENTRY_PROBLEM];
+    signals.push({
+      kind,
+      service: serviceOf(record.resource),
+      timeMs: now,
+      intervalMs: interval === undefined ? undefined : interval * 1000,
+      treeSize: positive(record.attributes[ATTR_AUDIT_CHECKPOINT_TREE_SIZE]),
+      entryId: positive(record.attributes[ATTR_AUDIT_ENTRY_ID]),
+      problem: typeof problem === 'string' ? problem.slice(0, 100) : undefined,
+    });
+  }
+  return signals;
+}
+
+export class AuditWatch {
+  private readonly states: Map<string, State>;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly graceMs: number,
+    private readonly startedAtMs = Date.now(),
+  ) {
+    this.states = store.watches<State>(WATCH);
+  }
+
+  observe(signals: readonly AuditSignal[], now: number): AuditAlert[] {
+    const alerts: AuditAlert[] = [];
+    for (const signal of signals) {
+      const state = this.states.get(signal.service) ?? {
+        lastCheckpointMs: null,
+        intervalMs: null,
+        watchedSinceMs: now,
+        brokenAlerted: false,
+        staleAlerted: false,
+      };
+      if (signal.kind === 'refused' || signal.kind === 'verify_failed') {
+        if (!state.brokenAlerted) {
+          state.brokenAlerted = true;
+          alerts.push({
+            ...this.alert('audit_chain_broken', signal.service, state, now),
+            foundBy: signal.kind === 'refused' ? 'checkpoint_refused' : 'verify_failed',
+            entryId: signal.entryId,
+            problem: signal.problem,
+          });
+        }
+      } else {
+        if (signal.intervalMs !== undefined) state.intervalMs = signal.intervalMs;
+        state.lastCheckpointMs = signal.timeMs;
+        if (signal.treeSize !== undefined) state.treeSize = signal.treeSize;
+        if (state.staleAlerted) alerts.push(this.alert('audit_checkpoint_recovered', signal.service, state, now));
+        state.staleAlerted = false;
+        // A newly signed checkpoint vouches for every entry up to it: a writer found the chain genuine again.
+        if (signal.kind === 'checkpoint') state.brokenAlerted = false;
+      }
+      this.save(signal.service, state);
+    }
+    return alerts;
+  }
+
+  tick(now: number): AuditAlert[] {
+    const alerts: AuditAlert[] = [];
+    for (const [service, state] of this.states) {
+      if (state.staleAlerted || state.intervalMs === null) continue;
+      const since = Math.max(state.lastCheckpointMs ?? state.watchedSinceMs, this.startedAtMs);
+      if (now - since <= state.intervalMs + this.graceMs) continue;
+      state.staleAlerted = true;
+      this.save(service, state);
+      alerts.push(this.alert('audit_checkpoint_stale', service, state, now));
+    }
+    return alerts;
+  }
+
+  private alert(type: AuditAlert['type'], service: string, state: State, now: number): AuditAlert {
+    return {
+      type,
+      service,
+      atMs: now,
+      lastCheckpointMs: state.lastCheckpointMs,
+      treeSize: state.treeSize,
+      intervalMs: state.intervalMs,
+      graceMs: this.graceMs,
+      watchedSinceMs: state.watchedSinceMs,
+    };
+  }
+
+  private save(service: string, state: State): void {
+    this.states.set(service, state);
+    this.store.saveWatch(WATCH, service, state);
+  }
+}
