@@ -15,7 +15,7 @@ export const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 12;
 
 /** Key fragments: a normalized key (lower case, no `-`, `_` or `.`) containing one of these is sensitive. */
-const SENSITIVE_KEY_PARTS = [
+export const SENSITIVE_KEY_PARTS: readonly string[] = [
   'password',
   'passwd',
   'secret',
@@ -34,9 +34,9 @@ const SENSITIVE_KEY_PARTS = [
   'passcode',
 ];
 /** Whole keys, too short to match as fragments without false positives (`pan` in `company`). */
-const SENSITIVE_KEYS = new Set(['pan', 'pin', 'ssn', 'dsn', 'sentrydsn', 'otp', 'pwd', 'pass', 'jwt']);
+export const SENSITIVE_KEYS: ReadonlySet<string> = new Set(['pan', 'pin', 'ssn', 'dsn', 'sentrydsn', 'otp', 'pwd', 'pass', 'jwt']);
 /** Ids that look like long hex or digit runs but are not secrets. */
-const SAFE_KEYS = new Set(['traceid', 'spanid', 'traceflags', 'requestid', 'csrftokenpresent']);
+export const SAFE_KEYS: ReadonlySet<string> = new Set(['traceid', 'spanid', 'traceflags', 'requestid', 'csrftokenpresent']);
 
 function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_.\s]/g, '');
@@ -72,7 +72,7 @@ function judgeKey(key: string): boolean {
  * `client-credentials`, `api_key`, `accessToken`). Broader than the keys above, because in text a name never
  * stands for an id we must keep (structured keys such as `audit.checkpoint.key_id` are judged by isSensitiveKey).
  */
-const SECRET_NAME_WORDS = new Set([
+export const SECRET_NAME_WORDS: ReadonlySet<string> = new Set([
   'auth',
   'authorization',
   'bearer',

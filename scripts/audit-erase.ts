@@ -2,18 +2,20 @@
 // destroying their key; the entries and the chain stay, the erased fields read "erased". The erasure is audited.
 // `-- --legal-hold REASON USER_ID` puts the user under legal hold (erasure is then refused), `--release-hold`
 // lifts it. The user's personal data outside the trail is cleared in the same transaction (name, email, password,
-// sessions with their IP and user agent). On SQLite every copy the database keeps goes too: freed content is
-// overwritten (secure_delete) and the WAL is checkpointed into the file and truncated.
+// sessions with their IP and user agent). Every copy the database keeps goes too: on SQLite freed content is
+// overwritten (secure_delete) and the WAL is checkpointed into the file and truncated; on PostgreSQL the changed
+// tables are rewritten (VACUUM FULL, as the owner: DATABASE_OWNER_URL, else DATABASE_URL) and checkpointed.
 // Exit 0: done. Exit 1: refused (legal hold). Exit 2: could not run (bad arguments, no database). Exit 3: erased, but
-// the SQLite WAL could not be emptied (a reader held it): the old data is still in the WAL file, run it again.
+// an old copy is still in the database's files (the SQLite WAL was busy, or PostgreSQL's tables could not be
+// rewritten): the message says why; run it again.
 import { logToStderr } from '@otel';
 import { parseArgs } from 'node:util';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { AuditLegalHoldError, appendAuditEntry, eraseAuditUserKey, setAuditLegalHold, type AuditInput } from '@audit';
 import { getAuditCheckpointer, getAuditKeyring, getAuditMacKeys } from '../src/server/auth/audit-keys';
 import { openDatabase } from '../src/server/db/connect';
 import { describeDatabase, parseDatabaseUrl } from '../src/server/db/database-url';
-import type { Database } from '../src/server/db/schema';
+import { emptySqliteWal, rewritePostgresTables } from '../src/server/db/erased-copies';
 import { inTransaction, afterCommit, type Tx } from '../src/server/db/transaction';
 import { erasePersonalData } from '../src/server/domain/erasure';
 
@@ -78,7 +80,10 @@ async function main(): Promise<number> {
       });
       return { ...erased, ...outside };
     });
-    const walEmptied = handle.dialect === 'sqlite' ? await emptySqliteWal(handle.db) : true;
+    const copies =
+      config.dialect === 'sqlite'
+        ? await emptySqliteWal(handle.db)
+        : await rewritePostgresTables(process.env.DATABASE_OWNER_URL?.trim() || config.connectionString);
     process.stdout.write(
       result.keyDestroyed
         ? `erased: the audit key of user ${userId} is destroyed; their personal data in the trail now reads "erased"\n`
@@ -89,31 +94,15 @@ async function main(): Promise<number> {
         ? `erased: name, email and password of user ${userId} replaced; ${result.sessionsDeleted} session(s) deleted with their IP addresses and user agents\n`
         : `erased: no user row ${userId} (already deleted); ${result.sessionsDeleted} session(s) deleted\n`,
     );
-    if (!walEmptied) {
-      process.stderr.write(
-        'audit:erase: the SQLite WAL could not be emptied (a reader kept it busy): the erased data is still in the -wal file until the next checkpoint; run audit:erase again for this user when the app is idle\n',
-      );
+    if (!copies.removed) {
+      process.stderr.write(`audit:erase: erased, but ${copies.reason}; run audit:erase again for this user\n`);
       return 3;
     }
+    if (copies.note) process.stderr.write(`audit:erase: ${copies.note}\n`);
     return 0;
   } finally {
     await handle.close();
   }
-}
-
-/**
- * Copies the WAL into the database file and truncates it (PRAGMA wal_checkpoint(TRUNCATE)), so the pages that held
- * the destroyed key and the cleared fields exist nowhere but in their overwritten form. A reader of an older
- * snapshot blocks it: tried for a few seconds. Returns whether the WAL is empty.
- */
-async function emptySqliteWal(db: Kysely<Database>): Promise<boolean> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const { rows } = await sql<{ busy: number; log: number; checkpointed: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
-    const row = rows[0];
-    if (row && Number(row.busy) === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
 }
 
 main().then(

@@ -9,6 +9,7 @@ import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack';
 import { encodeLogs, encodeTraces, randomHexId } from '../../test/helpers/otlp-encode';
 import { createAlertProcessor, type AlertProcessor } from './alert-processor';
 import { parseAlertsConfig, type AlertsConfig } from './config';
+import { openMigratedStore } from './store/database';
 import { Outbox } from './store/outbox';
 
 const INTAKE_TOKEN = 'in-process-intake-token-0123456789';
@@ -158,9 +159,9 @@ describe('alert processor (in-process)', () => {
     await slack.waitFor(() => slack.posts.length >= 1, 5_000, 'the failing post');
     await first.stop();
     running.splice(running.indexOf(first), 1);
-    const rows = Outbox.open(path.join(dir, 'state.db'));
-    expect(rows.entries().map((e) => e.alert.type)).toEqual(['app.started']);
-    rows.close();
+    const rows = await openMigratedStore({ file: path.join(dir, 'state.db') });
+    expect((await new Outbox(rows.db).entries()).map((e) => e.alert.type)).toEqual(['app.started']);
+    await rows.close();
     slack.clearAnswers();
     slack.posts.length = 0;
     const second = await start();
@@ -171,9 +172,9 @@ describe('alert processor (in-process)', () => {
     expect(firstLines()).toEqual(['ℹ️ INFO']);
     await second.stop();
     running.splice(running.indexOf(second), 1);
-    const after = Outbox.open(path.join(dir, 'state.db'));
-    expect(after.size).toBe(0);
-    after.close();
+    const after = await openMigratedStore({ file: path.join(dir, 'state.db') });
+    expect(await new Outbox(after.db).size()).toBe(0);
+    await after.close();
   });
 
   it('Slack refusing a message for good (400 invalid_payload) drops it with an error, and the outbox moves on', async () => {

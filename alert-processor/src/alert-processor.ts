@@ -8,6 +8,7 @@ import { Heartbeat } from './rules/heartbeat';
 import { backupSignalsFromLogs, servicesOf, signalsFromLogs, signalsFromSpans } from './rules/signals';
 import { BackupWatch } from './rules/backup-watch';
 import { SlackClient } from './notify/slack';
+import { migrateStore, openStore } from './store/database';
 import { Outbox } from './store/outbox';
 import { StateStore } from './store/state-store';
 import { createSilencesApi } from './silence/silences-api';
@@ -19,9 +20,10 @@ import { EmailClient } from './notify/email';
 import { ThrottledLog } from './intake/throttled-log';
 
 /**
- * The service, assembled: OTLP server → signals → rules (state in SQLite) → alerter (outbox, groups, silences)
- * → Slack; the same server answers the silences API. A timer runs the rules even when nothing arrives, so that
- * a spike can end in silence.
+ * The service, assembled: OTLP server → signals → rules (their state in the store) → alerter (outbox, groups,
+ * silences) → Slack and email; the same server answers the silences API. A timer runs the rules even when nothing
+ * arrives, so that a spike can end in silence. The store (store/) is the state file; with replicas, the shared
+ * PostgreSQL database as well (cluster/replicas.ts).
  */
 export interface AlertProcessor {
   /** http://host:port once started. */
@@ -32,28 +34,13 @@ export interface AlertProcessor {
 }
 
 export function createAlertProcessor(config: AlertsConfig, logger: Logger): AlertProcessor {
-  const store = StateStore.open(config.stateFile);
-  const outbox = Outbox.open(config.stateFile);
+  const local = openStore({ file: config.stateFile });
+  const outbox = new Outbox(local.db);
   const replicas = config.databaseUrl ? createReplicas({ ...config, databaseUrl: config.databaseUrl }, logger) : undefined;
-  const silences = replicas?.silences ?? SilenceStore.open(config.stateFile);
+  const silences = replicas?.silences ?? new SilenceStore(local.db);
   const silencer = new Silencer(silences, config.muteWindows);
-  const rules = new AlertRules({
-    store,
-    threshold: config.errorThreshold,
-    windowMs: config.windowMs,
-    cooldownMs: config.cooldownMs,
-    onNote: (note, fields) => logger.info(fields, note),
-  });
   const undeclaredLog = new ThrottledLog(logger);
   const declared = new DeclaredServices(config.services, undeclaredLog);
-  const backups = new BackupWatch(store, config.backupGraceMs);
-  const heartbeat = new Heartbeat(
-    store,
-    config.heartbeatMs,
-    undefined,
-    undefined,
-    (service) => declared.has(service) && !backups.has(service),
-  );
   const links = { sentryIssuesUrl: config.sentryIssuesUrl, traceUrlTemplate: config.traceUrlTemplate, runbookUrl: config.runbookUrl };
   const slack = new SlackClient({
     links,
@@ -65,42 +52,81 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
     messagesPerSecond: config.slackMessagesPerSecond,
   });
   const email = config.email ? new EmailClient(config.email, logger, links) : undefined;
-  const alerter = new Alerter(
-    {
-      rules,
-      slack,
-      email,
-      routes: config.routes,
-      outbox,
-      links,
-      logger,
-      silencer,
-      heartbeat,
-      relay: replicas?.relay,
-      stillQueued: replicas?.stillQueued,
-    },
-    { groupMs: config.groupMs },
-  );
+
+  /** What needs the state read from the store: built in start(), before the server takes a request. */
+  interface Running {
+    state: StateStore;
+    rules: AlertRules;
+    heartbeat: Heartbeat;
+    backups: BackupWatch;
+    alerter: Alerter;
+  }
+  let running: Running | undefined;
+  const assemble = async (): Promise<Running> => {
+    await migrateStore(local);
+    const state = await StateStore.open(local.db);
+    const rules = new AlertRules({
+      store: state,
+      threshold: config.errorThreshold,
+      windowMs: config.windowMs,
+      cooldownMs: config.cooldownMs,
+      onNote: (note, fields) => logger.info(fields, note),
+    });
+    const backups = new BackupWatch(state, config.backupGraceMs);
+    const heartbeat = new Heartbeat(
+      state,
+      config.heartbeatMs,
+      undefined,
+      undefined,
+      (service) => declared.has(service) && !backups.has(service),
+    );
+    const alerter = new Alerter(
+      {
+        rules,
+        slack,
+        email,
+        routes: config.routes,
+        outbox,
+        links,
+        logger,
+        silencer,
+        heartbeat,
+        relay: replicas?.relay,
+        stillQueued: replicas?.stillQueued,
+      },
+      { groupMs: config.groupMs },
+    );
+    return { state, rules, heartbeat, backups, alerter };
+  };
+  const started = (): Running => {
+    if (!running) throw new Error('the alert processor is not started');
+    return running;
+  };
+
   const { server, flushWarnings } = createAlertServer({
     maxBodyBytes: config.maxBodyBytes,
     logger,
     intakeToken: config.intakeToken,
     silencesApi: createSilencesApi({ token: config.apiToken, store: silences, silencer, logger }),
     intake: {
-      logs: (received) => {
+      logs: async (received) => {
+        const { state, rules, heartbeat, backups, alerter } = started();
         const now = Date.now();
         const { kept, rejected } = declared.filter(received, 'log records');
-        alerter.dispatch([
+        await alerter.dispatch([
           ...heartbeat.seen(servicesOf(kept), now),
           ...rules.observe(signalsFromLogs(kept, now), now),
           ...backups.observe(backupSignalsFromLogs(kept, now), now),
         ]);
+        await state.flush();
         return rejected;
       },
-      spans: (received) => {
+      spans: async (received) => {
+        const { state, rules, heartbeat, alerter } = started();
         const now = Date.now();
         const { kept, rejected } = declared.filter(received, 'spans');
-        alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...rules.observe(signalsFromSpans(kept), now)]);
+        await alerter.dispatch([...heartbeat.seen(servicesOf(kept), now), ...rules.observe(signalsFromSpans(kept), now)]);
+        await state.flush();
         return rejected;
       },
     },
@@ -108,13 +134,15 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
 
   const tickMs = Math.max(100, Math.min(1000, Math.floor(config.windowMs / 4)));
   let ticker: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
   let url = '';
   let stopping: Promise<void> | undefined;
 
-  const tick = () => {
+  const tick = async ({ state, rules, heartbeat, backups, alerter }: Running) => {
     try {
       const now = Date.now();
-      alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now), ...backups.tick(now)]);
+      await alerter.dispatch([...heartbeat.tick(now), ...rules.tick(now), ...backups.tick(now)]);
+      await state.flush();
     } catch (error) {
       logger.error({ err: error }, 'the alert rules failed on the timer');
     }
@@ -135,6 +163,8 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       return url;
     },
     async start() {
+      const parts = await assemble();
+      running = parts;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -144,30 +174,36 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
       });
       const { address, port } = server.address() as AddressInfo;
       url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-      replicas?.start({ slack, silencer });
-      const resumed = alerter.resume();
+      replicas?.start({ receivers: { slack, ...(email ? { email } : {}) }, silencer });
+      const resumed = await parts.alerter.resume();
       if (resumed > 0) logger.info({ pending: resumed }, 'alerts left in the outbox by the last run: posting them');
-      ticker = setInterval(tick, tickMs);
-      const spikes = rules.openSpikes();
+      ticker = setInterval(() => {
+        ticking ??= tick(parts).finally(() => (ticking = undefined));
+      }, tickMs);
+      const spikes = parts.rules.openSpikes();
       if (spikes.length > 0)
         logger.info({ spikes: spikes.map((s) => `${s.service}:${s.status}`) }, 'error spikes restored from the state file');
     },
     stop() {
       stopping ??= (async () => {
         clearInterval(ticker);
+        await ticking;
         await closeServer();
-        const drained = await alerter.drain(config.shutdownTimeoutMs);
-        if (!drained) logger.warn({ pending: alerter.pending }, 'stopping with alerts still in the outbox: the next start posts them');
-        else if (alerter.pending > 0)
-          logger.info({ pending: alerter.pending }, 'stopping with alerts waiting for their group window: the next start posts them');
-        heartbeat.flush();
+        if (running) {
+          const { alerter, heartbeat, state } = running;
+          const drained = await alerter.drain(config.shutdownTimeoutMs);
+          const pending = await alerter.pending().catch(() => undefined);
+          if (!drained) logger.warn({ pending }, 'stopping with alerts still in the outbox: the next start posts them');
+          else if (pending) logger.info({ pending }, 'stopping with alerts waiting for their group window: the next start posts them');
+          heartbeat.flush();
+          await state.flush().catch((error: unknown) => logger.error({ err: error }, 'the alert state could not be written'));
+        }
         flushWarnings();
         undeclaredLog.close();
         await replicas?.stop();
         await silences.close();
         email?.close();
-        outbox.close();
-        store.close();
+        await local.close();
       })();
       return stopping;
     },

@@ -33,7 +33,7 @@ describe('the production role setup in docs/AUDIT.md (PostgreSQL)', () => {
   let app: DatabaseHandle;
 
   beforeAll(async () => {
-    expect(setupStatements(productionRoleSetup.clusterPart)).toHaveLength(3);
+    expect(setupStatements(productionRoleSetup.clusterPart)).toHaveLength(4);
     expect(setupStatements(productionRoleSetup.databasePart)).toHaveLength(3);
     expect(productionRoleSetup.ownerPart).toMatch(/GRANT SELECT, INSERT ON audit_log TO drop_app/);
     database = await createLeastPrivilegeDatabase();

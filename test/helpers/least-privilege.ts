@@ -32,9 +32,9 @@ export interface LeastPrivilegeDatabase extends TestDatabase {
 /**
  * A PostgreSQL database set up exactly as docs/AUDIT.md's "Production role setup" says (role and database names
  * made unique): created and migrated by the owner role, with `url` the app role's, which has only the grants the
- * document lists — no DDL.
+ * document lists — no DDL. `adminUrl`: a superuser's, on the cluster to use (the shared test server by default).
  */
-export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeDatabase> {
+export async function createLeastPrivilegeDatabase(adminUrl = postgresAdminUrl()): Promise<LeastPrivilegeDatabase> {
   if (!/GRANT .* ON rate_limits TO drop_app/.test(ownerPart)) throw new Error('docs/AUDIT.md: no grant on rate_limits for drop_app');
   const suffix = crypto.randomBytes(4).toString('hex');
   const names = { owner: `drop_owner_${suffix}`, app: `drop_app_${suffix}`, database: `drop_lp_${suffix}` };
@@ -45,7 +45,7 @@ export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeData
       .replace(/DATABASE drop\b/g, `DATABASE ${names.database}`)
       .replace(/PASSWORD '…'/g, "PASSWORD 'x'");
   const urlAs = (role: string) => {
-    const url = new URL(postgresAdminUrl());
+    const url = new URL(adminUrl);
     url.username = role;
     url.password = 'x';
     url.pathname = `/${names.database}`;
@@ -60,8 +60,8 @@ export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeData
       await client.end();
     }
   };
-  await runAll(postgresAdminUrl(), clusterPart);
-  await runAll(new URL(`/${names.database}`, postgresAdminUrl()).toString(), databasePart);
+  await runAll(adminUrl, clusterPart);
+  await runAll(new URL(`/${names.database}`, adminUrl).toString(), databasePart);
   const owner = openDatabase({ dialect: 'postgres', connectionString: urlAs(names.owner) });
   try {
     await migrateToLatest(owner.db, 'postgres');
@@ -75,7 +75,7 @@ export async function createLeastPrivilegeDatabase(): Promise<LeastPrivilegeData
     ownerUrl: urlAs(names.owner),
     roles: { owner: names.owner, app: names.app },
     async drop() {
-      const admin = new pg.Client({ connectionString: postgresAdminUrl() });
+      const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       try {
         await admin.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`);

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { SharedDb } from '../store/shared-database';
+import type { AlertsDb } from '../store/database';
 
 /**
  * The sender's lease: one row, held by one replica until it expires. The holder renews it every third of its
@@ -10,7 +9,7 @@ export class Lease {
   private held = false;
 
   constructor(
-    private readonly db: SharedDb,
+    private readonly db: AlertsDb,
     readonly holder: string,
     readonly lengthMs: number,
     private readonly name = 'alert-sender',
@@ -23,12 +22,19 @@ export class Lease {
   /** Takes or renews the lease; true when this replica holds it now. Throws when the database does not answer. */
   async acquire(now: number): Promise<boolean> {
     try {
-      const row = await sql<{ holder: string }>`
-        INSERT INTO alert_lease (name, holder, expires_at_ms) VALUES (${this.name}, ${this.holder}, ${now + this.lengthMs})
-        ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at_ms = EXCLUDED.expires_at_ms
-        WHERE alert_lease.holder = EXCLUDED.holder OR alert_lease.expires_at_ms < ${now}
-        RETURNING holder`.execute(this.db);
-      this.held = row.rows[0]?.holder === this.holder;
+      // Taken when nobody holds it, renewed by its holder, taken over once it expired; otherwise untouched.
+      const row = await this.db
+        .insertInto('alert_lease')
+        .values({ name: this.name, holder: this.holder, expires_at_ms: now + this.lengthMs })
+        .onConflict((oc) =>
+          oc
+            .column('name')
+            .doUpdateSet((eb) => ({ holder: eb.ref('excluded.holder'), expires_at_ms: eb.ref('excluded.expires_at_ms') }))
+            .where((eb) => eb.or([eb('alert_lease.holder', '=', eb.ref('excluded.holder')), eb('alert_lease.expires_at_ms', '<', now)])),
+        )
+        .returning('holder')
+        .executeTakeFirst();
+      this.held = row?.holder === this.holder;
     } catch (error) {
       this.held = false;
       throw error;

@@ -1,37 +1,39 @@
 import type { Logger } from '@otel';
 import type { AlertsConfig } from '../config';
-import type { OutboxEntry } from '../store/outbox';
-import type { Silencer } from '../silence/silencer';
 import type { Receiver } from '../notify/receiver';
-import { migrateShared, openSharedDb, type SharedDb } from '../store/shared-database';
+import type { ReceiverName } from '../notify/routes';
+import type { Silencer } from '../silence/silencer';
+import { migrateStore, openStore, type AlertsDb } from '../store/database';
+import { Outbox, type OutboxEntry } from '../store/outbox';
+import { SilenceStore } from '../store/silence-store';
 import { Lease } from './lease';
-import { PgSilenceStore } from '../store/pg-silence-store';
-import { SharedOutbox } from '../store/shared-outbox';
 import { SharedSender } from './shared-sender';
 
 /**
- * Several alert processors on one PostgreSQL database (ALERTS_DATABASE_URL): each replica keeps its own state
- * file (its spikes, heartbeats and first outbox), hands its alerts to the shared outbox, and the replica holding
- * the lease posts them; silences are shared. The schema is created on first contact and retried while the
- * database does not answer, so a replica also starts — and alerts, on its own — without it.
+ * Several alert processors on one PostgreSQL database (ALERTS_DATABASE_URL), the same store as a state file
+ * (store/): each replica keeps its own state file (its spikes, heartbeats and first outbox), hands its alerts — for
+ * every receiver, Slack and email — to the shared outbox, and the replica holding the lease delivers them, each
+ * once; silences are shared. The schema is migrated on first contact and retried while the database does not
+ * answer, so a replica also starts — and alerts, on its own — without it.
  */
 export interface Replicas {
-  silences: PgSilenceStore;
+  silences: SilenceStore;
   /** Hands the entries to the shared outbox; returns their rows' ids. Throws when the database does not answer. */
   relay(entries: OutboxEntry[]): Promise<number[]>;
   /** Which of these shared rows are still waiting to be posted. Throws when the database does not answer. */
   stillQueued(ids: number[]): Promise<Set<number>>;
-  start(parts: { slack: Receiver; silencer: Silencer }): void;
+  start(parts: { receivers: Partial<Record<ReceiverName, Receiver>>; silencer: Silencer }): void;
   stop(): Promise<void>;
 }
 
 export function createReplicas(config: AlertsConfig & { databaseUrl: string }, logger: Logger): Replicas {
-  const db: SharedDb = openSharedDb(config.databaseUrl, { queryTimeoutMs: config.databaseTimeoutMs });
-  const outbox = new SharedOutbox(db, config.replicaId);
-  const silences = new PgSilenceStore(db);
+  const store = openStore({ url: config.databaseUrl, queryTimeoutMs: config.databaseTimeoutMs });
+  const { db } = store;
+  const outbox = new Outbox(db, config.replicaId);
+  const silences = new SilenceStore(db);
   let migrated: Promise<void> | undefined;
   const ready = () =>
-    (migrated ??= migrateShared(db).catch((error: unknown) => {
+    (migrated ??= migrateStore(store).catch((error: unknown) => {
       migrated = undefined;
       throw error;
     }));
@@ -59,9 +61,12 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
       await ready();
       return outbox.stillQueued(ids);
     },
-    start({ slack, silencer }) {
+    start({ receivers, silencer }) {
       // Longer than one post with every retry: a row claimed by a sender that died is posted again only after it.
-      const claimMs = config.slackTimeoutMs * config.slackMaxAttempts + config.slackMaxRetryAfterMs + 20_000;
+      // (An email is one attempt of at most three SMTP timeouts: connection, greeting, socket.)
+      const claimMs =
+        Math.max(config.slackTimeoutMs * config.slackMaxAttempts + config.slackMaxRetryAfterMs, (config.email?.timeoutMs ?? 0) * 3) +
+        20_000;
       sender = new SharedSender({
         outbox: {
           // The schema first, on every round until it exists.
@@ -69,13 +74,13 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
           remove: (ids) => outbox.remove(ids),
           retryAt: (ids, at) => outbox.retryAt(ids, at),
           postpone: (ids, at) => outbox.postpone(ids, at),
-          waitingBefore: (type, service, id) => outbox.waitingBefore(type, service, id),
+          waitingBefore: (type, service, receiver, id) => outbox.waitingBefore(type, service, receiver, id),
           removeLater: (type, service, id) => outbox.removeLater(type, service, id),
-          lastPosted: (type, service) => outbox.lastPosted(type, service),
-          recordPosted: (alerts, now) => outbox.recordPosted(alerts, now),
+          lastPosted: (type, service, receiver) => outbox.lastPosted(type, service, receiver),
+          recordPosted: (alerts, receiver, now) => outbox.recordPosted(alerts, receiver, now),
         },
         lease: new LeaseAfterSchema(db, config.replicaId, config.leaseMs, ready),
-        slack,
+        receivers,
         silencer,
         logger,
         cooldownMs: config.cooldownMs,
@@ -86,7 +91,7 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
     },
     async stop() {
       await sender?.stop();
-      await db.destroy();
+      await store.close();
     },
   };
 }
@@ -94,7 +99,7 @@ export function createReplicas(config: AlertsConfig & { databaseUrl: string }, l
 /** The lease, taken only once the tables exist. */
 class LeaseAfterSchema extends Lease {
   constructor(
-    db: SharedDb,
+    db: AlertsDb,
     holder: string,
     lengthMs: number,
     private readonly ready: () => Promise<void>,

@@ -6,10 +6,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSlackMessage } from '../notify/slack-message';
 import type { LifecycleAlert } from '../rules/rules';
-import { migrateShared, openSharedDb, type SharedDb } from '../store/shared-database';
+import { openMigratedStore, type AlertStore, type AlertsDb } from '../store/database';
+import { Outbox } from '../store/outbox';
+import { SilenceStore } from '../store/silence-store';
 import { Lease } from './lease';
-import { PgSilenceStore } from '../store/pg-silence-store';
-import { SharedOutbox } from '../store/shared-outbox';
 import { SharedSender } from './shared-sender';
 import { Silencer } from '../silence/silencer';
 import { SlackClient } from '../notify/slack';
@@ -21,7 +21,8 @@ const CLAIM_MS = 1_000;
 
 describe('the shared sender when the database fails after a post', () => {
   let database: TestDatabase;
-  let db: SharedDb;
+  let store: AlertStore;
+  let db: AlertsDb;
   let slack: FakeSlack;
   let sender: SharedSender;
   const logLines: Record<string, unknown>[] = [];
@@ -37,15 +38,15 @@ describe('the shared sender when the database fails after a post', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    db = openSharedDb(database.url, { queryTimeoutMs: 3_000 });
-    await migrateShared(db);
+    store = await openMigratedStore({ url: database.url, queryTimeoutMs: 3_000 });
+    db = store.db;
     slack = await startFakeSlack();
-    const outbox = new SharedOutbox(db, 'replica-a');
+    const outbox = new Outbox(db, 'replica-a');
     sender = new SharedSender({
       outbox,
       lease: new Lease(db, 'replica-a', 3_000),
-      slack: new SlackClient({ webhookUrl: slack.url, logger, messagesPerSecond: 50, baseBackoffMs: 50 }),
-      silencer: new Silencer(new PgSilenceStore(db), []),
+      receivers: { slack: new SlackClient({ webhookUrl: slack.url, logger, messagesPerSecond: 50, baseBackoffMs: 50 }) },
+      silencer: new Silencer(new SilenceStore(db), []),
       logger,
       cooldownMs: 600_000,
       claimMs: CLAIM_MS,
@@ -56,7 +57,7 @@ describe('the shared sender when the database fails after a post', () => {
 
   afterAll(async () => {
     await sender?.stop();
-    await db?.destroy();
+    await store?.close();
     await slack?.close();
     await database?.drop();
   });
@@ -70,7 +71,7 @@ describe('the shared sender when the database fails after a post', () => {
     };
     // Slack takes its time to answer 200; meanwhile the table the sender records posts in goes away.
     slack.answerNext({ status: 200, body: 'ok', delayMs: 600 });
-    await new SharedOutbox(db, 'replica-b').enqueue([{ alert, message: buildSlackMessage(alert, {}) }], Date.now());
+    await new Outbox(db, 'replica-b').enqueue([{ alert, message: buildSlackMessage(alert, {}), receiver: 'slack' }], Date.now());
     await slack.waitFor(() => slack.posts.length === 1, 10_000, 'the post');
     await sql`ALTER TABLE alert_posted RENAME TO alert_posted_away`.execute(db);
     await slack.waitFor(() => slack.delivered().length === 1, 10_000, 'the 200');
@@ -83,7 +84,7 @@ describe('the shared sender when the database fails after a post', () => {
     const outboxRows = await db.selectFrom('alert_outbox').selectAll().execute();
     expect(outboxRows).toEqual([]);
     const posted = await db.selectFrom('alert_posted').selectAll().execute();
-    expect(posted).toEqual([{ alert_type: 'app.started', service: 'drop-ledger', posted_at_ms: expect.any(Number) }]);
+    expect(posted).toEqual([{ alert_type: 'app.started', service: 'drop-ledger', receiver: 'slack', posted_at_ms: expect.any(Number) }]);
     expect(logLines.filter((l) => l.msg?.toString().startsWith('alert sent to Slack'))).toHaveLength(1);
   });
 });

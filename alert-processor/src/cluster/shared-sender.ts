@@ -1,19 +1,20 @@
 import type { Logger } from '@otel';
 import { MAX_GROUP } from '../notify/slack-message';
 import type { Receiver } from '../notify/receiver';
-import type { OutboxEntry } from '../store/outbox';
+import type { ReceiverName } from '../notify/routes';
+import type { Outbox, OutboxEntry } from '../store/outbox';
 import { SEVERITY_OF, type Alert, type AlertType } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
 import type { Lease } from './lease';
-import type { SharedOutbox } from '../store/shared-outbox';
 
 /**
- * The one sender among replicas: whichever replica holds the lease posts the shared outbox, as the alerter posts
- * its own (groups of one type, silences and mute windows checked first, retries with backoff). Because several
- * replicas may raise the same alert — each sees the telemetry it is sent — the sender also drops duplicates
- * against `alert_posted`: an alert of a type and service posted within the cooldown by anyone, and a resolution
- * whose alert was never posted (muted, refused) or has been resolved already. A resolution whose alert is still
- * waiting in the outbox (Slack failed it; it is posted again later) waits behind it.
+ * The one sender among replicas: whichever replica holds the lease delivers the shared outbox to every receiver
+ * (Slack and email), as the alerter delivers its own (groups of one type and receiver, silences and mute windows
+ * checked first, retries with backoff). Because several replicas may raise the same alert — each sees the
+ * telemetry it is sent — the sender also drops duplicates against `alert_posted`, per receiver: an alert of a type
+ * and service delivered within the cooldown by anyone, and a resolution whose alert was never delivered (muted,
+ * refused) or has been resolved already. A resolution whose alert is still waiting in the outbox (its receiver
+ * failed it; it is tried again later) waits behind it.
  */
 
 const RESOLVES: Partial<Record<AlertType, AlertType>> = {
@@ -22,12 +23,10 @@ const RESOLVES: Partial<Record<AlertType, AlertType>> = {
 };
 
 export interface SharedSenderOptions {
-  outbox: Pick<
-    SharedOutbox,
-    'claimGroup' | 'remove' | 'retryAt' | 'postpone' | 'waitingBefore' | 'removeLater' | 'lastPosted' | 'recordPosted'
-  >;
+  outbox: Pick<Outbox, 'claimGroup' | 'remove' | 'retryAt' | 'postpone' | 'waitingBefore' | 'removeLater' | 'lastPosted' | 'recordPosted'>;
   lease: Lease;
-  slack: Receiver;
+  /** The receivers this replica is configured with (every replica should have the same). */
+  receivers: Partial<Record<ReceiverName, Receiver>>;
   silencer: Silencer;
   logger: Logger;
   cooldownMs: number;
@@ -46,8 +45,9 @@ export class SharedSender {
   private running: Promise<void> | undefined;
   private renewing: Promise<void> | undefined;
   private stopped = false;
-  /** Posted (Slack answered 2xx) but not yet recorded as posted: recorded before anything is claimed again. */
-  private readonly unrecorded: { alerts: Alert[]; ids: number[]; atMs: number }[] = [];
+  /** Delivered but not yet recorded as posted: recorded before anything is claimed again. */
+  private readonly unrecorded: { alerts: Alert[]; receiver: ReceiverName; ids: number[]; atMs: number }[] = [];
+  private readonly missingReceivers = new Set<ReceiverName>();
   private readonly pollMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
@@ -108,7 +108,7 @@ export class SharedSender {
   private async recordPosted(): Promise<void> {
     const { outbox } = this.options;
     for (let posted = this.unrecorded[0]; posted; posted = this.unrecorded[0]) {
-      await outbox.recordPosted(posted.alerts, posted.atMs);
+      await outbox.recordPosted(posted.alerts, posted.receiver, posted.atMs);
       await outbox.remove(posted.ids);
       this.unrecorded.shift();
     }
@@ -129,8 +129,9 @@ export class SharedSender {
     }
   }
 
-  private fields(alert: Alert, extra: Record<string, unknown> = {}) {
-    return { 'alert.type': alert.type, 'alert.severity': SEVERITY_OF[alert.type], 'service.name': alert.service, ...extra };
+  private fields(entry: OutboxEntry, extra: Record<string, unknown> = {}) {
+    const { alert, receiver } = entry;
+    return { 'alert.type': alert.type, 'alert.severity': SEVERITY_OF[alert.type], 'service.name': alert.service, receiver, ...extra };
   }
 
   /** Drops what must not go out (muted, duplicate, an orphaned resolution); returns the rest. */
@@ -146,7 +147,7 @@ export class SharedSender {
         await drop(entry);
         if (alert.type === 'heartbeat_missing') await outbox.removeLater('heartbeat_resumed', alert.service, entry.id);
         logger.info(
-          this.fields(alert, {
+          this.fields(entry, {
             'event.name': 'alerts.muted',
             ...(mutedBy.kind === 'silence' ? { silence_id: mutedBy.id, silence_comment: mutedBy.comment } : { mute_window: mutedBy.spec }),
           }),
@@ -158,34 +159,34 @@ export class SharedSender {
       if (resolves) {
         // What it resolves may still be waiting in the outbox (Slack failed it, it is posted again later): the
         // resolution goes after it, never before, and is not dropped meanwhile.
-        const waiting = await outbox.waitingBefore(resolves, alert.service, entry.id);
+        const waiting = await outbox.waitingBefore(resolves, alert.service, entry.receiver, entry.id);
         if (waiting !== undefined) {
           const at = Math.max(now + this.pollMs, Math.min(waiting, now + this.retryDelayMs));
           await outbox.postpone([entry.id], at);
           logger.info(
-            this.fields(alert, { 'event.name': 'alerts.resolution_waits', retry_in_ms: at - now }),
+            this.fields(entry, { 'event.name': 'alerts.resolution_waits', retry_in_ms: at - now }),
             'resolution held back: what it resolves is waiting in the outbox to be posted again',
           );
           continue;
         }
         const [firing, resolved] = await Promise.all([
-          outbox.lastPosted(resolves, alert.service),
-          outbox.lastPosted(alert.type, alert.service),
+          outbox.lastPosted(resolves, alert.service, entry.receiver),
+          outbox.lastPosted(alert.type, alert.service, entry.receiver),
         ]);
         if (firing === undefined || (resolved !== undefined && resolved >= firing)) {
           await drop(entry);
           logger.info(
-            this.fields(alert, { 'event.name': 'alerts.duplicate' }),
+            this.fields(entry, { 'event.name': 'alerts.duplicate' }),
             'resolution dropped: what it resolves was not posted, or is resolved already',
           );
           continue;
         }
       } else {
-        const last = await outbox.lastPosted(alert.type, alert.service);
+        const last = await outbox.lastPosted(alert.type, alert.service, entry.receiver);
         if (last !== undefined && now - last < cooldownMs) {
           await drop(entry);
           logger.info(
-            this.fields(alert, { 'event.name': 'alerts.duplicate' }),
+            this.fields(entry, { 'event.name': 'alerts.duplicate' }),
             'alert dropped: posted already within the cooldown (raised by another replica too)',
           );
           continue;
@@ -193,7 +194,7 @@ export class SharedSender {
       }
       if (kept.some((other) => other.alert.service === alert.service)) {
         await drop(entry);
-        logger.info(this.fields(alert, { 'event.name': 'alerts.duplicate' }), 'alert dropped: raised by two replicas, posted once');
+        logger.info(this.fields(entry, { 'event.name': 'alerts.duplicate' }), 'alert dropped: raised by two replicas, posted once');
         continue;
       }
       kept.push(entry);
@@ -202,22 +203,38 @@ export class SharedSender {
   }
 
   private async deliver(group: OutboxEntry[]): Promise<void> {
-    const { outbox, slack, logger } = this.options;
+    const { outbox, receivers, logger } = this.options;
+    const receiverName = group[0]!.receiver;
+    const receiver = receivers[receiverName];
+    if (!receiver) {
+      // Another replica routed it to a receiver this one has no settings for: left for a replica that has.
+      await outbox.postpone(
+        group.map((entry) => entry.id),
+        this.now() + this.maxRetryDelayMs,
+      );
+      if (!this.missingReceivers.has(receiverName))
+        logger.error(
+          { 'event.name': 'alerts.delivery', receiver: receiverName, replica: this.options.lease.holder },
+          `alerts for ${receiverName} wait in the shared outbox: this replica, the sender, has no ${receiverName} settings (every replica needs the same)`,
+        );
+      this.missingReceivers.add(receiverName);
+      return;
+    }
     const entries = await this.sendable(group);
     if (entries.length === 0) return;
     const alerts = entries.map((entry) => entry.alert);
     const ids = entries.map((entry) => entry.id);
     const fields = {
-      ...this.fields(alerts[0]!),
+      ...this.fields(entries[0]!),
       'service.name': alerts.map((alert) => alert.service).join(','),
       ...(alerts.length > 1 ? { 'alert.count': alerts.length } : {}),
     };
-    const { delivery, headline } = await slack.notify(alerts);
+    const { delivery, headline } = await receiver.notify(alerts);
     switch (delivery.status) {
       case 'delivered':
-        if (!delivery.skipped) logger.info({ ...fields, attempts: delivery.attempts }, `alert sent to ${slack.label}: ${headline}`);
+        if (!delivery.skipped) logger.info({ ...fields, attempts: delivery.attempts }, `alert sent to ${receiver.label}: ${headline}`);
         // Recorded before the rows go: a crash in between re-posts nothing (the rows are then duplicates).
-        this.unrecorded.push({ alerts, ids, atMs: this.now() });
+        this.unrecorded.push({ alerts, receiver: receiverName, ids, atMs: this.now() });
         await this.recordPosted();
         return;
       case 'retry': {
@@ -226,7 +243,7 @@ export class SharedSender {
         await outbox.retryAt(ids, this.now() + delay);
         logger.error(
           { ...fields, attempts: delivery.attempts, reason: delivery.reason, retry_in_ms: delay },
-          `alert could not be delivered to ${slack.label} (kept in the outbox, posted again later)`,
+          `alert could not be delivered to ${receiver.label} (kept in the outbox, posted again later)`,
         );
         return;
       }
@@ -234,7 +251,7 @@ export class SharedSender {
         await outbox.remove(ids);
         logger.error(
           { ...fields, attempts: delivery.attempts, reason: delivery.reason },
-          `alert could not be delivered to ${slack.label} (refused: dropped)`,
+          `alert could not be delivered to ${receiver.label} (refused: dropped)`,
         );
         return;
     }

@@ -36,7 +36,7 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, sink),
     intakeToken: TOKEN,
     warningIntervalMs: 400,
-    intake: { logs: (records) => take(received.logs, records), spans: (spans) => take(received.spans, spans) },
+    intake: { logs: async (records) => take(received.logs, records), spans: async (spans) => take(received.spans, spans) },
   });
   server = alertServer.server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -211,7 +211,7 @@ describe('alert processor OTLP/HTTP server', () => {
       ),
       intakeToken: TOKEN,
       warningIntervalMs: 60_000,
-      intake: { logs: () => undefined, spans: () => undefined },
+      intake: { logs: async () => undefined, spans: async () => undefined },
     });
     await new Promise<void>((resolve) => own.server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(own.server.address() as AddressInfo).port}/v1/logs`;

@@ -16,8 +16,9 @@ export interface Rejected {
 
 /** Where decoded records go. Called synchronously, before the request is answered. */
 export interface OtlpIntake {
-  logs(records: OtlpLogRecord[]): Rejected | undefined;
-  spans(spans: OtlpSpan[]): Rejected | undefined;
+  /** Resolves once what the records raised is stored (the outbox, the rules' state): only then is the request answered. */
+  logs(records: OtlpLogRecord[]): Promise<Rejected | undefined>;
+  spans(spans: OtlpSpan[]): Promise<Rejected | undefined>;
 }
 
 export interface AlertServerOptions {
@@ -115,14 +116,29 @@ export function createAlertServer(options: AlertServerOptions): AlertServer {
       return refuse(res, path, error.status, encoding, error.code, error.message, error.status === 413 ? { connection: 'close' } : {});
     }
 
-    let rejected: Rejected | undefined;
+    let take: () => Promise<Rejected | undefined>;
     try {
-      rejected = signal === 'logs' ? intake.logs(decodeLogs(body, encoding)) : intake.spans(decodeTraces(body, encoding));
+      if (signal === 'logs') {
+        const records = decodeLogs(body, encoding);
+        take = () => intake.logs(records);
+      } else {
+        const spans = decodeTraces(body, encoding);
+        take = () => intake.spans(spans);
+      }
     } catch (error) {
       // The decoder throws OtlpDecodeError for whatever comes from the input: undecodable bytes, JSON of the
       // wrong shape (`{"resourceLogs":"nope"}`, `[]`), nesting too deep to walk. Anything else is a bug: a 500.
       if (!(error instanceof OtlpDecodeError)) throw error;
       return refuse(res, path, 400, encoding, 'malformed_otlp', error.message);
+    }
+    let rejected: Rejected | undefined;
+    try {
+      rejected = await take();
+    } catch (error) {
+      // The store did not take what the records raised (a disk full, a file gone): 503, which the collector
+      // retries, rather than a 200 for alerts that may be lost.
+      logger.error({ err: error, 'url.path': path }, 'the alerts store could not record what an OTLP request raised: answered 503');
+      return sendStatus(res, 503, encoding, 'the alerts store is not available: send the records again later');
     }
     sendExportResponse(res, signal, encoding, rejected?.count ?? 0, rejected?.reason ?? '');
   };

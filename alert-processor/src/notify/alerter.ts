@@ -3,7 +3,7 @@ import type { Heartbeat } from '../rules/heartbeat';
 import type { Receiver } from './receiver';
 import { buildSlackMessage, MAX_GROUP, type AlertLinks } from './slack-message';
 import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Routes } from './routes';
-import type { Outbox, OutboxEntry } from '../store/outbox';
+import type { NewEntry, Outbox, OutboxEntry } from '../store/outbox';
 import { SEVERITY_OF, type Alert, type AlertRules, type DeliveryAlert } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
 
@@ -118,8 +118,8 @@ export class Alerter {
   }
 
   /** Takes up what a previous run left in the outbox. */
-  resume(): number {
-    const entries = this.outbox.entries();
+  async resume(): Promise<number> {
+    const entries = await this.outbox.entries();
     this.rules.pending(entries.map((entry) => entry.alert));
     this.kick();
     if (this.stillQueued) {
@@ -131,9 +131,11 @@ export class Alerter {
     return entries.length;
   }
 
-  dispatch(alerts: Alert[]): void {
+  /** Writes the alerts to the outbox (resolved once they are there) and wakes the sender. */
+  async dispatch(alerts: Alert[]): Promise<void> {
     if (alerts.length === 0) return;
     const now = this.now();
+    const entries: NewEntry[] = [];
     for (const alert of alerts) {
       const receivers = receiversFor(alert, this.routes, this.available);
       if (receivers.length === 0) {
@@ -146,14 +148,15 @@ export class Alerter {
         continue;
       }
       const message = buildSlackMessage(alert, this.links);
-      for (const receiver of receivers) this.outbox.enqueue(alert, message, now, this.groupMs, receiver);
+      for (const receiver of receivers) entries.push({ alert, message, receiver });
     }
+    await this.outbox.enqueue(entries, now, this.groupMs);
     this.kick();
   }
 
   /** Entries in the outbox (waiting, or being posted). */
-  get pending(): number {
-    return this.outbox.size;
+  pending(): Promise<number> {
+    return this.outbox.size();
   }
 
   /**
@@ -170,7 +173,7 @@ export class Alerter {
         await Promise.race([this.sending, timeout]);
         clearTimeout(timer);
       }
-      const due = this.outbox.nextDue(this.now());
+      const due = await this.outbox.nextDue(this.now()).catch(() => undefined);
       if (!due || this.now() >= deadline) {
         this.stopped = true;
         clearTimeout(this.wakeTimer);
@@ -185,16 +188,25 @@ export class Alerter {
   private kick(): void {
     if (this.stopped || this.sending) return;
     clearTimeout(this.wakeTimer);
-    this.sending = this.pump().finally(() => {
-      this.sending = undefined;
-      this.scheduleWake();
-    });
+    this.sending = this.pump()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'the outbox could not be read: delivery tried again shortly'))
+      .finally(() => {
+        this.sending = undefined;
+        this.scheduleWake().catch(() => this.wakeIn(this.maxRetryDelayMs));
+      });
   }
 
-  private scheduleWake(): void {
+  private wakeIn(ms: number): void {
     if (this.stopped) return;
-    const at = this.outbox.nextAttemptAt();
-    if (at === undefined) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), ms);
+    this.wakeTimer.unref();
+  }
+
+  private async scheduleWake(): Promise<void> {
+    if (this.stopped) return;
+    const at = await this.outbox.nextAttemptAt();
+    if (at === undefined || this.stopped || this.sending) return;
     clearTimeout(this.wakeTimer);
     this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, at - this.now()));
     this.wakeTimer.unref();
@@ -203,7 +215,7 @@ export class Alerter {
   private async pump(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const group = this.outbox.nextGroup(this.now(), MAX_GROUP);
+      const group = await this.outbox.nextGroup(this.now(), MAX_GROUP);
       if (group.length === 0) return;
       await this.deliver(group);
     }
@@ -221,12 +233,12 @@ export class Alerter {
         kept.push(entry);
         continue;
       }
-      this.outbox.remove(entry.id);
+      await this.outbox.remove([entry.id]);
       this.rules.silenced(alert);
       if (alert.type === 'heartbeat_missing') {
         this.heartbeat?.silenced(alert.service);
         // A resolution already queued behind it would announce the end of something nobody was told about.
-        this.outbox.removeLater('heartbeat_resumed', alert.service, entry.id);
+        await this.outbox.removeLater('heartbeat_resumed', alert.service, entry.id);
       }
       this.logger.info(
         {
@@ -258,7 +270,7 @@ export class Alerter {
    * nobody may be left to post them.
    */
   private async reconcile(): Promise<void> {
-    const relayed = this.outbox.relayed();
+    const relayed = await this.outbox.relayed();
     if (relayed.length === 0 || !this.stillQueued) return;
     let queued: Set<number>;
     try {
@@ -269,7 +281,7 @@ export class Alerter {
       const stale = relayed.filter((entry) => now - entry.relayedAtMs >= this.failOpenAfterMs);
       if (stale.length === 0) return;
       this.failOpen(error);
-      this.outbox.takeBack(
+      await this.outbox.takeBack(
         stale.map((entry) => entry.id),
         now,
       );
@@ -281,7 +293,7 @@ export class Alerter {
       return;
     }
     if (this.stopped) return;
-    for (const entry of relayed) if (!queued.has(entry.sharedId)) this.outbox.remove(entry.id);
+    await this.outbox.remove(relayed.filter((entry) => !queued.has(entry.sharedId)).map((entry) => entry.id));
   }
 
   /** Hands the group to the shared outbox; false when the database did not take it. */
@@ -297,12 +309,14 @@ export class Alerter {
       this.logger.info({ 'event.name': 'alerts.fail_open_over' }, 'the alerts database answers again: alerts go through the shared outbox');
     this.relayFailing = false;
     const now = this.now();
-    for (const [i, entry] of group.entries()) {
-      // Handed to the shared sender: as good as delivered for this replica's rules (the sender pairs
-      // resolutions with what was really posted). Kept, relayed, until the database has posted it.
-      this.outbox.markRelayed(entry.id, sharedIds[i]!, now);
-      this.rules.delivered(entry.alert, now);
-    }
+    // Handed to the shared sender: as good as delivered for this replica's rules (the sender pairs resolutions
+    // with what was really posted). Kept, relayed, until the database has posted it.
+    await this.outbox.markRelayed(
+      group.map((entry) => entry.id),
+      sharedIds,
+      now,
+    );
+    for (const entry of group) this.rules.delivered(entry.alert, now);
     return true;
   }
 
@@ -312,7 +326,7 @@ export class Alerter {
    * delivery_failed — Slack failing is told by email and the reverse — and, once the failing one works again, a
    * delivery_recovered. With one receiver there is nobody else to tell: the error lines are all there is.
    */
-  private receiverFails(receiver: ReceiverName, reason: string, refused: boolean): void {
+  private async receiverFails(receiver: ReceiverName, reason: string, refused: boolean): Promise<void> {
     const now = this.now();
     const trouble = this.trouble.get(receiver) ?? { sinceMs: now, failures: 0, reason, notified: false };
     trouble.failures += 1;
@@ -322,18 +336,24 @@ export class Alerter {
     const other = this.available.find((name) => name !== receiver);
     if (!other) return;
     trouble.notified = true;
-    this.enqueueTo(this.deliveryAlert('delivery_failed', receiver, trouble, now), other);
+    await this.enqueueTo(await this.deliveryAlert('delivery_failed', receiver, trouble, now), other);
   }
 
-  private receiverWorks(receiver: ReceiverName): void {
+  private async receiverWorks(receiver: ReceiverName): Promise<void> {
     const trouble = this.trouble.get(receiver);
     if (!trouble) return;
     this.trouble.delete(receiver);
     const other = this.available.find((name) => name !== receiver);
-    if (trouble.notified && other) this.enqueueTo(this.deliveryAlert('delivery_recovered', receiver, trouble, this.now()), other);
+    if (trouble.notified && other)
+      await this.enqueueTo(await this.deliveryAlert('delivery_recovered', receiver, trouble, this.now()), other);
   }
 
-  private deliveryAlert(type: DeliveryAlert['type'], receiver: ReceiverName, trouble: ReceiverTrouble, now: number): DeliveryAlert {
+  private async deliveryAlert(
+    type: DeliveryAlert['type'],
+    receiver: ReceiverName,
+    trouble: ReceiverTrouble,
+    now: number,
+  ): Promise<DeliveryAlert> {
     return {
       type,
       service: this.serviceName,
@@ -341,12 +361,12 @@ export class Alerter {
       receiver,
       reason: trouble.reason,
       sinceMs: trouble.sinceMs,
-      waiting: this.outbox.entries().filter((entry) => entry.receiver === receiver).length,
+      waiting: (await this.outbox.entries()).filter((entry) => entry.receiver === receiver).length,
     };
   }
 
   /** An alert about a receiver goes to the other one only, whatever ALERT_ROUTES says. */
-  private enqueueTo(alert: DeliveryAlert, receiver: ReceiverName): void {
+  private async enqueueTo(alert: DeliveryAlert, receiver: ReceiverName): Promise<void> {
     const log = alert.type === 'delivery_failed' ? this.logger.error.bind(this.logger) : this.logger.info.bind(this.logger);
     log(
       { 'event.name': 'alerts.delivery', 'alert.type': alert.type, receiver: alert.receiver, reason: alert.reason },
@@ -354,7 +374,7 @@ export class Alerter {
         ? `alert delivery to ${alert.receiver} is failing: telling ${receiver}`
         : `alert delivery to ${alert.receiver} works again: telling ${receiver}`,
     );
-    this.outbox.enqueue(alert, buildSlackMessage(alert, this.links), this.now(), 0, receiver);
+    await this.outbox.enqueue([{ alert, message: buildSlackMessage(alert, this.links), receiver }], this.now());
   }
 
   private async deliver(group: OutboxEntry[]): Promise<void> {
@@ -369,27 +389,28 @@ export class Alerter {
     const ids = group.map((entry) => entry.id);
     const receiver = first.receiver;
     const target = receiver === 'email' && this.email ? this.email : this.slack;
-    if (receiver === 'slack' && this.relay && (await this.relayed(group))) return;
+    if (this.relay && (await this.relayed(group))) return;
     try {
       const entries = await this.unmuted(group);
       if (entries.length === 0) return;
       const { delivery, headline } = await target.notify(entries.map((entry) => entry.alert));
       switch (delivery.status) {
         case 'delivered':
-          for (const entry of entries) {
-            this.outbox.remove(entry.id);
-            this.rules.delivered(entry.alert, this.now());
-          }
+          await this.outbox.remove(entries.map((entry) => entry.id));
+          for (const entry of entries) this.rules.delivered(entry.alert, this.now());
           if (!delivery.skipped) {
-            this.receiverWorks(receiver);
+            await this.receiverWorks(receiver);
             this.logger.info({ ...fields, receiver, attempts: delivery.attempts }, `alert sent to ${target.label}: ${headline}`);
           }
           return;
         case 'retry': {
           const attempts = Math.max(...entries.map((entry) => entry.attempts));
           const delay = Math.min(this.retryDelayMs * 2 ** attempts, this.maxRetryDelayMs);
-          for (const entry of entries) this.outbox.retryAt(entry.id, this.now() + delay);
-          this.receiverFails(receiver, delivery.reason, false);
+          await this.outbox.retryAt(
+            entries.map((entry) => entry.id),
+            this.now() + delay,
+          );
+          await this.receiverFails(receiver, delivery.reason, false);
           this.logger.error(
             { ...fields, receiver, attempts: delivery.attempts, reason: delivery.reason, retry_in_ms: delay },
             `alert could not be delivered to ${target.label} (kept in the outbox, posted again later)`,
@@ -397,11 +418,9 @@ export class Alerter {
           return;
         }
         case 'give_up':
-          for (const entry of entries) {
-            this.outbox.remove(entry.id);
-            this.rules.failed(entry.alert, this.now());
-          }
-          this.receiverFails(receiver, delivery.reason, true);
+          await this.outbox.remove(entries.map((entry) => entry.id));
+          for (const entry of entries) this.rules.failed(entry.alert, this.now());
+          await this.receiverFails(receiver, delivery.reason, true);
           this.logger.error(
             { ...fields, receiver, attempts: delivery.attempts, reason: delivery.reason },
             `alert could not be delivered to ${target.label} (refused: dropped)`,
@@ -410,11 +429,9 @@ export class Alerter {
       }
     } catch (error) {
       // Never let one alert take the process down; the entries stay and are tried again.
-      try {
-        for (const id of ids) this.outbox.retryAt(id, this.now() + this.maxRetryDelayMs);
-      } catch {
+      await this.outbox.retryAt(ids, this.now() + this.maxRetryDelayMs).catch(() => {
         // the outbox may be gone during shutdown
-      }
+      });
       this.logger.error({ ...fields, err: error }, 'alert delivery failed unexpectedly');
     }
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertRules, type Alert, type SpikeAlert } from './rules';
 import type { AlertSignal } from './signals';
+import { openMigratedStore, type AlertStore } from '../store/database';
 import { StateStore } from '../store/state-store';
 
 // The rules against a real SQLite state file, on a hand-driven clock.
@@ -15,6 +16,7 @@ const REDELIVERY = 30_000;
 let dir: string;
 let file: string;
 let store: StateStore;
+let opened: AlertStore;
 let notes: string[];
 
 function rules(): AlertRules {
@@ -49,15 +51,27 @@ const lifecycle = (event: 'app.started' | 'app.stopping', service = 'drop'): Ale
 });
 const types = (alerts: Alert[]) => alerts.map((a) => `${a.type}:${a.service}`);
 
-beforeEach(() => {
+/** Opens the state file as a restart does. */
+async function reopen(): Promise<void> {
+  opened = await openMigratedStore({ file });
+  store = await StateStore.open(opened.db);
+}
+
+/** What a graceful stop does: every change written, the file closed. */
+async function close(): Promise<void> {
+  await store.flush();
+  await opened.close();
+}
+
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-alert-rules-'));
   file = path.join(dir, 'nested', 'state.db');
-  store = StateStore.open(file);
+  await reopen();
   notes = [];
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -91,11 +105,11 @@ describe('lifecycle rules', () => {
     expect(r.observe([lifecycle('app.started')], 5)).toEqual([]);
   });
 
-  it('the cooldown survives a restart (a new rules object on the same file)', () => {
+  it('the cooldown survives a restart (a new rules object on the same file)', async () => {
     const [started] = rules().observe([lifecycle('app.started')], 0);
     rules().delivered(started!, 0);
-    store.close();
-    store = StateStore.open(file);
+    await close();
+    await reopen();
     expect(rules().observe([lifecycle('app.started')], 60_000)).toEqual([]);
   });
 });
@@ -263,13 +277,13 @@ describe('error spike rules', () => {
     expect(types(r.tick(25_000 + REDELIVERY))).toEqual(['error_spike_resolved:drop']);
   });
 
-  it('a restart neither repeats nor forgets an alert: the open spike is restored and resolved later', () => {
+  it('a restart neither repeats nor forgets an alert: the open spike is restored and resolved later', async () => {
     const first = rules();
     const [critical] = first.observe(failingRequests(6), 0);
     first.delivered(critical!, 0);
-    store.close();
+    await close();
 
-    store = StateStore.open(file);
+    await reopen();
     const second = rules();
     expect(second.openSpikes()).toMatchObject([{ service: 'drop', status: 'open', notified: true }]);
     // Errors go on after the restart: still the same spike, no second critical.
@@ -278,12 +292,12 @@ describe('error spike rules', () => {
     expect(types(second.tick(22_500))).toEqual(['error_spike_resolved:drop']);
   });
 
-  it('a restart offers a critical that was never delivered again', () => {
+  it('a restart offers a critical that was never delivered again', async () => {
     const first = rules();
     const [critical] = first.observe(failingRequests(6), 0);
     first.failed(critical!, 0);
-    store.close();
-    store = StateStore.open(file);
+    await close();
+    await reopen();
     expect(types(rules().observe(failingRequests(6), REDELIVERY))).toEqual(['error_spike:drop']);
   });
 });

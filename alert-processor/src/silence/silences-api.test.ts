@@ -11,6 +11,7 @@ import type { LifecycleAlert } from '../rules/rules';
 import { createAlertServer } from '../intake/server';
 import { createSilencesApi } from './silences-api';
 import { Silencer } from './silencer';
+import { openMigratedStore, type AlertStore } from '../store/database';
 import { SilenceStore } from '../store/silence-store';
 
 // The silences API on the processor's real HTTP server, with a real SQLite state file.
@@ -18,6 +19,7 @@ const TOKEN = 'test-token-0123456789abcdef';
 const MUTE_WINDOW = '* 00:00-24:00 UTC service.name=drop-batch';
 let dir: string;
 let store: SilenceStore;
+let alertStore: AlertStore;
 let silencer: Silencer;
 const servers: http.Server[] = [];
 let base: string;
@@ -40,7 +42,7 @@ async function listen(token: string | undefined): Promise<string> {
     maxBodyBytes: 64 * 1024,
     logger: logger(),
     intakeToken: 'intake-token-0123456789',
-    intake: { logs: () => undefined, spans: () => undefined },
+    intake: { logs: async () => undefined, spans: async () => undefined },
     silencesApi: createSilencesApi({ token, store, silencer, logger: logger() }),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,7 +52,8 @@ async function listen(token: string | undefined): Promise<string> {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drop-silences-api-'));
-  store = SilenceStore.open(path.join(dir, 'state.db'));
+  alertStore = await openMigratedStore({ file: path.join(dir, 'state.db') });
+  store = new SilenceStore(alertStore.db);
   // Always active but matching no alert these tests build, so the results do not depend on the day they run on.
   silencer = new Silencer(store, parseMuteWindows(MUTE_WINDOW).windows);
   base = await listen(TOKEN);
@@ -63,6 +66,7 @@ afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
   }
   await store.close();
+  await alertStore.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

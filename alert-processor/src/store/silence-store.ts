@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type { Selectable } from 'kysely';
 import type { Matcher } from '../silence/silence-matchers';
+import type { AlertsDb, AlertTables } from './database';
 
 /**
- * Silences (POST /api/silences) in the state file, on their own connection: matchers, a start and an end, who
- * and why, and how many alerts each has held back. An expired silence is kept for a week (GET shows it), then
- * deleted; a DELETE ends a silence now rather than erasing it, so what it muted stays visible.
+ * Silences (POST /api/silences) in the store — the state file, or the database replicas share, so that a silence
+ * created through any replica's API holds on the sender: matchers, a start and an end, who and why, and how many
+ * alerts each has held back. An expired silence is kept for a week (GET shows it), then deleted; a DELETE ends a
+ * silence now rather than erasing it, so what it muted stays visible.
+ *
+ * The active ones, checked for every alert about to be posted, are cached for `refreshMs` (and re-read at once
+ * after a change made here); when the database does not answer, the last list read goes on being used (a
+ * replica posting on its own then still honours the silences it knew; one that never read them holds nothing
+ * back).
  */
 
 export interface Silence {
@@ -25,7 +30,6 @@ export interface Silence {
 
 export type NewSilence = Pick<Silence, 'matchers' | 'startsAtMs' | 'endsAtMs' | 'comment' | 'createdBy'>;
 
-/** Where silences live: the state file (this file), or PostgreSQL for replicas (pg-silence-store.ts). */
 export interface Silences {
   create(silence: NewSilence, now: number): Promise<Silence>;
   get(id: string): Promise<Silence | undefined>;
@@ -42,36 +46,11 @@ export interface Silences {
   close(): Promise<void>;
 }
 
-interface SilenceRow {
-  id: string;
-  matchers: string;
-  starts_at_ms: number;
-  ends_at_ms: number;
-  comment: string;
-  created_by: string | null;
-  created_at_ms: number;
-  silenced: number;
-  last_silenced_at_ms: number | null;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS silences (
-  id                  TEXT    PRIMARY KEY,
-  matchers            TEXT    NOT NULL,
-  starts_at_ms        INTEGER NOT NULL,
-  ends_at_ms          INTEGER NOT NULL,
-  comment             TEXT    NOT NULL,
-  created_by          TEXT,
-  created_at_ms       INTEGER NOT NULL,
-  silenced            INTEGER NOT NULL DEFAULT 0,
-  last_silenced_at_ms INTEGER
-);
-CREATE INDEX IF NOT EXISTS silences_ends_at ON silences (ends_at_ms);
-`;
+type Row = Selectable<AlertTables['alert_silences']>;
 
 export const KEEP_EXPIRED_MS = 7 * 24 * 3600_000;
 
-const toSilence = (row: SilenceRow): Silence => ({
+const toSilence = (row: Row): Silence => ({
   id: row.id,
   matchers: JSON.parse(row.matchers) as Matcher[],
   startsAtMs: row.starts_at_ms,
@@ -84,39 +63,15 @@ const toSilence = (row: SilenceRow): Silence => ({
 });
 
 export class SilenceStore implements Silences {
-  private readonly db: Database.Database;
-  private readonly statements;
-  /** The silences not yet expired, read from the file at most once per change (checked for every alert sent). */
-  private current: Silence[] | undefined;
+  private cache: { at: number; silences: Silence[] } | undefined;
 
-  private constructor(db: Database.Database) {
-    this.db = db;
-    this.statements = {
-      insert: db.prepare<SilenceRow>(
-        `INSERT INTO silences (id, matchers, starts_at_ms, ends_at_ms, comment, created_by, created_at_ms, silenced, last_silenced_at_ms)
-         VALUES (@id, @matchers, @starts_at_ms, @ends_at_ms, @comment, @created_by, @created_at_ms, @silenced, @last_silenced_at_ms)`,
-      ),
-      get: db.prepare<[string], SilenceRow>('SELECT * FROM silences WHERE id = ?'),
-      all: db.prepare<[], SilenceRow>('SELECT * FROM silences ORDER BY starts_at_ms, created_at_ms'),
-      unexpired: db.prepare<[number], SilenceRow>('SELECT * FROM silences WHERE ends_at_ms > ? ORDER BY starts_at_ms, created_at_ms'),
-      countUnexpired: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM silences WHERE ends_at_ms > ?'),
-      expire: db.prepare<[number, string, number]>('UPDATE silences SET ends_at_ms = ? WHERE id = ? AND ends_at_ms > ?'),
-      recordSilenced: db.prepare<[number, string]>('UPDATE silences SET silenced = silenced + 1, last_silenced_at_ms = ? WHERE id = ?'),
-      purge: db.prepare<[number]>('DELETE FROM silences WHERE ends_at_ms <= ?'),
-    };
-  }
-
-  static open(file: string): SilenceStore {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    return new SilenceStore(db);
-  }
+  constructor(
+    private readonly db: AlertsDb,
+    private readonly refreshMs = 2_000,
+  ) {}
 
   async create(silence: NewSilence, now: number): Promise<Silence> {
-    const row: SilenceRow = {
+    const row: Row = {
       id: randomUUID(),
       matchers: JSON.stringify(silence.matchers),
       starts_at_ms: silence.startsAtMs,
@@ -127,48 +82,66 @@ export class SilenceStore implements Silences {
       silenced: 0,
       last_silenced_at_ms: null,
     };
-    this.statements.insert.run(row);
-    this.current = undefined;
+    await this.db.insertInto('alert_silences').values(row).execute();
+    this.cache = undefined;
     return toSilence(row);
   }
 
   async get(id: string): Promise<Silence | undefined> {
-    const row = this.statements.get.get(id);
+    const row = await this.db.selectFrom('alert_silences').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toSilence(row);
   }
 
   async list(now: number, includeExpired: boolean): Promise<Silence[]> {
-    return (includeExpired ? this.statements.all.all() : this.statements.unexpired.all(now)).map(toSilence);
+    let query = this.db.selectFrom('alert_silences').selectAll().orderBy('starts_at_ms').orderBy('created_at_ms');
+    if (!includeExpired) query = query.where('ends_at_ms', '>', now);
+    return (await query.execute()).map(toSilence);
   }
 
   async countUnexpired(now: number): Promise<number> {
-    return this.statements.countUnexpired.get(now)?.n ?? 0;
+    const row = await this.db
+      .selectFrom('alert_silences')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ends_at_ms', '>', now)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async expire(id: string, now: number): Promise<Silence | undefined> {
-    this.statements.expire.run(now, id, now);
-    this.current = undefined;
-    const row = this.statements.get.get(id);
-    return row && toSilence(row);
+    await this.db.updateTable('alert_silences').set({ ends_at_ms: now }).where('id', '=', id).where('ends_at_ms', '>', now).execute();
+    this.cache = undefined;
+    return this.get(id);
   }
 
   async active(now: number): Promise<Silence[]> {
-    this.current ??= this.statements.unexpired.all(now).map(toSilence);
-    if (this.current.some((silence) => silence.endsAtMs <= now)) this.current = this.statements.unexpired.all(now).map(toSilence);
-    return this.current.filter((silence) => silence.startsAtMs <= now);
+    if (!this.cache || now - this.cache.at >= this.refreshMs) {
+      try {
+        this.cache = { at: now, silences: await this.list(now, false) };
+      } catch {
+        // Never read: no silence is known, and nothing is held back (failing open, like the rest).
+        if (!this.cache) return [];
+      }
+    }
+    return this.cache.silences.filter((silence) => silence.startsAtMs <= now && silence.endsAtMs > now);
   }
 
   async recordSilenced(id: string, now: number): Promise<void> {
-    this.statements.recordSilenced.run(now, id);
+    await this.db
+      .updateTable('alert_silences')
+      .set((eb) => ({ silenced: eb('silenced', '+', 1), last_silenced_at_ms: now }))
+      .where('id', '=', id)
+      .execute();
   }
 
   async purge(now: number): Promise<number> {
-    const removed = this.statements.purge.run(now - KEEP_EXPIRED_MS).changes;
-    if (removed > 0) this.current = undefined;
-    return removed;
+    const result = await this.db
+      .deleteFrom('alert_silences')
+      .where('ends_at_ms', '<=', now - KEEP_EXPIRED_MS)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    // The store belongs to the processor, which closes it.
   }
 }

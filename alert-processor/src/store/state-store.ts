@@ -1,11 +1,15 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type { AlertsDb } from './database';
 
 /**
- * What must survive a restart, in a small SQLite file (ALERTS_STATE_FILE): when each alert type was last sent
- * per service (the cooldown), and the error spikes that are open or whose resolution is not yet delivered. The
- * sliding error window itself is not kept: after a restart it refills from new traffic.
+ * What must survive a restart, in the store: when each alert type was last sent per service (the cooldown), the
+ * error spikes that are open or whose resolution is not yet delivered, the heartbeats and the self-watches' state.
+ * The sliding error window itself is not kept: after a restart it refills from new traffic.
+ *
+ * The rules read and change this state on every record, synchronously: it is read once at open and kept in
+ * memory, and every change is written through, in order. `flush()` waits for what was written so far — the
+ * intake answers the collector only after it (and after the outbox write), so what an answered request changed
+ * is on disk, as with the outbox; a write that failed makes `flush()` throw (the intake then answers 503 and the
+ * collector sends the records again).
  */
 
 export type SpikeStatus = 'open' | 'resolved';
@@ -33,56 +37,6 @@ export interface SpikeState {
   lastFailureMs: number | null;
 }
 
-interface SpikeRow {
-  service: string;
-  status: SpikeStatus;
-  opened_at_ms: number;
-  notified: number;
-  suppressed: number;
-  failing_requests: number;
-  peak_in_window: number;
-  sample_trace_id: string;
-  sample_description: string;
-  below_since_ms: number | null;
-  resolved_at_ms: number | null;
-  last_failure_ms: number | null;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS cooldowns (
-  alert_type   TEXT    NOT NULL,
-  service      TEXT    NOT NULL,
-  last_sent_ms INTEGER NOT NULL,
-  PRIMARY KEY (alert_type, service)
-);
-CREATE TABLE IF NOT EXISTS spikes (
-  service            TEXT    PRIMARY KEY,
-  status             TEXT    NOT NULL CHECK (status IN ('open', 'resolved')),
-  opened_at_ms       INTEGER NOT NULL,
-  notified           INTEGER NOT NULL,
-  suppressed         INTEGER NOT NULL,
-  failing_requests   INTEGER NOT NULL,
-  peak_in_window     INTEGER NOT NULL,
-  sample_trace_id    TEXT    NOT NULL,
-  sample_description TEXT    NOT NULL,
-  below_since_ms     INTEGER,
-  resolved_at_ms     INTEGER,
-  last_failure_ms    INTEGER
-);
-CREATE TABLE IF NOT EXISTS heartbeats (
-  service      TEXT    PRIMARY KEY,
-  last_seen_ms INTEGER NOT NULL,
-  missing      INTEGER NOT NULL,
-  notified     INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS watches (
-  watch   TEXT NOT NULL,
-  service TEXT NOT NULL,
-  state   TEXT NOT NULL,
-  PRIMARY KEY (watch, service)
-);
-`;
-
 export interface HeartbeatState {
   service: string;
   lastSeenMs: number;
@@ -92,92 +46,107 @@ export interface HeartbeatState {
   notified: boolean;
 }
 
-export class StateStore {
-  private readonly db: Database.Database;
-  private readonly statements;
+const key = (...parts: string[]) => parts.join('\n');
+const byService = <T extends { service: string }>(a: T, b: T) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
 
-  private constructor(db: Database.Database) {
-    this.db = db;
-    this.statements = {
-      watches: db.prepare<[string], { service: string; state: string }>(
-        'SELECT service, state FROM watches WHERE watch = ? ORDER BY service',
+export class StateStore {
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+
+  private constructor(
+    private readonly db: AlertsDb,
+    private readonly cooldowns: Map<string, number>,
+    private readonly spikeStates: Map<string, SpikeState>,
+    private readonly heartbeatStates: Map<string, HeartbeatState>,
+    private readonly watchStates: Map<string, Map<string, string>>,
+  ) {}
+
+  /** Reads the state (the store migrated already). */
+  static async open(db: AlertsDb): Promise<StateStore> {
+    const [cooldowns, spikes, heartbeats, watches] = await Promise.all([
+      db.selectFrom('alert_cooldowns').selectAll().execute(),
+      db.selectFrom('alert_spikes').selectAll().execute(),
+      db.selectFrom('alert_heartbeats').selectAll().execute(),
+      db.selectFrom('alert_watches').selectAll().execute(),
+    ]);
+    const watchStates = new Map<string, Map<string, string>>();
+    for (const row of watches) {
+      const services = watchStates.get(row.watch) ?? new Map<string, string>();
+      services.set(row.service, row.state);
+      watchStates.set(row.watch, services);
+    }
+    return new StateStore(
+      db,
+      new Map(cooldowns.map((row) => [key(row.alert_type, row.service), row.last_sent_ms])),
+      new Map(
+        spikes.map((row) => [
+          row.service,
+          {
+            service: row.service,
+            status: row.status === 'resolved' ? 'resolved' : 'open',
+            openedAtMs: row.opened_at_ms,
+            notified: row.notified === 1,
+            suppressed: row.suppressed === 1,
+            failingRequests: row.failing_requests,
+            peakInWindow: row.peak_in_window,
+            sampleTraceId: row.sample_trace_id,
+            sampleDescription: row.sample_description,
+            belowSinceMs: row.below_since_ms,
+            resolvedAtMs: row.resolved_at_ms,
+            lastFailureMs: row.last_failure_ms,
+          },
+        ]),
       ),
-      saveWatch: db.prepare<[string, string, string]>(
-        'INSERT INTO watches (watch, service, state) VALUES (?, ?, ?) ON CONFLICT (watch, service) DO UPDATE SET state = excluded.state',
+      new Map(
+        heartbeats.map((row) => [
+          row.service,
+          { service: row.service, lastSeenMs: row.last_seen_ms, missing: row.missing === 1, notified: row.notified === 1 },
+        ]),
       ),
-      lastSent: db.prepare<[string, string], { last_sent_ms: number }>(
-        'SELECT last_sent_ms FROM cooldowns WHERE alert_type = ? AND service = ?',
-      ),
-      recordSent: db.prepare<[string, string, number]>(
-        `INSERT INTO cooldowns (alert_type, service, last_sent_ms) VALUES (?, ?, ?)
-         ON CONFLICT (alert_type, service) DO UPDATE SET last_sent_ms = excluded.last_sent_ms`,
-      ),
-      spikes: db.prepare<[], SpikeRow>('SELECT * FROM spikes ORDER BY service'),
-      saveSpike: db.prepare<SpikeRow>(
-        `INSERT INTO spikes (service, status, opened_at_ms, notified, suppressed, failing_requests, peak_in_window,
-                             sample_trace_id, sample_description, below_since_ms, resolved_at_ms, last_failure_ms)
-         VALUES (@service, @status, @opened_at_ms, @notified, @suppressed, @failing_requests, @peak_in_window,
-                 @sample_trace_id, @sample_description, @below_since_ms, @resolved_at_ms, @last_failure_ms)
-         ON CONFLICT (service) DO UPDATE SET
-           status = excluded.status, opened_at_ms = excluded.opened_at_ms, notified = excluded.notified,
-           suppressed = excluded.suppressed, failing_requests = excluded.failing_requests,
-           peak_in_window = excluded.peak_in_window, sample_trace_id = excluded.sample_trace_id,
-           sample_description = excluded.sample_description, below_since_ms = excluded.below_since_ms,
-           resolved_at_ms = excluded.resolved_at_ms, last_failure_ms = excluded.last_failure_ms`,
-      ),
-      deleteSpike: db.prepare<[string]>('DELETE FROM spikes WHERE service = ?'),
-      heartbeats: db.prepare<[], { service: string; last_seen_ms: number; missing: number; notified: number }>(
-        'SELECT * FROM heartbeats ORDER BY service',
-      ),
-      saveHeartbeat: db.prepare<[string, number, number, number]>(
-        `INSERT INTO heartbeats (service, last_seen_ms, missing, notified) VALUES (?, ?, ?, ?)
-         ON CONFLICT (service) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, missing = excluded.missing, notified = excluded.notified`,
-      ),
-    };
+      watchStates,
+    );
   }
 
-  /** Opens (creating the file, its directory and the tables if needed) the state file. */
-  static open(file: string): StateStore {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    // State files from before silences have no heartbeats.notified: every missing alert of theirs went out.
-    if (!(db.pragma('table_info(heartbeats)') as { name: string }[]).some((column) => column.name === 'notified')) {
-      db.exec('ALTER TABLE heartbeats ADD COLUMN notified INTEGER NOT NULL DEFAULT 1');
-    }
-    return new StateStore(db);
+  private write(change: () => Promise<unknown>): void {
+    this.writing = this.writing.then(change).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+  }
+
+  /** Waits for the changes made so far to be written; throws when one of them could not be. */
+  async flush(): Promise<void> {
+    await this.writing;
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure !== undefined) throw failure;
   }
 
   /** When an alert of this type was last delivered for the service, epoch ms. */
   lastSent(alertType: string, service: string): number | undefined {
-    return this.statements.lastSent.get(alertType, service)?.last_sent_ms;
+    return this.cooldowns.get(key(alertType, service));
   }
 
   recordSent(alertType: string, service: string, atMs: number): void {
-    this.statements.recordSent.run(alertType, service, atMs);
+    this.cooldowns.set(key(alertType, service), atMs);
+    this.write(() =>
+      this.db
+        .insertInto('alert_cooldowns')
+        .values({ alert_type: alertType, service, last_sent_ms: atMs })
+        .onConflict((oc) => oc.columns(['alert_type', 'service']).doUpdateSet({ last_sent_ms: atMs }))
+        .execute(),
+    );
   }
 
   spikes(): SpikeState[] {
-    return this.statements.spikes.all().map((row) => ({
-      service: row.service,
-      status: row.status,
-      openedAtMs: row.opened_at_ms,
-      notified: row.notified === 1,
-      suppressed: row.suppressed === 1,
-      failingRequests: row.failing_requests,
-      peakInWindow: row.peak_in_window,
-      sampleTraceId: row.sample_trace_id,
-      sampleDescription: row.sample_description,
-      belowSinceMs: row.below_since_ms,
-      resolvedAtMs: row.resolved_at_ms,
-      lastFailureMs: row.last_failure_ms,
-    }));
+    return [...this.spikeStates.values()].map((spike) => ({ ...spike })).sort(byService);
   }
 
   saveSpike(spike: SpikeState): void {
-    this.statements.saveSpike.run({
+    this.spikeStates.set(spike.service, { ...spike });
+    const row = {
       service: spike.service,
       status: spike.status,
       opened_at_ms: spike.openedAtMs,
@@ -190,33 +159,55 @@ export class StateStore {
       below_since_ms: spike.belowSinceMs,
       resolved_at_ms: spike.resolvedAtMs,
       last_failure_ms: spike.lastFailureMs,
-    });
+    };
+    const { service: _service, ...changes } = row;
+    this.write(() =>
+      this.db
+        .insertInto('alert_spikes')
+        .values(row)
+        .onConflict((oc) => oc.column('service').doUpdateSet(changes))
+        .execute(),
+    );
   }
 
   deleteSpike(service: string): void {
-    this.statements.deleteSpike.run(service);
+    this.spikeStates.delete(service);
+    this.write(() => this.db.deleteFrom('alert_spikes').where('service', '=', service).execute());
   }
 
   heartbeats(): HeartbeatState[] {
-    return this.statements.heartbeats
-      .all()
-      .map((row) => ({ service: row.service, lastSeenMs: row.last_seen_ms, missing: row.missing === 1, notified: row.notified === 1 }));
+    return [...this.heartbeatStates.values()].map((state) => ({ ...state })).sort(byService);
   }
 
   saveHeartbeat(state: HeartbeatState): void {
-    this.statements.saveHeartbeat.run(state.service, state.lastSeenMs, state.missing ? 1 : 0, state.notified ? 1 : 0);
+    this.heartbeatStates.set(state.service, { ...state });
+    const changes = { last_seen_ms: state.lastSeenMs, missing: state.missing ? 1 : 0, notified: state.notified ? 1 : 0 };
+    this.write(() =>
+      this.db
+        .insertInto('alert_heartbeats')
+        .values({ service: state.service, ...changes })
+        .onConflict((oc) => oc.column('service').doUpdateSet(changes))
+        .execute(),
+    );
   }
 
-  /** The self-watches' state per service (backup-watch.ts), as the watch wrote it. */
+  /** The self-watches' state per service (rules/backup-watch.ts), as the watch wrote it. */
   watches<T>(watch: string): Map<string, T> {
-    return new Map(this.statements.watches.all(watch).map((row) => [row.service, JSON.parse(row.state) as T]));
+    const services = [...(this.watchStates.get(watch) ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return new Map(services.map(([service, state]) => [service, JSON.parse(state) as T]));
   }
 
   saveWatch(watch: string, service: string, state: unknown): void {
-    this.statements.saveWatch.run(watch, service, JSON.stringify(state));
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+    const json = JSON.stringify(state);
+    const services = this.watchStates.get(watch) ?? new Map<string, string>();
+    services.set(service, json);
+    this.watchStates.set(watch, services);
+    this.write(() =>
+      this.db
+        .insertInto('alert_watches')
+        .values({ watch, service, state: json })
+        .onConflict((oc) => oc.columns(['watch', 'service']).doUpdateSet({ state: json }))
+        .execute(),
+    );
   }
 }

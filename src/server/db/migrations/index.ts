@@ -9,6 +9,7 @@ import { rateLimits } from './0006_rate_limits';
 import { sessionRole } from './0007_session_role';
 import { auditEntryMac } from './0008_audit_entry_mac';
 import { auditPendingMac } from './0009_audit_pending_mac';
+import { erasableColumnsUnsampled } from './0010_erasable_columns_unsampled';
 
 /**
  * The migrations for one dialect, ordered by name; most are the same on both, a few (triggers) need dialect SQL.
@@ -25,5 +26,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0007_session_role': sessionRole,
     '0008_audit_entry_mac': auditEntryMac(dialect),
     '0009_audit_pending_mac': auditPendingMac(dialect),
+    '0010_erasable_columns_unsampled': erasableColumnsUnsampled(dialect),
   };
 }
