@@ -2,7 +2,7 @@
  * The arithmetic of bench:overhead's report, apart from the servers: within-round ratios, the pairs compared, the
  * issue's targets and their verdicts. Pure functions, unit-tested in test/bench/overhead-report.test.ts.
  */
-import type { VariantName } from './overhead-variants';
+import { parseServed, type VariantName } from './overhead-variants';
 
 export interface EndpointResult {
   rps: number;
@@ -15,8 +15,11 @@ export interface RunResult {
   coldStartMs: number;
   rssMb: number;
 }
-/** One round: every served variant's absolute figures, taken in the same interleaved slices. */
-export type Round = Map<VariantName, RunResult>;
+/**
+ * One round: every served server's absolute figures, taken in the same interleaved slices, by served name (the
+ * variant's name, with `@<label>` for the --beside checkout's servers).
+ */
+export type Round = Map<string, RunResult>;
 
 export interface Summary {
   median: number;
@@ -45,7 +48,7 @@ export function median(xs: number[]): number {
 export const summary = (xs: number[]): Summary => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), rounds: [...xs] });
 
 /** Within-round ratios of one variant to another: each round's figure of `of` over the same round's of `to`. */
-export function ratios(rounds: Round[], of: VariantName, to: VariantName): Ratios {
+export function ratios(rounds: Round[], of: string, to: string): Ratios {
   const r = (pick: (run: RunResult) => number) => summary(rounds.map((round) => pick(round.get(of)!) / pick(round.get(to)!)));
   return {
     health: { rps: r((x) => x.health.rps), p99: r((x) => x.health.p99) },
@@ -57,19 +60,31 @@ export function ratios(rounds: Round[], of: VariantName, to: VariantName): Ratio
 
 /**
  * The pairs reported, as `[of, to]`: every variant against the baseline (the first served), then the full layer
- * directly against the floor and each peer, and the A/A pair when both of its servers are served.
+ * directly against the floor and each peer, and the A/A pair when both of its servers are served — for this
+ * checkout's servers, then the same for the --beside checkout's (`<variant>@<label>`), then each variant of the
+ * --beside checkout against the same variant here (`full@node24/full`).
  */
-export function comparedPairs(served: VariantName[]): [VariantName, VariantName][] {
-  const baseline = served[0]!;
-  const pairs: [VariantName, VariantName][] = served.slice(1).map((v) => [v, baseline]);
-  const has = (pair: [VariantName, VariantName]) => pairs.some(([a, b]) => a === pair[0] && b === pair[1]);
-  if (served.includes('full')) {
-    for (const other of served) {
-      if (other === 'full' || other.startsWith('uninstrumented')) continue;
-      if (!has(['full', other])) pairs.push(['full', other]);
+export function comparedPairs(served: string[]): [string, string][] {
+  const labels = [...new Set(served.map((name) => parseServed(name).label))];
+  const pairs: [string, string][] = [];
+  const has = (pair: [string, string]) => pairs.some(([a, b]) => a === pair[0] && b === pair[1]);
+  for (const label of labels) {
+    const at = (variant: string) => (label ? `${variant}@${label}` : variant);
+    const group = served.filter((name) => parseServed(name).label === label).map((name) => parseServed(name).variant);
+    const baseline = group[0]!;
+    for (const v of group.slice(1)) pairs.push([at(v), at(baseline)]);
+    if (group.includes('full')) {
+      for (const other of group) {
+        if (other === 'full' || other.startsWith('uninstrumented')) continue;
+        if (!has([at('full'), at(other)])) pairs.push([at('full'), at(other)]);
+      }
     }
+    if (group.includes(AA[0]) && group.includes(AA[1]) && !has([at(AA[0]), at(AA[1])])) pairs.push([at(AA[0]), at(AA[1])]);
   }
-  if (served.includes(AA[0]) && served.includes(AA[1]) && !has(AA)) pairs.push(AA);
+  for (const name of served) {
+    const { variant, label } = parseServed(name);
+    if (label && served.includes(variant)) pairs.push([name, variant]);
+  }
   return pairs;
 }
 
@@ -100,8 +115,8 @@ export interface TargetCheck {
   pair: string;
   metric: 'req/s' | 'p99';
   endpoint: 'health' | 'transfer';
-  /** The ratio must be above (`>` / `>=`) or below (`<=`) the threshold. */
-  comparison: '>' | '>=' | '<=';
+  /** The ratio must be above (`>` / `>=`) or below (`<` / `<=`) the threshold. */
+  comparison: '>' | '>=' | '<' | '<=';
   threshold: number;
   value: Summary;
   /** Rounds whose ratio was on the right side of the threshold. */
@@ -126,7 +141,8 @@ export interface TargetCheck {
 export const aaNoise = (aa: Summary) => Math.max((aa.max - aa.min) / 2, Math.abs(aa.median - 1));
 
 export function verdict(value: Summary, comparison: TargetCheck['comparison'], threshold: number, aa: Summary | undefined) {
-  const right = (x: number) => (comparison === '>' ? x > threshold : comparison === '>=' ? x >= threshold : x <= threshold);
+  const right = (x: number) =>
+    comparison === '>' ? x > threshold : comparison === '>=' ? x >= threshold : comparison === '<' ? x < threshold : x <= threshold;
   const rightSide = value.rounds.filter(right).length;
   const n = value.rounds.length;
   const needed = signCountNeeded(n);
@@ -140,41 +156,48 @@ export function verdict(value: Summary, comparison: TargetCheck['comparison'], t
 }
 
 /**
- * The issue's targets, where the run served the variants they compare, each read on the direct within-round
- * ratio: full/peer req/s above 1 (the full layer faster than the peer in the same round), full/floor req/s at
- * least 0.95 and p99 at most 1.10, on both endpoints.
+ * The targets, where the run served the variants they compare, each read on the direct within-round ratio: the
+ * full layer ahead of each peer on both endpoints — more req/s (full/peer above 1) and a shorter tail (p99
+ * full/peer below 1) — for this checkout's servers and, in their own rounds, the --beside checkout's, each against
+ * the A/A pair of its own checkout.
  */
 export function targets(report: Map<string, Ratios>): TargetCheck[] {
   const out: TargetCheck[] = [];
-  const aaRatios = report.get(`${AA[0]}/${AA[1]}`);
-  const check = (
-    pair: string,
-    endpoint: TargetCheck['endpoint'],
-    metric: TargetCheck['metric'],
-    comparison: TargetCheck['comparison'],
-    threshold: number,
-  ) => {
-    const ratiosOfPair = report.get(pair);
-    if (!ratiosOfPair) return;
-    const key = metric === 'req/s' ? 'rps' : 'p99';
-    const value = ratiosOfPair[endpoint][key];
-    const aa = aaRatios?.[endpoint][key];
-    out.push({
-      name: `${endpoint} ${pair} ${metric} ${comparison} ${threshold.toFixed(2)}`,
-      pair,
-      metric,
-      endpoint,
-      comparison,
-      threshold,
-      value,
-      aa,
-      ...verdict(value, comparison, threshold, aa),
-    });
-  };
-  for (const endpoint of ['health', 'transfer'] as const) {
-    for (const peer of PEERS) check(`full/${peer}`, endpoint, 'req/s', '>', 1);
-    check('full/floor', endpoint, 'req/s', '>=', 0.95);
-    check('full/floor', endpoint, 'p99', '<=', 1.1);
+  const labels = ['', ...new Set([...report.keys()].flatMap((pair) => pair.split('/').map((name) => parseServed(name).label)))].filter(
+    (label, i, all) => all.indexOf(label) === i,
+  );
+  for (const label of labels) {
+    const at = (variant: string) => (label ? `${variant}@${label}` : variant);
+    const aaRatios = report.get(`${at(AA[0])}/${at(AA[1])}`);
+    const check = (
+      pair: string,
+      endpoint: TargetCheck['endpoint'],
+      metric: TargetCheck['metric'],
+      comparison: TargetCheck['comparison'],
+    ) => {
+      const ratiosOfPair = report.get(pair);
+      if (!ratiosOfPair) return;
+      const key = metric === 'req/s' ? 'rps' : 'p99';
+      const value = ratiosOfPair[endpoint][key];
+      const aa = aaRatios?.[endpoint][key];
+      out.push({
+        name: `${endpoint} ${pair} ${metric} ${comparison} 1.00`,
+        pair,
+        metric,
+        endpoint,
+        comparison,
+        threshold: 1,
+        value,
+        aa,
+        ...verdict(value, comparison, 1, aa),
+      });
+    };
+    for (const endpoint of ['health', 'transfer'] as const) {
+      for (const peer of PEERS) {
+        check(`${at('full')}/${at(peer)}`, endpoint, 'req/s', '>');
+        check(`${at('full')}/${at(peer)}`, endpoint, 'p99', '<');
+      }
+    }
   }
   return out;
 }

@@ -6,11 +6,19 @@ import { pathToFileURL } from 'node:url';
  */
 export type VariantName = 'uninstrumented' | 'uninstrumented-aa' | 'full' | 'floor' | 'vercel-otel' | 'node-sdk-auto' | 'lever' | 'sentry';
 
+/** Where a server of the run exports (`<sinkUrl>/<served>/v1/…`) and which checkout serves it (its bench/peers). */
+export interface ServerPlace {
+  sinkUrl: string;
+  /** The served name: the variant's, with `@<label>` for a server of the --beside checkout. */
+  served: string;
+  root: string;
+}
+
 export interface Variant {
   name: VariantName;
   /** What the variant records and sends, for the report and docs/PERFORMANCE.md's table. */
   records: string;
-  env(sinkUrl: string): Record<string, string>;
+  env(place: ServerPlace): Record<string, string>;
 }
 
 const disabled = () => ({ OTEL_SDK_DISABLED: 'true' });
@@ -19,12 +27,12 @@ const disabled = () => ({ OTEL_SDK_DISABLED: 'true' });
  * peer's SDK registered and steps aside (no SDK, no OTLP records of its own), so what is exported is only what the
  * peer's own set-up makes (auto-instrumentations' pino stream, for node-sdk-auto).
  */
-const peer = (sinkUrl: string, name: VariantName) => ({
-  ...exporting(sinkUrl, name),
-  NODE_OPTIONS: `--import ${pathToFileURL(path.join(import.meta.dirname, 'peers', `${name}.mjs`)).href}`,
+const peer = (place: ServerPlace, name: VariantName) => ({
+  ...exporting(place),
+  NODE_OPTIONS: `--import ${pathToFileURL(path.join(place.root, 'bench', 'peers', `${name}.mjs`)).href}`,
 });
-const exporting = (sinkUrl: string, name: VariantName) => ({
-  OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${name}`,
+const exporting = ({ sinkUrl, served }: ServerPlace) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${served}`,
   OTEL_TRACES_EXPORTER: 'otlp',
   OTEL_LOGS_EXPORTER: 'otlp',
   OTEL_METRICS_EXPORTER: 'none',
@@ -41,24 +49,24 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
     full: {
       name: 'full',
       records: "Drop's layer: Next's request and handler spans, DB transaction spans (+ slow statements), OTLP logs, audit span events",
-      env: (sink) => exporting(sink, 'full'),
+      env: exporting,
     },
     floor: {
       name: 'floor',
       records:
         "Drop's layer with nothing recorded (OTEL_TRACES_SAMPLER=always_off) and logs not exported: SDK, context manager, Next's tracing",
-      env: (sink) => ({ ...exporting(sink, 'floor'), OTEL_TRACES_SAMPLER: 'always_off', OTEL_LOGS_EXPORTER: 'none' }),
+      env: (place) => ({ ...exporting(place), OTEL_TRACES_SAMPLER: 'always_off', OTEL_LOGS_EXPORTER: 'none' }),
     },
     'vercel-otel': {
       name: 'vercel-otel',
       records: "@vercel/otel registerOTel(): Next's spans (all of them) and fetch spans over OTLP; no DB spans, no OTLP logs",
-      env: (sink) => peer(sink, 'vercel-otel'),
+      env: (place) => peer(place, 'vercel-otel'),
     },
     'node-sdk-auto': {
       name: 'node-sdk-auto',
       records:
         "NodeSDK + auto-instrumentations-node, started with node --import: the http server span, Next's spans (all of them), pino lines as OTLP logs; no DB spans",
-      env: (sink) => peer(sink, 'node-sdk-auto'),
+      env: (place) => peer(place, 'node-sdk-auto'),
     },
     lever: {
       name: 'lever',
@@ -67,13 +75,13 @@ export function variants(lever: Record<string, string>): Record<VariantName, Var
           .map(([k, v]) => `${k}=${v}`)
           .join(', ') || '(no --lever given)'
       }`,
-      env: (sink) => ({ ...exporting(sink, 'lever'), ...lever }),
+      env: (place) => ({ ...exporting(place), ...lever }),
     },
     sentry: {
       name: 'sentry',
       records: 'the full layer with SENTRY_DSN (at the same sink)',
       // The sink answers Sentry's envelope endpoint too: any path, 200.
-      env: (sink) => ({ ...exporting(sink, 'sentry'), SENTRY_DSN: `${sink.replace('http://', 'http://benchkey@')}/1` }),
+      env: (place) => ({ ...exporting(place), SENTRY_DSN: `${place.sinkUrl.replace('http://', 'http://benchkey@')}/1` }),
     },
   };
 }
@@ -107,4 +115,28 @@ export function chooseVariants(flags: { sentry: boolean; aa: boolean; lever: boo
   if (flags.aa) return ['uninstrumented', 'uninstrumented-aa'];
   if (flags.lever) return ['uninstrumented', 'full', 'lever', 'uninstrumented-aa'];
   return ['uninstrumented', 'full', 'floor', 'vercel-otel', 'node-sdk-auto', 'uninstrumented-aa'];
+}
+
+/** A second checkout serving every variant beside this one's: another commit, or the same under another Node. */
+export interface Beside {
+  label: string;
+  root: string;
+  /** The node binary its servers run on (its node_modules are built for it). */
+  node: string;
+}
+
+/** `--beside LABEL=DIR[:NODE]`: a label of letters, digits, `-` or `_`, a checkout, and the node that serves it. */
+export function parseBeside(text: string, defaultNode: string): Beside | undefined {
+  if (!text) return undefined;
+  const match = /^([A-Za-z0-9_-]+)=([^:]+)(?::(.+))?$/.exec(text);
+  if (!match) throw new UsageError(`--beside: "${text}" is not LABEL=DIR[:NODE] (LABEL of letters, digits, - or _)`);
+  return { label: match[1]!, root: path.resolve(match[2]!), node: match[3] ?? defaultNode };
+}
+
+/** The variant a served name stands for, and the --beside label it carries ('' for this checkout's servers). */
+export function parseServed(served: string): { variant: VariantName; label: string } {
+  const at = served.indexOf('@');
+  return at < 0
+    ? { variant: served as VariantName, label: '' }
+    : { variant: served.slice(0, at) as VariantName, label: served.slice(at + 1) };
 }

@@ -1,6 +1,6 @@
 /**
  * npm run bench:overhead [-- --rounds N --warmup S --duration S --slices K --connections C --json]
- *                        [-- --variants a,b,… | --sentry | --aa | --lever K=V,…]
+ *                        [-- --variants a,b,… | --sentry | --aa | --lever K=V,…] [-- --beside LABEL=DIR[:NODE]]
  *
  * What the operations layer costs, against what a user would pick instead, all in the same interleaved rounds and
  * the same `next build`: uninstrumented (OTEL_SDK_DISABLED=true), Drop's full layer, the floor (Drop's SDK started,
@@ -15,6 +15,10 @@
  * full / floor, full / each peer), reported as their median and min–max: this machine's speed drifts by tens of
  * percent within minutes, so absolute numbers across rounds are not comparable, and slices close in time keep the
  * drift out of the ratio.
+ *
+ * --beside serves every variant a second time from another checkout DIR (its own `npm ci` and `next build`: another
+ * commit, or the same commit under another Node, NODE), named `<variant>@LABEL`, in the same interleaved rounds; the
+ * report adds each such server against the same variant of this checkout (`full@node24/full`).
  *
  * --aa serves only the A/A pair; --sentry compares the full layer without and with SENTRY_DSN (at the same sink);
  * --lever adds environment to a copy of the full layer ("lever"), served beside the full layer;
@@ -47,7 +51,7 @@ import {
   type RunResult,
 } from './overhead-report';
 import { freezeTree, thawTree } from './process-freeze';
-import { chooseVariants, parseLever, UsageError, variants, type VariantName } from './overhead-variants';
+import { chooseVariants, parseBeside, parseLever, parseServed, UsageError, variants } from './overhead-variants';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PASSWORD = 'bench-password-123';
@@ -74,6 +78,12 @@ const flags = benchArgs('bench:overhead', {
     description:
       'comma-separated variants to serve, the first the baseline (default: uninstrumented, full, floor, vercel-otel, node-sdk-auto, uninstrumented-aa)',
   },
+  beside: {
+    type: 'string',
+    default: '',
+    description:
+      'LABEL=DIR[:NODE]: serve every variant also from the checkout DIR (npm ci and next build done there, under NODE: default this node), as <variant>@LABEL',
+  },
 });
 const ROUNDS = flags.rounds;
 const WARMUP_S = flags.warmup;
@@ -93,9 +103,12 @@ function usage<T>(read: () => T): T {
 /** `--lever KEY=VALUE[,KEY=VALUE]`: extra environment for the "lever" variant, to measure one lever. */
 const LEVER = usage(() => parseLever(flags.lever));
 const VARIANTS = variants(LEVER);
-const SERVED = usage(() =>
+const VARIANTS_SERVED = usage(() =>
   chooseVariants({ sentry: flags.sentry, aa: flags.aa, lever: flags.lever !== '', only: flags.variants || undefined }),
 );
+const BESIDE = usage(() => parseBeside(flags.beside, process.execPath));
+/** Every server of a round, by served name: this checkout's variants, then the --beside checkout's. */
+const SERVED: string[] = [...VARIANTS_SERVED, ...(BESIDE ? VARIANTS_SERVED.map((v) => `${v}@${BESIDE.label}`) : [])];
 /** A pause after each slice, warm-up and login, the server running without load, before it is stopped. */
 const SETTLE_MS = 250;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -117,9 +130,9 @@ interface Sink {
 async function startOtlpSink(): Promise<Sink> {
   const received = new Map<string, { requests: number; bytes: number }>();
   const server = http.createServer((req, res) => {
-    // /<variant>/v1/<signal>, or Sentry's /api/1/envelope/
-    const [, variant = '?', , signal = 'other'] = (req.url ?? '').split('?')[0]!.split('/');
-    const key = `${variant} ${signal}`;
+    // /<served>/v1/<signal>, or Sentry's /api/1/envelope/
+    const [, served = '?', , signal = 'other'] = (req.url ?? '').split('?')[0]!.split('/');
+    const key = `${decodeURIComponent(served)} ${signal}`;
     const entry = received.get(key) ?? { requests: 0, bytes: 0 };
     received.set(key, entry);
     req.on('data', (chunk: Buffer) => (entry.bytes += chunk.length));
@@ -151,7 +164,10 @@ interface Server {
   lastError: () => string;
 }
 
-async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: string): Promise<Server> {
+async function startServer(served: string, databaseUrl: string, sinkUrl: string): Promise<Server> {
+  const { variant, label } = parseServed(served);
+  const root = label ? BESIDE!.root : ROOT;
+  const node = label ? BESIDE!.node : process.execPath;
   const port = await freePort();
   // NODE_ENV is left for `next start` to set (production).
   const { NODE_ENV: _nodeEnv, ...parentEnv } = process.env;
@@ -163,13 +179,13 @@ async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: s
     COOKIE_SECURE: 'false',
     NEXT_TELEMETRY_DISABLED: '1',
     LOG_LEVEL: 'info',
-    ...VARIANTS[variant].env(sinkUrl),
+    ...VARIANTS[variant].env({ sinkUrl, served, root }),
   };
   const started = performance.now();
   const child = spawn(
     'taskset',
-    ['-c', SERVER_CORE, process.execPath, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
-    { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['-c', SERVER_CORE, node, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
+    { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Every variant writes its log lines to a pipe that is drained and dropped: the sink. The last stderr is kept
   // to say why a server would not start.
@@ -178,13 +194,13 @@ async function startServer(variant: VariantName, databaseUrl: string, sinkUrl: s
   child.stderr?.on('data', (chunk: Buffer) => (lastError = (lastError + chunk.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${variant} server exited with ${child.exitCode}: ${lastError}`);
+    if (child.exitCode !== null) throw new Error(`${served} server exited with ${child.exitCode}: ${lastError}`);
     const ok = await fetch(`${url}/api/health`).then(
       (r) => r.status === 200,
       () => false,
     );
     if (ok) break;
-    if (performance.now() - started > 60_000) throw new Error(`${variant} server did not start: ${lastError}`);
+    if (performance.now() - started > 60_000) throw new Error(`${served} server did not start: ${lastError}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return { url, child, coldStartMs: performance.now() - started, lastError: () => lastError };
@@ -288,7 +304,7 @@ function endpointResult(samples: Sample[]): EndpointResult {
  * them spends the slice flushing its leftover batches (span delay 5 s, logs 1 s) on the shared core; their
  * exports run in their own time once continued.
  */
-async function alone<T>(servers: Map<VariantName, Server>, variant: VariantName, work: (server: Server) => Promise<T>): Promise<T> {
+async function alone<T>(servers: Map<string, Server>, variant: string, work: (server: Server) => Promise<T>): Promise<T> {
   const server = servers.get(variant)!;
   for (const other of servers.values()) if (other !== server) freeze(other);
   thaw(server);
@@ -313,11 +329,8 @@ async function alone<T>(servers: Map<VariantName, Server>, variant: VariantName,
  * stopped; each endpoint's measured time is cut into SLICES slices per server, taken in the order A B C … C B A
  * A B C …, so a change in the machine's speed during the round falls on every variant alike.
  */
-async function measureRound(
-  servers: Map<VariantName, Server>,
-  order: VariantName[],
-): Promise<Map<VariantName, Omit<RunResult, 'coldStartMs'>>> {
-  const auth = new Map<VariantName, { cookie: string; csrf: string }>();
+async function measureRound(servers: Map<string, Server>, order: string[]): Promise<Map<string, Omit<RunResult, 'coldStartMs'>>> {
+  const auth = new Map<string, { cookie: string; csrf: string }>();
   for (const variant of order) auth.set(variant, await alone(servers, variant, (server) => sessionCookie(server.url)));
   // Warm-up: both endpoints on each server, so JIT and caches are hot for what is measured.
   for (const variant of order) {
@@ -353,7 +366,10 @@ async function measureRound(
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 async function main() {
-  if (!fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) throw new Error('build first: npx next build');
+  for (const root of [ROOT, ...(BESIDE ? [BESIDE.root] : [])]) {
+    if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) throw new Error(`build first: npx next build (in ${root})`);
+  }
+  if (BESIDE && !fs.existsSync(BESIDE.node)) throw new Error(`--beside: no node at ${BESIDE.node}`);
   spawnSync('taskset', ['-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
   log(
     `bench:overhead — ${ROUNDS} rounds of ${SERVED.join(', ')}; warm-up ${WARMUP_S}s, ${DURATION_S}s per endpoint in ${SLICES} slices, ` +
@@ -362,17 +378,21 @@ async function main() {
         .map((l) => fmt(l, 1))
         .join(' ')}`,
   );
-  for (const name of SERVED) log(`  ${name.padEnd(18)} ${VARIANTS[name].records}`);
+  for (const name of VARIANTS_SERVED) log(`  ${name.padEnd(18)} ${VARIANTS[name].records}`);
+  if (BESIDE) {
+    const version = spawnSync(BESIDE.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    log(`  <variant>@${BESIDE.label}: the same, served from ${BESIDE.root} on node ${version} (this checkout: ${process.version})`);
+  }
   const sink = await startOtlpSink();
   // One database per variant: the servers of a round are up at once, and SQLite is one writer's file.
-  const databaseUrls = new Map<VariantName, string>();
+  const databaseUrls = new Map<string, string>();
   for (const name of SERVED) databaseUrls.set(name, await prepareDatabase());
   const rounds: Round[] = [];
   const roundLoad: number[][] = [];
   for (let round = 0; round < ROUNDS; round++) {
     roundLoad.push(os.loadavg());
     const order = SERVED.map((_, i) => SERVED[(i + round) % SERVED.length]!);
-    const servers = new Map<VariantName, Server>();
+    const servers = new Map<string, Server>();
     try {
       // Started one after the other, so each cold start has the core to itself.
       for (const variant of order) {
@@ -382,12 +402,12 @@ async function main() {
       }
       log(`round ${round + 1}: load average ${roundLoad[round]!.map((l) => fmt(l, 1)).join(' ')} at the start`);
       const measured = await measureRound(servers, order);
-      const results = new Map<VariantName, RunResult>();
+      const results = new Map<string, RunResult>();
       for (const variant of SERVED) {
         const r = { ...measured.get(variant)!, coldStartMs: servers.get(variant)!.coldStartMs };
         results.set(variant, r);
         log(
-          `round ${round + 1} ${variant.padEnd(18)} health ${fmt(r.health.rps, 0)} req/s p50 ${fmt(r.health.p50, 1)} ms p99 ${fmt(r.health.p99, 1)} ms | ` +
+          `round ${round + 1} ${variant.padEnd(24)} health ${fmt(r.health.rps, 0)} req/s p50 ${fmt(r.health.p50, 1)} ms p99 ${fmt(r.health.p99, 1)} ms | ` +
             `transfer ${fmt(r.transfer.rps, 0)} req/s p50 ${fmt(r.transfer.p50, 1)} ms p99 ${fmt(r.transfer.p99, 1)} ms | RSS ${r.rssMb} MB | cold start ${fmt(r.coldStartMs, 0)} ms`,
         );
       }
@@ -398,7 +418,8 @@ async function main() {
   }
   sink.close();
   for (const name of SERVED) {
-    if (name.startsWith('uninstrumented') || name === 'floor') continue;
+    const { variant } = parseServed(name);
+    if (variant.startsWith('uninstrumented') || variant === 'floor') continue;
     if (![...sink.received.keys()].some((key) => key.startsWith(`${name} `)))
       throw new Error(`${name} exported nothing: the measurement is not of its telemetry`);
   }
@@ -409,7 +430,7 @@ async function main() {
   log(`\nwithin-round ratios, median (min–max) of ${ROUNDS} rounds:`);
   for (const [pair, r] of report) {
     log(
-      `${pair.padEnd(34)} ${line('health req/s', r.health.rps)}  ${line('p99', r.health.p99)} | ${line('transfer req/s', r.transfer.rps)}  ` +
+      `${pair.padEnd(44)} ${line('health req/s', r.health.rps)}  ${line('p99', r.health.p99)} | ${line('transfer req/s', r.transfer.rps)}  ` +
         `${line('p99', r.transfer.p99)} | ${line('cold start', r.coldStart)}  ${line('RSS', r.rss)}`,
     );
   }
@@ -431,6 +452,8 @@ async function main() {
         {
           rounds: ROUNDS,
           variants: SERVED,
+          beside: BESIDE && { ...BESIDE, version: spawnSync(BESIDE.node, ['--version'], { encoding: 'utf8' }).stdout.trim() },
+          node: process.version,
           loadAverage: os.loadavg(),
           perRound: rounds.map((round, i) => ({ loadAverage: roundLoad[i], variants: Object.fromEntries(round) })),
           ratios: Object.fromEntries(report),

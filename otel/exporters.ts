@@ -1,18 +1,14 @@
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from './config';
-import { DeferredExporter } from './deferred-exporter';
 import { CountingMetricExporter, DroppedTelemetry } from './dropped-telemetry';
 import { FreshFirstLogRecordProcessor, FreshFirstSpanProcessor } from './fresh-first-batch';
 import { RedactingSpanProcessor } from './redacting-span-processor';
 import { ServerSpanProcessor } from './http/server-span-processor';
+import { otlpLogExporter, otlpTraceExporter } from './sliced-otlp-exporter';
 import type { OtlpEndpointOverrides } from './sentry/otlp-endpoints';
 
 const droppedKey = Symbol.for('drop.droppedTelemetry');
@@ -34,18 +30,14 @@ export function droppedTelemetry(): DroppedTelemetry {
 export function spanProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): SpanProcessor[] {
   const processors: SpanProcessor[] = [new ServerSpanProcessor(), new RedactingSpanProcessor()];
   if (config.tracesExporter === 'none') return processors;
-  const target = endpoints.traces;
-  const otlp = config.protocol === 'http/json' ? new JsonTraceExporter(target) : new ProtoTraceExporter(target);
-  const exporter = new DeferredExporter(otlp);
+  const exporter = otlpTraceExporter(config.protocol, endpoints.traces);
   processors.push(new FreshFirstSpanProcessor(exporter, config.spanBatch, droppedTelemetry()));
   return processors;
 }
 
 export function logRecordProcessors(config: TelemetryConfig, endpoints: OtlpEndpointOverrides = {}): LogRecordProcessor[] {
   if (config.logsExporter === 'none') return [];
-  const target = endpoints.logs;
-  const otlp = config.protocol === 'http/json' ? new JsonLogExporter(target) : new ProtoLogExporter(target);
-  const exporter = new DeferredExporter(otlp);
+  const exporter = otlpLogExporter(config.protocol, endpoints.logs);
   return [new FreshFirstLogRecordProcessor(exporter, config.logBatch, droppedTelemetry())];
 }
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseVariants, parseLever, UsageError } from '../../bench/overhead-variants';
+import { chooseVariants, parseBeside, parseLever, parseServed, UsageError } from '../../bench/overhead-variants';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bench = (...args: string[]) =>
@@ -26,14 +26,29 @@ describe('bench:overhead command line', () => {
     expect(() => only('full,full')).toThrow(/twice/);
   });
 
-  it('exits 2 with a message and no stack on a bad --variants or --lever', () => {
+  it('--beside takes LABEL=DIR[:NODE]; served names carry the label', () => {
+    expect(parseBeside('', '/usr/bin/node')).toBeUndefined();
+    expect(parseBeside('node24=/work/b24:/opt/node24/bin/node', '/usr/bin/node')).toEqual({
+      label: 'node24',
+      root: '/work/b24',
+      node: '/opt/node24/bin/node',
+    });
+    expect(parseBeside('before=../old', '/usr/bin/node')).toEqual({ label: 'before', root: path.resolve('../old'), node: '/usr/bin/node' });
+    expect(() => parseBeside('/work/b24', '/usr/bin/node')).toThrow(UsageError);
+    expect(() => parseBeside('no spaces=/x', '/usr/bin/node')).toThrow(/LABEL=DIR\[:NODE\]/);
+    expect(parseServed('full@node24')).toEqual({ variant: 'full', label: 'node24' });
+    expect(parseServed('vercel-otel')).toEqual({ variant: 'vercel-otel', label: '' });
+  });
+
+  it('exits 2 with a message and no stack on a bad --variants, --lever or --beside', () => {
     for (const args of [
       ['--variants', 'full,bogus'],
       ['--lever', 'FOO'],
+      ['--beside', 'nolabel'],
     ]) {
       const result = bench(...args);
       expect(result.status, result.stderr).toBe(2);
-      expect(result.stderr).toMatch(/^bench:overhead: --(variants|lever): .+ \(--help lists the options\)\n$/);
+      expect(result.stderr).toMatch(/^bench:overhead: --(variants|lever|beside): .+ \(--help lists the options\)\n$/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
   });

@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 /** A variant's environment as bench:overhead starts it, its OTLP endpoint left to the stack's receiver. */
 function benchEnv(name: VariantName): Record<string, string> {
-  const { OTEL_EXPORTER_OTLP_ENDPOINT: _endpoint, ...env } = variants({})[name].env('http://127.0.0.1:9');
+  const { OTEL_EXPORTER_OTLP_ENDPOINT: _endpoint, ...env } = variants({})[name].env({ sinkUrl: 'http://127.0.0.1:9', served: name, root });
   return env;
 }
 
