@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTAKE_AUTHORIZATION, startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
-import { startMailpit, type Mailpit } from '../helpers/mailpit';
+import { alertEmailEnv, type Mailpit, startMailpit } from '../helpers/mailpit';
 import { encodeLogs, randomHexId } from '../helpers/otlp-encode';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,13 +31,7 @@ describe('alert emails with replicas on PostgreSQL', () => {
       ALERT_WINDOW_SECONDS: '1',
       ALERT_ROUTES: 'slack=*;email=*',
       SLACK_WEBHOOK_URL: slack.url,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(mailpit.smtpPort),
-      SMTP_USER: mailpit.user,
-      SMTP_PASSWORD: mailpit.password,
-      SMTP_CA_FILE: mailpit.caFile,
-      ALERT_EMAIL_FROM: 'Drop alerts <alerts@drop.test>',
-      ALERT_EMAIL_TO: 'oncall@drop.test',
+      ...alertEmailEnv(mailpit),
       LOG_LEVEL: 'info',
     });
   /** The collector fanning out: the same export request to every replica. */

@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTAKE_AUTHORIZATION, startAlertProcessor, type RunningAlertProcessor } from '../helpers/alert-processor-process';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
-import { startMailpit, type Mailpit } from '../helpers/mailpit';
+import { alertEmailEnv, type Mailpit, startMailpit } from '../helpers/mailpit';
 import { encodeLogs, randomHexId } from '../helpers/otlp-encode';
 
 const RUNBOOKS = 'https://git.example.com/drop/blob/main/docs/RUNBOOKS.md';
@@ -29,13 +29,7 @@ describe('alert emails through a real SMTP server (STARTTLS + AUTH)', () => {
       SENTRY_ISSUES_URL: SENTRY,
       TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/{traceId}',
       ALERT_RUNBOOK_URL: RUNBOOKS,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(mailpit.smtpPort),
-      SMTP_USER: mailpit.user,
-      SMTP_PASSWORD: mailpit.password,
-      SMTP_CA_FILE: mailpit.caFile,
-      ALERT_EMAIL_FROM: 'Drop alerts <alerts@drop.test>',
-      ALERT_EMAIL_TO: 'oncall@drop.test, ops@drop.test',
+      ...alertEmailEnv(mailpit, 'oncall@drop.test, ops@drop.test'),
       LOG_LEVEL: 'info',
       ...env,
     });

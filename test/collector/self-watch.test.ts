@@ -12,7 +12,7 @@ import { INTAKE_TOKEN, startAlertProcessor, type RunningAlertProcessor } from '.
 import { freePort } from '../helpers/app-server';
 import { startCollector, type RunningCollector } from '../helpers/collector-process';
 import { startFakeSlack, type FakeSlack, type SlackPost } from '../helpers/fake-slack';
-import { startMailpit, type Mailpit } from '../helpers/mailpit';
+import { alertEmailEnv, type Mailpit, startMailpit } from '../helpers/mailpit';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 
 const RUNBOOKS = 'https://git.example.com/drop/blob/main/docs/RUNBOOKS.md';
@@ -65,13 +65,7 @@ describe('the collector’s export failures and queue drops reach Slack and emai
       ALERT_WINDOW_SECONDS: '3',
       SLACK_WEBHOOK_URL: slack.url,
       ALERT_RUNBOOK_URL: RUNBOOKS,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(mailpit.smtpPort),
-      SMTP_USER: mailpit.user,
-      SMTP_PASSWORD: mailpit.password,
-      SMTP_CA_FILE: mailpit.caFile,
-      ALERT_EMAIL_FROM: 'Drop alerts <alerts@drop.test>',
-      ALERT_EMAIL_TO: 'oncall@drop.test',
+      ...alertEmailEnv(mailpit),
       LOG_LEVEL: 'info',
     });
     collector = await startCollector(['otel-collector.yaml', 'test/collector/extras.failing-exporters.yaml'], {

@@ -20,7 +20,7 @@ import { startCollector, type RunningCollector } from '../helpers/collector-proc
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { startFakeSlack, type FakeSlack, type SlackPost } from '../helpers/fake-slack';
 import { HttpClient } from '../helpers/http-client';
-import { startMailpit, type Mailpit } from '../helpers/mailpit';
+import { alertEmailEnv, type Mailpit, startMailpit } from '../helpers/mailpit';
 
 const RUNBOOKS = 'https://git.example.com/drop/blob/main/docs/RUNBOOKS.md';
 const PER_ACCOUNT = 5;
@@ -80,13 +80,7 @@ describe('the audit trail and refused sign-ins, watched through the real collect
       ALERT_LOGIN_FAILURES_PER_ACCOUNT: String(PER_ACCOUNT),
       ALERT_LOGIN_FAILURES_PER_NETWORK: String(PER_NETWORK),
       ALERT_AUDIT_CHECKPOINT_GRACE_SECONDS: String(GRACE_SECONDS),
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(mailpit.smtpPort),
-      SMTP_USER: mailpit.user,
-      SMTP_PASSWORD: mailpit.password,
-      SMTP_CA_FILE: mailpit.caFile,
-      ALERT_EMAIL_FROM: 'Drop alerts <alerts@drop.test>',
-      ALERT_EMAIL_TO: 'oncall@drop.test',
+      ...alertEmailEnv(mailpit),
       LOG_LEVEL: 'info',
     });
     collector = await startCollector(['otel-collector.yaml'], { ALERT_PROCESSOR_ENDPOINT: alerts.url, ALERTS_INTAKE_TOKEN: INTAKE_TOKEN });

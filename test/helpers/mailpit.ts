@@ -34,6 +34,19 @@ export interface Mailpit {
   close(): Promise<void>;
 }
 
+/** The alert processor's email settings for this server: SMTP with STARTTLS and AUTH, one sender, the given recipients. */
+export function alertEmailEnv(mailpit: Mailpit, to = 'oncall@drop.test'): Record<string, string> {
+  return {
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(mailpit.smtpPort),
+    SMTP_USER: mailpit.user,
+    SMTP_PASSWORD: mailpit.password,
+    SMTP_CA_FILE: mailpit.caFile,
+    ALERT_EMAIL_FROM: 'Drop alerts <alerts@drop.test>',
+    ALERT_EMAIL_TO: to,
+  };
+}
+
 export async function startMailpit(): Promise<Mailpit> {
   if (!fs.existsSync(binary)) {
     throw new Error(

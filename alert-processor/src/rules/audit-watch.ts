@@ -12,6 +12,7 @@ import {
 import type { AttributeValue, OtlpLogRecord } from '../intake/otlp/decode';
 import type { StateStore } from '../store/state-store';
 import { serviceOf } from './signals';
+import { markOverdue } from './overdue';
 
 /**
  * The operations layer watching the audit trail (docs/AUDIT.md). From the app's records:
@@ -142,16 +143,10 @@ export class AuditWatch {
   }
 
   tick(now: number): AuditAlert[] {
-    const alerts: AuditAlert[] = [];
-    for (const [service, state] of this.states) {
-      if (state.staleAlerted || state.intervalMs === null) continue;
-      const since = Math.max(state.lastCheckpointMs ?? state.watchedSinceMs, this.startedAtMs);
-      if (now - since <= state.intervalMs + this.graceMs) continue;
-      state.staleAlerted = true;
+    return markOverdue(this.states, now, (state) => state.lastCheckpointMs, this.graceMs, this.startedAtMs).map(([service, state]) => {
       this.save(service, state);
-      alerts.push(this.alert('audit_checkpoint_stale', service, state, now));
-    }
-    return alerts;
+      return this.alert('audit_checkpoint_stale', service, state, now);
+    });
   }
 
   private alert(type: AuditAlert['type'], service: string, state: State, now: number): AuditAlert {

@@ -1,6 +1,7 @@
 import type { BackupAlert } from './rules';
 import type { BackupSignal } from './signals';
 import type { StateStore } from '../store/state-store';
+import { markOverdue } from './overdue';
 
 /**
  * The operations layer watching its backups. The backup scheduler (service `drop-backup`) logs `backup.succeeded`
@@ -79,16 +80,10 @@ export class BackupWatch {
   }
 
   tick(now: number): BackupAlert[] {
-    const alerts: BackupAlert[] = [];
-    for (const [service, state] of this.states) {
-      if (state.staleAlerted || state.intervalMs === null) continue;
-      const since = Math.max(state.lastSuccessMs ?? state.watchedSinceMs, this.startedAtMs);
-      if (now - since <= state.intervalMs + this.graceMs) continue;
-      state.staleAlerted = true;
+    return markOverdue(this.states, now, (state) => state.lastSuccessMs, this.graceMs, this.startedAtMs).map(([service, state]) => {
       this.save(service, state);
-      alerts.push(this.alert('backup_stale', service, state, now));
-    }
-    return alerts;
+      return this.alert('backup_stale', service, state, now);
+    });
   }
 
   private alert(type: BackupAlert['type'], service: string, state: State, now: number): BackupAlert {
