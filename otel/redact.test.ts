@@ -125,6 +125,17 @@ describe('redact', () => {
     expect(out.cyclic.self).toBe('[Circular]');
   });
 
+  it("keeps an error's plain fields and leaves out the objects it holds, nested at any depth", () => {
+    const client = { host: 'db.internal', password: 'hunter2', connection: { socket: {} } };
+    const error = Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01', detail: 'token=abc123', client });
+    const out = redact({ context: { during: [{ error }] } }) as unknown as { context: { during: { error: Record<string, unknown> }[] } };
+    const logged = out.context.during[0]!.error;
+    expect(logged).toMatchObject({ name: 'Error', message: 'Connection terminated unexpectedly', code: '57P01' });
+    expect(logged.detail).not.toContain('abc123');
+    expect(logged).not.toHaveProperty('client');
+    expect(JSON.stringify(out)).not.toMatch(/hunter2|db\.internal/);
+  });
+
   it('redacts one attribute by key or by value', () => {
     expect(redactAttribute('http.request.header.authorization', 'Bearer abc')).toBe(REDACTED);
     expect(redactAttribute('note', 'card 4111111111111111')).toBe('card [REDACTED:card]');

@@ -194,7 +194,10 @@ export function redactString(value: string): string {
 function redactError(error: Error, seen: WeakSet<object>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = { name: error.name, message: redactString(error.message) };
   if (error.stack) out.stack = redactString(error.stack);
-  for (const [key, value] of Object.entries(error)) out[key] = redactEntry(key, value, seen, depth + 1);
+  // A driver's error holds its client, socket or pool: only an error's plain fields (code, detail, …) are kept.
+  for (const [key, value] of Object.entries(error)) {
+    if (value === null || typeof value !== 'object') out[key] = redactEntry(key, value, seen, depth + 1);
+  }
   if ('cause' in error && error.cause !== undefined) out.cause = redactValue(error.cause, seen, depth + 1);
   return out;
 }

@@ -36,7 +36,8 @@ const counters = new WeakMap<DatabaseHandle, Map<string, Counter>>();
  * the app's role needs no DDL), so limits hold across processes and instances on both databases. On SQLite the
  * limiter shares Kysely's one connection and runs inside db.connection(), which waits for any transaction in
  * progress: its statements never land inside another request's transaction. Expired counters are removed by
- * attempt-sweeper.ts, on both databases (the limiters' own clean-up is off).
+ * attempt-sweeper.ts, on both databases: the limiters' own clean-up (an unbatched delete every 5 minutes, on by
+ * default for PostgreSQL) is turned off.
  */
 function counterFor(handle: DatabaseHandle, limit: AttemptLimit): Counter {
   let byName = counters.get(handle);
@@ -44,7 +45,14 @@ function counterFor(handle: DatabaseHandle, limit: AttemptLimit): Counter {
   const id = `${limit.name}/${limit.points}/${limit.windowSeconds}`;
   const existing = byName.get(id);
   if (existing) return existing;
-  const options = { tableName: TABLE, tableCreated: true, keyPrefix: limit.name, points: limit.points, duration: limit.windowSeconds };
+  const options = {
+    tableName: TABLE,
+    tableCreated: true,
+    clearExpiredByTimeout: false,
+    keyPrefix: limit.name,
+    points: limit.points,
+    duration: limit.windowSeconds,
+  };
   let counter: Counter;
   if (handle.dialect === 'postgres') {
     const limiter: RateLimiterAbstract = new RateLimiterPostgres({
