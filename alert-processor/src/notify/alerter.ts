@@ -4,7 +4,7 @@ import type { Receiver } from './receiver';
 import { buildSlackMessage, MAX_GROUP, type AlertLinks } from './slack-message';
 import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Routes } from './routes';
 import type { NewEntry, Outbox, OutboxEntry } from '../store/outbox';
-import { SEVERITY_OF, type Alert, type AlertRules, type DeliveryAlert } from '../rules/rules';
+import { SEVERITY_OF, type Alert, type AlertRules, type AlertWatch, type DeliveryAlert } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
 
 export interface AlerterOptions {
@@ -45,6 +45,8 @@ export interface AlerterParts {
   silencer?: Silencer;
   /** Told when a heartbeat_missing is muted (its end then sends nothing). */
   heartbeat?: Heartbeat;
+  /** The watches that raise alerts besides the rules: told when what they raised could not be written to the outbox. */
+  watches?: readonly AlertWatch[];
   /**
    * Replicas (ALERTS_DATABASE_URL): hands a group (Slack's or email's) to the shared outbox instead of delivering
    * it; the replica holding the lease delivers it (cluster/shared-sender.ts). When this throws — the database is gone — the group is posted
@@ -82,6 +84,7 @@ export class Alerter {
   private readonly logger: Logger;
   private readonly silencer: Silencer | undefined;
   private readonly heartbeat: Heartbeat | undefined;
+  private readonly watches: readonly AlertWatch[];
   private readonly relay: AlerterParts['relay'];
   private readonly stillQueued: AlerterParts['stillQueued'];
   private relayFailing = false;
@@ -107,6 +110,7 @@ export class Alerter {
     this.routes = parts.routes ?? parseRoutes(DEFAULT_ROUTES);
     this.available = this.email ? ['slack', 'email'] : ['slack'];
     this.heartbeat = parts.heartbeat;
+    this.watches = parts.watches ?? [];
     this.relay = parts.relay;
     this.stillQueued = parts.stillQueued;
     this.reconcileMs = options.reconcileMs ?? 1_000;
@@ -132,7 +136,11 @@ export class Alerter {
     return entries.length;
   }
 
-  /** Writes the alerts to the outbox (resolved once they are there) and wakes the sender. */
+  /**
+   * Writes the alerts to the outbox (resolved once they are there) and wakes the sender. When the outbox does not
+   * take them, the rules and watches are told, so that the same records sent again (the intake answers 503) raise
+   * them again, and the error is thrown.
+   */
   async dispatch(alerts: Alert[]): Promise<void> {
     if (alerts.length === 0) return;
     const now = this.now();
@@ -151,7 +159,15 @@ export class Alerter {
       const message = buildSlackMessage(alert, this.links);
       for (const receiver of receivers) entries.push({ alert, message, receiver });
     }
-    await this.outbox.enqueue(entries, now, this.groupMs);
+    try {
+      await this.outbox.enqueue(entries, now, this.groupMs);
+    } catch (error) {
+      for (const alert of new Set(entries.map((entry) => entry.alert))) {
+        this.rules.failed(alert, now);
+        for (const watch of this.watches) watch.notQueued(alert);
+      }
+      throw error;
+    }
     this.kick();
   }
 

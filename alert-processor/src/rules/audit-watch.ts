@@ -11,6 +11,7 @@ import {
 } from '@otel';
 import type { AttributeValue, OtlpLogRecord } from '../intake/otlp/decode';
 import type { StateStore } from '../store/state-store';
+import type { Alert, AlertWatch } from './rules';
 import { serviceOf } from './signals';
 import { markOverdue } from './overdue';
 
@@ -97,7 +98,7 @@ export function auditSignalsFromLogs(records: readonly OtlpLogRecord[], now: num
   return signals;
 }
 
-export class AuditWatch {
+export class AuditWatch implements AlertWatch {
   private readonly states: Map<string, State>;
 
   constructor(
@@ -147,6 +148,17 @@ export class AuditWatch {
       this.save(service, state);
       return this.alert('audit_checkpoint_stale', service, state, now);
     });
+  }
+
+  notQueued(alert: Alert): void {
+    const state = this.states.get(alert.service);
+    if (!state) return;
+    if (alert.type === 'audit_chain_broken') state.brokenAlerted = false;
+    else if (alert.type === 'audit_checkpoint_stale') state.staleAlerted = false;
+    // The next checkpoint tells the recovery again.
+    else if (alert.type === 'audit_checkpoint_recovered') state.staleAlerted = true;
+    else return;
+    this.save(alert.service, state);
   }
 
   private alert(type: AuditAlert['type'], service: string, state: State, now: number): AuditAlert {

@@ -1,4 +1,4 @@
-import type { BackupAlert } from './rules';
+import type { Alert, AlertWatch, BackupAlert } from './rules';
 import type { BackupSignal } from './signals';
 import type { StateStore } from '../store/state-store';
 import { markOverdue } from './overdue';
@@ -26,7 +26,7 @@ interface State {
 
 const WATCH = 'backup';
 
-export class BackupWatch {
+export class BackupWatch implements AlertWatch {
   private readonly states: Map<string, State>;
 
   constructor(
@@ -84,6 +84,17 @@ export class BackupWatch {
       this.save(service, state);
       return this.alert('backup_stale', service, state, now);
     });
+  }
+
+  notQueued(alert: Alert): void {
+    const state = this.states.get(alert.service);
+    if (!state) return;
+    if (alert.type === 'backup_failed') state.failedAlerted = false;
+    else if (alert.type === 'backup_stale') state.staleAlerted = false;
+    // The next success tells the recovery again.
+    else if (alert.type === 'backup_recovered') state.failedAlerted = true;
+    else return;
+    this.save(alert.service, state);
   }
 
   private alert(type: BackupAlert['type'], service: string, state: State, now: number): BackupAlert {

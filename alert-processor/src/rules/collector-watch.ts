@@ -2,6 +2,7 @@ import { ATTR_SERVICE_INSTANCE_ID } from '@otel';
 import type { OtlpMetric } from '../intake/otlp/decode';
 import type { StateStore } from '../store/state-store';
 import { serviceOf } from './signals';
+import type { Alert, AlertWatch } from './rules';
 
 /**
  * The operations layer watching its collector. The collector pushes its own metrics (otel-collector.yaml,
@@ -57,10 +58,12 @@ const EXPORTERS = 'collector.exporters';
 const SERIES = 'collector.series';
 const COUNTER = /^otelcol_exporter_(send_failed|enqueue_failed|sent)_(spans|log_records|metric_points|items)(?:_total)?$/;
 
+const exporterKey = (service: string, exporter: string) => JSON.stringify([service, exporter]);
+
 /** The name of the problem a counter counts, or `sent`. */
 type CounterKind = CollectorProblem | 'sent';
 
-export class CollectorWatch {
+export class CollectorWatch implements AlertWatch {
   private readonly exporters: Map<string, ExporterState>;
   /** Failure counters' last values (saved); the `sent` counters' only in memory. */
   private readonly series: Map<string, SeriesState>;
@@ -74,7 +77,7 @@ export class CollectorWatch {
   }
 
   observe(metrics: readonly OtlpMetric[], now: number): CollectorAlert[] {
-    const alerts: CollectorAlert[] = [];
+    const touched = new Set<ExporterState>();
     for (const metric of metrics) {
       const match = COUNTER.exec(metric.name);
       if (!match || (metric.kind !== 'sum' && metric.kind !== undefined)) continue;
@@ -87,8 +90,14 @@ export class CollectorWatch {
         if (!exporter) continue;
         const seriesKey = JSON.stringify([service, instance, metric.name, point.attributes]);
         const delta = this.delta(seriesKey, point.value ?? 0, point.startTimeUnixNano, metric.temporality === 1, counter !== 'sent');
-        if (delta <= 0) continue;
+        if (delta <= 0) {
+          // Records sent again after their alert could not be queued raise it again.
+          const known = this.exporters.get(exporterKey(service, exporter));
+          if (known) touched.add(known);
+          continue;
+        }
         const state = this.exporter(service, exporter);
+        touched.add(state);
         if (counter === 'sent') {
           if (state.lastProblemMs !== null) state.sentSince = true;
           continue;
@@ -98,16 +107,46 @@ export class CollectorWatch {
         state.sinceMs ??= now;
         state.lastProblemMs = now;
         state.sentSince = false;
-        if (counter === 'send_failed' && !state.failedAlerted) {
-          state.failedAlerted = true;
-          alerts.push(this.alert('collector_export_failed', state, now));
-        } else if (counter === 'enqueue_failed' && !state.queueAlerted) {
-          state.queueAlerted = true;
-          alerts.push(this.alert('collector_queue_full', state, now));
-        }
         this.save(state);
       }
     }
+    return [...touched].flatMap((state) => this.raise(state, now));
+  }
+
+  notQueued(alert: Alert): void {
+    if (alert.type !== 'collector_export_failed' && alert.type !== 'collector_queue_full' && alert.type !== 'collector_export_recovered')
+      return;
+    const state = this.exporters.get(exporterKey(alert.service, alert.exporter));
+    if (!state) return;
+    if (alert.type === 'collector_export_failed') state.failedAlerted = false;
+    else if (alert.type === 'collector_queue_full') state.queueAlerted = false;
+    else if (state.lastProblemMs === null) {
+      // Back to the state the recovery was told from: the next tick tells it again.
+      Object.assign(state, {
+        failed: { ...alert.failed },
+        dropped: { ...alert.dropped },
+        sinceMs: alert.sinceMs,
+        lastProblemMs: alert.atMs - this.quietMs,
+        failedAlerted: Object.keys(alert.failed).length > 0,
+        queueAlerted: Object.keys(alert.dropped).length > 0,
+        sentSince: true,
+      });
+    }
+    this.save(state);
+  }
+
+  /** The alerts for the exporter's problems not yet told. */
+  private raise(state: ExporterState, now: number): CollectorAlert[] {
+    const alerts: CollectorAlert[] = [];
+    if (Object.keys(state.failed).length > 0 && !state.failedAlerted) {
+      state.failedAlerted = true;
+      alerts.push(this.alert('collector_export_failed', state, now));
+    }
+    if (Object.keys(state.dropped).length > 0 && !state.queueAlerted) {
+      state.queueAlerted = true;
+      alerts.push(this.alert('collector_queue_full', state, now));
+    }
+    if (alerts.length > 0) this.save(state);
     return alerts;
   }
 
@@ -115,7 +154,9 @@ export class CollectorWatch {
   tick(now: number): CollectorAlert[] {
     const alerts: CollectorAlert[] = [];
     for (const state of this.exporters.values()) {
-      if (state.lastProblemMs === null || !state.sentSince || now - state.lastProblemMs < this.quietMs) continue;
+      const untold = this.raise(state, now);
+      alerts.push(...untold);
+      if (untold.length > 0 || state.lastProblemMs === null || !state.sentSince || now - state.lastProblemMs < this.quietMs) continue;
       if (state.failedAlerted || state.queueAlerted) alerts.push(this.alert('collector_export_recovered', state, now));
       Object.assign(state, {
         failed: {},
@@ -144,7 +185,7 @@ export class CollectorWatch {
   }
 
   private exporter(service: string, exporter: string): ExporterState {
-    const key = JSON.stringify([service, exporter]);
+    const key = exporterKey(service, exporter);
     let state = this.exporters.get(key);
     if (!state) {
       state = {
@@ -176,6 +217,6 @@ export class CollectorWatch {
   }
 
   private save(state: ExporterState): void {
-    this.store.saveWatch(EXPORTERS, JSON.stringify([state.service, state.exporter]), state);
+    this.store.saveWatch(EXPORTERS, exporterKey(state.service, state.exporter), state);
   }
 }

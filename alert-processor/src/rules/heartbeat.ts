@@ -1,4 +1,4 @@
-import type { HeartbeatAlert } from './rules';
+import type { Alert, AlertWatch, HeartbeatAlert } from './rules';
 import type { HeartbeatState, StateStore } from '../store/state-store';
 
 /**
@@ -9,7 +9,7 @@ import type { HeartbeatState, StateStore } from '../store/state-store';
  * counted from the later of a service's last record and this start: the processor's own downtime is not the
  * app's, and the app's telemetry gets one full timeout to arrive before anything is raised.
  */
-export class Heartbeat {
+export class Heartbeat implements AlertWatch {
   private readonly states = new Map<string, HeartbeatState>();
   private readonly savedAt = new Map<string, number>();
 
@@ -82,6 +82,16 @@ export class Heartbeat {
     const state = this.states.get(service);
     if (!state?.missing) return;
     state.notified = false;
+    this.save(state, state.lastSeenMs);
+  }
+
+  notQueued(alert: Alert): void {
+    if (alert.type !== 'heartbeat_missing' && alert.type !== 'heartbeat_resumed') return;
+    const state = this.states.get(alert.service);
+    if (!state) return;
+    // Back to the state before the alert was raised.
+    state.missing = alert.type === 'heartbeat_resumed';
+    state.notified = state.missing;
     this.save(state, state.lastSeenMs);
   }
 

@@ -8,6 +8,7 @@ import {
 } from '@otel';
 import type { OtlpLogRecord } from '../intake/otlp/decode';
 import { serviceOf } from './signals';
+import type { Alert, AlertWatch } from './rules';
 
 /**
  * The security alert from the audit trail: a spike of refused sign-ins. The app emits one `audit.login_failure` record
@@ -86,7 +87,7 @@ export function loginFailuresFromLogs(records: readonly OtlpLogRecord[]): LoginF
   return signals;
 }
 
-export class LoginWatch {
+export class LoginWatch implements AlertWatch {
   private readonly windows = new Map<string, Failure[]>();
   private readonly lastAlertMs = new Map<string, number>();
   private readonly maxKeys: number;
@@ -137,6 +138,10 @@ export class LoginWatch {
     }
     for (const [key, at] of this.lastAlertMs) if (now - at >= this.options.cooldownMs) this.lastAlertMs.delete(key);
     if (this.windows.size < this.maxKeys) this.full = false;
+  }
+
+  notQueued(alert: Alert): void {
+    if (alert.type === 'login_failure_spike') this.lastAlertMs.delete(JSON.stringify([alert.service, alert.scope, alert.subject]));
   }
 
   private add(service: string, scope: LoginAlert['scope'], subject: string, failure: Failure, now: number): string {

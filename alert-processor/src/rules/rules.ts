@@ -129,6 +129,15 @@ export type { AuditAlert, CollectorAlert, LoginAlert };
 /** The self-watches' alerts are raised by their own watches (collector-watch.ts, audit-watch.ts, login-watch.ts). */
 export type Alert = LifecycleAlert | SpikeAlert | HeartbeatAlert | BackupAlert | DeliveryAlert | CollectorAlert | AuditAlert | LoginAlert;
 
+/** A watch raising alerts of its own (heartbeat.ts, backup-watch.ts, …). */
+export interface AlertWatch {
+  /**
+   * The alert could not be written to the outbox: forget having raised it (any type: the watch ignores those not
+   * its own), so that it is raised again.
+   */
+  notQueued(alert: Alert): void;
+}
+
 export interface RulesOptions {
   store: StateStore;
   threshold: number;
