@@ -2,7 +2,7 @@ import type { Logger } from '@otel';
 import { MAX_GROUP } from '../notify/slack-message';
 import type { Receiver } from '../notify/receiver';
 import type { ReceiverName } from '../notify/routes';
-import type { Outbox, OutboxEntry } from '../store/outbox';
+import { postedKey, type Outbox, type OutboxEntry } from '../store/outbox';
 import { SEVERITY_OF, type Alert, type AlertType } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
 import type { Lease } from './lease';
@@ -12,8 +12,9 @@ import type { Lease } from './lease';
  * (Slack and email), as the alerter delivers its own (groups of one type and receiver, silences and mute windows
  * checked first, retries with backoff). Because several replicas may raise the same alert — each sees the
  * telemetry it is sent — the sender also drops duplicates against `alert_posted`, per receiver: an alert of a type
- * and service delivered within the cooldown by anyone, and a resolution whose alert was never delivered (muted,
- * refused) or has been resolved already. A resolution whose alert is still waiting in the outbox (its receiver
+ * and service (and subject: the exporter, the account or network; outbox.ts postedKey) delivered within the cooldown
+ * by anyone — unless its recovery was posted since: a new problem — and a resolution whose alert was never delivered
+ * (muted, refused) or has been resolved already. A resolution whose alert is still waiting in the outbox (its receiver
  * failed it; it is tried again later) waits behind it.
  */
 
@@ -21,6 +22,20 @@ const RESOLVES: Partial<Record<AlertType, AlertType>> = {
   error_spike_resolved: 'error_spike',
   heartbeat_resumed: 'heartbeat_missing',
 };
+
+/** The self-watches' problems and the recovery that ends each: a problem raised again after its recovery is new. */
+const RECOVERED_BY: Partial<Record<AlertType, AlertType>> = {
+  heartbeat_missing: 'heartbeat_resumed',
+  backup_failed: 'backup_recovered',
+  backup_stale: 'backup_recovered',
+  collector_export_failed: 'collector_export_recovered',
+  collector_queue_full: 'collector_export_recovered',
+  audit_checkpoint_stale: 'audit_checkpoint_recovered',
+  delivery_failed: 'delivery_recovered',
+};
+const PROBLEMS_OF = new Map<AlertType, AlertType[]>();
+for (const [problem, recovery] of Object.entries(RECOVERED_BY) as [AlertType, AlertType][])
+  PROBLEMS_OF.set(recovery, [...(PROBLEMS_OF.get(recovery) ?? []), problem]);
 
 export interface SharedSenderOptions {
   outbox: Pick<Outbox, 'claimGroup' | 'remove' | 'retryAt' | 'postpone' | 'waitingBefore' | 'removeLater' | 'lastPosted' | 'recordPosted'>;
@@ -142,6 +157,7 @@ export class SharedSender {
     const drop = async (entry: OutboxEntry) => outbox.remove([entry.id]);
     for (const entry of group) {
       const { alert } = entry;
+      const key = postedKey(alert);
       const mutedBy = await silencer.mutedBy(alert, now);
       if (mutedBy) {
         await drop(entry);
@@ -170,8 +186,8 @@ export class SharedSender {
           continue;
         }
         const [firing, resolved] = await Promise.all([
-          outbox.lastPosted(resolves, alert.service, entry.receiver),
-          outbox.lastPosted(alert.type, alert.service, entry.receiver),
+          outbox.lastPosted(resolves, key, entry.receiver),
+          outbox.lastPosted(alert.type, key, entry.receiver),
         ]);
         if (firing === undefined || (resolved !== undefined && resolved >= firing)) {
           await drop(entry);
@@ -182,8 +198,8 @@ export class SharedSender {
           continue;
         }
       } else {
-        const last = await outbox.lastPosted(alert.type, alert.service, entry.receiver);
-        if (last !== undefined && now - last < cooldownMs) {
+        const last = await outbox.lastPosted(alert.type, key, entry.receiver);
+        if (last !== undefined && now - last < cooldownMs && !(await this.endedSince(alert.type, key, entry.receiver, last))) {
           await drop(entry);
           logger.info(
             this.fields(entry, { 'event.name': 'alerts.duplicate' }),
@@ -192,7 +208,7 @@ export class SharedSender {
           continue;
         }
       }
-      if (kept.some((other) => other.alert.service === alert.service)) {
+      if (kept.some((other) => postedKey(other.alert) === key)) {
         await drop(entry);
         logger.info(this.fields(entry, { 'event.name': 'alerts.duplicate' }), 'alert dropped: raised by two replicas, posted once');
         continue;
@@ -200,6 +216,19 @@ export class SharedSender {
       kept.push(entry);
     }
     return kept;
+  }
+
+  /**
+   * A problem's recovery (or, for a recovery, a problem) was posted at or after `last`: an alert of this type is
+   * the next episode, not a duplicate of the last one.
+   */
+  private async endedSince(type: AlertType, key: string, receiver: ReceiverName, last: number): Promise<boolean> {
+    const others = RECOVERED_BY[type] ? [RECOVERED_BY[type]] : (PROBLEMS_OF.get(type) ?? []);
+    for (const other of others) {
+      const at = await this.options.outbox.lastPosted(other, key, receiver);
+      if (at !== undefined && at >= last) return true;
+    }
+    return false;
   }
 
   private async deliver(group: OutboxEntry[]): Promise<void> {

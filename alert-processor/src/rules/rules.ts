@@ -138,6 +138,26 @@ export interface AlertWatch {
   notQueued(alert: Alert): void;
 }
 
+/**
+ * What an alert is about besides its service, as its watch tells it apart (the exporter, the account or network,
+ * the failing receiver); undefined when the service alone says it.
+ */
+export function subjectOf(alert: Alert): string | undefined {
+  switch (alert.type) {
+    case 'collector_export_failed':
+    case 'collector_queue_full':
+    case 'collector_export_recovered':
+      return alert.exporter;
+    case 'login_failure_spike':
+      return `${alert.scope}:${alert.subject}`;
+    case 'delivery_failed':
+    case 'delivery_recovered':
+      return alert.receiver;
+    default:
+      return undefined;
+  }
+}
+
 export interface RulesOptions {
   store: StateStore;
   threshold: number;

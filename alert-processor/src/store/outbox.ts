@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ReceiverName } from '../notify/routes';
 import type { SlackMessage } from '../notify/slack-message';
-import type { Alert } from '../rules/rules';
+import { subjectOf, type Alert } from '../rules/rules';
 import type { AlertsDb, AlertTables } from './database';
 
 /**
@@ -56,6 +56,15 @@ const toEntry = (row: Row): OutboxEntry => ({
   enqueuedAtMs: row.enqueued_at_ms,
   receiver: row.receiver === 'email' ? 'email' : 'slack',
 });
+
+/**
+ * What `alert_posted` tells alerts apart by (in its `service` column): the service, and the subject for the alerts
+ * that have one (rules.ts subjectOf) — a second exporter failing is not a duplicate of the first.
+ */
+export function postedKey(alert: Alert): string {
+  const subject = subjectOf(alert);
+  return subject === undefined ? alert.service : `${alert.service}\n${subject}`;
+}
 
 export class Outbox {
   constructor(
@@ -263,25 +272,25 @@ export class Outbox {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** When an alert of this type was last posted for the service to this receiver, by anyone. */
-  async lastPosted(type: string, service: string, receiver: ReceiverName): Promise<number | undefined> {
+  /** When an alert of this type was last posted for the key (postedKey: the service, its subject) to this receiver, by anyone. */
+  async lastPosted(type: string, key: string, receiver: ReceiverName): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('alert_posted')
       .select('posted_at_ms')
       .where('alert_type', '=', type)
-      .where('service', '=', service)
+      .where('service', '=', key)
       .where('receiver', '=', receiver)
       .executeTakeFirst();
     return row?.posted_at_ms;
   }
 
   async recordPosted(alerts: readonly Alert[], receiver: ReceiverName, now: number): Promise<void> {
-    // One row per type and service: an upsert may not touch a row twice.
-    const keys = new Map(alerts.map((alert) => [`${alert.type}\n${alert.service}`, alert]));
+    // One row per type and key: an upsert may not touch a row twice.
+    const keys = new Map(alerts.map((alert) => [`${alert.type}\n${postedKey(alert)}`, alert]));
     if (keys.size === 0) return;
     await this.db
       .insertInto('alert_posted')
-      .values([...keys.values()].map((alert) => ({ alert_type: alert.type, service: alert.service, receiver, posted_at_ms: now })))
+      .values([...keys.values()].map((alert) => ({ alert_type: alert.type, service: postedKey(alert), receiver, posted_at_ms: now })))
       .onConflict((oc) =>
         oc.columns(['alert_type', 'service', 'receiver']).doUpdateSet((eb) => ({ posted_at_ms: eb.ref('excluded.posted_at_ms') })),
       )
