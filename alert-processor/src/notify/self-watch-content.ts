@@ -15,7 +15,10 @@ const ITEM_NAMES: Record<string, [string, string]> = {
 };
 
 function items(counts: Record<string, number>): string {
-  const parts = Object.entries(counts).map(([kind, n]) => plural(n, ...(ITEM_NAMES[kind] ?? ['item', 'items'])));
+  const parts = Object.entries(counts).map(([kind, n]) => {
+    const [one, many] = (Object.hasOwn(ITEM_NAMES, kind) && ITEM_NAMES[kind]) || ['item', 'items'];
+    return plural(n, one, many);
+  });
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
@@ -123,7 +126,7 @@ export function describeLoginAlert(alert: LoginAlert, fromTelemetry: (value: str
   const subject = fromTelemetry(alert.subject);
   const window = formatDuration(alert.windowMs);
   const reasons = Object.entries(alert.reasons)
-    .map(([reason, n]) => `${n} ${REASONS[reason] ?? fromTelemetry(reason)}`)
+    .map(([reason, n]) => `${n} ${Object.hasOwn(REASONS, reason) ? REASONS[reason] : fromTelemetry(reason)}`)
     .join(', ');
   const perAccount = alert.scope === 'account';
   return {

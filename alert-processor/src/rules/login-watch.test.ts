@@ -73,3 +73,17 @@ describe('LoginWatch', () => {
     expect(notes).toHaveLength(1);
   });
 });
+
+describe('LoginWatch reasons from the record', () => {
+  it('counts a reason named like an Object property (`constructor`, `__proto__`) as any other', () => {
+    const watch = new LoginWatch(options);
+    const reasons = ['constructor', '__proto__', 'constructor', 'toString'];
+    const alerts = reasons.flatMap((reason, i) => watch.observe([failure({ userId: 'u-1', reason })], i * 1000));
+    expect(alerts).toHaveLength(1);
+    expect(Object.entries(alerts[0]!.reasons)).toEqual([
+      ['constructor', 2],
+      ['__proto__', 1],
+      ['toString', 1],
+    ]);
+  });
+});

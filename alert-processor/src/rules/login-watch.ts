@@ -173,8 +173,9 @@ export class LoginWatch implements AlertWatch {
     const last = this.lastAlertMs.get(key);
     if (last !== undefined && now - last < this.options.cooldownMs) return undefined;
     this.lastAlertMs.set(key, now);
-    const reasons: Record<string, number> = {};
-    for (const failure of failures) reasons[failure.reason] = (reasons[failure.reason] ?? 0) + 1;
+    // A Map: the reason comes from the record (`__proto__`, `constructor`).
+    const reasons = new Map<string, number>();
+    for (const failure of failures) reasons.set(failure.reason, (reasons.get(failure.reason) ?? 0) + 1);
     const masked = [
       ...new Set(failures.flatMap((failure) => (failure.maskedEmail && failure.maskedEmail !== 'unknown' ? [failure.maskedEmail] : []))),
     ];
@@ -187,7 +188,7 @@ export class LoginWatch implements AlertWatch {
       failures: failures.length,
       threshold,
       windowMs: this.options.windowMs,
-      reasons,
+      reasons: Object.fromEntries(reasons),
       spread: new Set(failures.flatMap((failure) => (failure.other ? [failure.other] : []))).size,
       unknownAccountFailures: failures.filter((failure) => failure.maskedEmail !== undefined).length,
       maskedEmails: masked.slice(0, 3),
