@@ -83,6 +83,26 @@ describe('AuditWatch', () => {
     ]);
   });
 
+  it('a broken entry before the checkpointer’s range: later checkpoints and verifications do not raise it again', () => {
+    const watch = new AuditWatch(store, 5_000, 0);
+    watch.observe([signal('checkpoint', 1, { treeSize: 90 })], 1);
+    expect(watch.observe([signal('verify_failed', 2, { entryId: 7, problem: 'hash_mismatch' })], 2)).toHaveLength(1);
+    // The checkpointer checks only the entries since the last checkpoint: these say nothing about entry 7.
+    for (const [at, treeSize] of [
+      [3, 100],
+      [5, 110],
+    ] as const) {
+      watch.observe([signal('checkpoint', at, { treeSize })], at);
+      expect(watch.observe([signal('verify_failed', at + 1, { entryId: 7 })], at + 1)).toEqual([]);
+    }
+    // Another first broken entry is another incident.
+    expect(watch.observe([signal('refused', 7, { entryId: 120 })], 7)).toMatchObject([{ type: 'audit_chain_broken', entryId: 120 }]);
+    expect(watch.observe([signal('refused', 8, { entryId: 120 })], 8)).toEqual([]);
+    // Repaired, the app restarted: its first checkpoint checks the range holding entry 120 and vouches for it.
+    watch.observe([signal('checkpoint', 9, { treeSize: 130 })], 9);
+    expect(watch.observe([signal('verify_failed', 10, { entryId: 120 })], 10)).toHaveLength(1);
+  });
+
   it('raises a stale checkpoint after the interval plus the grace, once, and its recovery; restarts keep the state', async () => {
     const watch = new AuditWatch(store, 5_000, 0);
     watch.observe([signal('checkpoint', 1_000)], 1_000);

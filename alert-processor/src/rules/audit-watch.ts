@@ -19,8 +19,10 @@ import { markOverdue } from './overdue';
  * The operations layer watching the audit trail (docs/AUDIT.md). From the app's records:
  * - `audit_chain_broken` (critical): `audit.checkpoint_refused` (a writer or the checkpoint timer found an entry the
  *   app did not write, and signs no checkpoint any more) or `audit.verify_failed` (a verification of the whole chain
- *   found it broken). Once per service until a signed checkpoint shows a writer vouching for the chain again — a
- *   broken chain does not mend itself; a person repairs it and restarts the app (docs/RUNBOOKS.md).
+ *   found it broken). Once per broken entry: again only for another first broken entry, or after a signed checkpoint
+ *   over the range that holds the broken entry shows a writer vouching for it — a broken chain does not mend itself;
+ *   a person repairs it and restarts the app (docs/RUNBOOKS.md). A checkpoint over later entries only (the
+ *   checkpointer checks the entries since the last checkpoint) says nothing about an earlier broken one.
  * - `audit_checkpoint_stale` (critical): neither `audit.checkpoint` (a checkpoint signed) nor
  *   `audit.checkpoint_current` (the head already covered) for longer than their `audit.checkpoint.interval_seconds`
  *   plus `graceMs` (ALERT_AUDIT_CHECKPOINT_GRACE_SECONDS): the checkpointer stopped, refuses, or cannot reach us.
@@ -60,6 +62,8 @@ interface State {
   intervalMs: number | null;
   watchedSinceMs: number;
   brokenAlerted: boolean;
+  /** The first broken entry audit_chain_broken named. */
+  brokenEntryId?: number;
   staleAlerted: boolean;
 }
 
@@ -120,8 +124,10 @@ export class AuditWatch implements AlertWatch {
         staleAlerted: false,
       };
       if (signal.kind === 'refused' || signal.kind === 'verify_failed') {
-        if (!state.brokenAlerted) {
+        const another = signal.entryId !== undefined && state.brokenEntryId !== undefined && signal.entryId !== state.brokenEntryId;
+        if (!state.brokenAlerted || another) {
           state.brokenAlerted = true;
+          state.brokenEntryId = signal.entryId;
           alerts.push({
             ...this.alert('audit_chain_broken', signal.service, state, now),
             foundBy: signal.kind === 'refused' ? 'checkpoint_refused' : 'verify_failed',
@@ -130,17 +136,30 @@ export class AuditWatch implements AlertWatch {
           });
         }
       } else {
+        if (signal.kind === 'checkpoint' && this.vouchesForBroken(state, signal.treeSize)) {
+          state.brokenAlerted = false;
+          delete state.brokenEntryId;
+        }
         if (signal.intervalMs !== undefined) state.intervalMs = signal.intervalMs;
         state.lastCheckpointMs = signal.timeMs;
         if (signal.treeSize !== undefined) state.treeSize = signal.treeSize;
         if (state.staleAlerted) alerts.push(this.alert('audit_checkpoint_recovered', signal.service, state, now));
         state.staleAlerted = false;
-        // A newly signed checkpoint vouches for every entry up to it: a writer found the chain genuine again.
-        if (signal.kind === 'checkpoint') state.brokenAlerted = false;
       }
       this.save(signal.service, state);
     }
     return alerts;
+  }
+
+  /**
+   * A newly signed checkpoint up to `treeSize` vouches for the entries since the one before it (state.treeSize): a
+   * writer found the broken entry genuine again only if it lies in that range.
+   */
+  private vouchesForBroken(state: State, treeSize: number | undefined): boolean {
+    if (!state.brokenAlerted) return false;
+    const broken = state.brokenEntryId;
+    if (broken === undefined) return true;
+    return treeSize !== undefined && treeSize >= broken && (state.treeSize === undefined || state.treeSize < broken);
   }
 
   tick(now: number): AuditAlert[] {
