@@ -91,6 +91,52 @@ describe('CollectorWatch', () => {
     ]);
   });
 
+  it('a fresh state beside a collector that counted before this processor started: its first counts are a baseline', () => {
+    const startedAtMs = 10_000_000;
+    const before = String(5_000_000 * 1_000_000);
+    const watch = new CollectorWatch(store, 10_000, startedAtMs);
+    // Old failures: not told.
+    expect(watch.observe([counter('otelcol_exporter_send_failed_spans', 'otlp_http/sentry', 40, before)], startedAtMs + 1_000)).toEqual([]);
+    // New ones are.
+    expect(
+      watch.observe([counter('otelcol_exporter_send_failed_spans', 'otlp_http/sentry', 43, before)], startedAtMs + 2_000),
+    ).toMatchObject([{ type: 'collector_export_failed', failed: { spans: 3 } }]);
+    // The same instance, watched since: a failure counter it begins later counts whole.
+    expect(
+      watch.observe([counter('otelcol_exporter_enqueue_failed_spans', 'otlp_http/sentry', 2, before)], startedAtMs + 3_000),
+    ).toMatchObject([{ type: 'collector_queue_full', dropped: { spans: 2 } }]);
+    // A collector started after this processor: counted whole.
+    const after = { ...counter('otelcol_exporter_send_failed_spans', 'otlp_http/vendor', 5, String(11_000_000 * 1_000_000)) };
+    expect(watch.observe([{ ...after, resource: { ...resource, 'service.instance.id': 'c2' } }], startedAtMs + 4_000)).toMatchObject([
+      { type: 'collector_export_failed', exporter: 'otlp_http/vendor', failed: { spans: 5 } },
+    ]);
+  });
+
+  it('forgets the series of a collector instance not seen for a day, in the state file too', async () => {
+    const watch = new CollectorWatch(store, 10_000, 0);
+    const of = (instance: string, value: number) => ({
+      ...counter('otelcol_exporter_send_failed_spans', 'otlp_http/sentry', value),
+      resource: { ...resource, 'service.instance.id': instance },
+    });
+    watch.observe([of('c1', 0)], 0);
+    watch.observe([of('c2', 0)], 20 * 3_600_000);
+    expect(store.watches('collector.series').size).toBe(2);
+    watch.tick(25 * 3_600_000);
+    await store.flush();
+    const series = (await StateStore.open(database.db)).watches('collector.series');
+    expect([...series.keys()].map((key) => (JSON.parse(key) as string[])[1])).toEqual(['c2']);
+  });
+
+  it('keeps "sent since the problem" across a restart: the recovery is told after it', async () => {
+    const first = new CollectorWatch(store, 10_000);
+    first.observe([counter('otelcol_exporter_sent_spans', 'otlp_http/sentry', 1)], 0);
+    expect(first.observe([counter('otelcol_exporter_send_failed_spans', 'otlp_http/sentry', 2)], 1_000)).toHaveLength(1);
+    first.observe([counter('otelcol_exporter_sent_spans', 'otlp_http/sentry', 5)], 2_000);
+    await store.flush();
+    const again = new CollectorWatch(await StateStore.open(database.db), 10_000);
+    expect(again.tick(20_000)).toMatchObject([{ type: 'collector_export_recovered', exporter: 'otlp_http/sentry' }]);
+  });
+
   it('ignores other metrics and points without an exporter', () => {
     const watch = new CollectorWatch(store, 10_000);
     const noExporter = { ...counter('otelcol_exporter_send_failed_spans', '', 5) };

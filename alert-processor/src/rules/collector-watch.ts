@@ -15,9 +15,10 @@ import type { Alert, AlertWatch } from './rules';
  *   neither counter moved for `quietMs`.
  * One alert per exporter and problem until it recovers, naming the exporter and the items lost per kind. Counters
  * are cumulative (a reset — a restarted collector — counts from zero again) or delta; one collector's replicas
- * are told apart by `service.instance.id`. The failure counters and the alert state are kept in the state file,
- * so a restart of this processor neither repeats an alert nor misses failures counted while it was away — the
- * exporter to this processor included, whose failures can only be told once the path works again (docs/RUNBOOKS.md).
+ * are told apart by `service.instance.id` (a series not seen for a day is forgotten). The failure counters and the
+ * alert state are kept in the state file, so a restart of this processor neither repeats an alert nor misses
+ * failures counted while it was away — the exporter to this processor included, whose failures can only be told once
+ * the path works again (docs/RUNBOOKS.md).
  */
 export type CollectorProblem = 'send_failed' | 'enqueue_failed';
 
@@ -52,7 +53,13 @@ interface ExporterState {
 interface SeriesState {
   value: number;
   startTimeUnixNano: string;
+  /** In memory only: a series read from the state file counts as seen at this start. */
+  lastSeenMs?: number;
 }
+
+/** A series not seen this long is forgotten: each restart of the collector begins new ones (service.instance.id). */
+const SERIES_TTL_MS = 24 * 60 * 60 * 1000;
+const instanceOf = (seriesKey: string) => JSON.stringify((JSON.parse(seriesKey) as unknown[]).slice(0, 2));
 
 const EXPORTERS = 'collector.exporters';
 const SERIES = 'collector.series';
@@ -67,17 +74,23 @@ export class CollectorWatch implements AlertWatch {
   private readonly exporters: Map<string, ExporterState>;
   /** Failure counters' last values (saved); the `sent` counters' only in memory. */
   private readonly series: Map<string, SeriesState>;
+  /** The collector instances ([service, service.instance.id]) with series known before the current request. */
+  private instances = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
     private readonly quietMs: number,
+    private readonly startedAtMs = Date.now(),
   ) {
     this.exporters = store.watches<ExporterState>(EXPORTERS);
     this.series = store.watches<SeriesState>(SERIES);
+    for (const state of this.series.values()) state.lastSeenMs = startedAtMs;
+    this.instances = new Set([...this.series.keys()].map(instanceOf));
   }
 
   observe(metrics: readonly OtlpMetric[], now: number): CollectorAlert[] {
     const touched = new Set<ExporterState>();
+    const seen = new Set<string>();
     for (const metric of metrics) {
       const match = COUNTER.exec(metric.name);
       if (!match || (metric.kind !== 'sum' && metric.kind !== undefined)) continue;
@@ -89,7 +102,8 @@ export class CollectorWatch implements AlertWatch {
         const exporter = typeof point.attributes.exporter === 'string' ? point.attributes.exporter : '';
         if (!exporter) continue;
         const seriesKey = JSON.stringify([service, instance, metric.name, point.attributes]);
-        const delta = this.delta(seriesKey, point.value ?? 0, point.startTimeUnixNano, metric.temporality === 1, counter !== 'sent');
+        seen.add(JSON.stringify([service, instance]));
+        const delta = this.delta(seriesKey, point, metric.temporality === 1, counter !== 'sent', now);
         if (delta <= 0) {
           // Records sent again after their alert could not be queued raise it again.
           const known = this.exporters.get(exporterKey(service, exporter));
@@ -99,7 +113,10 @@ export class CollectorWatch implements AlertWatch {
         const state = this.exporter(service, exporter);
         touched.add(state);
         if (counter === 'sent') {
-          if (state.lastProblemMs !== null) state.sentSince = true;
+          if (state.lastProblemMs !== null && !state.sentSince) {
+            state.sentSince = true;
+            this.save(state);
+          }
           continue;
         }
         const tally = counter === 'send_failed' ? state.failed : state.dropped;
@@ -110,6 +127,7 @@ export class CollectorWatch implements AlertWatch {
         this.save(state);
       }
     }
+    for (const instance of seen) this.instances.add(instance);
     return [...touched].flatMap((state) => this.raise(state, now));
   }
 
@@ -152,6 +170,7 @@ export class CollectorWatch implements AlertWatch {
 
   /** Recoveries: an exporter that sent again and had no failure or drop for `quietMs`. */
   tick(now: number): CollectorAlert[] {
+    this.prune(now);
     const alerts: CollectorAlert[] = [];
     for (const state of this.exporters.values()) {
       const untold = this.raise(state, now);
@@ -172,16 +191,40 @@ export class CollectorWatch implements AlertWatch {
     return alerts;
   }
 
-  /** How much a counter went up since it was last seen. A failure counter seen for the first time counts whole. */
-  private delta(key: string, value: number, startTimeUnixNano: string, isDelta: boolean, persistent: boolean): number {
+  /** Forgets the series not seen for SERIES_TTL_MS, in the state file too. */
+  private prune(now: number): void {
+    let pruned = false;
+    for (const [key, state] of this.series) {
+      if (now - (state.lastSeenMs ?? now) < SERIES_TTL_MS) continue;
+      this.series.delete(key);
+      this.store.deleteWatch(SERIES, key);
+      pruned = true;
+    }
+    if (pruned) this.instances = new Set([...this.series.keys()].map(instanceOf));
+  }
+
+  /**
+   * How much a counter went up since it was last seen. A failure counter seen for the first time counts whole —
+   * unless it is a cumulative counter of a collector instance not watched before that began counting before this
+   * processor started: what it counted then may be old (a fresh state file beside a long-running collector).
+   */
+  private delta(key: string, point: OtlpMetric['points'][number], isDelta: boolean, persistent: boolean, now: number): number {
+    const value = point.value ?? 0;
+    const { startTimeUnixNano } = point;
     if (isDelta) return value;
     const previous = this.series.get(key);
-    this.series.set(key, { value, startTimeUnixNano });
+    this.series.set(key, { value, startTimeUnixNano, lastSeenMs: now });
     const reset = !previous || previous.startTimeUnixNano !== startTimeUnixNano || value < previous.value;
     if (persistent && (reset || value !== previous.value)) this.store.saveWatch(SERIES, key, { value, startTimeUnixNano });
     // A `sent` counter seen first is a baseline: what it counted before says nothing about the last problem.
-    if (!previous) return persistent ? value : 0;
+    if (!previous) return persistent && !this.countedBefore(key, startTimeUnixNano) ? value : 0;
     return reset ? value : value - previous.value;
+  }
+
+  private countedBefore(key: string, startTimeUnixNano: string): boolean {
+    if (this.instances.has(instanceOf(key))) return false;
+    const startMs = Number(BigInt(/^\d{1,30}$/.test(startTimeUnixNano) ? startTimeUnixNano : '0') / 1_000_000n);
+    return startMs > 0 && startMs < this.startedAtMs;
   }
 
   private exporter(service: string, exporter: string): ExporterState {

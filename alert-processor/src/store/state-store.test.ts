@@ -47,6 +47,8 @@ describe.each(STORE_KINDS)('StateStore on %s', (kind) => {
     first.state.saveSpike({ ...spike, service: 'drop-worker', status: 'resolved', resolvedAtMs: 20_000, notified: true });
     first.state.saveHeartbeat({ service: 'drop', lastSeenMs: 5_000, missing: true, notified: false });
     first.state.saveWatch('backup', 'drop-backup', { failures: 2 });
+    first.state.saveWatch('backup', 'drop-gone', { failures: 1 });
+    first.state.deleteWatch('backup', 'drop-gone');
     // Read back at once, from memory, before anything is written.
     expect(first.state.lastSent('app.started', 'drop')).toBe(200);
     await first.state.flush();

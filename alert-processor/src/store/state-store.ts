@@ -197,6 +197,11 @@ export class StateStore {
     return new Map(services.map(([service, state]) => [service, JSON.parse(state) as T]));
   }
 
+  deleteWatch(watch: string, service: string): void {
+    this.watchStates.get(watch)?.delete(service);
+    this.write(() => this.db.deleteFrom('alert_watches').where('watch', '=', watch).where('service', '=', service).execute());
+  }
+
   saveWatch(watch: string, service: string, state: unknown): void {
     const json = JSON.stringify(state);
     const services = this.watchStates.get(watch) ?? new Map<string, string>();
