@@ -108,6 +108,7 @@ export function createAlertProcessor(config: AlertsConfig, logger: Logger): Aler
         logger,
         silencer,
         heartbeat,
+        state,
         watches: [heartbeat, backups, collectorWatch, auditWatch, loginWatch],
         relay: replicas?.relay,
         stillQueued: replicas?.stillQueued,

@@ -145,3 +145,55 @@ describe('Alerter.dispatch when the outbox refuses the write', () => {
     expect(types(heartbeat.tick(now))).toEqual(['heartbeat_missing']);
   });
 });
+
+describe('the delivery watch across a restart', () => {
+  it('a delivery_failed told before a restart gets its delivery_recovered after it', async () => {
+    const emailed: Alert[] = [];
+    const email: Receiver = {
+      name: 'email',
+      label: 'email',
+      notify: (alerts) => {
+        emailed.push(...alerts);
+        return Promise.resolve({ delivery: { status: 'delivered', attempts: 1, skipped: false }, headline: 'ok' });
+      },
+    };
+    const refusing: Receiver = {
+      ...slack,
+      notify: () => Promise.resolve({ delivery: { status: 'give_up', attempts: 1, reason: 'HTTP 404' }, headline: 'no' }),
+    };
+    const started: Alert = {
+      type: 'app.started',
+      service: 'drop',
+      atMs: now,
+      event: { kind: 'lifecycle', event: 'app.started', service: 'drop', timeMs: now },
+    };
+    const alerter = (receiver: Receiver, state: StateStore) =>
+      new Alerter(
+        {
+          rules: new AlertRules({ store: state, threshold: 2, windowMs: 10_000, cooldownMs: 0 }),
+          slack: receiver,
+          email,
+          outbox: new Outbox(database.db),
+          links: {},
+          logger: pino({ level: 'silent' }),
+          state,
+        },
+        {},
+        () => now,
+      );
+
+    const before = alerter(refusing, store);
+    await before.dispatch([started]);
+    await before.drain(5_000);
+    expect(types(emailed)).toEqual(['delivery_failed']);
+    await store.flush();
+
+    store = await StateStore.open(database.db);
+    const after = alerter(slack, store);
+    await after.dispatch([{ ...started, atMs: now + 1 }]);
+    await after.drain(5_000);
+    expect(types(sent)).toEqual(['app.started']);
+    expect(types(emailed)).toEqual(['delivery_failed', 'delivery_recovered']);
+    expect(emailed[1]).toMatchObject({ receiver: 'slack', reason: 'HTTP 404' });
+  });
+});

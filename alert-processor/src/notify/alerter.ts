@@ -6,6 +6,7 @@ import { DEFAULT_ROUTES, parseRoutes, receiversFor, type ReceiverName, type Rout
 import type { NewEntry, Outbox, OutboxEntry } from '../store/outbox';
 import { SEVERITY_OF, type Alert, type AlertRules, type AlertWatch, type DeliveryAlert } from '../rules/rules';
 import type { Silencer } from '../silence/silencer';
+import type { StateStore } from '../store/state-store';
 
 export interface AlerterOptions {
   /** First wait before an outbox entry that failed is posted again; doubles per failure up to `maxRetryDelayMs`. */
@@ -31,6 +32,8 @@ interface ReceiverTrouble {
   notified: boolean;
 }
 
+const DELIVERY_WATCH = 'delivery';
+
 export interface AlerterParts {
   rules: AlertRules;
   slack: Receiver;
@@ -45,6 +48,8 @@ export interface AlerterParts {
   silencer?: Silencer;
   /** Told when a heartbeat_missing is muted (its end then sends nothing). */
   heartbeat?: Heartbeat;
+  /** Where a failing receiver is remembered (watch `delivery`), so that its recovery is told after a restart too. */
+  state?: Pick<StateStore, 'watches' | 'saveWatch' | 'deleteWatch'>;
   /** The watches that raise alerts besides the rules: told when what they raised could not be written to the outbox. */
   watches?: readonly AlertWatch[];
   /**
@@ -97,7 +102,8 @@ export class Alerter {
   private readonly groupMs: number;
   private readonly failuresBeforeAlert: number;
   private readonly serviceName: string;
-  private readonly trouble = new Map<ReceiverName, ReceiverTrouble>();
+  private readonly trouble: Map<ReceiverName, ReceiverTrouble>;
+  private readonly state: AlerterParts['state'];
 
   constructor(
     parts: AlerterParts,
@@ -111,6 +117,8 @@ export class Alerter {
     this.available = this.email ? ['slack', 'email'] : ['slack'];
     this.heartbeat = parts.heartbeat;
     this.watches = parts.watches ?? [];
+    this.state = parts.state;
+    this.trouble = (this.state?.watches<ReceiverTrouble>(DELIVERY_WATCH) as Map<ReceiverName, ReceiverTrouble> | undefined) ?? new Map();
     this.relay = parts.relay;
     this.stillQueued = parts.stillQueued;
     this.reconcileMs = options.reconcileMs ?? 1_000;
@@ -349,10 +357,12 @@ export class Alerter {
     trouble.failures += 1;
     trouble.reason = reason;
     this.trouble.set(receiver, trouble);
+    this.state?.saveWatch(DELIVERY_WATCH, receiver, trouble);
     if (trouble.notified || (!refused && trouble.failures < this.failuresBeforeAlert)) return;
     const other = this.available.find((name) => name !== receiver);
     if (!other) return;
     trouble.notified = true;
+    this.state?.saveWatch(DELIVERY_WATCH, receiver, trouble);
     await this.enqueueTo(await this.deliveryAlert('delivery_failed', receiver, trouble, now), other);
   }
 
@@ -360,6 +370,7 @@ export class Alerter {
     const trouble = this.trouble.get(receiver);
     if (!trouble) return;
     this.trouble.delete(receiver);
+    this.state?.deleteWatch(DELIVERY_WATCH, receiver);
     const other = this.available.find((name) => name !== receiver);
     if (trouble.notified && other)
       await this.enqueueTo(await this.deliveryAlert('delivery_recovered', receiver, trouble, this.now()), other);
