@@ -111,6 +111,21 @@ describe('errors in log lines', () => {
     for (const leak of ['abc123', 's3cr3t', 'hunter2', 'connectionParameters', '_events']) expect(text).not.toContain(leak);
   });
 
+  it("keep an error's plain fields (Next's digest, a driver's detail) and nothing it holds", () => {
+    const { logger, lines } = capturingLogger();
+    const rendered = Object.assign(new Error('render failed'), { digest: '360240861', detail: 'key (email)=(a@b.test) token=abc123' });
+    logger.error({ err: Object.assign(rendered, { client: new DriverError('x').client, retry: () => undefined }) }, 'page failed');
+    expect(lines[0]!.err).toMatchObject({
+      type: 'Error',
+      message: 'render failed',
+      digest: '360240861',
+      detail: expect.stringContaining('token=[REDACTED]'),
+    });
+    expect(lines[0]!.err).not.toHaveProperty('client');
+    expect(lines[0]!.err).not.toHaveProperty('retry');
+    expect(JSON.stringify(lines)).not.toMatch(/abc123|hunter2|connectionParameters/);
+  });
+
   it('give a call without a message the error’s message as its message, redacted', () => {
     const { logger, lines } = capturingLogger();
     logger.error(new DriverError('connect failed token=abc123'));

@@ -28,19 +28,23 @@ interface SerializedError {
   type: string;
   message: string;
   stack?: string;
-  code?: unknown;
   cause?: SerializedError;
+  /** The error's plain fields: a driver's `code` and `detail`, Next's `digest` (the reference its error page shows). */
+  [field: string]: unknown;
 }
 
 /**
- * Errors keep what helps a reader (type, message, stack, code, cause) and nothing else: driver errors carry
- * their whole client object (connection parameters, buffers), which has no place in a log line.
+ * Errors keep what helps a reader (type, message, stack, cause and their plain fields: code, detail, Next's digest)
+ * and nothing else: driver errors carry their whole client object (connection parameters, buffers), which has no
+ * place in a log line.
  */
 export function serializeError(error: unknown, depth = 0): SerializedError | unknown {
   if (!(error instanceof Error)) return error;
   const out: SerializedError = { type: error.name, message: error.message, stack: error.stack };
-  const code = (error as { code?: unknown }).code;
-  if (code !== undefined) out.code = code;
+  for (const [key, value] of Object.entries(error)) {
+    if (!(key in out) && key !== 'name' && key !== 'cause' && (value === null || typeof value !== 'object') && typeof value !== 'function')
+      out[key] = value;
+  }
   if (error.cause !== undefined && depth < 3) out.cause = serializeError(error.cause, depth + 1) as SerializedError;
   return out;
 }
