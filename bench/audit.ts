@@ -2,7 +2,8 @@
 // `npm run bench:audit -- --writers 1,2,4`: many writer processes instead (bench/audit-writers.ts).
 // Pages (first, deep by cursor, one user's) through the same listAuditEntries the API uses: p50/p95 over many runs.
 // Verification throughput: verifyAuditChain over the whole chain.
-// The entries (a valid chain) are generated once and cached in .cache/bench/audit-1m.sqlite; PostgreSQL is loaded
+// The entries (a valid chain, each with its MAC under a bench key, as the app writes them) are generated once and
+// cached in .cache/bench/audit-1000000-mac.sqlite; PostgreSQL is loaded
 // from that file, on DATABASE_URL_TEST when set, otherwise on a throwaway cluster (scripts/throwaway-postgres.mjs).
 import { logToStderr } from '@otel';
 import crypto from 'node:crypto';
@@ -13,9 +14,11 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import {
   AUDIT_ACTIONS,
+  auditMacKeys,
   GENESIS_HASH,
   hashAuditEntry,
   listAuditEntries,
+  macAuditEntry,
   type AuditCursor,
   type AuditFilters,
   type AuditRow,
@@ -37,7 +40,9 @@ const ROWS = 1_000_000;
 const USERS = 2_000;
 const PAGE = 50;
 const CACHE_DIR = path.resolve(import.meta.dirname, '..', '.cache', 'bench');
-const CACHE_FILE = path.join(CACHE_DIR, `audit-${ROWS}.sqlite`);
+const CACHE_FILE = path.join(CACHE_DIR, `audit-${ROWS}-mac.sqlite`);
+/** The app's audit MAC key stands outside the database; verification checks every entry's MAC with it, as in production. */
+const MAC_KEYS = auditMacKeys('bench-audit-mac-key-0123456789abcdef0123456789abcdef');
 const writersMode = hasOption('writers');
 const args = writersMode
   ? undefined
@@ -95,7 +100,8 @@ function* generateChain(): Generator<AuditRow> {
       span_id: crypto.randomBytes(8).toString('hex'),
       prev_hash: prevHash,
     };
-    const row = { ...fields, hash: hashAuditEntry(fields), mac: null };
+    const hash = hashAuditEntry(fields);
+    const row = { ...fields, hash, mac: macAuditEntry(MAC_KEYS, id, hash) };
     prevHash = row.hash;
     yield row;
   }
@@ -115,6 +121,7 @@ const COLUMNS = [
   'span_id',
   'prev_hash',
   'hash',
+  'mac',
 ] as const;
 
 async function ensureCachedSqlite(): Promise<void> {
@@ -160,7 +167,7 @@ async function loadPostgres(url: string): Promise<void> {
     if (Number(rows[0]?.last_id) === ROWS) return say('PostgreSQL already holds the data set');
     say(`loading ${ROWS.toLocaleString('en')} entries into PostgreSQL…`);
     const source = new SQLite(CACHE_FILE, { readonly: true });
-    const types = ['bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+    const types = ['bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
     const statement = `INSERT INTO audit_log (${COLUMNS.map((c) => `"${c}"`).join(', ')})
       SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
     let batch: AuditRow[] = [];
@@ -242,7 +249,7 @@ async function benchPages(handle: DatabaseHandle): Promise<Figures> {
 
 async function benchVerify(handle: DatabaseHandle): Promise<number> {
   const cpuBefore = process.cpuUsage();
-  const status = await verifyAuditChain(handle);
+  const status = await verifyAuditChain(handle, { macKeys: MAC_KEYS });
   const cpu = process.cpuUsage(cpuBefore);
   if (!status.ok || status.entries !== ROWS) throw new Error(`verification failed: ${JSON.stringify(status.firstBroken)}`);
   const rate = Math.round(status.entries / (status.durationMs / 1000));
