@@ -5,7 +5,7 @@ import { LOG_TRACE_KEYS } from './correlation';
 import { pinoLogRecords } from './pino-log-records';
 import { currentRequestId } from './request-scope';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_EVENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, EVENT_OTEL_CONFIG } from './semconv';
-import { redact, redactString } from './redact';
+import { errorPlainFields, redact, redactString } from './redact';
 import { telemetryConfig } from './service-info';
 
 export type { Logger };
@@ -41,10 +41,7 @@ interface SerializedError {
 export function serializeError(error: unknown, depth = 0): SerializedError | unknown {
   if (!(error instanceof Error)) return error;
   const out: SerializedError = { type: error.name, message: error.message, stack: error.stack };
-  for (const [key, value] of Object.entries(error)) {
-    if (!(key in out) && key !== 'name' && key !== 'cause' && (value === null || typeof value !== 'object') && typeof value !== 'function')
-      out[key] = value;
-  }
+  for (const [key, value] of errorPlainFields(error)) if (!(key in out)) out[key] = value;
   if (error.cause !== undefined && depth < 3) out.cause = serializeError(error.cause, depth + 1) as SerializedError;
   return out;
 }

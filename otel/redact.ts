@@ -191,13 +191,20 @@ export function redactString(value: string): string {
   return out;
 }
 
+/**
+ * An error's own plain fields (a driver's `code` and `detail`, Next's `digest`), without `name` and `cause`, which
+ * are read on their own: never the objects or functions it holds (a driver's client, socket or pool).
+ */
+export function errorPlainFields(error: Error): [string, unknown][] {
+  return Object.entries(error).filter(
+    ([key, value]) => key !== 'name' && key !== 'cause' && (value === null || (typeof value !== 'object' && typeof value !== 'function')),
+  );
+}
+
 function redactError(error: Error, seen: WeakSet<object>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = { name: error.name, message: redactString(error.message) };
   if (error.stack) out.stack = redactString(error.stack);
-  // A driver's error holds its client, socket or pool: only an error's plain fields (code, detail, …) are kept.
-  for (const [key, value] of Object.entries(error)) {
-    if (value === null || typeof value !== 'object') out[key] = redactEntry(key, value, seen, depth + 1);
-  }
+  for (const [key, value] of errorPlainFields(error)) out[key] = redactEntry(key, value, seen, depth + 1);
   if ('cause' in error && error.cause !== undefined) out.cause = redactValue(error.cause, seen, depth + 1);
   return out;
 }
