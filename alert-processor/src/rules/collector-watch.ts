@@ -50,6 +50,17 @@ interface ExporterState {
   sentSince: boolean;
 }
 
+/** An exporter's state with nothing counted or alerted: a new exporter's, and one's after it recovered. */
+const noProblem = (): Omit<ExporterState, 'service' | 'exporter'> => ({
+  failed: {},
+  dropped: {},
+  sinceMs: null,
+  lastProblemMs: null,
+  failedAlerted: false,
+  queueAlerted: false,
+  sentSince: false,
+});
+
 interface SeriesState {
   value: number;
   startTimeUnixNano: string;
@@ -177,15 +188,7 @@ export class CollectorWatch implements AlertWatch {
       alerts.push(...untold);
       if (untold.length > 0 || state.lastProblemMs === null || !state.sentSince || now - state.lastProblemMs < this.quietMs) continue;
       if (state.failedAlerted || state.queueAlerted) alerts.push(this.alert('collector_export_recovered', state, now));
-      Object.assign(state, {
-        failed: {},
-        dropped: {},
-        sinceMs: null,
-        lastProblemMs: null,
-        failedAlerted: false,
-        queueAlerted: false,
-        sentSince: false,
-      });
+      Object.assign(state, noProblem());
       this.save(state);
     }
     return alerts;
@@ -231,17 +234,7 @@ export class CollectorWatch implements AlertWatch {
     const key = exporterKey(service, exporter);
     let state = this.exporters.get(key);
     if (!state) {
-      state = {
-        service,
-        exporter,
-        failed: {},
-        dropped: {},
-        sinceMs: null,
-        lastProblemMs: null,
-        failedAlerted: false,
-        queueAlerted: false,
-        sentSince: false,
-      };
+      state = { service, exporter, ...noProblem() };
       this.exporters.set(key, state);
     }
     return state;
