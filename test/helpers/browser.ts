@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH elsewhere (e.g. google-chrome on GitHub runners). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,4 +17,9 @@ const CHROMIUM_ARGS = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Waits until every time on the page has been rewritten into the viewer's zone (LocalTime, after hydration). */
+export async function localized(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelectorAll('time:not([data-local])').length === 0, undefined, { timeout: 15_000 });
 }

@@ -3,7 +3,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, localized } from '../helpers/browser';
 import { DIALECTS } from '../helpers/databases';
 import { useStack } from '../helpers/stack';
 import { settled, signInContext, watchedPage } from '../helpers/watched-page';
@@ -156,6 +156,7 @@ describe.each(DIALECTS)('payments in a browser on %s', (dialect) => {
       await alice.page.getByRole('button', { name: 'Look up' }).click();
       await alice.page.waitForURL(/\/pay\?code=/);
       expect(await alice.page.getByTestId('request-state').textContent()).toBe('expired');
+      await localized(alice.page);
       expect(await alice.page.getByTestId('request-to-pay').getByRole('status').textContent()).toMatch(
         /expired on \d{1,2} \w{3} \d{4}, \d\d:\d\d\. Ask Bob Example for a new code\./,
       );

@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDateTime } from '../../src/lib/time';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, localized } from '../helpers/browser';
 import { useStack } from '../helpers/stack';
 import { settled, signInContext, watchedPage, type WatchedPage } from '../helpers/watched-page';
 
@@ -31,11 +31,6 @@ afterAll(async () => {
 function decodeQr(png: Buffer): string | undefined {
   const image = PNG.sync.read(png);
   return jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height)?.data;
-}
-
-/** Waits until every time on the page has been rewritten into the viewer's zone (LocalTime, after hydration). */
-async function localized(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.querySelectorAll('time:not([data-local])').length === 0, undefined, { timeout: 15_000 });
 }
 
 /** How far the page is wider than the window (0: no horizontal scroll). */
